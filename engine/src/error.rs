@@ -1,0 +1,95 @@
+//! Located input errors: every bad scenario, trace or argument names the file, the place and the fix.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// An error in user input (a scenario file, a trace file, a command-line override).
+///
+/// It renders as one paragraph: where (file, line, column, key), what is wrong, and how to fix it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InputError {
+    /// The file the error is in (or a pseudo-name such as `--set`).
+    pub file: PathBuf,
+    /// 1-based line, when known.
+    pub line: Option<usize>,
+    /// 1-based column, when known.
+    pub column: Option<usize>,
+    /// Dotted key path inside the file (`workload.trace_dir`), when known.
+    pub key: Option<String>,
+    /// What is wrong and what was expected.
+    pub message: String,
+    /// How to fix it, when there is something useful to say.
+    pub hint: Option<String>,
+}
+
+impl InputError {
+    /// An error about a whole file.
+    pub fn file(file: impl AsRef<Path>, message: impl Into<String>) -> Self {
+        InputError {
+            file: file.as_ref().to_path_buf(),
+            line: None,
+            column: None,
+            key: None,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    /// Sets the line (and optionally column) of the error.
+    pub fn at(mut self, line: usize, column: Option<usize>) -> Self {
+        self.line = Some(line);
+        self.column = column;
+        self
+    }
+
+    /// Sets the dotted key path of the error.
+    pub fn key(mut self, key: impl Into<String>) -> Self {
+        self.key = Some(key.into());
+        self
+    }
+
+    /// Adds a hint on how to fix the error.
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let Some(line) = self.line {
+            write!(f, ", line {line}")?;
+            if let Some(col) = self.column {
+                write!(f, ", column {col}")?;
+            }
+        }
+        if let Some(key) = &self.key {
+            write!(f, ", key `{key}`")?;
+        }
+        write!(f, ": {}", self.message.trim_end_matches('.'))?;
+        if let Some(hint) = &self.hint {
+            write!(f, ". {}", hint.trim_end_matches('.'))?;
+        }
+        write!(f, ".")
+    }
+}
+
+impl std::error::Error for InputError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_every_part_in_one_paragraph() {
+        let e = InputError::file("a.toml", "expected an integer, found a string")
+            .at(3, Some(7))
+            .key("hosts.count")
+            .hint("write `count = 4`");
+        assert_eq!(
+            e.to_string(),
+            "a.toml, line 3, column 7, key `hosts.count`: expected an integer, found a string. write `count = 4`."
+        );
+    }
+}

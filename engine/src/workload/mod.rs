@@ -1,0 +1,1 @@
+//! Workloads: VM demand patterns, arrival processes, lifetimes and PlanetLab traces.

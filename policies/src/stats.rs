@@ -1,0 +1,1 @@
+//! Statistics used by the overload detectors and VM selectors.
