@@ -1,7 +1,25 @@
 //! orrery's engine: the deterministic discrete-event core, the datacenter model, scenario files,
 //! the cluster view policies read, the actions they return and the control loop that runs them.
 
+// `InputError` carries file, place and hint; it is built only on the cold path of bad input, so
+// its size does not matter.
+#![allow(clippy::result_large_err)]
+
+pub mod action;
+pub mod control;
 pub mod error;
+pub mod infra;
+pub mod metrics;
+pub mod model;
+pub mod policy;
+pub mod queue;
 pub mod rng;
+pub mod scenario;
 pub mod time;
+pub mod view;
 pub mod workload;
+
+pub use action::{Action, ActionResult};
+pub use error::InputError;
+pub use infra::{Decision, InfraError, Infrastructure};
+pub use view::{ClusterView, Compat, HostId, HostView, VmId, VmView};

@@ -1,3 +1,8 @@
 //! orrery's policies: pure decision code over a read-only cluster view.
+//!
+//! A policy reads a [`orrery_engine::ClusterView`], may draw from the seeded generator it is
+//! handed, and returns actions. [`registry`] builds policies by the names scenarios use.
 
+pub mod placement;
+pub mod registry;
 pub mod stats;

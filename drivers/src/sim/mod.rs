@@ -1,0 +1,792 @@
+//! The simulated datacenter: a discrete-event [`Infrastructure`] driven by simulated time.
+//!
+//! Monitoring updates sample every VM's demand, share each host's CPU (proportionally when it
+//! is oversubscribed) and meter energy and SLA; actions take modelled time (VM boot, host boot
+//! and shutdown, live migration) and complete as events. With `compat = "cloudsim-3.0.3"` the
+//! same mechanism follows CloudSim 3.0.3's semantics: updates at 300.1 s + k·300 s and at every
+//! migration completion, trapezoid energy that skips idle starts, VMs removed the first time
+//! their demand is zero, and incoming VMs counted at full demand in the host SLA.
+
+mod build;
+
+use orrery_engine::action::{Action, ActionResult};
+use orrery_engine::error::InputError;
+use orrery_engine::infra::{Decision, InfraError, Infrastructure};
+use orrery_engine::metrics::{
+    mean_secs, EnergyMeter, EnergyRule, EventRow, HostSla, IntervalRow, RunResult, Summary, VmSla,
+};
+use orrery_engine::model::cpu::{Claim, Role, ShareRule};
+use orrery_engine::model::{PowerState, VmState};
+use orrery_engine::queue::EventQueue;
+use orrery_engine::rng::RngStreams;
+use orrery_engine::scenario::{EnergyAccounting, Scenario};
+use orrery_engine::time::{from_secs, to_secs, Millis};
+use orrery_engine::view::{ClusterView, HostId, VmId};
+use orrery_engine::workload::Demand;
+
+/// CloudSim's first update comes 0.1 s after each interval boundary (its start-up latencies).
+const CLOUDSIM_OFFSET: Millis = 100;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Event {
+    Arrive(VmId),
+    Deployed(VmId),
+    Expire(VmId),
+    MigrationDone { vm: VmId, to: HostId },
+    Booted(HostId),
+    PoweredOff(HostId),
+    Update,
+    Reallocate,
+    End,
+}
+
+/// Per-host simulation state that policies do not see.
+#[derive(Debug, Default)]
+struct HostSim {
+    meter: EnergyMeter,
+    sla: HostSla,
+    /// Actions waiting for the host to finish booting.
+    waiting: Vec<Action>,
+    /// VMs placed here that start booting when the host is up.
+    waiting_vms: Vec<VmId>,
+    /// Power off once the VMs migrating away have left.
+    off_requested: bool,
+}
+
+/// Per-VM simulation state that policies do not see.
+struct VmSim {
+    demand: Demand,
+    sla: VmSla,
+    migration_started: Option<Millis>,
+}
+
+/// A simulated datacenter built from a scenario.
+pub struct Simulator {
+    view: ClusterView,
+    hosts: Vec<HostSim>,
+    vms: Vec<VmSim>,
+    queue: EventQueue<Event>,
+    scenario: String,
+    seed: u64,
+    end: Millis,
+    update_interval: Millis,
+    realloc_interval: Millis,
+    history_len: usize,
+    vm_boot: Millis,
+    rule: EnergyRule,
+    non_power_aware: bool,
+    power_off_idle: bool,
+    pending: Vec<VmId>,
+    decisions: Vec<Decision>,
+    last_update: Millis,
+    log_events: bool,
+    events: Vec<EventRow>,
+    intervals: Vec<IntervalRow>,
+    migrations: u64,
+    migrations_in_interval: u64,
+    migration_times: Vec<Millis>,
+    rejected: u64,
+    arrived: u64,
+    done: bool,
+}
+
+impl Simulator {
+    /// Builds the datacenter and its workload from `scenario`, with the scenario's seed
+    /// replaced by `seed` when given.
+    pub fn new(scenario: &Scenario, seed: Option<u64>) -> Result<Simulator, InputError> {
+        let spec = &scenario.spec;
+        let seed = seed.unwrap_or(spec.seed);
+        let streams = RngStreams::new(seed);
+        let compat = spec.compat;
+        let hosts = build::hosts(scenario);
+        let plans = build::vms(scenario, &streams)?;
+        let update_interval = from_secs(spec.datacenter.update_interval_s);
+        let realloc_interval = from_secs(spec.policies.reallocation_interval_s);
+        let end = from_secs(spec.duration_s);
+        let offset = if compat.cloudsim() { CLOUDSIM_OFFSET } else { 0 };
+        let non_power_aware = spec.datacenter.energy == EnergyAccounting::NonPowerAware;
+
+        let mut queue = EventQueue::new();
+        let mut vms = Vec::with_capacity(plans.len());
+        let mut views = Vec::with_capacity(plans.len());
+        for (id, p) in plans.into_iter().enumerate() {
+            queue.push(p.arrival, Event::Arrive(id));
+            if let Some(e) = p.end {
+                queue.push(e, Event::Expire(id));
+            }
+            views.push(p.view);
+            vms.push(VmSim { demand: p.demand, sla: VmSla::default(), migration_started: None });
+        }
+        queue.push(offset + update_interval, Event::Update);
+        if spec.policies.reallocation != "none" {
+            queue.push(offset + realloc_interval, Event::Reallocate);
+        }
+        queue.push(end, Event::End);
+
+        let view = ClusterView {
+            now: 0,
+            compat,
+            host_types: scenario.host_types(),
+            vm_types: scenario.vm_types(),
+            overcommit: scenario.overcommit(),
+            migration: scenario.migration(),
+            update_interval,
+            hosts,
+            vms: views,
+        };
+        let mut sim = Simulator {
+            hosts: (0..view.hosts.len()).map(|_| HostSim::default()).collect(),
+            view,
+            vms,
+            queue,
+            scenario: scenario.name.clone(),
+            seed,
+            end,
+            update_interval,
+            realloc_interval,
+            history_len: spec.datacenter.history_len,
+            vm_boot: from_secs(spec.workload.vm_boot_s),
+            rule: if compat.cloudsim() && !non_power_aware {
+                EnergyRule::CloudSimTrapezoid
+            } else {
+                EnergyRule::Hold
+            },
+            non_power_aware,
+            power_off_idle: spec.policies.power_off_idle,
+            pending: Vec::new(),
+            decisions: Vec::new(),
+            last_update: 0,
+            log_events: spec.output.events,
+            events: Vec::new(),
+            intervals: Vec::new(),
+            migrations: 0,
+            migrations_in_interval: 0,
+            migration_times: Vec::new(),
+            rejected: 0,
+            arrived: 0,
+            done: false,
+        };
+        for h in 0..sim.view.hosts.len() {
+            let (w, u) = sim.host_power(h);
+            sim.hosts[h].meter.set_point(0, w, u);
+        }
+        Ok(sim)
+    }
+
+    fn compat(&self) -> bool {
+        self.view.compat.cloudsim()
+    }
+
+    fn log(&mut self, kind: &'static str, vm: Option<VmId>, host: Option<HostId>, detail: String) {
+        if self.log_events {
+            self.events.push(EventRow { time_s: to_secs(self.view.now), kind, vm, host, detail });
+        }
+    }
+
+    /// Power (W) and utilisation of host `h` in its current state.
+    fn host_power(&self, h: HostId) -> (f64, f64) {
+        let host = &self.view.hosts[h];
+        let ty = self.view.host_type(h);
+        let u = self.view.utilisation(h);
+        match host.power {
+            PowerState::On if self.non_power_aware => (ty.power.max_power(), 1.0),
+            PowerState::On => (ty.power.power(u), u),
+            PowerState::ShuttingDown if ty.shutdown_delay > 0 => {
+                (ty.shutdown_energy_j / to_secs(ty.shutdown_delay), 0.0)
+            }
+            PowerState::Booting if ty.boot_delay > 0 => (ty.boot_energy_j / to_secs(ty.boot_delay), 0.0),
+            PowerState::ShuttingDown | PowerState::Booting | PowerState::Off | PowerState::Failed => (0.0, 0.0),
+        }
+    }
+
+    /// Re-shares host `h`'s CPU at the current time from its VMs' current demand, meters energy
+    /// up to now and records the SLA state.
+    fn recompute(&mut self, h: HostId) {
+        let now = self.view.now;
+        let ty = self.view.host_type(h);
+        let m = self.view.migration;
+        let rule = ShareRule {
+            core_mips: ty.core_mips,
+            capacity: ty.total_mips(),
+            source_degradation: m.source_degradation,
+            destination_fraction: m.destination_fraction,
+            floor_when_oversubscribed: self.compat(),
+        };
+        let host = &self.view.hosts[h];
+        let claims: Vec<Claim> = host
+            .vms
+            .iter()
+            .map(|&v| {
+                let vm = &self.view.vms[v];
+                let requested =
+                    if vm.state.is_active() { vm.demand * self.view.vm_type(v).total_mips() } else { 0.0 };
+                let role = if host.incoming.contains(&v) {
+                    Role::MigratingIn
+                } else if vm.in_migration {
+                    Role::MigratingOut
+                } else {
+                    Role::Resident
+                };
+                Claim { requested, vcpus: self.view.vm_type(v).vcpus, role }
+            })
+            .collect();
+        let shares = rule.share(&claims);
+        let mut requested = 0.0;
+        for (i, c) in claims.iter().enumerate() {
+            let v = self.view.hosts[h].vms[i];
+            if c.role == Role::MigratingIn {
+                // CloudSim counts an arriving VM at its full demand; it really needs only the overhead.
+                requested += if self.compat() { c.requested } else { c.requested * m.destination_fraction };
+            } else {
+                requested += c.requested;
+                self.vms[v].sla.record(now, shares.allocated[i], c.requested, c.role == Role::MigratingOut);
+            }
+        }
+        let host = &mut self.view.hosts[h];
+        host.busy_mips = if host.power == PowerState::On { shares.busy_mips } else { 0.0 };
+        host.requested_mips = requested;
+        let busy = host.busy_mips;
+        // CloudSim calls a host active when it executes anything; orrery when it is powered.
+        let powered = !matches!(host.power, PowerState::Off | PowerState::Failed);
+        let active = if self.view.compat.cloudsim() { busy > 0.0 } else { powered };
+        self.hosts[h].sla.record(now, busy, requested, active);
+        let (w, u) = self.host_power(h);
+        self.hosts[h].meter.advance(self.rule, now, w, u);
+    }
+
+    /// Samples every VM's demand and re-shares every host.
+    fn update_all(&mut self, periodic: bool) {
+        let now = self.view.now;
+        for v in 0..self.view.vms.len() {
+            let vm = &mut self.view.vms[v];
+            if vm.state.is_active() {
+                vm.demand = self.vms[v].demand.at(now);
+                if periodic {
+                    vm.history.push_front(vm.demand);
+                    vm.history.truncate(self.history_len);
+                }
+            }
+        }
+        for h in 0..self.view.hosts.len() {
+            self.recompute(h);
+        }
+        self.last_update = now;
+        if self.compat() {
+            self.remove_idle_vms();
+        }
+    }
+
+    /// CloudSim treats a VM whose demand is zero at an update as finished and removes it.
+    fn remove_idle_vms(&mut self) {
+        for h in 0..self.view.hosts.len() {
+            let idle: Vec<VmId> = self.view.hosts[h]
+                .vms
+                .iter()
+                .copied()
+                .filter(|&v| {
+                    let vm = &self.view.vms[v];
+                    !vm.in_migration && vm.state == VmState::Running && vm.demand == 0.0
+                })
+                .collect();
+            for v in idle {
+                self.detach(v, h);
+                self.view.vms[v].state = VmState::Stopped;
+                self.log("removed", Some(v), Some(h), "zero demand (cloudsim-3.0.3)".into());
+            }
+        }
+    }
+
+    /// Takes VM `v` off host `h`'s lists and reservations.
+    fn detach(&mut self, v: VmId, h: HostId) {
+        let ty = self.view.vm_type(v).clone();
+        let host = &mut self.view.hosts[h];
+        if let Some(i) = host.vms.iter().position(|&x| x == v) {
+            host.vms.remove(i);
+            host.reserved_mips -= ty.total_mips();
+            host.reserved_memory_mb -= ty.memory_mb;
+        }
+        host.incoming.retain(|&x| x != v);
+        if self.view.vms[v].host == Some(h) {
+            self.view.vms[v].host = None;
+        }
+    }
+
+    /// Puts VM `v` on host `h` (at the end of its list).
+    fn attach(&mut self, v: VmId, h: HostId) {
+        let ty = self.view.vm_type(v);
+        let (mips, mem) = (ty.total_mips(), ty.memory_mb);
+        let host = &mut self.view.hosts[h];
+        host.vms.push(v);
+        host.reserved_mips += mips;
+        host.reserved_memory_mb += mem;
+    }
+
+    fn record_interval(&mut self) {
+        let (mut active, mut power, mut util, mut joules) = (0u64, 0.0, 0.0, 0.0);
+        for h in 0..self.view.hosts.len() {
+            let w = self.hosts[h].meter.watts();
+            joules += self.hosts[h].meter.joules;
+            let drawing = if self.rule == EnergyRule::CloudSimTrapezoid {
+                self.view.hosts[h].busy_mips > 0.0
+            } else {
+                w > 0.0
+            };
+            if drawing {
+                active += 1;
+                power += w;
+                util += self.view.utilisation(h);
+            }
+        }
+        let running = self.view.vms.iter().filter(|v| v.state.is_active()).count() as u64;
+        self.intervals.push(IntervalRow {
+            time_s: to_secs(self.view.now),
+            active_hosts: active,
+            power_w: power,
+            energy_kwh: joules / 3.6e6,
+            cpu_util_mean: if active > 0 { util / active as f64 } else { 0.0 },
+            vms_running: running,
+            migrations: std::mem::take(&mut self.migrations_in_interval),
+        });
+    }
+
+    fn handle(&mut self, event: Event) {
+        match event {
+            Event::Arrive(v) => {
+                self.arrived += 1;
+                self.view.vms[v].state = VmState::Pending;
+                self.pending.push(v);
+                self.log("arrival", Some(v), None, String::new());
+            }
+            Event::Deployed(v) => {
+                if self.view.vms[v].state == VmState::Deploying {
+                    self.view.vms[v].state = VmState::Running;
+                    let h = self.view.vms[v].host.expect("deploying VMs have a host");
+                    self.view.vms[v].demand = self.vms[v].demand.at(self.view.now);
+                    self.log("deployed", Some(v), Some(h), String::new());
+                    if !self.compat() {
+                        self.recompute(h);
+                    }
+                }
+            }
+            Event::Expire(v) => {
+                if self.view.vms[v].state.is_placed() || self.view.vms[v].state == VmState::Pending {
+                    self.stop_vm(v, "lifetime over");
+                }
+            }
+            Event::MigrationDone { vm, to } => self.finish_migration(vm, to),
+            Event::Booted(h) => {
+                self.view.hosts[h].power = PowerState::On;
+                self.recompute(h);
+                self.log("host-on", None, Some(h), String::new());
+                for v in std::mem::take(&mut self.hosts[h].waiting_vms) {
+                    self.queue.push(self.view.now + self.vm_boot, Event::Deployed(v));
+                }
+                for action in std::mem::take(&mut self.hosts[h].waiting) {
+                    if let Err(e) = self.execute(action.clone()) {
+                        self.log("action-refused", None, Some(h), format!("{action}: {e}"));
+                    }
+                }
+            }
+            Event::PoweredOff(h) => {
+                self.view.hosts[h].power = PowerState::Off;
+                self.recompute(h);
+                self.log("host-off", None, Some(h), String::new());
+            }
+            Event::Update => {
+                self.update_all(true);
+                for h in 0..self.view.hosts.len() {
+                    self.maybe_power_off(h);
+                }
+                self.record_interval();
+                self.queue.push(self.view.now + self.update_interval, Event::Update);
+            }
+            Event::Reallocate => {
+                self.queue.push(self.view.now + self.realloc_interval, Event::Reallocate);
+                self.decisions.push(Decision::Reallocate);
+            }
+            Event::End => {}
+        }
+    }
+
+    fn stop_vm(&mut self, v: VmId, why: &str) {
+        let vm = &self.view.vms[v];
+        let resident = vm.host;
+        let targets: Vec<HostId> =
+            (0..self.view.hosts.len()).filter(|&h| self.view.hosts[h].incoming.contains(&v)).collect();
+        self.pending.retain(|&p| p != v);
+        for &h in resident.iter().chain(targets.iter()) {
+            self.detach(v, h);
+        }
+        let vm = &mut self.view.vms[v];
+        vm.state = VmState::Stopped;
+        vm.in_migration = false;
+        vm.demand = 0.0;
+        self.log("stopped", Some(v), resident, why.into());
+        for h in resident.into_iter().chain(targets) {
+            self.recompute(h);
+            self.maybe_power_off(h);
+        }
+    }
+
+    fn finish_migration(&mut self, v: VmId, to: HostId) {
+        if !self.view.hosts[to].incoming.contains(&v) {
+            return; // the VM stopped while migrating
+        }
+        if self.compat() && self.view.now > self.last_update {
+            self.update_all(false);
+            if !self.view.hosts[to].incoming.contains(&v) {
+                return;
+            }
+        }
+        let from = self.view.vms[v].host;
+        if let Some(from) = from {
+            self.detach(v, from);
+        }
+        self.detach(v, to);
+        self.attach(v, to);
+        let vm = &mut self.view.vms[v];
+        vm.host = Some(to);
+        vm.in_migration = false;
+        vm.state = VmState::Running;
+        if let Some(start) = self.vms[v].migration_started.take() {
+            self.migration_times.push(self.view.now - start);
+        }
+        self.log("migration-done", Some(v), Some(to), from.map(|f| format!("from {f}")).unwrap_or_default());
+        let more_now = matches!(self.queue.peek(), Some((t, Event::MigrationDone { .. })) if t == self.view.now);
+        if self.compat() {
+            if !more_now {
+                self.update_all(false);
+            }
+        } else {
+            self.recompute(to);
+            if let Some(from) = from {
+                self.recompute(from);
+                self.maybe_power_off(from);
+            }
+        }
+    }
+
+    /// Powers host `h` off if that was asked for (or idle hosts are powered off) and it is empty.
+    fn maybe_power_off(&mut self, h: HostId) {
+        let host = &self.view.hosts[h];
+        let wanted = self.hosts[h].off_requested || (self.power_off_idle && !self.compat());
+        if wanted && host.vms.is_empty() && host.power == PowerState::On && self.hosts[h].waiting.is_empty() && self.hosts[h].waiting_vms.is_empty() {
+            self.hosts[h].off_requested = false;
+            self.power_off(h);
+        }
+    }
+
+    fn power_off(&mut self, h: HostId) {
+        let delay = self.view.host_type(h).shutdown_delay;
+        let energy = self.view.host_type(h).shutdown_energy_j;
+        self.view.hosts[h].power = PowerState::ShuttingDown;
+        self.log("host-off-requested", None, Some(h), String::new());
+        if delay == 0 {
+            self.hosts[h].meter.joules += energy;
+            self.view.hosts[h].power = PowerState::Off;
+            self.recompute(h);
+            self.log("host-off", None, Some(h), String::new());
+        } else {
+            self.recompute(h);
+            self.queue.push(self.view.now + delay, Event::PoweredOff(h));
+        }
+    }
+
+    fn power_on(&mut self, h: HostId) {
+        let delay = self.view.host_type(h).boot_delay;
+        let energy = self.view.host_type(h).boot_energy_j;
+        self.view.hosts[h].power = PowerState::Booting;
+        self.log("host-boot", None, Some(h), String::new());
+        if delay == 0 {
+            self.hosts[h].meter.joules += energy;
+            self.handle(Event::Booted(h));
+        } else {
+            self.recompute(h);
+            self.queue.push(self.view.now + delay, Event::Booted(h));
+        }
+    }
+
+    fn check_host(&self, h: HostId) -> Result<(), String> {
+        if h >= self.view.hosts.len() {
+            return Err(format!("no host {h}"));
+        }
+        match self.view.hosts[h].power {
+            PowerState::Failed => Err("host has failed".into()),
+            PowerState::ShuttingDown => Err("host is shutting down".into()),
+            _ => Ok(()),
+        }
+    }
+
+    fn check_memory(&self, v: VmId, h: HostId) -> Result<(), String> {
+        if self.compat() {
+            return Ok(()); // CloudSim requests no memory after creation
+        }
+        let need = self.view.hosts[h].reserved_memory_mb + self.view.vm_type(v).memory_mb;
+        if need > self.view.reservable_memory_mb(h) + 1e-9 {
+            return Err(format!("not enough memory on host {h}"));
+        }
+        Ok(())
+    }
+
+    /// Defers `action` until host `h` has booted (powering it on if it is off).
+    fn after_boot(&mut self, h: HostId, action: Action) -> bool {
+        match self.view.hosts[h].power {
+            PowerState::Off => {
+                self.hosts[h].waiting.push(action);
+                self.power_on(h);
+                true
+            }
+            PowerState::Booting => {
+                self.hosts[h].waiting.push(action);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn execute(&mut self, action: Action) -> ActionResult {
+        let now = self.view.now;
+        match action {
+            Action::Deploy { vm, host } => {
+                self.check_host(host)?;
+                let state = self.view.vms.get(vm).ok_or("no such VM")?.state;
+                if state != VmState::Pending {
+                    return Err(format!("VM is {state:?}, not pending"));
+                }
+                self.check_memory(vm, host)?;
+                self.pending.retain(|&p| p != vm);
+                self.view.vms[vm].state = VmState::Deploying;
+                self.view.vms[vm].host = Some(host);
+                self.attach(vm, host);
+                self.log("deploy", Some(vm), Some(host), String::new());
+                match self.view.hosts[host].power {
+                    // CloudSim creates VMs at once and samples them at the next update.
+                    PowerState::On if self.compat() => self.view.vms[vm].state = VmState::Running,
+                    PowerState::On => self.queue.push(now + self.vm_boot, Event::Deployed(vm)),
+                    power => {
+                        self.hosts[host].waiting_vms.push(vm);
+                        if power == PowerState::Off {
+                            self.power_on(host);
+                        }
+                    }
+                }
+                Ok(())
+            }
+            Action::Reject { vm, reason } => {
+                let state = self.view.vms.get(vm).ok_or("no such VM")?.state;
+                if state != VmState::Pending {
+                    return Err(format!("VM is {state:?}, not pending"));
+                }
+                self.pending.retain(|&p| p != vm);
+                self.view.vms[vm].state = VmState::Failed;
+                self.rejected += 1;
+                self.log("rejected", Some(vm), None, reason);
+                Ok(())
+            }
+            Action::Migrate { vm, to } => {
+                self.check_host(to)?;
+                let v = self.view.vms.get(vm).ok_or("no such VM")?;
+                let from = v.host.ok_or("VM is not on a host")?;
+                if !matches!(v.state, VmState::Running | VmState::Migrating) {
+                    return Err(format!("VM is {:?}, not running", v.state));
+                }
+                if from == to {
+                    return Err("VM is already on that host".into());
+                }
+                if v.in_migration && !self.compat() {
+                    return Err("VM is already migrating".into());
+                }
+                if self.view.hosts[to].incoming.contains(&vm) {
+                    return Err("VM is already migrating to that host".into());
+                }
+                self.check_memory(vm, to)?;
+                if self.after_boot(to, Action::Migrate { vm, to }) {
+                    return Ok(());
+                }
+                let duration = self.view.migration.duration(self.view.vm_type(vm).memory_mb, self.view.host_type(to).nic_mbps);
+                self.view.vms[vm].in_migration = true;
+                self.view.vms[vm].state = VmState::Migrating;
+                self.vms[vm].migration_started = Some(now);
+                self.attach(vm, to);
+                self.view.hosts[to].incoming.push(vm);
+                self.migrations += 1;
+                self.migrations_in_interval += 1;
+                self.queue.push(now + duration, Event::MigrationDone { vm, to });
+                self.log("migration-start", Some(vm), Some(to), format!("from {from}"));
+                self.recompute(to);
+                self.recompute(from);
+                Ok(())
+            }
+            Action::Suspend { vm } => {
+                let v = self.view.vms.get(vm).ok_or("no such VM")?;
+                if v.state != VmState::Running {
+                    return Err(format!("VM is {:?}, not running", v.state));
+                }
+                let h = v.host.expect("running VMs have a host");
+                self.view.vms[vm].state = VmState::Suspended;
+                self.view.vms[vm].demand = 0.0;
+                self.log("suspended", Some(vm), Some(h), String::new());
+                self.recompute(h);
+                Ok(())
+            }
+            Action::Resume { vm } => {
+                let v = self.view.vms.get(vm).ok_or("no such VM")?;
+                if v.state != VmState::Suspended {
+                    return Err(format!("VM is {:?}, not suspended", v.state));
+                }
+                let h = v.host.expect("suspended VMs have a host");
+                self.view.vms[vm].state = VmState::Running;
+                self.view.vms[vm].demand = self.vms[vm].demand.at(now);
+                self.log("resumed", Some(vm), Some(h), String::new());
+                self.recompute(h);
+                Ok(())
+            }
+            Action::Shutdown { vm } => {
+                let v = self.view.vms.get(vm).ok_or("no such VM")?;
+                if !(v.state.is_placed() || v.state == VmState::Pending) {
+                    return Err(format!("VM is {:?}", v.state));
+                }
+                self.stop_vm(vm, "shut down by policy");
+                Ok(())
+            }
+            Action::PowerOn { host } => {
+                self.check_host(host)?;
+                match self.view.hosts[host].power {
+                    PowerState::Off => {
+                        self.power_on(host);
+                        Ok(())
+                    }
+                    PowerState::On | PowerState::Booting => Ok(()),
+                    s => Err(format!("host is {s:?}")),
+                }
+            }
+            Action::PowerOff { host } => {
+                self.check_host(host)?;
+                let h = &self.view.hosts[host];
+                if h.power == PowerState::Off {
+                    return Ok(());
+                }
+                if h.power != PowerState::On {
+                    return Err(format!("host is {:?}", h.power));
+                }
+                let staying = h.vms.iter().any(|&v| h.incoming.contains(&v) || !self.view.vms[v].in_migration);
+                if staying {
+                    return Err("host still runs VMs that are not migrating away".into());
+                }
+                self.hosts[host].off_requested = true;
+                self.maybe_power_off(host);
+                Ok(())
+            }
+        }
+    }
+
+    /// Ends the run: closes the meters and computes the summary.
+    pub fn finish(mut self) -> RunResult {
+        if !self.done {
+            self.view.now = self.end;
+            self.close();
+        }
+        let mut joules = 0.0;
+        let mut powered: Millis = 0;
+        let (mut active, mut saturated) = (0, 0);
+        let mut shutdown_times = Vec::new();
+        for h in &mut self.hosts {
+            h.sla.finish();
+            joules += h.meter.joules;
+            powered += h.meter.powered;
+            active += h.sla.active;
+            saturated += h.sla.saturated;
+            shutdown_times.extend_from_slice(&h.sla.times_before_shutdown);
+        }
+        let (mut req, mut alloc, mut mig) = (0.0, 0.0, 0.0);
+        for v in &mut self.vms {
+            v.sla.finish();
+            req += v.sla.requested;
+            alloc += v.sla.allocated;
+            mig += v.sla.migration_shortfall;
+        }
+        let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };
+        let energy_kwh = joules / 3.6e6;
+        let slatah = ratio(saturated as f64, active as f64);
+        let pdm = ratio(mig, req);
+        let summary = Summary {
+            scenario: self.scenario.clone(),
+            seed: self.seed,
+            compat: match self.view.compat {
+                orrery_engine::view::Compat::None => "none".into(),
+                orrery_engine::view::Compat::CloudSim303 => "cloudsim-3.0.3".into(),
+            },
+            duration_s: to_secs(self.end),
+            energy_kwh,
+            vm_migrations: self.migrations,
+            vms_total: self.arrived,
+            vms_rejected: self.rejected,
+            hosts_total: self.view.hosts.len() as u64,
+            mean_active_hosts: ratio(powered as f64, self.end as f64),
+            cpu_shortfall_ratio: ratio(req - alloc, req),
+            slatah,
+            pdm,
+            slav: slatah * pdm,
+            esv: energy_kwh * slatah * pdm,
+            host_shutdowns: shutdown_times.len() as u64,
+            mean_migration_time_s: mean_secs(&self.migration_times),
+            mean_time_before_host_shutdown_s: mean_secs(&shutdown_times),
+        };
+        RunResult { summary, intervals: self.intervals, events: self.events }
+    }
+
+    /// Meters everything up to the end of the run (CloudSim stops metering at its last update).
+    fn close(&mut self) {
+        self.done = true;
+        if !self.compat() {
+            for h in 0..self.view.hosts.len() {
+                self.recompute(h);
+            }
+        }
+    }
+}
+
+impl Infrastructure for Simulator {
+    fn view(&self) -> &ClusterView {
+        &self.view
+    }
+
+    fn next_decision(&mut self) -> Result<Option<Decision>, InfraError> {
+        loop {
+            if !self.decisions.is_empty() {
+                return Ok(Some(self.decisions.remove(0)));
+            }
+            if self.done {
+                return Ok(None);
+            }
+            let Some((t, event)) = self.queue.pop() else {
+                self.close();
+                return Ok(None);
+            };
+            if t > self.end || event == Event::End {
+                self.view.now = self.end.min(t.max(self.view.now));
+                self.close();
+                return Ok(None);
+            }
+            self.view.now = t;
+            self.handle(event);
+            let more_now = self.queue.peek_time() == Some(t);
+            if !self.pending.is_empty() && (!more_now || !self.decisions.is_empty()) {
+                let batch = std::mem::take(&mut self.pending);
+                self.decisions.insert(0, Decision::Place(batch));
+            }
+        }
+    }
+
+    fn apply(&mut self, plan: Vec<Action>) -> Vec<ActionResult> {
+        plan.into_iter()
+            .map(|action| {
+                let result = self.execute(action.clone());
+                if let Err(e) = &result {
+                    self.log("action-refused", None, None, format!("{action}: {e}"));
+                }
+                result
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,74 @@
+//! What policies return: actions for the infrastructure to carry out.
+
+use std::fmt;
+
+use crate::view::{HostId, VmId};
+
+/// One change a policy asks the infrastructure to make.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// Start a pending VM on a host (powering the host on first if it is off).
+    Deploy {
+        /// The VM.
+        vm: VmId,
+        /// Where to run it.
+        host: HostId,
+    },
+    /// Refuse a pending VM.
+    Reject {
+        /// The VM.
+        vm: VmId,
+        /// Why, for the event log.
+        reason: String,
+    },
+    /// Live-migrate a running VM.
+    Migrate {
+        /// The VM.
+        vm: VmId,
+        /// Destination host.
+        to: HostId,
+    },
+    /// Suspend a running VM (keeps its memory on the host).
+    Suspend {
+        /// The VM.
+        vm: VmId,
+    },
+    /// Resume a suspended VM on its host.
+    Resume {
+        /// The VM.
+        vm: VmId,
+    },
+    /// Stop a VM for good.
+    Shutdown {
+        /// The VM.
+        vm: VmId,
+    },
+    /// Power a host on.
+    PowerOn {
+        /// The host.
+        host: HostId,
+    },
+    /// Power a host off once the VMs migrating away from it have left.
+    PowerOff {
+        /// The host.
+        host: HostId,
+    },
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Action::Deploy { vm, host } => write!(f, "deploy vm {vm} on host {host}"),
+            Action::Reject { vm, reason } => write!(f, "reject vm {vm} ({reason})"),
+            Action::Migrate { vm, to } => write!(f, "migrate vm {vm} to host {to}"),
+            Action::Suspend { vm } => write!(f, "suspend vm {vm}"),
+            Action::Resume { vm } => write!(f, "resume vm {vm}"),
+            Action::Shutdown { vm } => write!(f, "shut down vm {vm}"),
+            Action::PowerOn { host } => write!(f, "power on host {host}"),
+            Action::PowerOff { host } => write!(f, "power off host {host}"),
+        }
+    }
+}
+
+/// The immediate answer to one action: accepted (it may complete later) or refused, and why.
+pub type ActionResult = Result<(), String>;

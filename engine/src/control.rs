@@ -1,0 +1,65 @@
+//! The control loop (the "cloud OS"): view → policies → plan → apply, until the run ends.
+
+use crate::infra::{Decision, InfraError, Infrastructure};
+use crate::policy::{Placement, Reallocation};
+use crate::rng::{Rng, RngStreams};
+
+/// Counts of what the control loop did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LoopStats {
+    /// Placement decisions made.
+    pub placements: u64,
+    /// Reallocation rounds run.
+    pub reallocations: u64,
+    /// Actions issued.
+    pub actions: u64,
+    /// Actions the infrastructure refused.
+    pub refused: u64,
+}
+
+/// The cloud OS: a placement policy, an optional reallocation policy and their random streams.
+pub struct CloudOs {
+    placement: Box<dyn Placement>,
+    reallocation: Option<Box<dyn Reallocation>>,
+    placement_rng: Rng,
+    reallocation_rng: Rng,
+}
+
+impl CloudOs {
+    /// A cloud OS whose policies draw from streams derived from `streams`.
+    pub fn new(
+        placement: Box<dyn Placement>,
+        reallocation: Option<Box<dyn Reallocation>>,
+        streams: &RngStreams,
+    ) -> Self {
+        CloudOs {
+            placement,
+            reallocation,
+            placement_rng: streams.stream("placement", 0),
+            reallocation_rng: streams.stream("reallocation", 0),
+        }
+    }
+
+    /// Runs the loop until the infrastructure says the run is over.
+    pub fn run<I: Infrastructure>(&mut self, infra: &mut I) -> Result<LoopStats, InfraError> {
+        let mut stats = LoopStats::default();
+        while let Some(decision) = infra.next_decision()? {
+            let plan = match decision {
+                Decision::Place(pending) => {
+                    stats.placements += 1;
+                    self.placement.place(infra.view(), &pending, &mut self.placement_rng)
+                }
+                Decision::Reallocate => match self.reallocation.as_mut() {
+                    Some(policy) => {
+                        stats.reallocations += 1;
+                        policy.reallocate(infra.view(), &mut self.reallocation_rng)
+                    }
+                    None => continue,
+                },
+            };
+            stats.actions += plan.len() as u64;
+            stats.refused += infra.apply(plan).iter().filter(|r| r.is_err()).count() as u64;
+        }
+        Ok(stats)
+    }
+}

@@ -1,0 +1,345 @@
+//! Metering: host energy, SLA time and shutdowns, VM shortfall, and the run summary.
+
+use serde::Serialize;
+
+use crate::time::{to_secs, Millis};
+
+/// How host energy is integrated between two metering points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EnergyRule {
+    /// The power at the earlier point holds until the next (exact for the simulated allocation,
+    /// which only changes at metering points).
+    Hold,
+    /// CloudSim 3.0.3: trapezoid between the two points' power, and nothing at all when the
+    /// earlier point's utilisation was zero.
+    CloudSimTrapezoid,
+}
+
+/// Integrates one host's energy and the time it drew power.
+#[derive(Debug, Clone, Default)]
+pub struct EnergyMeter {
+    t: Millis,
+    watts: f64,
+    utilisation: f64,
+    /// Joules so far.
+    pub joules: f64,
+    /// Milliseconds during which the host drew power.
+    pub powered: Millis,
+}
+
+impl EnergyMeter {
+    /// Adds the energy of [last point, `t`] under `rule`, then makes (`t`, `watts`, `u`) the point.
+    pub fn advance(&mut self, rule: EnergyRule, t: Millis, watts: f64, u: f64) {
+        let dt = t.saturating_sub(self.t);
+        let secs = to_secs(dt);
+        let e = match rule {
+            EnergyRule::Hold => self.watts * secs,
+            EnergyRule::CloudSimTrapezoid if self.utilisation == 0.0 => 0.0,
+            EnergyRule::CloudSimTrapezoid => (self.watts + (watts - self.watts) / 2.0) * secs,
+        };
+        if e > 0.0 {
+            self.powered += dt;
+        }
+        self.joules += e;
+        self.set_point(t, watts, u);
+    }
+
+    /// Replaces the current point without adding energy (a change at the same instant).
+    pub fn set_point(&mut self, t: Millis, watts: f64, u: f64) {
+        self.t = t;
+        self.watts = watts;
+        self.utilisation = u;
+    }
+
+    /// Power at the current point, in watts.
+    pub fn watts(&self) -> f64 {
+        self.watts
+    }
+}
+
+/// A host's SLA history: at each update, (allocated, requested, active). An entry at the same
+/// time as the previous one replaces it, as in CloudSim's `addStateHistoryEntry`.
+#[derive(Debug, Clone)]
+pub struct HostSla {
+    pending: Option<HostEntry>,
+    last: Option<HostEntry>,
+    /// Active milliseconds (SLATAH's denominator).
+    pub active: Millis,
+    /// Active milliseconds at 100 % (allocated < requested): SLATAH's numerator.
+    pub saturated: Millis,
+    /// Durations from switch-on to each shutdown (active → inactive), in milliseconds.
+    pub times_before_shutdown: Vec<Millis>,
+    last_switched_on: Millis,
+    previous_active: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct HostEntry {
+    t: Millis,
+    allocated: f64,
+    requested: f64,
+    active: bool,
+}
+
+impl Default for HostSla {
+    fn default() -> Self {
+        HostSla {
+            pending: None,
+            last: None,
+            active: 0,
+            saturated: 0,
+            times_before_shutdown: Vec::new(),
+            last_switched_on: 0,
+            // CloudSim starts from "active", so a host idle at its first entry counts one shutdown.
+            previous_active: true,
+        }
+    }
+}
+
+impl HostSla {
+    /// Records the host's state at `t`.
+    pub fn record(&mut self, t: Millis, allocated: f64, requested: f64, active: bool) {
+        if let Some(p) = self.pending {
+            if p.t != t {
+                self.commit(p);
+            }
+        }
+        self.pending = Some(HostEntry { t, allocated, requested, active });
+    }
+
+    /// Folds the last entry in; call once at the end of the run.
+    pub fn finish(&mut self) {
+        if let Some(p) = self.pending.take() {
+            self.commit(p);
+        }
+    }
+
+    fn commit(&mut self, e: HostEntry) {
+        if let Some(prev) = self.last {
+            if prev.active {
+                let dt = e.t - prev.t;
+                self.active += dt;
+                if prev.allocated < prev.requested {
+                    self.saturated += dt;
+                }
+            }
+        }
+        if self.previous_active && !e.active {
+            self.times_before_shutdown.push(e.t - self.last_switched_on);
+        }
+        if !self.previous_active && e.active {
+            self.last_switched_on = e.t;
+        }
+        self.previous_active = e.active;
+        self.last = Some(e);
+    }
+}
+
+/// A VM's service history: requested and allocated MIPS over time, and the shortfall while it
+/// migrates. Same-time entries replace each other, as in CloudSim.
+#[derive(Debug, Clone, Default)]
+pub struct VmSla {
+    pending: Option<VmEntry>,
+    last: Option<VmEntry>,
+    /// ∫ requested MIPS dt (MIPS·s).
+    pub requested: f64,
+    /// ∫ allocated MIPS dt.
+    pub allocated: f64,
+    /// ∫ (requested − allocated) dt over intervals in migration (PDM's numerator).
+    pub migration_shortfall: f64,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct VmEntry {
+    t: Millis,
+    allocated: f64,
+    requested: f64,
+    migrating: bool,
+}
+
+impl VmSla {
+    /// Records the VM's service at `t`.
+    pub fn record(&mut self, t: Millis, allocated: f64, requested: f64, migrating: bool) {
+        if let Some(p) = self.pending {
+            if p.t != t {
+                self.commit(p);
+            }
+        }
+        self.pending = Some(VmEntry { t, allocated, requested, migrating });
+    }
+
+    /// Folds the last entry in; call once at the end of the run.
+    pub fn finish(&mut self) {
+        if let Some(p) = self.pending.take() {
+            self.commit(p);
+        }
+    }
+
+    fn commit(&mut self, e: VmEntry) {
+        if let Some(prev) = self.last {
+            let dt = to_secs(e.t - prev.t);
+            self.requested += prev.requested * dt;
+            self.allocated += prev.allocated * dt;
+            if prev.allocated < prev.requested && prev.migrating {
+                self.migration_shortfall += (prev.requested - prev.allocated) * dt;
+            }
+        }
+        self.last = Some(e);
+    }
+}
+
+/// The run's headline numbers, saved as `summary.json`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    /// Scenario name.
+    pub scenario: String,
+    /// Seed of the run.
+    pub seed: u64,
+    /// Semantics in force (`none` or `cloudsim-3.0.3`).
+    pub compat: String,
+    /// Simulated duration in seconds.
+    pub duration_s: f64,
+    /// Total host energy in kWh.
+    pub energy_kwh: f64,
+    /// Live migrations started.
+    pub vm_migrations: u64,
+    /// VM requests that arrived.
+    pub vms_total: u64,
+    /// VM requests rejected by placement.
+    pub vms_rejected: u64,
+    /// Hosts in the datacenter.
+    pub hosts_total: u64,
+    /// Time-weighted mean number of hosts drawing power.
+    pub mean_active_hosts: f64,
+    /// CPU not delivered over CPU requested, over all VMs and time.
+    pub cpu_shortfall_ratio: f64,
+    /// SLA time per active host: time at 100 % CPU over active time (ratio of sums).
+    pub slatah: f64,
+    /// Performance degradation due to migration: shortfall while migrating over CPU requested.
+    pub pdm: f64,
+    /// SLATAH × PDM.
+    pub slav: f64,
+    /// Energy × SLAV.
+    pub esv: f64,
+    /// Host shutdowns (active → inactive transitions).
+    pub host_shutdowns: u64,
+    /// Mean duration of a live migration in seconds (null without migrations).
+    pub mean_migration_time_s: Option<f64>,
+    /// Mean time from a host's switch-on to its shutdown in seconds (null without shutdowns).
+    pub mean_time_before_host_shutdown_s: Option<f64>,
+}
+
+/// Everything a finished run produced.
+#[derive(Debug, Clone)]
+pub struct RunResult {
+    /// Headline numbers.
+    pub summary: Summary,
+    /// One row per monitoring update.
+    pub intervals: Vec<IntervalRow>,
+    /// The event log (empty when the scenario turns it off).
+    pub events: Vec<EventRow>,
+}
+
+/// Mean of a list of durations in seconds, `None` when empty.
+pub fn mean_secs(values: &[Millis]) -> Option<f64> {
+    if values.is_empty() {
+        None
+    } else {
+        Some(values.iter().map(|&v| to_secs(v)).sum::<f64>() / values.len() as f64)
+    }
+}
+
+/// One row of `intervals.csv`: the state at the end of a monitoring interval.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IntervalRow {
+    /// End of the interval, in seconds.
+    pub time_s: f64,
+    /// Hosts drawing power.
+    pub active_hosts: u64,
+    /// Total power at that instant, in watts.
+    pub power_w: f64,
+    /// Energy so far, in kWh.
+    pub energy_kwh: f64,
+    /// Mean CPU utilisation of the active hosts.
+    pub cpu_util_mean: f64,
+    /// VMs running (including migrating).
+    pub vms_running: u64,
+    /// Migrations started during the interval.
+    pub migrations: u64,
+}
+
+/// One row of `events.csv`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EventRow {
+    /// When, in seconds.
+    pub time_s: f64,
+    /// What happened (`arrival`, `deployed`, `migration-start`, …).
+    pub kind: &'static str,
+    /// The VM concerned, if any.
+    pub vm: Option<usize>,
+    /// The host concerned, if any.
+    pub host: Option<usize>,
+    /// Free-form detail.
+    pub detail: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hold_rule_integrates_piecewise_constant_power() {
+        // 100 W for 10 s, then 200 W for 5 s = 2000 J.
+        let mut m = EnergyMeter::default();
+        m.set_point(0, 100.0, 0.5);
+        m.advance(EnergyRule::Hold, 10_000, 200.0, 1.0);
+        m.advance(EnergyRule::Hold, 15_000, 0.0, 0.0);
+        assert_eq!(m.joules, 2000.0);
+        assert_eq!(m.powered, 15_000);
+        // Off: nothing more.
+        m.advance(EnergyRule::Hold, 20_000, 0.0, 0.0);
+        assert_eq!(m.joules, 2000.0);
+        assert_eq!(m.powered, 15_000);
+    }
+
+    #[test]
+    fn cloudsim_rule_is_a_trapezoid_skipping_idle_starts() {
+        let mut m = EnergyMeter::default();
+        // From u = 0: nothing, whatever the end power.
+        m.advance(EnergyRule::CloudSimTrapezoid, 300_000, 100.0, 0.5);
+        assert_eq!(m.joules, 0.0);
+        // 100 W → 120 W over 300 s = 110 × 300 = 33 000 J.
+        m.advance(EnergyRule::CloudSimTrapezoid, 600_000, 120.0, 0.8);
+        assert_eq!(m.joules, 33_000.0);
+        assert_eq!(m.powered, 300_000);
+    }
+
+    #[test]
+    fn host_sla_counts_saturated_active_time_and_shutdowns() {
+        let mut s = HostSla::default();
+        s.record(0, 0.0, 0.0, false); // idle at first entry: one shutdown at t = 0
+        s.record(100, 50.0, 50.0, true);
+        s.record(200, 90.0, 100.0, true); // saturated from 200
+        s.record(200, 100.0, 100.0, true); // replaced at the same time: not saturated
+        s.record(300, 80.0, 100.0, true); // saturated from 300 to 400
+        s.record(400, 0.0, 0.0, false); // shutdown, 300 after switch-on at 100
+        s.record(500, 0.0, 0.0, false);
+        s.finish();
+        assert_eq!(s.active, 300);
+        assert_eq!(s.saturated, 100);
+        assert_eq!(s.times_before_shutdown, vec![0, 300]);
+    }
+
+    #[test]
+    fn vm_sla_integrates_shortfall_during_migration_only() {
+        let mut v = VmSla::default();
+        v.record(0, 100.0, 100.0, false);
+        v.record(10_000, 90.0, 100.0, true); // migrating for 5 s
+        v.record(15_000, 80.0, 100.0, false); // shortfall, but not migration
+        v.record(20_000, 0.0, 0.0, false);
+        v.finish();
+        assert_eq!(v.requested, 100.0 * 20.0);
+        assert_eq!(v.allocated, 1000.0 + 450.0 + 400.0);
+        assert_eq!(v.migration_shortfall, 50.0);
+    }
+}

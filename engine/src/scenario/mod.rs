@@ -1,0 +1,378 @@
+//! Scenario files: loading, `--set` overrides, validation, and located errors.
+
+mod schema;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+pub use schema::*;
+
+use crate::error::InputError;
+use crate::model::{HostType, MigrationModel, Overcommit, VmType};
+use crate::time::from_secs;
+
+/// A loaded, validated scenario.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// Name used in outputs.
+    pub name: String,
+    /// The file it came from (or `<embedded default>`).
+    pub file: PathBuf,
+    /// Directory relative paths in the file are resolved against.
+    pub base_dir: PathBuf,
+    /// The parsed contents.
+    pub spec: ScenarioFile,
+    /// Final text (after `--set`), kept to locate keys in later errors.
+    text: String,
+    /// Keys given with `--set`.
+    overridden: BTreeSet<String>,
+}
+
+impl Scenario {
+    /// Loads `path`, applies `--set KEY=VALUE` overrides and validates.
+    pub fn load(path: &Path, sets: &[String]) -> Result<Scenario, InputError> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            InputError::file(path, format!("cannot read the scenario file: {e}"))
+                .hint("check the path; `orrery run` with no file runs the embedded default")
+        })?;
+        let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        Self::parse(&text, path, &base, sets)
+    }
+
+    /// Parses scenario `text` as if read from `file`, with paths relative to `base_dir`.
+    pub fn parse(
+        text: &str,
+        file: &Path,
+        base_dir: &Path,
+        sets: &[String],
+    ) -> Result<Scenario, InputError> {
+        let (text, overridden) = apply_sets(text, file, sets)?;
+        let de = toml::Deserializer::new(&text);
+        let spec: ScenarioFile = serde_path_to_error::deserialize(de).map_err(|e| {
+            let key = e.path().to_string();
+            let inner = e.into_inner();
+            let mut err = InputError::file(file, inner.message().to_string());
+            if let Some(span) = inner.span() {
+                let (line, col) = line_col(&text, span.start);
+                err = err.at(line, Some(col));
+            }
+            if key != "." && !key.is_empty() {
+                err = err.key(key.clone());
+            }
+            if overridden.iter().any(|k| normalise(k) == normalise(&key)) {
+                err.file = PathBuf::from("--set");
+                err.line = None;
+                err.column = None;
+            }
+            err.hint("see scenarios/README.md for every key and its type")
+        })?;
+        let name = spec.name.clone().unwrap_or_else(|| {
+            file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+        });
+        let scenario = Scenario {
+            name,
+            file: file.to_path_buf(),
+            base_dir: base_dir.to_path_buf(),
+            spec,
+            text,
+            overridden,
+        };
+        scenario.validate()?;
+        Ok(scenario)
+    }
+
+    /// An error about `key` (dotted path, `hosts.1.count`), located in the file when possible.
+    pub fn error_at(&self, key: &str, message: impl Into<String>) -> InputError {
+        if self.overridden.iter().any(|k| normalise(k) == normalise(key)) {
+            return InputError::file("--set", message).key(key);
+        }
+        let mut err = InputError::file(&self.file, message).key(key);
+        if let Some(offset) = locate(&self.text, key) {
+            let (line, col) = line_col(&self.text, offset);
+            err = err.at(line, Some(col));
+        }
+        err
+    }
+
+    /// Resolves a path from the file against the scenario's directory.
+    pub fn resolve(&self, p: &Path) -> PathBuf {
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            self.base_dir.join(p)
+        }
+    }
+
+    /// Host types, one per host group, in file order.
+    pub fn host_types(&self) -> Vec<HostType> {
+        self.spec
+            .hosts
+            .iter()
+            .map(|g| HostType {
+                name: g.type_name.clone(),
+                cores: g.cores,
+                core_mips: g.core_mips,
+                memory_mb: g.memory_mb,
+                disk_gb: g.disk_gb,
+                nic_mbps: g.nic_mbps,
+                attributes: g.attributes.clone(),
+                power: g.power.clone(),
+                boot_delay: from_secs(g.boot_s),
+                shutdown_delay: from_secs(g.shutdown_s),
+                boot_energy_j: g.boot_energy_j,
+                shutdown_energy_j: g.shutdown_energy_j,
+            })
+            .collect()
+    }
+
+    /// VM types in file order.
+    pub fn vm_types(&self) -> Vec<VmType> {
+        self.spec
+            .vm_types
+            .iter()
+            .map(|t| VmType {
+                name: t.name.clone(),
+                vcpus: t.vcpus,
+                mips: t.mips,
+                memory_mb: t.memory_mb,
+                disk_gb: t.disk_gb,
+                image: t.image.clone(),
+                owner: t.owner.clone(),
+            })
+            .collect()
+    }
+
+    /// Index of the VM type called `name`.
+    pub fn vm_type_index(&self, name: &str) -> Option<usize> {
+        self.spec.vm_types.iter().position(|t| t.name == name)
+    }
+
+    /// Overcommit ratios.
+    pub fn overcommit(&self) -> Overcommit {
+        Overcommit {
+            cpu: self.spec.datacenter.cpu_overcommit,
+            memory: self.spec.datacenter.memory_overcommit,
+        }
+    }
+
+    /// The migration model.
+    pub fn migration(&self) -> MigrationModel {
+        let m = &self.spec.migration;
+        MigrationModel {
+            bandwidth_fraction: m.bandwidth_fraction,
+            source_degradation: m.source_degradation,
+            destination_fraction: m.destination_fraction,
+        }
+    }
+
+    fn validate(&self) -> Result<(), InputError> {
+        let s = &self.spec;
+        let positive = |key: &str, v: f64| -> Result<(), InputError> {
+            if v.is_finite() && v > 0.0 {
+                Ok(())
+            } else {
+                Err(self.error_at(key, format!("must be a positive number, got {v}")))
+            }
+        };
+        let non_negative = |key: &str, v: f64| -> Result<(), InputError> {
+            if v.is_finite() && v >= 0.0 {
+                Ok(())
+            } else {
+                Err(self.error_at(key, format!("must be zero or positive, got {v}")))
+            }
+        };
+        let fraction = |key: &str, v: f64| -> Result<(), InputError> {
+            if (0.0..=1.0).contains(&v) {
+                Ok(())
+            } else {
+                Err(self.error_at(key, format!("must be between 0 and 1, got {v}")))
+            }
+        };
+        positive("duration_s", s.duration_s)?;
+        positive("datacenter.cpu_overcommit", s.datacenter.cpu_overcommit)?;
+        positive("datacenter.memory_overcommit", s.datacenter.memory_overcommit)?;
+        positive("datacenter.update_interval_s", s.datacenter.update_interval_s)?;
+        if s.datacenter.history_len == 0 {
+            return Err(self.error_at("datacenter.history_len", "must be at least 1"));
+        }
+        positive("migration.bandwidth_fraction", s.migration.bandwidth_fraction)?;
+        fraction("migration.bandwidth_fraction", s.migration.bandwidth_fraction)?;
+        fraction("migration.source_degradation", s.migration.source_degradation)?;
+        fraction("migration.destination_fraction", s.migration.destination_fraction)?;
+        if s.hosts.is_empty() {
+            return Err(self.error_at("hosts", "at least one host group is needed")
+                .hint("add a [[hosts]] table with type, count, cores, core_mips, memory_mb and power"));
+        }
+        for (i, h) in s.hosts.iter().enumerate() {
+            let k = |f: &str| format!("hosts.{i}.{f}");
+            if h.count == 0 {
+                return Err(self.error_at(&k("count"), "must be at least 1"));
+            }
+            if h.cores == 0 {
+                return Err(self.error_at(&k("cores"), "must be at least 1"));
+            }
+            positive(&k("core_mips"), h.core_mips)?;
+            positive(&k("memory_mb"), h.memory_mb)?;
+            positive(&k("nic_mbps"), h.nic_mbps)?;
+            non_negative(&k("disk_gb"), h.disk_gb)?;
+            non_negative(&k("boot_s"), h.boot_s)?;
+            non_negative(&k("shutdown_s"), h.shutdown_s)?;
+            non_negative(&k("boot_energy_j"), h.boot_energy_j)?;
+            non_negative(&k("shutdown_energy_j"), h.shutdown_energy_j)?;
+            h.power.validate().map_err(|m| self.error_at(&k("power"), m))?;
+        }
+        if s.vm_types.is_empty() {
+            return Err(self.error_at("vm_types", "at least one VM type is needed")
+                .hint("add a [[vm_types]] table with name, mips and memory_mb"));
+        }
+        let mut names = BTreeSet::new();
+        for (i, t) in s.vm_types.iter().enumerate() {
+            let k = |f: &str| format!("vm_types.{i}.{f}");
+            if !names.insert(t.name.as_str()) {
+                return Err(self.error_at(&k("name"), format!("VM type `{}` is defined twice", t.name)));
+            }
+            if t.vcpus == 0 {
+                return Err(self.error_at(&k("vcpus"), "must be at least 1"));
+            }
+            positive(&k("mips"), t.mips)?;
+            non_negative(&k("memory_mb"), t.memory_mb)?;
+            non_negative(&k("disk_gb"), t.disk_gb)?;
+        }
+        let known = || names.iter().copied().collect::<Vec<_>>().join(", ");
+        let w = &s.workload;
+        if w.trace_dir.is_none() && w.generators.is_empty() {
+            return Err(self.error_at("workload", "the workload has neither a trace_dir nor generators")
+                .hint("set workload.trace_dir or add [[workload.generators]]"));
+        }
+        if w.trace_dir.is_some() && w.trace_vm_types.is_empty() {
+            return Err(self.error_at("workload.trace_vm_types", "a trace workload needs VM types")
+                .hint(format!("list one or more of: {}", known())));
+        }
+        for (i, name) in w.trace_vm_types.iter().enumerate() {
+            if self.vm_type_index(name).is_none() {
+                return Err(self
+                    .error_at(&format!("workload.trace_vm_types.{i}"), format!("unknown VM type `{name}`"))
+                    .hint(format!("known types: {}", known())));
+            }
+        }
+        non_negative("workload.vm_boot_s", w.vm_boot_s)?;
+        for (i, g) in w.generators.iter().enumerate() {
+            let k = |f: &str| format!("workload.generators.{i}.{f}");
+            if self.vm_type_index(&g.vm_type).is_none() {
+                return Err(self
+                    .error_at(&k("vm_type"), format!("unknown VM type `{}`", g.vm_type))
+                    .hint(format!("known types: {}", known())));
+            }
+            g.arrival.validate().map_err(|m| self.error_at(&k("arrival"), m))?;
+            g.lifetime.validate().map_err(|m| self.error_at(&k("lifetime"), m))?;
+            g.utilisation.validate().map_err(|m| self.error_at(&k("utilisation"), m))?;
+        }
+        positive("policies.reallocation_interval_s", s.policies.reallocation_interval_s)?;
+        Ok(())
+    }
+}
+
+/// Applies `KEY=VALUE` overrides to the TOML text. A value keeps the type of the key it
+/// replaces when that key is a string; otherwise it is read as a TOML value (falling back to a
+/// string), so `--set seed=7` is an integer and `--set workload.trace_dir=/data` a string.
+fn apply_sets(text: &str, file: &Path, sets: &[String]) -> Result<(String, BTreeSet<String>), InputError> {
+    if sets.is_empty() {
+        return Ok((text.to_string(), BTreeSet::new()));
+    }
+    let mut doc: toml_edit::DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
+        let mut err = InputError::file(file, e.message().to_string());
+        if let Some(span) = e.span() {
+            let (line, col) = line_col(text, span.start);
+            err = err.at(line, Some(col));
+        }
+        err
+    })?;
+    let mut keys = BTreeSet::new();
+    for set in sets {
+        let Some((key, raw)) = set.split_once('=') else {
+            return Err(InputError::file("--set", format!("`{set}` is not KEY=VALUE"))
+                .hint("write e.g. --set policies.placement=first-fit"));
+        };
+        let key = key.trim();
+        let parts: Vec<&str> = key.split('.').collect();
+        if parts.iter().any(|p| p.is_empty()) {
+            return Err(InputError::file("--set", format!("`{key}` is not a dotted key path")).key(key));
+        }
+        let mut item = doc.as_item_mut();
+        for part in &parts {
+            if let (Ok(i), Some(n)) = (part.parse::<usize>(), item.as_array_of_tables().map(|a| a.len())) {
+                if i >= n {
+                    return Err(InputError::file("--set", format!("index {i} is out of range: there are {n}"))
+                        .key(key));
+                }
+                item = &mut item[i];
+                continue;
+            }
+            if !(item.is_table_like() || item.is_none()) {
+                return Err(
+                    InputError::file("--set", format!("`{part}` is inside a value that is not a table")).key(key)
+                );
+            }
+            item = &mut item[*part];
+        }
+        let existing_is_string = item.as_str().is_some();
+        let value: toml_edit::Value = if existing_is_string {
+            raw.into()
+        } else {
+            raw.parse().unwrap_or_else(|_| raw.into())
+        };
+        *item = toml_edit::Item::Value(value);
+        keys.insert(key.to_string());
+    }
+    Ok((doc.to_string(), keys))
+}
+
+/// Normalises `hosts[1].count` and `hosts.1.count` to the same form.
+fn normalise(key: &str) -> String {
+    key.replace('[', ".").replace(']', "")
+}
+
+/// Byte offset of the value (or key) at dotted path `key` in `text`.
+fn locate(text: &str, key: &str) -> Option<usize> {
+    let doc = toml_edit::ImDocument::parse(text.to_string()).ok()?;
+    let key = normalise(key);
+    let parts: Vec<&str> = key.split('.').collect();
+    let mut table: &dyn toml_edit::TableLike = doc.as_table();
+    let mut offset = None;
+    let mut i = 0;
+    while i < parts.len() {
+        let (k, v) = table.get_key_value(parts[i])?;
+        offset = v.span().or_else(|| k.span()).map(|s| s.start).or(offset);
+        i += 1;
+        if i == parts.len() {
+            break;
+        }
+        match (parts[i].parse::<usize>(), v.as_array_of_tables(), v.as_array()) {
+            (Ok(n), Some(aot), _) => {
+                let t = aot.get(n)?;
+                offset = t.span().map(|s| s.start).or(offset);
+                table = t;
+                i += 1;
+            }
+            (Ok(n), None, Some(arr)) => {
+                let item = arr.get(n)?;
+                offset = item.span().map(|s| s.start).or(offset);
+                i += 1;
+                match item.as_inline_table() {
+                    Some(t) => table = t,
+                    None => break,
+                }
+            }
+            _ => table = v.as_table_like()?,
+        }
+    }
+    offset
+}
+
+/// 1-based line and column of byte `offset` in `text`.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rfind('\n').map_or(before.len(), |nl| before.len() - nl - 1) + 1;
+    (line, col)
+}

@@ -1,0 +1,144 @@
+//! The read-only view of the cluster that policies decide on.
+
+use std::collections::VecDeque;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{HostType, MigrationModel, Overcommit, PowerState, VmState, VmType};
+use crate::time::Millis;
+
+/// Index of a host in [`ClusterView::hosts`].
+pub type HostId = usize;
+/// Index of a VM in [`ClusterView::vms`].
+pub type VmId = usize;
+
+/// Which simulator's semantics to reproduce.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Compat {
+    /// orrery's own, corrected semantics.
+    #[default]
+    #[serde(rename = "none")]
+    None,
+    /// CloudSim 3.0.3's power package, quirks included (see docs/validation.md).
+    #[serde(rename = "cloudsim-3.0.3")]
+    CloudSim303,
+}
+
+impl Compat {
+    /// Whether CloudSim 3.0.3 semantics are on.
+    pub fn cloudsim(self) -> bool {
+        self == Compat::CloudSim303
+    }
+}
+
+/// Everything a policy may know about the cluster at one instant.
+#[derive(Debug, Clone)]
+pub struct ClusterView {
+    /// Current time.
+    pub now: Millis,
+    /// Semantics in force.
+    pub compat: Compat,
+    /// Host types, indexed by [`HostView::host_type`].
+    pub host_types: Vec<HostType>,
+    /// VM types, indexed by [`VmView::vm_type`].
+    pub vm_types: Vec<VmType>,
+    /// Overcommit ratios for reservation-based placement.
+    pub overcommit: Overcommit,
+    /// The migration cost model.
+    pub migration: MigrationModel,
+    /// Interval between monitoring updates (the spacing of [`VmView::history`]).
+    pub update_interval: Millis,
+    /// Hosts, by id.
+    pub hosts: Vec<HostView>,
+    /// VMs, by id (every VM of the run, whatever its state).
+    pub vms: Vec<VmView>,
+}
+
+/// One host as policies see it.
+#[derive(Debug, Clone)]
+pub struct HostView {
+    /// Host name.
+    pub name: String,
+    /// Index into [`ClusterView::host_types`].
+    pub host_type: usize,
+    /// Cluster (rack) the host belongs to.
+    pub cluster: String,
+    /// Power state.
+    pub power: PowerState,
+    /// VMs on the host in arrival order, including those migrating in.
+    pub vms: Vec<VmId>,
+    /// VMs migrating in (a subset of `vms`).
+    pub incoming: Vec<VmId>,
+    /// MIPS the host executed at the last monitoring update.
+    pub busy_mips: f64,
+    /// MIPS its VMs requested at the last monitoring update (uncapped).
+    pub requested_mips: f64,
+    /// Nominal MIPS of the VMs placed on it (for reservation-based placement).
+    pub reserved_mips: f64,
+    /// Memory of the VMs placed on it, in MB.
+    pub reserved_memory_mb: f64,
+}
+
+/// One VM as policies see it.
+#[derive(Debug, Clone)]
+pub struct VmView {
+    /// VM name.
+    pub name: String,
+    /// Index into [`ClusterView::vm_types`].
+    pub vm_type: usize,
+    /// Lifecycle state.
+    pub state: VmState,
+    /// Host it runs on (the source while it migrates).
+    pub host: Option<HostId>,
+    /// Whether a live migration of it is under way.
+    pub in_migration: bool,
+    /// CPU demand at the last update, as a fraction of its nominal capacity.
+    pub demand: f64,
+    /// Demand at past monitoring updates, newest first, bounded length.
+    pub history: VecDeque<f64>,
+    /// When the VM request arrived.
+    pub arrival: Millis,
+}
+
+impl ClusterView {
+    /// The type of host `h`.
+    pub fn host_type(&self, h: HostId) -> &HostType {
+        &self.host_types[self.hosts[h].host_type]
+    }
+
+    /// The type of VM `v`.
+    pub fn vm_type(&self, v: VmId) -> &VmType {
+        &self.vm_types[self.vms[v].vm_type]
+    }
+
+    /// Physical CPU capacity of host `h` in MIPS.
+    pub fn capacity_mips(&self, h: HostId) -> f64 {
+        self.host_type(h).total_mips()
+    }
+
+    /// CPU utilisation of host `h` at the last update (busy / capacity, in [0, 1]).
+    pub fn utilisation(&self, h: HostId) -> f64 {
+        let u = self.hosts[h].busy_mips / self.capacity_mips(h);
+        // CloudSim clamps utilisation in (1, 1.01) to 1 (HostDynamicWorkload).
+        if u > 1.0 && u < 1.01 {
+            1.0
+        } else {
+            u
+        }
+    }
+
+    /// MIPS VM `v` currently requests (demand × nominal capacity, uncapped).
+    pub fn requested_mips(&self, v: VmId) -> f64 {
+        self.vms[v].demand * self.vm_type(v).total_mips()
+    }
+
+    /// CPU capacity of host `h` available to reservations (capacity × CPU overcommit).
+    pub fn reservable_mips(&self, h: HostId) -> f64 {
+        self.capacity_mips(h) * self.overcommit.cpu
+    }
+
+    /// Memory of host `h` available to reservations, in MB.
+    pub fn reservable_memory_mb(&self, h: HostId) -> f64 {
+        self.host_type(h).memory_mb * self.overcommit.memory
+    }
+}

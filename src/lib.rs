@@ -1,0 +1,44 @@
+//! The `orrery` library behind the CLI: load a scenario, build its policies and simulator, and
+//! run the cloud OS over it.
+
+use std::path::Path;
+
+use orrery_drivers::Simulator;
+use orrery_engine::control::CloudOs;
+use orrery_engine::error::InputError;
+use orrery_engine::metrics::RunResult;
+use orrery_engine::rng::RngStreams;
+use orrery_engine::scenario::Scenario;
+
+/// The embedded default scenario (a mid-size datacenter over one synthetic day).
+pub const DEFAULT_SCENARIO: &str = include_str!("../scenarios/default.toml");
+
+/// Why a run failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// Bad input: a scenario, trace or argument (exit code 2).
+    #[error(transparent)]
+    Input(#[from] InputError),
+    /// The infrastructure failed during the run (exit code 1).
+    #[error(transparent)]
+    Infra(#[from] orrery_engine::InfraError),
+}
+
+/// Loads a scenario file, or the embedded default when `path` is `None`.
+pub fn load_scenario(path: Option<&Path>, sets: &[String]) -> Result<Scenario, InputError> {
+    match path {
+        Some(p) => Scenario::load(p, sets),
+        None => Scenario::parse(DEFAULT_SCENARIO, Path::new("<embedded default>"), Path::new("."), sets),
+    }
+}
+
+/// Runs a scenario in simulation, with its seed replaced by `seed` when given.
+pub fn run(scenario: &Scenario, seed: Option<u64>) -> Result<RunResult, RunError> {
+    let placement = orrery_policies::registry::placement(scenario)?;
+    let reallocation = orrery_policies::registry::reallocation(scenario)?;
+    let mut sim = Simulator::new(scenario, seed)?;
+    let seed = seed.unwrap_or(scenario.spec.seed);
+    let mut os = CloudOs::new(placement, reallocation, &RngStreams::new(seed));
+    os.run(&mut sim)?;
+    Ok(sim.finish())
+}
