@@ -3,6 +3,7 @@
 //! A policy reads a [`orrery_engine::ClusterView`], may draw from the seeded generator it is
 //! handed, and returns actions. [`registry`] builds policies by the names scenarios use.
 
+pub mod consolidation;
 pub mod placement;
 pub mod registry;
 pub mod stats;

@@ -4,6 +4,7 @@ use orrery_engine::error::InputError;
 use orrery_engine::policy::{Placement, Reallocation};
 use orrery_engine::scenario::Scenario;
 
+use crate::consolidation::{Consolidation, Detector, Selection};
 use crate::placement::index::Order;
 use crate::placement::Greedy;
 
@@ -13,10 +14,14 @@ pub const PLACEMENTS: &[(&str, &str)] = &[
     ("packing", "most loaded host with room (fewest hosts)"),
     ("striping", "host with the fewest VMs (spread VMs)"),
     ("load-aware", "host with the most free CPU"),
+    ("pabfd", "power-aware best-fit decreasing, with the consolidation detector (Beloglazov & Buyya)"),
 ];
 
 /// Reallocation policy names and what they do.
-pub const REALLOCATIONS: &[(&str, &str)] = &[("none", "never migrate")];
+pub const REALLOCATIONS: &[(&str, &str)] = &[
+    ("none", "never migrate"),
+    ("consolidation", "dynamic consolidation: overload detector, VM selection, PABFD, underload drain"),
+];
 
 /// The placement policy a scenario names.
 pub fn placement(scenario: &Scenario) -> Result<Box<dyn Placement>, InputError> {
@@ -26,6 +31,7 @@ pub fn placement(scenario: &Scenario) -> Result<Box<dyn Placement>, InputError> 
         "packing" => Order::Packing,
         "striping" => Order::Striping,
         "load-aware" => Order::LoadAware,
+        "pabfd" => return Ok(Box::new(consolidation(scenario)?)),
         _ => return Err(unknown(scenario, "policies.placement", name, PLACEMENTS)),
     };
     Ok(Box::new(Greedy::new(order)))
@@ -36,8 +42,28 @@ pub fn reallocation(scenario: &Scenario) -> Result<Option<Box<dyn Reallocation>>
     let name = scenario.spec.policies.reallocation.as_str();
     match name {
         "none" => Ok(None),
+        "consolidation" => Ok(Some(Box::new(consolidation(scenario)?))),
         _ => Err(unknown(scenario, "policies.reallocation", name, REALLOCATIONS)),
     }
+}
+
+/// The consolidation parameters of a scenario (`[policies.consolidation]`).
+pub fn consolidation(scenario: &Scenario) -> Result<Consolidation, InputError> {
+    let c = &scenario.spec.policies.consolidation;
+    let detector = Detector::from_name(&c.detector, c.parameter).ok_or_else(|| {
+        scenario
+            .error_at("policies.consolidation.detector", format!("unknown overload detector `{}`", c.detector))
+            .hint("use one of: thr, iqr, mad, lr, lrr")
+    })?;
+    let selection = Selection::from_name(&c.selection).ok_or_else(|| {
+        scenario
+            .error_at("policies.consolidation.selection", format!("unknown VM selection `{}`", c.selection))
+            .hint("use one of: mmt, mc, mu, rs")
+    })?;
+    if !(c.parameter.is_finite() && c.parameter >= 0.0) {
+        return Err(scenario.error_at("policies.consolidation.parameter", "must be zero or positive"));
+    }
+    Ok(Consolidation { detector, selection })
 }
 
 fn unknown(scenario: &Scenario, key: &str, name: &str, known: &[(&str, &str)]) -> InputError {

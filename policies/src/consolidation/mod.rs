@@ -1,0 +1,253 @@
+//! Dynamic VM consolidation (Beloglazov & Buyya, CCPE 2012) as CloudSim 3.0.3 implements it:
+//! overload detection, VM selection, power-aware best-fit decreasing placement (PABFD) and the
+//! underload phase that drains the least-used hosts.
+//!
+//! With `compat = "cloudsim-3.0.3"` every step follows CloudSim's code, quirks included; with
+//! `compat = "none"` the corrected semantics apply (documented in docs/validation.md):
+//! LR/LRR fit the paper's LOESS, waking a sleeping host costs its idle power, the overload
+//! phase's destinations are excluded from the underload search, and memory binds.
+
+pub mod detector;
+pub mod scratch;
+pub mod selection;
+
+use orrery_engine::action::Action;
+use orrery_engine::model::PowerState;
+use orrery_engine::policy::{Placement, Reallocation};
+use orrery_engine::rng::Rng;
+use orrery_engine::view::{ClusterView, HostId, VmId};
+
+pub use detector::{Detector, Fit};
+use scratch::Scratch;
+pub use selection::Selection;
+
+/// Dynamic consolidation: the reallocation policy, and PABFD for initial placement.
+#[derive(Debug, Clone, Copy)]
+pub struct Consolidation {
+    /// Overload detector.
+    pub detector: Detector,
+    /// VM selection policy.
+    pub selection: Selection,
+}
+
+struct Ctx<'a> {
+    compat: bool,
+    fit: Fit,
+    detector: Detector,
+    view: &'a ClusterView,
+}
+
+impl Consolidation {
+    fn ctx<'a>(&self, view: &'a ClusterView) -> Ctx<'a> {
+        let compat = view.compat.cloudsim();
+        Ctx { compat, fit: if compat { Fit::CloudSim } else { Fit::Paper }, detector: self.detector, view }
+    }
+}
+
+impl Ctx<'_> {
+    fn overloaded(&self, s: &Scratch, h: HostId) -> bool {
+        self.detector.overloaded(s, h, self.fit)
+    }
+
+    /// Power the host draws now as PABFD sees it: CloudSim charges an idle or sleeping host its
+    /// idle power (so waking one looks free); corrected semantics charge a host that is off 0 W.
+    fn power_now(&self, h: HostId) -> f64 {
+        let view = self.view;
+        if !self.compat && !view.hosts[h].power.is_up() {
+            return 0.0;
+        }
+        view.host_type(h).power.power(view.utilisation(h))
+    }
+
+    /// PABFD: the host whose power rises least when it takes VM `v`, among suitable hosts that
+    /// the detector would not call overloaded afterwards. Ties go to the lowest host id.
+    fn find_host(&self, s: &mut Scratch, v: VmId, excluded: &[bool]) -> Option<HostId> {
+        let view = self.view;
+        let mut best: Option<(f64, HostId)> = None;
+        for h in 0..view.hosts.len() {
+            if excluded[h] || !matches!(view.hosts[h].power, PowerState::On | PowerState::Booting | PowerState::Off) {
+                continue;
+            }
+            if !s.suitable(h, v) {
+                continue;
+            }
+            let u = s.utilisation_with(h, v);
+            if u > 1.0 {
+                continue; // beyond the power model (CloudSim would abort the run)
+            }
+            let diff = view.host_type(h).power.power(u) - self.power_now(h);
+            if best.is_some_and(|(d, _)| diff >= d) {
+                continue;
+            }
+            if s.hosts[h].planned_mips != 0.0 {
+                s.create(h, v);
+                let over = self.overloaded(s, h);
+                s.destroy(h, v);
+                if over {
+                    continue;
+                }
+            }
+            best = Some((diff, h));
+        }
+        best.map(|(_, h)| h)
+    }
+}
+
+/// Stable sort of VMs by current demand in MIPS, highest first.
+fn sort_by_demand(s: &Scratch, vms: &mut [VmId]) {
+    vms.sort_by(|&a, &b| s.requested(b).total_cmp(&s.requested(a)));
+}
+
+impl Placement for Consolidation {
+    fn place(&mut self, view: &ClusterView, pending: &[VmId], _rng: &mut Rng) -> Vec<Action> {
+        let ctx = self.ctx(view);
+        let mut s = Scratch::new(view, !ctx.compat);
+        let none = vec![false; view.hosts.len()];
+        let mut plan = Vec::with_capacity(pending.len());
+        for &v in pending {
+            s.mark_new(v);
+            match ctx.find_host(&mut s, v, &none) {
+                Some(h) => {
+                    s.commit_new(h, v);
+                    plan.push(Action::Deploy { vm: v, host: h });
+                }
+                None => plan.push(Action::Reject { vm: v, reason: "no suitable host (PABFD)".into() }),
+            }
+        }
+        plan
+    }
+}
+
+impl Reallocation for Consolidation {
+    fn reallocate(&mut self, view: &ClusterView, rng: &mut Rng) -> Vec<Action> {
+        let ctx = self.ctx(view);
+        let n = view.hosts.len();
+        let mut s = Scratch::new(view, !ctx.compat);
+
+        // 1. Overloaded hosts, in id order.
+        let over: Vec<HostId> = (0..n).filter(|&h| ctx.overloaded(&s, h)).collect();
+        let mut is_over = vec![false; n];
+        for &h in &over {
+            is_over[h] = true;
+        }
+
+        // 2. Select VMs off each overloaded host until it is no longer overloaded.
+        let mut chosen = Vec::new();
+        for &h in &over {
+            while let Some(v) = self.selection.pick(&s, h, rng) {
+                chosen.push(v);
+                s.destroy(h, v);
+                if !ctx.overloaded(&s, h) {
+                    break;
+                }
+            }
+        }
+
+        // 3. Place them (PABFD over the hosts that are not overloaded), highest demand first.
+        sort_by_demand(&s, &mut chosen);
+        let mut migrations: Vec<(VmId, HostId)> = Vec::new();
+        for v in chosen {
+            if let Some(h) = ctx.find_host(&mut s, v, &is_over) {
+                s.create(h, v);
+                migrations.push((v, h));
+            }
+        }
+
+        // 4. Underload phase: drain the least-used hosts while all of their VMs find room.
+        let switched_off: Vec<bool> = (0..n).map(|h| view.utilisation(h) == 0.0).collect();
+        let mut skip_search: Vec<bool> = (0..n).map(|h| is_over[h] || switched_off[h]).collect();
+        let mut skip_place = skip_search.clone();
+        if !ctx.compat {
+            // CloudSim passes an empty map here, so its overload destinations stay candidates.
+            for &(_, h) in &migrations {
+                skip_search[h] = true;
+            }
+        }
+        let mut searched = skip_search.iter().filter(|&&x| x).count();
+        while searched < n {
+            let Some(u) = least_used(&s, &skip_search) else { break };
+            skip_search[u] = true;
+            skip_place[u] = true;
+            searched += 1;
+            let mut vms: Vec<VmId> = s.hosts[u].vms.iter().copied().filter(|&v| !view.vms[v].in_migration).collect();
+            if vms.is_empty() {
+                continue;
+            }
+            sort_by_demand(&s, &mut vms);
+            let mut placed: Vec<(VmId, HostId)> = Vec::with_capacity(vms.len());
+            for &v in &vms {
+                match ctx.find_host(&mut s, v, &skip_place) {
+                    Some(h) => {
+                        s.create(h, v);
+                        placed.push((v, h));
+                    }
+                    None => {
+                        for &(pv, ph) in &placed {
+                            s.destroy(ph, pv);
+                        }
+                        placed.clear();
+                        break;
+                    }
+                }
+            }
+            for &(v, h) in &placed {
+                if !ctx.compat {
+                    s.destroy(u, v);
+                }
+                if !skip_search[h] {
+                    skip_search[h] = true;
+                    searched += 1;
+                }
+            }
+            migrations.extend(placed);
+        }
+
+        let mut plan: Vec<Action> = migrations.into_iter().map(|(vm, to)| Action::Migrate { vm, to }).collect();
+        if !ctx.compat {
+            // Hosts the plan empties are powered off once their VMs have left.
+            let mut emptied: Vec<HostId> = plan
+                .iter()
+                .filter_map(|a| match a {
+                    Action::Migrate { vm, .. } => view.vms[*vm].host,
+                    _ => None,
+                })
+                .filter(|&h| s.hosts[h].vms.is_empty())
+                .collect();
+            emptied.sort_unstable();
+            emptied.dedup();
+            plan.extend(emptied.into_iter().map(|host| Action::PowerOff { host }));
+        }
+        plan
+    }
+}
+
+/// The host with the lowest utilisation in (0, 1) that is not skipped and has a VM that is not
+/// migrating (and none migrating in) — CloudSim's `getUnderUtilizedHost`.
+fn least_used(s: &Scratch, skip: &[bool]) -> Option<HostId> {
+    let view = s.view;
+    let mut best = (1.0, None);
+    for h in 0..view.hosts.len() {
+        if skip[h] {
+            continue;
+        }
+        let u = view.utilisation(h);
+        if u > 0.0 && u < best.0 && !all_out_or_any_in(s, h) {
+            best = (u, Some(h));
+        }
+    }
+    best.1
+}
+
+/// CloudSim's `areAllVmsMigratingOutOrAnyVmMigratingIn`, walking the host's list in order.
+fn all_out_or_any_in(s: &Scratch, h: HostId) -> bool {
+    let view = s.view;
+    for &v in &s.hosts[h].vms {
+        if !view.vms[v].in_migration {
+            return false;
+        }
+        if view.hosts[h].incoming.contains(&v) {
+            return true;
+        }
+    }
+    true
+}

@@ -1,0 +1,205 @@
+//! A tentative copy of the allocation that consolidation policies plan on.
+//!
+//! It mirrors what CloudSim's hosts and `VmSchedulerTimeSharedOverSubscription` know while
+//! `optimizeAllocation` runs: each host's VM list in order (VMs migrating in included), the MIPS
+//! each VM asked the scheduler for, the MIPS still available, and memory. Tentative creates and
+//! destroys change only this copy; the view is never touched.
+
+use orrery_engine::model::cpu::{Claim, Role, ShareRule};
+use orrery_engine::view::{ClusterView, HostId, VmId};
+
+/// One host of the tentative allocation.
+#[derive(Debug, Clone)]
+pub struct ScratchHost {
+    /// VMs on the host, in CloudSim's list order.
+    pub vms: Vec<VmId>,
+    /// Capacity the scheduler still has (0 when oversubscribed).
+    pub available: f64,
+    /// MIPS allocated to the host's VMs, a VM migrating in counted at its full demand
+    /// (CloudSim's `getUtilizationOfCpuMips`).
+    pub planned_mips: f64,
+    /// Memory in use, in MB.
+    pub memory_used: f64,
+}
+
+/// The tentative allocation of a whole cluster.
+pub struct Scratch<'a> {
+    /// The view the allocation started from.
+    pub view: &'a ClusterView,
+    /// Hosts by id.
+    pub hosts: Vec<ScratchHost>,
+    /// VMs created by this plan (placement): the scheduler holds their full capacity.
+    new: Vec<bool>,
+    /// New VMs already created on a host: they request only their (still zero) demand.
+    created: Vec<bool>,
+    /// Whether memory binds (CloudSim: only while VMs are being created).
+    memory_binds: bool,
+}
+
+impl<'a> Scratch<'a> {
+    /// The allocation as the view reports it. `memory_binds` makes every VM's memory count
+    /// (corrected semantics); otherwise only VMs being created need memory (CloudSim, whose VMs
+    /// request no memory once created).
+    pub fn new(view: &'a ClusterView, memory_binds: bool) -> Self {
+        let mut s = Scratch {
+            view,
+            hosts: view
+                .hosts
+                .iter()
+                .map(|h| ScratchHost { vms: h.vms.clone(), available: 0.0, planned_mips: 0.0, memory_used: 0.0 })
+                .collect(),
+            new: vec![false; view.vms.len()],
+            created: vec![false; view.vms.len()],
+            memory_binds,
+        };
+        for h in 0..s.hosts.len() {
+            s.refresh(h);
+        }
+        s
+    }
+
+    /// Marks `v` as a VM being created: it asks for its full capacity and its memory.
+    pub fn mark_new(&mut self, v: VmId) {
+        self.new[v] = true;
+    }
+
+    /// Creates new VM `v` on host `h` for good: from now on it requests only its demand (zero
+    /// until it is first sampled), while the scheduler keeps the full capacity it was created with.
+    pub fn commit_new(&mut self, h: HostId, v: VmId) {
+        self.create(h, v);
+        self.created[v] = true;
+    }
+
+    /// MIPS VM `v` requests now (CloudSim's `getCurrentRequestedTotalMips`): its full capacity
+    /// while it is being instantiated, else demand × capacity.
+    pub fn requested(&self, v: VmId) -> f64 {
+        if self.new[v] && !self.created[v] {
+            self.view.vm_type(v).total_mips()
+        } else {
+            self.view.requested_mips(v)
+        }
+    }
+
+    /// MIPS the scheduler holds for VM `v`: what it requested when it was last allocated.
+    fn scheduled(&self, v: VmId) -> f64 {
+        if self.new[v] {
+            self.view.vm_type(v).total_mips()
+        } else {
+            self.view.requested_mips(v)
+        }
+    }
+
+    fn is_incoming(&self, h: HostId, v: VmId) -> bool {
+        self.view.hosts[h].incoming.contains(&v)
+    }
+
+    fn memory_of(&self, v: VmId) -> f64 {
+        if self.memory_binds || (self.new[v] && !self.placed_before(v)) {
+            self.view.vm_type(v).memory_mb
+        } else {
+            0.0
+        }
+    }
+
+    /// Whether a new VM already sits on some host of the view (then it was created earlier).
+    fn placed_before(&self, v: VmId) -> bool {
+        self.view.vms[v].host.is_some()
+    }
+
+    /// Recomputes host `h`'s scheduler state from its VM list.
+    fn refresh(&mut self, h: HostId) {
+        let view = self.view;
+        let ty = view.host_type(h);
+        let m = view.migration;
+        let rule = ShareRule {
+            core_mips: ty.core_mips,
+            capacity: ty.total_mips(),
+            source_degradation: m.source_degradation,
+            destination_fraction: m.destination_fraction,
+            floor_when_oversubscribed: view.compat.cloudsim(),
+        };
+        let claims: Vec<Claim> = self.hosts[h]
+            .vms
+            .iter()
+            .map(|&v| Claim {
+                requested: self.scheduled(v),
+                vcpus: view.vm_type(v).vcpus,
+                role: if self.is_incoming(h, v) {
+                    Role::MigratingIn
+                } else if view.vms[v].in_migration {
+                    Role::MigratingOut
+                } else {
+                    Role::Resident
+                },
+            })
+            .collect();
+        let shares = rule.share(&claims);
+        let need: f64 = claims.iter().map(|c| rule.need(c)).sum();
+        let mut planned = 0.0;
+        for (c, a) in claims.iter().zip(&shares.allocated) {
+            planned += a;
+            if c.role == Role::MigratingIn && m.destination_fraction > 0.0 {
+                // The VM will soon need all of its demand here, not just the transfer overhead.
+                planned += a * (1.0 - m.destination_fraction) / m.destination_fraction;
+            }
+        }
+        let memory: f64 = self.hosts[h].vms.iter().map(|&v| self.memory_of(v)).sum();
+        let host = &mut self.hosts[h];
+        host.available = if shares.oversubscribed { 0.0 } else { ty.total_mips() - need };
+        host.planned_mips = planned;
+        host.memory_used = memory;
+    }
+
+    /// Whether VM `v` can be created on host `h` (CloudSim's `isSuitableForVm`): each vCPU's
+    /// request fits on one core, its requested MIPS fit in what is available, and its memory fits.
+    pub fn suitable(&self, h: HostId, v: VmId) -> bool {
+        let view = self.view;
+        let ty = view.host_type(h);
+        let vt = view.vm_type(v);
+        let req = self.requested(v);
+        ty.core_mips >= req / vt.vcpus as f64
+            && self.hosts[h].available >= req
+            && self.hosts[h].memory_used + self.memory_of(v) <= view.reservable_memory_mb(h) + 1e-9
+    }
+
+    /// Tentatively creates VM `v` on host `h` (appended to its list).
+    pub fn create(&mut self, h: HostId, v: VmId) {
+        self.hosts[h].vms.push(v);
+        self.refresh(h);
+    }
+
+    /// Tentatively removes VM `v` from host `h`.
+    pub fn destroy(&mut self, h: HostId, v: VmId) {
+        if let Some(i) = self.hosts[h].vms.iter().position(|&x| x == v) {
+            self.hosts[h].vms.remove(i);
+            self.refresh(h);
+        }
+    }
+
+    /// Utilisation host `h` would have with VM `v` added (planned MIPS + v's request) / capacity.
+    pub fn utilisation_with(&self, h: HostId, v: VmId) -> f64 {
+        (self.hosts[h].planned_mips + self.requested(v)) / self.view.capacity_mips(h)
+    }
+
+    /// Requested utilisation of host `h`: Σ requested MIPS of its VMs (uncapped) / capacity.
+    pub fn requested_utilisation(&self, h: HostId) -> f64 {
+        let total: f64 = self.hosts[h].vms.iter().map(|&v| self.requested(v)).sum();
+        total / self.view.capacity_mips(h)
+    }
+
+    /// Host `h`'s utilisation history (newest first, CloudSim's `getUtilizationHistory`):
+    /// Σ over its VMs of their history × VM MIPS / host MIPS, trailing zeros trimmed.
+    pub fn history(&self, h: HostId, len: usize) -> Vec<f64> {
+        let cap = self.view.capacity_mips(h);
+        let mut out = vec![0.0; len];
+        for &v in &self.hosts[h].vms {
+            let mips = self.view.vm_type(v).total_mips();
+            for (slot, u) in out.iter_mut().zip(&self.view.vms[v].history) {
+                *slot += u * mips / cap;
+            }
+        }
+        let keep = crate::stats::count_non_zero_beginning(&out);
+        out.truncate(keep);
+        out
+    }
+}
