@@ -28,7 +28,12 @@ pub enum RunError {
 pub fn load_scenario(path: Option<&Path>, sets: &[String]) -> Result<Scenario, InputError> {
     match path {
         Some(p) => Scenario::load(p, sets),
-        None => Scenario::parse(DEFAULT_SCENARIO, Path::new("<embedded default>"), Path::new("."), sets),
+        None => Scenario::parse(
+            DEFAULT_SCENARIO,
+            Path::new("<embedded default>"),
+            Path::new("."),
+            sets,
+        ),
     }
 }
 

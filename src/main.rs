@@ -9,7 +9,11 @@ use clap::{Parser, Subcommand};
 use orrery::{load_scenario, run, RunError};
 
 #[derive(Parser)]
-#[command(name = "orrery", version, about = "A deterministic cloud-datacenter OS: simulate policies, then run them live")]
+#[command(
+    name = "orrery",
+    version,
+    about = "A deterministic cloud-datacenter OS: simulate policies, then run them live"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -45,7 +49,12 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Run { scenario, seed, sets, out } => {
+        Command::Run {
+            scenario,
+            seed,
+            sets,
+            out,
+        } => {
             let started = Instant::now();
             let result = load_scenario(scenario.as_deref(), &sets)
                 .map_err(RunError::from)
@@ -53,13 +62,21 @@ fn main() -> ExitCode {
             match result {
                 Ok(r) => {
                     // A closed stdout (`| head`) is not an error worth a panic.
-                    let _ = write!(std::io::stdout(), "{}", orrery_reports::summary_table(&r.summary));
+                    let _ = write!(
+                        std::io::stdout(),
+                        "{}",
+                        orrery_reports::summary_table(&r.summary)
+                    );
                     if let Err(e) = orrery_reports::write_run(&out, &r) {
                         eprintln!("error: cannot write results to {}: {e}", out.display());
                         return ExitCode::from(1);
                     }
                     let secs = started.elapsed().as_secs_f64();
-                    let _ = writeln!(std::io::stdout(), "results in {} ({secs:.2} s)", out.display());
+                    let _ = writeln!(
+                        std::io::stdout(),
+                        "results in {} ({secs:.2} s)",
+                        out.display()
+                    );
                     ExitCode::SUCCESS
                 }
                 Err(e) => fail(e),

@@ -47,7 +47,8 @@ impl CloudOs {
             let plan = match decision {
                 Decision::Place(pending) => {
                     stats.placements += 1;
-                    self.placement.place(infra.view(), &pending, &mut self.placement_rng)
+                    self.placement
+                        .place(infra.view(), &pending, &mut self.placement_rng)
                 }
                 Decision::Reallocate => match self.reallocation.as_mut() {
                     Some(policy) => {

@@ -1,10 +1,6 @@
 //! orrery's engine: the deterministic discrete-event core, the datacenter model, scenario files,
 //! the cluster view policies read, the actions they return and the control loop that runs them.
 
-// `InputError` carries file, place and hint; it is built only on the cold path of bad input, so
-// its size does not matter.
-#![allow(clippy::result_large_err)]
-
 pub mod action;
 pub mod control;
 pub mod error;

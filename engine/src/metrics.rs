@@ -81,6 +81,17 @@ struct HostEntry {
     active: bool,
 }
 
+impl HostSla {
+    /// A history whose state before the first entry is `active` (CloudSim assumes every host
+    /// starts active, so a host idle at its first entry counts one shutdown).
+    pub fn new(active: bool) -> Self {
+        HostSla {
+            previous_active: active,
+            ..HostSla::default()
+        }
+    }
+}
+
 impl Default for HostSla {
     fn default() -> Self {
         HostSla {
@@ -104,7 +115,12 @@ impl HostSla {
                 self.commit(p);
             }
         }
-        self.pending = Some(HostEntry { t, allocated, requested, active });
+        self.pending = Some(HostEntry {
+            t,
+            allocated,
+            requested,
+            active,
+        });
     }
 
     /// Folds the last entry in; call once at the end of the run.
@@ -165,7 +181,12 @@ impl VmSla {
                 self.commit(p);
             }
         }
-        self.pending = Some(VmEntry { t, allocated, requested, migrating });
+        self.pending = Some(VmEntry {
+            t,
+            allocated,
+            requested,
+            migrating,
+        });
     }
 
     /// Folds the last entry in; call once at the end of the run.

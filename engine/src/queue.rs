@@ -36,7 +36,10 @@ pub struct EventQueue<E> {
 
 impl<E> Default for EventQueue<E> {
     fn default() -> Self {
-        EventQueue { heap: BinaryHeap::new(), seq: 0 }
+        EventQueue {
+            heap: BinaryHeap::new(),
+            seq: 0,
+        }
     }
 }
 
@@ -60,7 +63,9 @@ impl<E> EventQueue<E> {
 
     /// The earliest event and its time, without removing it.
     pub fn peek(&self) -> Option<(Millis, &E)> {
-        self.heap.peek().map(|e| ((e.key >> 64) as Millis, &e.event))
+        self.heap
+            .peek()
+            .map(|e| ((e.key >> 64) as Millis, &e.event))
     }
 
     /// Time of the earliest event.
@@ -92,6 +97,9 @@ mod tests {
         q.push(10, 'd');
         q.push(0, 'e');
         let order: Vec<_> = std::iter::from_fn(|| q.pop()).collect();
-        assert_eq!(order, vec![(0, 'e'), (10, 'b'), (10, 'd'), (50, 'a'), (50, 'c')]);
+        assert_eq!(
+            order,
+            vec![(0, 'e'), (10, 'b'), (10, 'd'), (50, 'a'), (50, 'c')]
+        );
     }
 }

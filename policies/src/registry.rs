@@ -14,13 +14,19 @@ pub const PLACEMENTS: &[(&str, &str)] = &[
     ("packing", "most loaded host with room (fewest hosts)"),
     ("striping", "host with the fewest VMs (spread VMs)"),
     ("load-aware", "host with the most free CPU"),
-    ("pabfd", "power-aware best-fit decreasing, with the consolidation detector (Beloglazov & Buyya)"),
+    (
+        "pabfd",
+        "power-aware best-fit decreasing, with the consolidation detector (Beloglazov & Buyya)",
+    ),
 ];
 
 /// Reallocation policy names and what they do.
 pub const REALLOCATIONS: &[(&str, &str)] = &[
     ("none", "never migrate"),
-    ("consolidation", "dynamic consolidation: overload detector, VM selection, PABFD, underload drain"),
+    (
+        "consolidation",
+        "dynamic consolidation: overload detector, VM selection, PABFD, underload drain",
+    ),
 ];
 
 /// The placement policy a scenario names.
@@ -43,7 +49,12 @@ pub fn reallocation(scenario: &Scenario) -> Result<Option<Box<dyn Reallocation>>
     match name {
         "none" => Ok(None),
         "consolidation" => Ok(Some(Box::new(consolidation(scenario)?))),
-        _ => Err(unknown(scenario, "policies.reallocation", name, REALLOCATIONS)),
+        _ => Err(unknown(
+            scenario,
+            "policies.reallocation",
+            name,
+            REALLOCATIONS,
+        )),
     }
 }
 
@@ -52,21 +63,35 @@ pub fn consolidation(scenario: &Scenario) -> Result<Consolidation, InputError> {
     let c = &scenario.spec.policies.consolidation;
     let detector = Detector::from_name(&c.detector, c.parameter).ok_or_else(|| {
         scenario
-            .error_at("policies.consolidation.detector", format!("unknown overload detector `{}`", c.detector))
+            .error_at(
+                "policies.consolidation.detector",
+                format!("unknown overload detector `{}`", c.detector),
+            )
             .hint("use one of: thr, iqr, mad, lr, lrr")
     })?;
     let selection = Selection::from_name(&c.selection).ok_or_else(|| {
         scenario
-            .error_at("policies.consolidation.selection", format!("unknown VM selection `{}`", c.selection))
+            .error_at(
+                "policies.consolidation.selection",
+                format!("unknown VM selection `{}`", c.selection),
+            )
             .hint("use one of: mmt, mc, mu, rs")
     })?;
     if !(c.parameter.is_finite() && c.parameter >= 0.0) {
-        return Err(scenario.error_at("policies.consolidation.parameter", "must be zero or positive"));
+        return Err(scenario.error_at(
+            "policies.consolidation.parameter",
+            "must be zero or positive",
+        ));
     }
-    Ok(Consolidation { detector, selection })
+    Ok(Consolidation {
+        detector,
+        selection,
+    })
 }
 
 fn unknown(scenario: &Scenario, key: &str, name: &str, known: &[(&str, &str)]) -> InputError {
     let names: Vec<&str> = known.iter().map(|(n, _)| *n).collect();
-    scenario.error_at(key, format!("unknown policy `{name}`")).hint(format!("use one of: {}", names.join(", ")))
+    scenario
+        .error_at(key, format!("unknown policy `{name}`"))
+        .hint(format!("use one of: {}", names.join(", ")))
 }

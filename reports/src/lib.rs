@@ -36,19 +36,33 @@ pub fn summary_table(s: &Summary) -> String {
         ("compat", s.compat.clone()),
         ("duration", format!("{:.0} s", s.duration_s)),
         ("hosts", s.hosts_total.to_string()),
-        ("VMs (rejected)", format!("{} ({})", s.vms_total, s.vms_rejected)),
+        (
+            "VMs (rejected)",
+            format!("{} ({})", s.vms_total, s.vms_rejected),
+        ),
         ("energy", format!("{:.3} kWh", s.energy_kwh)),
         ("mean active hosts", format!("{:.1}", s.mean_active_hosts)),
         ("migrations", s.vm_migrations.to_string()),
-        ("mean migration time", format!("{} s", opt(s.mean_migration_time_s))),
+        (
+            "mean migration time",
+            format!("{} s", opt(s.mean_migration_time_s)),
+        ),
         ("host shutdowns", s.host_shutdowns.to_string()),
-        ("mean time before shutdown", format!("{} s", opt(s.mean_time_before_host_shutdown_s))),
-        ("CPU shortfall", format!("{:.4} %", 100.0 * s.cpu_shortfall_ratio)),
+        (
+            "mean time before shutdown",
+            format!("{} s", opt(s.mean_time_before_host_shutdown_s)),
+        ),
+        (
+            "CPU shortfall",
+            format!("{:.4} %", 100.0 * s.cpu_shortfall_ratio),
+        ),
         ("SLATAH", format!("{:.4} %", 100.0 * s.slatah)),
         ("PDM", format!("{:.4} %", 100.0 * s.pdm)),
         ("SLAV", format!("{:.6} %", 100.0 * s.slav)),
         ("ESV", format!("{:.6}", s.esv)),
     ];
     let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
-    rows.iter().map(|(k, v)| format!("{k:<width$}  {v}\n")).collect()
+    rows.iter()
+        .map(|(k, v)| format!("{k:<width$}  {v}\n"))
+        .collect()
 }

@@ -23,7 +23,11 @@ pub(super) struct VmPlan {
 pub(super) fn hosts(scenario: &Scenario) -> Vec<HostView> {
     let groups = &scenario.spec.hosts;
     let order: Vec<usize> = match scenario.spec.datacenter.host_order {
-        HostOrder::Grouped => groups.iter().enumerate().flat_map(|(g, h)| std::iter::repeat_n(g, h.count)).collect(),
+        HostOrder::Grouped => groups
+            .iter()
+            .enumerate()
+            .flat_map(|(g, h)| std::iter::repeat_n(g, h.count))
+            .collect(),
         HostOrder::Interleaved => {
             let mut left: Vec<usize> = groups.iter().map(|g| g.count).collect();
             let mut order = Vec::with_capacity(left.iter().sum());
@@ -45,7 +49,11 @@ pub(super) fn hosts(scenario: &Scenario) -> Vec<HostView> {
             name: format!("{}-{id}", groups[g].type_name),
             host_type: g,
             cluster: groups[g].cluster.clone(),
-            power: if groups[g].initially_on { PowerState::On } else { PowerState::Off },
+            power: if groups[g].initially_on {
+                PowerState::On
+            } else {
+                PowerState::Off
+            },
             vms: Vec::new(),
             incoming: Vec::new(),
             busy_mips: 0.0,
@@ -68,8 +76,11 @@ pub(super) fn vms(scenario: &Scenario, streams: &RngStreams) -> Result<Vec<VmPla
             }
             e
         })?;
-        let types: Vec<usize> =
-            w.trace_vm_types.iter().map(|n| scenario.vm_type_index(n).expect("validated")).collect();
+        let types: Vec<usize> = w
+            .trace_vm_types
+            .iter()
+            .map(|n| scenario.vm_type_index(n).expect("validated"))
+            .collect();
         let n = files.len();
         let block = n.div_ceil(types.len());
         for (i, f) in files.into_iter().enumerate() {
@@ -89,12 +100,29 @@ pub(super) fn vms(scenario: &Scenario, streams: &RngStreams) -> Result<Vec<VmPla
         let t = scenario.vm_type_index(&gen.vm_type).expect("validated");
         let mut arrivals = streams.stream("arrivals", g as u64);
         let mut lifetimes = streams.stream("lifetimes", g as u64);
-        for (k, at) in gen.arrival.times(horizon, gen.count, &mut arrivals).into_iter().enumerate() {
+        for (k, at) in gen
+            .arrival
+            .times(horizon, gen.count, &mut arrivals)
+            .into_iter()
+            .enumerate()
+        {
             let id = plans.len() as u64;
-            let end = gen.lifetime.sample(&mut lifetimes).map(|life| at.saturating_add(life));
+            let end = gen
+                .lifetime
+                .sample(&mut lifetimes)
+                .map(|life| at.saturating_add(life));
             let mut demand_rng = streams.stream("demand", id);
-            let demand = gen.utilisation.instantiate(at, end.unwrap_or(horizon).min(horizon), &mut demand_rng);
-            plans.push(VmPlan { view: vm_view(format!("{}-{g}-{k}", gen.vm_type), t, at), demand, arrival: at, end });
+            let demand = gen.utilisation.instantiate(
+                at,
+                end.unwrap_or(horizon).min(horizon),
+                &mut demand_rng,
+            );
+            plans.push(VmPlan {
+                view: vm_view(format!("{}-{g}-{k}", gen.vm_type), t, at),
+                demand,
+                arrival: at,
+                end,
+            });
         }
     }
     Ok(plans)

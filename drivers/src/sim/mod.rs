@@ -103,7 +103,11 @@ impl Simulator {
         let update_interval = from_secs(spec.datacenter.update_interval_s);
         let realloc_interval = from_secs(spec.policies.reallocation_interval_s);
         let end = from_secs(spec.duration_s);
-        let offset = if compat.cloudsim() { CLOUDSIM_OFFSET } else { 0 };
+        let offset = if compat.cloudsim() {
+            CLOUDSIM_OFFSET
+        } else {
+            0
+        };
         let non_power_aware = spec.datacenter.energy == EnergyAccounting::NonPowerAware;
 
         let mut queue = EventQueue::new();
@@ -115,7 +119,11 @@ impl Simulator {
                 queue.push(e, Event::Expire(id));
             }
             views.push(p.view);
-            vms.push(VmSim { demand: p.demand, sla: VmSla::default(), migration_started: None });
+            vms.push(VmSim {
+                demand: p.demand,
+                sla: VmSla::default(),
+                migration_started: None,
+            });
         }
         queue.push(offset + update_interval, Event::Update);
         if spec.policies.reallocation != "none" {
@@ -169,6 +177,9 @@ impl Simulator {
         for h in 0..sim.view.hosts.len() {
             let (w, u) = sim.host_power(h);
             sim.hosts[h].meter.set_point(0, w, u);
+            if !compat.cloudsim() {
+                sim.hosts[h].sla = HostSla::new(sim.view.hosts[h].power != PowerState::Off);
+            }
         }
         Ok(sim)
     }
@@ -179,7 +190,13 @@ impl Simulator {
 
     fn log(&mut self, kind: &'static str, vm: Option<VmId>, host: Option<HostId>, detail: String) {
         if self.log_events {
-            self.events.push(EventRow { time_s: to_secs(self.view.now), kind, vm, host, detail });
+            self.events.push(EventRow {
+                time_s: to_secs(self.view.now),
+                kind,
+                vm,
+                host,
+                detail,
+            });
         }
     }
 
@@ -194,8 +211,13 @@ impl Simulator {
             PowerState::ShuttingDown if ty.shutdown_delay > 0 => {
                 (ty.shutdown_energy_j / to_secs(ty.shutdown_delay), 0.0)
             }
-            PowerState::Booting if ty.boot_delay > 0 => (ty.boot_energy_j / to_secs(ty.boot_delay), 0.0),
-            PowerState::ShuttingDown | PowerState::Booting | PowerState::Off | PowerState::Failed => (0.0, 0.0),
+            PowerState::Booting if ty.boot_delay > 0 => {
+                (ty.boot_energy_j / to_secs(ty.boot_delay), 0.0)
+            }
+            PowerState::ShuttingDown
+            | PowerState::Booting
+            | PowerState::Off
+            | PowerState::Failed => (0.0, 0.0),
         }
     }
 
@@ -213,13 +235,28 @@ impl Simulator {
             floor_when_oversubscribed: self.compat(),
         };
         let host = &self.view.hosts[h];
+        if host.vms.is_empty() {
+            // Nothing to share: the common case of an idle or switched-off host.
+            let host = &mut self.view.hosts[h];
+            host.busy_mips = 0.0;
+            host.requested_mips = 0.0;
+            let active = !self.view.compat.cloudsim()
+                && !matches!(host.power, PowerState::Off | PowerState::Failed);
+            self.hosts[h].sla.record(now, 0.0, 0.0, active);
+            let (w, u) = self.host_power(h);
+            self.hosts[h].meter.advance(self.rule, now, w, u);
+            return;
+        }
         let claims: Vec<Claim> = host
             .vms
             .iter()
             .map(|&v| {
                 let vm = &self.view.vms[v];
-                let requested =
-                    if vm.state.is_active() { vm.demand * self.view.vm_type(v).total_mips() } else { 0.0 };
+                let requested = if vm.state.is_active() {
+                    vm.demand * self.view.vm_type(v).total_mips()
+                } else {
+                    0.0
+                };
                 let role = if host.incoming.contains(&v) {
                     Role::MigratingIn
                 } else if vm.in_migration {
@@ -227,7 +264,11 @@ impl Simulator {
                 } else {
                     Role::Resident
                 };
-                Claim { requested, vcpus: self.view.vm_type(v).vcpus, role }
+                Claim {
+                    requested,
+                    vcpus: self.view.vm_type(v).vcpus,
+                    role,
+                }
             })
             .collect();
         let shares = rule.share(&claims);
@@ -236,19 +277,36 @@ impl Simulator {
             let v = self.view.hosts[h].vms[i];
             if c.role == Role::MigratingIn {
                 // CloudSim counts an arriving VM at its full demand; it really needs only the overhead.
-                requested += if self.compat() { c.requested } else { c.requested * m.destination_fraction };
+                requested += if self.compat() {
+                    c.requested
+                } else {
+                    c.requested * m.destination_fraction
+                };
             } else {
                 requested += c.requested;
-                self.vms[v].sla.record(now, shares.allocated[i], c.requested, c.role == Role::MigratingOut);
+                self.vms[v].sla.record(
+                    now,
+                    shares.allocated[i],
+                    c.requested,
+                    c.role == Role::MigratingOut,
+                );
             }
         }
         let host = &mut self.view.hosts[h];
-        host.busy_mips = if host.power == PowerState::On { shares.busy_mips } else { 0.0 };
+        host.busy_mips = if host.power == PowerState::On {
+            shares.busy_mips
+        } else {
+            0.0
+        };
         host.requested_mips = requested;
         let busy = host.busy_mips;
         // CloudSim calls a host active when it executes anything; orrery when it is powered.
         let powered = !matches!(host.power, PowerState::Off | PowerState::Failed);
-        let active = if self.view.compat.cloudsim() { busy > 0.0 } else { powered };
+        let active = if self.view.compat.cloudsim() {
+            busy > 0.0
+        } else {
+            powered
+        };
         self.hosts[h].sla.record(now, busy, requested, active);
         let (w, u) = self.host_power(h);
         self.hosts[h].meter.advance(self.rule, now, w, u);
@@ -291,7 +349,12 @@ impl Simulator {
             for v in idle {
                 self.detach(v, h);
                 self.view.vms[v].state = VmState::Stopped;
-                self.log("removed", Some(v), Some(h), "zero demand (cloudsim-3.0.3)".into());
+                self.log(
+                    "removed",
+                    Some(v),
+                    Some(h),
+                    "zero demand (cloudsim-3.0.3)".into(),
+                );
             }
         }
     }
@@ -343,7 +406,11 @@ impl Simulator {
             active_hosts: active,
             power_w: power,
             energy_kwh: joules / 3.6e6,
-            cpu_util_mean: if active > 0 { util / active as f64 } else { 0.0 },
+            cpu_util_mean: if active > 0 {
+                util / active as f64
+            } else {
+                0.0
+            },
             vms_running: running,
             migrations: std::mem::take(&mut self.migrations_in_interval),
         });
@@ -369,7 +436,8 @@ impl Simulator {
                 }
             }
             Event::Expire(v) => {
-                if self.view.vms[v].state.is_placed() || self.view.vms[v].state == VmState::Pending {
+                if self.view.vms[v].state.is_placed() || self.view.vms[v].state == VmState::Pending
+                {
                     self.stop_vm(v, "lifetime over");
                 }
             }
@@ -379,7 +447,8 @@ impl Simulator {
                 self.recompute(h);
                 self.log("host-on", None, Some(h), String::new());
                 for v in std::mem::take(&mut self.hosts[h].waiting_vms) {
-                    self.queue.push(self.view.now + self.vm_boot, Event::Deployed(v));
+                    self.queue
+                        .push(self.view.now + self.vm_boot, Event::Deployed(v));
                 }
                 for action in std::mem::take(&mut self.hosts[h].waiting) {
                     if let Err(e) = self.execute(action.clone()) {
@@ -398,10 +467,12 @@ impl Simulator {
                     self.maybe_power_off(h);
                 }
                 self.record_interval();
-                self.queue.push(self.view.now + self.update_interval, Event::Update);
+                self.queue
+                    .push(self.view.now + self.update_interval, Event::Update);
             }
             Event::Reallocate => {
-                self.queue.push(self.view.now + self.realloc_interval, Event::Reallocate);
+                self.queue
+                    .push(self.view.now + self.realloc_interval, Event::Reallocate);
                 self.decisions.push(Decision::Reallocate);
             }
             Event::End => {}
@@ -411,8 +482,9 @@ impl Simulator {
     fn stop_vm(&mut self, v: VmId, why: &str) {
         let vm = &self.view.vms[v];
         let resident = vm.host;
-        let targets: Vec<HostId> =
-            (0..self.view.hosts.len()).filter(|&h| self.view.hosts[h].incoming.contains(&v)).collect();
+        let targets: Vec<HostId> = (0..self.view.hosts.len())
+            .filter(|&h| self.view.hosts[h].incoming.contains(&v))
+            .collect();
         self.pending.retain(|&p| p != v);
         for &h in resident.iter().chain(targets.iter()) {
             self.detach(v, h);
@@ -451,7 +523,12 @@ impl Simulator {
         if let Some(start) = self.vms[v].migration_started.take() {
             self.migration_times.push(self.view.now - start);
         }
-        self.log("migration-done", Some(v), Some(to), from.map(|f| format!("from {f}")).unwrap_or_default());
+        self.log(
+            "migration-done",
+            Some(v),
+            Some(to),
+            from.map(|f| format!("from {f}")).unwrap_or_default(),
+        );
         let more_now = matches!(self.queue.peek(), Some((t, Event::MigrationDone { .. })) if t == self.view.now);
         if self.compat() {
             if !more_now {
@@ -470,7 +547,12 @@ impl Simulator {
     fn maybe_power_off(&mut self, h: HostId) {
         let host = &self.view.hosts[h];
         let wanted = self.hosts[h].off_requested || (self.power_off_idle && !self.compat());
-        if wanted && host.vms.is_empty() && host.power == PowerState::On && self.hosts[h].waiting.is_empty() && self.hosts[h].waiting_vms.is_empty() {
+        if wanted
+            && host.vms.is_empty()
+            && host.power == PowerState::On
+            && self.hosts[h].waiting.is_empty()
+            && self.hosts[h].waiting_vms.is_empty()
+        {
             self.hosts[h].off_requested = false;
             self.power_off(h);
         }
@@ -603,7 +685,10 @@ impl Simulator {
                 if self.after_boot(to, Action::Migrate { vm, to }) {
                     return Ok(());
                 }
-                let duration = self.view.migration.duration(self.view.vm_type(vm).memory_mb, self.view.host_type(to).nic_mbps);
+                let duration = self.view.migration.duration(
+                    self.view.vm_type(vm).memory_mb,
+                    self.view.host_type(to).nic_mbps,
+                );
                 self.view.vms[vm].in_migration = true;
                 self.view.vms[vm].state = VmState::Migrating;
                 self.vms[vm].migration_started = Some(now);
@@ -611,8 +696,14 @@ impl Simulator {
                 self.view.hosts[to].incoming.push(vm);
                 self.migrations += 1;
                 self.migrations_in_interval += 1;
-                self.queue.push(now + duration, Event::MigrationDone { vm, to });
-                self.log("migration-start", Some(vm), Some(to), format!("from {from}"));
+                self.queue
+                    .push(now + duration, Event::MigrationDone { vm, to });
+                self.log(
+                    "migration-start",
+                    Some(vm),
+                    Some(to),
+                    format!("from {from}"),
+                );
                 self.recompute(to);
                 self.recompute(from);
                 Ok(())
@@ -669,7 +760,10 @@ impl Simulator {
                 if h.power != PowerState::On {
                     return Err(format!("host is {:?}", h.power));
                 }
-                let staying = h.vms.iter().any(|&v| h.incoming.contains(&v) || !self.view.vms[v].in_migration);
+                let staying = h
+                    .vms
+                    .iter()
+                    .any(|&v| h.incoming.contains(&v) || !self.view.vms[v].in_migration);
                 if staying {
                     return Err("host still runs VMs that are not migrating away".into());
                 }
@@ -732,7 +826,11 @@ impl Simulator {
             mean_migration_time_s: mean_secs(&self.migration_times),
             mean_time_before_host_shutdown_s: mean_secs(&shutdown_times),
         };
-        RunResult { summary, intervals: self.intervals, events: self.events }
+        RunResult {
+            summary,
+            intervals: self.intervals,
+            events: self.events,
+        }
     }
 
     /// Meters everything up to the end of the run (CloudSim stops metering at its last update).

@@ -52,7 +52,11 @@ pub struct Shares {
 impl ShareRule {
     /// The capped request of a claim: each vCPU gets at most one core.
     pub fn capped(&self, c: &Claim) -> f64 {
-        let per_vcpu = if c.vcpus == 0 { 0.0 } else { c.requested / c.vcpus as f64 };
+        let per_vcpu = if c.vcpus == 0 {
+            0.0
+        } else {
+            c.requested / c.vcpus as f64
+        };
         per_vcpu.min(self.core_mips) * c.vcpus as f64
     }
 
@@ -70,25 +74,38 @@ impl ShareRule {
     pub fn share(&self, claims: &[Claim]) -> Shares {
         let total_need: f64 = claims.iter().map(|c| self.need(c)).sum();
         let oversubscribed = total_need > self.capacity;
-        let scale = if oversubscribed { self.capacity / total_need } else { 1.0 };
+        let scale = if oversubscribed {
+            self.capacity / total_need
+        } else {
+            1.0
+        };
         let mut allocated = Vec::with_capacity(claims.len());
         let mut busy = 0.0;
         for c in claims {
             let capped = self.capped(c);
             let (mut got, undegrade) = match c.role {
                 Role::Resident => (capped * scale, 1.0),
-                Role::MigratingOut => {
-                    (capped * scale * (1.0 - self.source_degradation), 1.0 - self.source_degradation)
-                }
+                Role::MigratingOut => (
+                    capped * scale * (1.0 - self.source_degradation),
+                    1.0 - self.source_degradation,
+                ),
                 Role::MigratingIn => (capped * self.destination_fraction * scale, 1.0),
             };
             if oversubscribed && self.floor_when_oversubscribed {
                 got = got.floor();
             }
-            busy += if undegrade > 0.0 { got / undegrade } else { got };
+            busy += if undegrade > 0.0 {
+                got / undegrade
+            } else {
+                got
+            };
             allocated.push(got);
         }
-        Shares { allocated, busy_mips: busy, oversubscribed }
+        Shares {
+            allocated,
+            busy_mips: busy,
+            oversubscribed,
+        }
     }
 }
 
@@ -107,7 +124,11 @@ mod tests {
     }
 
     fn claim(requested: f64, role: Role) -> Claim {
-        Claim { requested, vcpus: 1, role }
+        Claim {
+            requested,
+            vcpus: 1,
+            role,
+        }
     }
 
     #[test]
@@ -137,14 +158,21 @@ mod tests {
         let s = rule().share(&[claim(1500.0, Role::Resident)]);
         assert_eq!(s.allocated, vec![1000.0]);
         // A 2-vCPU VM asking 1500 gets 750 per vCPU: uncapped.
-        let s = rule().share(&[Claim { requested: 1500.0, vcpus: 2, role: Role::Resident }]);
+        let s = rule().share(&[Claim {
+            requested: 1500.0,
+            vcpus: 2,
+            role: Role::Resident,
+        }]);
         assert_eq!(s.allocated, vec![1500.0]);
     }
 
     #[test]
     fn migration_overheads_follow_cloudsim() {
         // Source: VM gets 90 % but the host is busy for 100 %; destination carries 10 %.
-        let s = rule().share(&[claim(800.0, Role::MigratingOut), claim(800.0, Role::MigratingIn)]);
+        let s = rule().share(&[
+            claim(800.0, Role::MigratingOut),
+            claim(800.0, Role::MigratingIn),
+        ]);
         assert_eq!(s.allocated[0], 720.0);
         assert!((s.allocated[1] - 80.0).abs() < 1e-12);
         assert!((s.busy_mips - 880.0).abs() < 1e-9);
@@ -152,7 +180,11 @@ mod tests {
 
     #[test]
     fn floors_allocations_when_oversubscribed_in_compat_mode() {
-        let r = ShareRule { floor_when_oversubscribed: true, capacity: 1000.0, ..rule() };
+        let r = ShareRule {
+            floor_when_oversubscribed: true,
+            capacity: 1000.0,
+            ..rule()
+        };
         // 3 × 1000 on 1000: scale 1/3 → 333.33 floored to 333.
         let s = r.share(&[claim(1000.0, Role::Resident); 3]);
         assert_eq!(s.allocated, vec![333.0, 333.0, 333.0]);

@@ -30,8 +30,10 @@ impl PowerModel {
         match self {
             PowerModel::Linear { idle_w, max_w } => idle_w + (max_w - idle_w) * u,
             PowerModel::Specpower { watts } => {
-                let lo = (u * 10.0).floor() as usize;
-                let hi = (u * 10.0).ceil() as usize;
+                // ⌊10u⌋ and ⌈10u⌉ for 10u in [0, 10] (truncation is floor for non-negatives).
+                let x = u * 10.0;
+                let lo = x as usize;
+                let hi = if (lo as f64) < x { lo + 1 } else { lo };
                 let (p1, p2) = (watts[lo], watts[hi]);
                 p1 + (p2 - p1) / 10.0 * (u - lo as f64 / 10.0) * 100.0
             }
@@ -70,11 +72,16 @@ impl PowerModel {
 mod tests {
     use super::*;
 
-    const G4: [f64; 11] = [86.0, 89.4, 92.6, 96.0, 99.5, 102.0, 106.0, 108.0, 112.0, 114.0, 117.0];
+    const G4: [f64; 11] = [
+        86.0, 89.4, 92.6, 96.0, 99.5, 102.0, 106.0, 108.0, 112.0, 114.0, 117.0,
+    ];
 
     #[test]
     fn linear_model_is_affine() {
-        let m = PowerModel::Linear { idle_w: 100.0, max_w: 250.0 };
+        let m = PowerModel::Linear {
+            idle_w: 100.0,
+            max_w: 250.0,
+        };
         assert_eq!(m.power(0.0), 100.0);
         assert_eq!(m.power(0.5), 175.0);
         assert_eq!(m.power(1.0), 250.0);
@@ -95,7 +102,12 @@ mod tests {
 
     #[test]
     fn validation_rejects_inverted_models() {
-        assert!(PowerModel::Linear { idle_w: 200.0, max_w: 100.0 }.validate().is_err());
+        assert!(PowerModel::Linear {
+            idle_w: 200.0,
+            max_w: 100.0
+        }
+        .validate()
+        .is_err());
         let mut w = G4;
         w[3] = 50.0;
         assert!(PowerModel::Specpower { watts: w }.validate().is_err());

@@ -78,7 +78,10 @@ pub struct Overcommit {
 
 impl Default for Overcommit {
     fn default() -> Self {
-        Overcommit { cpu: 1.0, memory: 1.0 }
+        Overcommit {
+            cpu: 1.0,
+            memory: 1.0,
+        }
     }
 }
 
@@ -95,7 +98,11 @@ pub struct MigrationModel {
 
 impl Default for MigrationModel {
     fn default() -> Self {
-        MigrationModel { bandwidth_fraction: 0.5, source_degradation: 0.1, destination_fraction: 0.1 }
+        MigrationModel {
+            bandwidth_fraction: 0.5,
+            source_degradation: 0.1,
+            destination_fraction: 0.1,
+        }
     }
 }
 

@@ -50,7 +50,10 @@ pub enum VmState {
 impl VmState {
     /// Whether the VM occupies a host (its memory is reserved there).
     pub fn is_placed(self) -> bool {
-        matches!(self, VmState::Deploying | VmState::Running | VmState::Migrating | VmState::Suspended)
+        matches!(
+            self,
+            VmState::Deploying | VmState::Running | VmState::Migrating | VmState::Suspended
+        )
     }
 
     /// Whether the VM consumes CPU.

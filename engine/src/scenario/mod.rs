@@ -22,7 +22,7 @@ pub struct Scenario {
     pub base_dir: PathBuf,
     /// The parsed contents.
     pub spec: ScenarioFile,
-    /// Final text (after `--set`), kept to locate keys in later errors.
+    /// The file's text as written, kept to locate keys in later errors.
     text: String,
     /// Keys given with `--set`.
     overridden: BTreeSet<String>,
@@ -46,35 +46,59 @@ impl Scenario {
         base_dir: &Path,
         sets: &[String],
     ) -> Result<Scenario, InputError> {
-        let (text, overridden) = apply_sets(text, file, sets)?;
+        let original = text;
+        let (text, overridden) = apply_sets(original, file, sets)?;
         let de = toml::Deserializer::new(&text);
         let spec: ScenarioFile = serde_path_to_error::deserialize(de).map_err(|e| {
-            let key = e.path().to_string();
+            let mut key = normalise(&e.path().to_string());
             let inner = e.into_inner();
-            let mut err = InputError::file(file, inner.message().to_string());
-            if let Some(span) = inner.span() {
-                let (line, col) = line_col(&text, span.start);
+            // toml's messages can span lines; an error is one paragraph.
+            let message = inner.message().trim().replace('\n', "; ");
+            if let Some(field) = unknown_field(&message) {
+                if !key.ends_with(field) {
+                    key = if key == "." || key.is_empty() {
+                        field.to_string()
+                    } else {
+                        format!("{key}.{field}")
+                    };
+                }
+            }
+            let hint = "see scenarios/README.md for every key and its type";
+            if key == "." || key.is_empty() {
+                let mut err = InputError::file(file, message);
+                if let Some(span) = inner.span() {
+                    let (line, col) = line_col(&text, span.start);
+                    err = err.at(line, Some(col));
+                }
+                return err.hint(hint);
+            }
+            if overridden.iter().any(|k| normalise(k) == key) {
+                return InputError::file("--set", message).key(key).hint(hint);
+            }
+            // With overrides the text was rewritten, so locate the key in the file as written.
+            let offset = if sets.is_empty() {
+                inner.span().map(|s| s.start)
+            } else {
+                locate(original, &key)
+            };
+            let mut err = InputError::file(file, message).key(key);
+            if let Some(offset) = offset {
+                let (line, col) = line_col(original, offset);
                 err = err.at(line, Some(col));
             }
-            if key != "." && !key.is_empty() {
-                err = err.key(key.clone());
-            }
-            if overridden.iter().any(|k| normalise(k) == normalise(&key)) {
-                err.file = PathBuf::from("--set");
-                err.line = None;
-                err.column = None;
-            }
-            err.hint("see scenarios/README.md for every key and its type")
+            err.hint(hint)
         })?;
         let name = spec.name.clone().unwrap_or_else(|| {
-            file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+            file.file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default()
         });
         let scenario = Scenario {
             name,
             file: file.to_path_buf(),
             base_dir: base_dir.to_path_buf(),
             spec,
-            text,
+            text: original.to_string(),
             overridden,
         };
         scenario.validate()?;
@@ -83,7 +107,11 @@ impl Scenario {
 
     /// An error about `key` (dotted path, `hosts.1.count`), located in the file when possible.
     pub fn error_at(&self, key: &str, message: impl Into<String>) -> InputError {
-        if self.overridden.iter().any(|k| normalise(k) == normalise(key)) {
+        if self
+            .overridden
+            .iter()
+            .any(|k| normalise(k) == normalise(key))
+        {
             return InputError::file("--set", message).key(key);
         }
         let mut err = InputError::file(&self.file, message).key(key);
@@ -190,18 +218,39 @@ impl Scenario {
         };
         positive("duration_s", s.duration_s)?;
         positive("datacenter.cpu_overcommit", s.datacenter.cpu_overcommit)?;
-        positive("datacenter.memory_overcommit", s.datacenter.memory_overcommit)?;
-        positive("datacenter.update_interval_s", s.datacenter.update_interval_s)?;
+        positive(
+            "datacenter.memory_overcommit",
+            s.datacenter.memory_overcommit,
+        )?;
+        positive(
+            "datacenter.update_interval_s",
+            s.datacenter.update_interval_s,
+        )?;
         if s.datacenter.history_len == 0 {
             return Err(self.error_at("datacenter.history_len", "must be at least 1"));
         }
-        positive("migration.bandwidth_fraction", s.migration.bandwidth_fraction)?;
-        fraction("migration.bandwidth_fraction", s.migration.bandwidth_fraction)?;
-        fraction("migration.source_degradation", s.migration.source_degradation)?;
-        fraction("migration.destination_fraction", s.migration.destination_fraction)?;
+        positive(
+            "migration.bandwidth_fraction",
+            s.migration.bandwidth_fraction,
+        )?;
+        fraction(
+            "migration.bandwidth_fraction",
+            s.migration.bandwidth_fraction,
+        )?;
+        fraction(
+            "migration.source_degradation",
+            s.migration.source_degradation,
+        )?;
+        fraction(
+            "migration.destination_fraction",
+            s.migration.destination_fraction,
+        )?;
         if s.hosts.is_empty() {
-            return Err(self.error_at("hosts", "at least one host group is needed")
-                .hint("add a [[hosts]] table with type, count, cores, core_mips, memory_mb and power"));
+            return Err(self
+                .error_at("hosts", "at least one host group is needed")
+                .hint(
+                    "add a [[hosts]] table with type, count, cores, core_mips, memory_mb and power",
+                ));
         }
         for (i, h) in s.hosts.iter().enumerate() {
             let k = |f: &str| format!("hosts.{i}.{f}");
@@ -219,17 +268,22 @@ impl Scenario {
             non_negative(&k("shutdown_s"), h.shutdown_s)?;
             non_negative(&k("boot_energy_j"), h.boot_energy_j)?;
             non_negative(&k("shutdown_energy_j"), h.shutdown_energy_j)?;
-            h.power.validate().map_err(|m| self.error_at(&k("power"), m))?;
+            h.power
+                .validate()
+                .map_err(|m| self.error_at(&k("power"), m))?;
         }
         if s.vm_types.is_empty() {
-            return Err(self.error_at("vm_types", "at least one VM type is needed")
+            return Err(self
+                .error_at("vm_types", "at least one VM type is needed")
                 .hint("add a [[vm_types]] table with name, mips and memory_mb"));
         }
         let mut names = BTreeSet::new();
         for (i, t) in s.vm_types.iter().enumerate() {
             let k = |f: &str| format!("vm_types.{i}.{f}");
             if !names.insert(t.name.as_str()) {
-                return Err(self.error_at(&k("name"), format!("VM type `{}` is defined twice", t.name)));
+                return Err(
+                    self.error_at(&k("name"), format!("VM type `{}` is defined twice", t.name))
+                );
             }
             if t.vcpus == 0 {
                 return Err(self.error_at(&k("vcpus"), "must be at least 1"));
@@ -241,17 +295,25 @@ impl Scenario {
         let known = || names.iter().copied().collect::<Vec<_>>().join(", ");
         let w = &s.workload;
         if w.trace_dir.is_none() && w.generators.is_empty() {
-            return Err(self.error_at("workload", "the workload has neither a trace_dir nor generators")
+            return Err(self
+                .error_at(
+                    "workload",
+                    "the workload has neither a trace_dir nor generators",
+                )
                 .hint("set workload.trace_dir or add [[workload.generators]]"));
         }
         if w.trace_dir.is_some() && w.trace_vm_types.is_empty() {
-            return Err(self.error_at("workload.trace_vm_types", "a trace workload needs VM types")
+            return Err(self
+                .error_at("workload.trace_vm_types", "a trace workload needs VM types")
                 .hint(format!("list one or more of: {}", known())));
         }
         for (i, name) in w.trace_vm_types.iter().enumerate() {
             if self.vm_type_index(name).is_none() {
                 return Err(self
-                    .error_at(&format!("workload.trace_vm_types.{i}"), format!("unknown VM type `{name}`"))
+                    .error_at(
+                        &format!("workload.trace_vm_types.{i}"),
+                        format!("unknown VM type `{name}`"),
+                    )
                     .hint(format!("known types: {}", known())));
             }
         }
@@ -263,11 +325,20 @@ impl Scenario {
                     .error_at(&k("vm_type"), format!("unknown VM type `{}`", g.vm_type))
                     .hint(format!("known types: {}", known())));
             }
-            g.arrival.validate().map_err(|m| self.error_at(&k("arrival"), m))?;
-            g.lifetime.validate().map_err(|m| self.error_at(&k("lifetime"), m))?;
-            g.utilisation.validate().map_err(|m| self.error_at(&k("utilisation"), m))?;
+            g.arrival
+                .validate()
+                .map_err(|m| self.error_at(&k("arrival"), m))?;
+            g.lifetime
+                .validate()
+                .map_err(|m| self.error_at(&k("lifetime"), m))?;
+            g.utilisation
+                .validate()
+                .map_err(|m| self.error_at(&k("utilisation"), m))?;
         }
-        positive("policies.reallocation_interval_s", s.policies.reallocation_interval_s)?;
+        positive(
+            "policies.reallocation_interval_s",
+            s.policies.reallocation_interval_s,
+        )?;
         Ok(())
     }
 }
@@ -275,12 +346,16 @@ impl Scenario {
 /// Applies `KEY=VALUE` overrides to the TOML text. A value keeps the type of the key it
 /// replaces when that key is a string; otherwise it is read as a TOML value (falling back to a
 /// string), so `--set seed=7` is an integer and `--set workload.trace_dir=/data` a string.
-fn apply_sets(text: &str, file: &Path, sets: &[String]) -> Result<(String, BTreeSet<String>), InputError> {
+fn apply_sets(
+    text: &str,
+    file: &Path,
+    sets: &[String],
+) -> Result<(String, BTreeSet<String>), InputError> {
     if sets.is_empty() {
         return Ok((text.to_string(), BTreeSet::new()));
     }
     let mut doc: toml_edit::DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
-        let mut err = InputError::file(file, e.message().to_string());
+        let mut err = InputError::file(file, e.message().trim().replace('\n', "; "));
         if let Some(span) = e.span() {
             let (line, col) = line_col(text, span.start);
             err = err.at(line, Some(col));
@@ -290,28 +365,40 @@ fn apply_sets(text: &str, file: &Path, sets: &[String]) -> Result<(String, BTree
     let mut keys = BTreeSet::new();
     for set in sets {
         let Some((key, raw)) = set.split_once('=') else {
-            return Err(InputError::file("--set", format!("`{set}` is not KEY=VALUE"))
-                .hint("write e.g. --set policies.placement=first-fit"));
+            return Err(
+                InputError::file("--set", format!("`{set}` is not KEY=VALUE"))
+                    .hint("write e.g. --set policies.placement=first-fit"),
+            );
         };
         let key = key.trim();
         let parts: Vec<&str> = key.split('.').collect();
         if parts.iter().any(|p| p.is_empty()) {
-            return Err(InputError::file("--set", format!("`{key}` is not a dotted key path")).key(key));
+            return Err(
+                InputError::file("--set", format!("`{key}` is not a dotted key path")).key(key),
+            );
         }
         let mut item = doc.as_item_mut();
         for part in &parts {
-            if let (Ok(i), Some(n)) = (part.parse::<usize>(), item.as_array_of_tables().map(|a| a.len())) {
+            if let (Ok(i), Some(n)) = (
+                part.parse::<usize>(),
+                item.as_array_of_tables().map(|a| a.len()),
+            ) {
                 if i >= n {
-                    return Err(InputError::file("--set", format!("index {i} is out of range: there are {n}"))
-                        .key(key));
+                    return Err(InputError::file(
+                        "--set",
+                        format!("index {i} is out of range: there are {n}"),
+                    )
+                    .key(key));
                 }
                 item = &mut item[i];
                 continue;
             }
             if !(item.is_table_like() || item.is_none()) {
-                return Err(
-                    InputError::file("--set", format!("`{part}` is inside a value that is not a table")).key(key)
-                );
+                return Err(InputError::file(
+                    "--set",
+                    format!("`{part}` is inside a value that is not a table"),
+                )
+                .key(key));
             }
             item = &mut item[*part];
         }
@@ -325,6 +412,12 @@ fn apply_sets(text: &str, file: &Path, sets: &[String]) -> Result<(String, BTree
         keys.insert(key.to_string());
     }
     Ok((doc.to_string(), keys))
+}
+
+/// The field named by serde's "unknown field `x`" message.
+fn unknown_field(message: &str) -> Option<&str> {
+    let rest = message.strip_prefix("unknown field `")?;
+    rest.split('`').next()
 }
 
 /// Normalises `hosts[1].count` and `hosts.1.count` to the same form.
@@ -347,7 +440,11 @@ fn locate(text: &str, key: &str) -> Option<usize> {
         if i == parts.len() {
             break;
         }
-        match (parts[i].parse::<usize>(), v.as_array_of_tables(), v.as_array()) {
+        match (
+            parts[i].parse::<usize>(),
+            v.as_array_of_tables(),
+            v.as_array(),
+        ) {
             (Ok(n), Some(aot), _) => {
                 let t = aot.get(n)?;
                 offset = t.span().map(|s| s.start).or(offset);
@@ -373,6 +470,9 @@ fn locate(text: &str, key: &str) -> Option<usize> {
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
-    let col = before.rfind('\n').map_or(before.len(), |nl| before.len() - nl - 1) + 1;
+    let col = before
+        .rfind('\n')
+        .map_or(before.len(), |nl| before.len() - nl - 1)
+        + 1;
     (line, col)
 }

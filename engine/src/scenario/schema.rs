@@ -293,7 +293,11 @@ pub struct ConsolidationSection {
 
 impl Default for ConsolidationSection {
     fn default() -> Self {
-        ConsolidationSection { detector: "thr".into(), parameter: 0.8, selection: "mmt".into() }
+        ConsolidationSection {
+            detector: "thr".into(),
+            parameter: 0.8,
+            selection: "mmt".into(),
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 use crate::stats;
 
 use super::scratch::Scratch;
-use orrery_engine::view::HostId;
+use orrery_engine::view::{HostId, VmId};
 
 /// Samples of host history the detectors look at (CloudSim's `PowerVm.HISTORY_LENGTH`).
 pub const HISTORY: usize = 30;
@@ -47,13 +47,14 @@ impl Detector {
         })
     }
 
-    /// Whether host `h` of the tentative allocation is overloaded.
-    pub fn overloaded(&self, s: &Scratch, h: HostId, fit: Fit) -> bool {
-        let static_threshold = |t: f64| s.requested_utilisation(h) > t;
+    /// Whether host `h` of the tentative allocation is overloaded — with VM `extra` added, if
+    /// given (CloudSim's `isHostOverUtilizedAfterAllocation`, without touching the allocation).
+    pub fn overloaded(&self, s: &Scratch, h: HostId, extra: Option<VmId>, fit: Fit) -> bool {
+        let static_threshold = |t: f64| s.requested_utilisation(h, extra) > t;
         match *self {
             Detector::Thr(t) => static_threshold(t),
             Detector::Iqr(k) | Detector::Mad(k) => {
-                let hist = s.history(h, HISTORY);
+                let hist = s.history(h, extra);
                 if stats::count_non_zero_beginning(&hist) < 12 {
                     return static_threshold(FALLBACK_THRESHOLD);
                 }
@@ -68,7 +69,7 @@ impl Detector {
             }
             Detector::Lr(k) | Detector::Lrr(k) => {
                 const LEN: usize = 10;
-                let hist = s.history(h, HISTORY);
+                let hist = s.history(h, extra);
                 if hist.len() < LEN {
                     return static_threshold(FALLBACK_THRESHOLD);
                 }
@@ -82,7 +83,9 @@ impl Detector {
                 let Some((a, b)) = line else {
                     return static_threshold(FALLBACK_THRESHOLD);
                 };
-                let intervals = (max_migration_secs(s, h) / orrery_engine::time::to_secs(s.view.update_interval)).ceil();
+                let intervals = (max_migration_secs(s, h, extra)
+                    / orrery_engine::time::to_secs(s.view.update_interval))
+                .ceil();
                 k * (a + b * (LEN as f64 + intervals)) >= 1.0
             }
         }
@@ -90,9 +93,8 @@ impl Detector {
 }
 
 /// Longest migration off host `h`: its largest VM's memory over the migration bandwidth.
-fn max_migration_secs(s: &Scratch, h: HostId) -> f64 {
+fn max_migration_secs(s: &Scratch, h: HostId, extra: Option<VmId>) -> f64 {
     let view = s.view;
     let nic = view.host_type(h).nic_mbps;
-    let max_ram = s.hosts[h].vms.iter().map(|&v| view.vm_type(v).memory_mb).fold(f64::NEG_INFINITY, f64::max);
-    max_ram / (nic * view.migration.bandwidth_fraction / 8.0)
+    s.max_memory(h, extra) / (nic * view.migration.bandwidth_fraction / 8.0)
 }

@@ -35,57 +35,67 @@ struct Ctx<'a> {
     fit: Fit,
     detector: Detector,
     view: &'a ClusterView,
+    /// Each host's power now, as PABFD charges it.
+    power_now: Vec<f64>,
 }
 
 impl Consolidation {
     fn ctx<'a>(&self, view: &'a ClusterView) -> Ctx<'a> {
         let compat = view.compat.cloudsim();
-        Ctx { compat, fit: if compat { Fit::CloudSim } else { Fit::Paper }, detector: self.detector, view }
+        let power_now = (0..view.hosts.len())
+            .map(|h| {
+                // CloudSim charges an idle or sleeping host its idle power (so waking one looks
+                // free); corrected semantics charge a host that is off nothing.
+                if !compat && !view.hosts[h].power.is_up() {
+                    0.0
+                } else {
+                    view.host_type(h).power.power(view.utilisation(h))
+                }
+            })
+            .collect();
+        Ctx {
+            compat,
+            fit: if compat { Fit::CloudSim } else { Fit::Paper },
+            detector: self.detector,
+            view,
+            power_now,
+        }
     }
 }
 
 impl Ctx<'_> {
-    fn overloaded(&self, s: &Scratch, h: HostId) -> bool {
-        self.detector.overloaded(s, h, self.fit)
-    }
-
-    /// Power the host draws now as PABFD sees it: CloudSim charges an idle or sleeping host its
-    /// idle power (so waking one looks free); corrected semantics charge a host that is off 0 W.
-    fn power_now(&self, h: HostId) -> f64 {
-        let view = self.view;
-        if !self.compat && !view.hosts[h].power.is_up() {
-            return 0.0;
-        }
-        view.host_type(h).power.power(view.utilisation(h))
+    fn overloaded(&self, s: &Scratch, h: HostId, extra: Option<VmId>) -> bool {
+        self.detector.overloaded(s, h, extra, self.fit)
     }
 
     /// PABFD: the host whose power rises least when it takes VM `v`, among suitable hosts that
     /// the detector would not call overloaded afterwards. Ties go to the lowest host id.
-    fn find_host(&self, s: &mut Scratch, v: VmId, excluded: &[bool]) -> Option<HostId> {
+    fn find_host(&self, s: &Scratch, v: VmId, excluded: &[bool]) -> Option<HostId> {
         let view = self.view;
+        let ask = s.ask(v);
         let mut best: Option<(f64, HostId)> = None;
-        for h in 0..view.hosts.len() {
-            if excluded[h] || !matches!(view.hosts[h].power, PowerState::On | PowerState::Booting | PowerState::Off) {
+        for (h, &skip) in excluded.iter().enumerate() {
+            let usable = matches!(
+                view.hosts[h].power,
+                PowerState::On | PowerState::Booting | PowerState::Off
+            );
+            if skip || !usable {
                 continue;
             }
-            if !s.suitable(h, v) {
+            if !s.suitable(h, &ask) {
                 continue;
             }
-            let u = s.utilisation_with(h, v);
+            let u = s.utilisation_with(h, &ask);
             if u > 1.0 {
                 continue; // beyond the power model (CloudSim would abort the run)
             }
-            let diff = view.host_type(h).power.power(u) - self.power_now(h);
+            let diff = view.host_type(h).power.power(u) - self.power_now[h];
+            // Only a host that would win needs the (costlier) overload check.
             if best.is_some_and(|(d, _)| diff >= d) {
                 continue;
             }
-            if s.hosts[h].planned_mips != 0.0 {
-                s.create(h, v);
-                let over = self.overloaded(s, h);
-                s.destroy(h, v);
-                if over {
-                    continue;
-                }
+            if s.hosts[h].planned_mips != 0.0 && self.overloaded(s, h, Some(v)) {
+                continue;
             }
             best = Some((diff, h));
         }
@@ -106,12 +116,15 @@ impl Placement for Consolidation {
         let mut plan = Vec::with_capacity(pending.len());
         for &v in pending {
             s.mark_new(v);
-            match ctx.find_host(&mut s, v, &none) {
+            match ctx.find_host(&s, v, &none) {
                 Some(h) => {
                     s.commit_new(h, v);
                     plan.push(Action::Deploy { vm: v, host: h });
                 }
-                None => plan.push(Action::Reject { vm: v, reason: "no suitable host (PABFD)".into() }),
+                None => plan.push(Action::Reject {
+                    vm: v,
+                    reason: "no suitable host (PABFD)".into(),
+                }),
             }
         }
         plan
@@ -125,7 +138,7 @@ impl Reallocation for Consolidation {
         let mut s = Scratch::new(view, !ctx.compat);
 
         // 1. Overloaded hosts, in id order.
-        let over: Vec<HostId> = (0..n).filter(|&h| ctx.overloaded(&s, h)).collect();
+        let over: Vec<HostId> = (0..n).filter(|&h| ctx.overloaded(&s, h, None)).collect();
         let mut is_over = vec![false; n];
         for &h in &over {
             is_over[h] = true;
@@ -137,7 +150,7 @@ impl Reallocation for Consolidation {
             while let Some(v) = self.selection.pick(&s, h, rng) {
                 chosen.push(v);
                 s.destroy(h, v);
-                if !ctx.overloaded(&s, h) {
+                if !ctx.overloaded(&s, h, None) {
                     break;
                 }
             }
@@ -147,7 +160,7 @@ impl Reallocation for Consolidation {
         sort_by_demand(&s, &mut chosen);
         let mut migrations: Vec<(VmId, HostId)> = Vec::new();
         for v in chosen {
-            if let Some(h) = ctx.find_host(&mut s, v, &is_over) {
+            if let Some(h) = ctx.find_host(&s, v, &is_over) {
                 s.create(h, v);
                 migrations.push((v, h));
             }
@@ -165,18 +178,25 @@ impl Reallocation for Consolidation {
         }
         let mut searched = skip_search.iter().filter(|&&x| x).count();
         while searched < n {
-            let Some(u) = least_used(&s, &skip_search) else { break };
+            let Some(u) = least_used(&s, &skip_search) else {
+                break;
+            };
             skip_search[u] = true;
             skip_place[u] = true;
             searched += 1;
-            let mut vms: Vec<VmId> = s.hosts[u].vms.iter().copied().filter(|&v| !view.vms[v].in_migration).collect();
+            let mut vms: Vec<VmId> = s.hosts[u]
+                .vms
+                .iter()
+                .copied()
+                .filter(|&v| !view.vms[v].in_migration)
+                .collect();
             if vms.is_empty() {
                 continue;
             }
             sort_by_demand(&s, &mut vms);
             let mut placed: Vec<(VmId, HostId)> = Vec::with_capacity(vms.len());
             for &v in &vms {
-                match ctx.find_host(&mut s, v, &skip_place) {
+                match ctx.find_host(&s, v, &skip_place) {
                     Some(h) => {
                         s.create(h, v);
                         placed.push((v, h));
@@ -202,7 +222,10 @@ impl Reallocation for Consolidation {
             migrations.extend(placed);
         }
 
-        let mut plan: Vec<Action> = migrations.into_iter().map(|(vm, to)| Action::Migrate { vm, to }).collect();
+        let mut plan: Vec<Action> = migrations
+            .into_iter()
+            .map(|(vm, to)| Action::Migrate { vm, to })
+            .collect();
         if !ctx.compat {
             // Hosts the plan empties are powered off once their VMs have left.
             let mut emptied: Vec<HostId> = plan
@@ -226,10 +249,7 @@ impl Reallocation for Consolidation {
 fn least_used(s: &Scratch, skip: &[bool]) -> Option<HostId> {
     let view = s.view;
     let mut best = (1.0, None);
-    for h in 0..view.hosts.len() {
-        if skip[h] {
-            continue;
-        }
+    for (h, _) in skip.iter().enumerate().filter(|(_, &s)| !s) {
         let u = view.utilisation(h);
         if u > 0.0 && u < best.0 && !all_out_or_any_in(s, h) {
             best = (u, Some(h));

@@ -8,6 +8,8 @@
 use orrery_engine::model::cpu::{Claim, Role, ShareRule};
 use orrery_engine::view::{ClusterView, HostId, VmId};
 
+use super::detector::HISTORY;
+
 /// One host of the tentative allocation.
 #[derive(Debug, Clone)]
 pub struct ScratchHost {
@@ -20,6 +22,21 @@ pub struct ScratchHost {
     pub planned_mips: f64,
     /// Memory in use, in MB.
     pub memory_used: f64,
+    /// Σ MIPS its VMs request now (uncapped), summed in list order.
+    pub requested: f64,
+    /// Utilisation history (newest first, `HISTORY` samples, not trimmed), summed in list order.
+    pub history: Vec<f64>,
+}
+
+/// What one VM asks of a host: requested MIPS, per vCPU, and memory.
+#[derive(Debug, Clone, Copy)]
+pub struct Ask {
+    /// Requested MIPS (uncapped).
+    pub mips: f64,
+    /// Requested MIPS per vCPU.
+    pub per_vcpu: f64,
+    /// Memory that must fit, in MB.
+    pub memory: f64,
 }
 
 /// The tentative allocation of a whole cluster.
@@ -46,7 +63,14 @@ impl<'a> Scratch<'a> {
             hosts: view
                 .hosts
                 .iter()
-                .map(|h| ScratchHost { vms: h.vms.clone(), available: 0.0, planned_mips: 0.0, memory_used: 0.0 })
+                .map(|h| ScratchHost {
+                    vms: h.vms.clone(),
+                    available: 0.0,
+                    planned_mips: 0.0,
+                    memory_used: 0.0,
+                    requested: 0.0,
+                    history: vec![0.0; HISTORY],
+                })
                 .collect(),
             new: vec![false; view.vms.len()],
             created: vec![false; view.vms.len()],
@@ -66,8 +90,8 @@ impl<'a> Scratch<'a> {
     /// Creates new VM `v` on host `h` for good: from now on it requests only its demand (zero
     /// until it is first sampled), while the scheduler keeps the full capacity it was created with.
     pub fn commit_new(&mut self, h: HostId, v: VmId) {
-        self.create(h, v);
         self.created[v] = true;
+        self.create(h, v);
     }
 
     /// MIPS VM `v` requests now (CloudSim's `getCurrentRequestedTotalMips`): its full capacity
@@ -144,22 +168,53 @@ impl<'a> Scratch<'a> {
             }
         }
         let memory: f64 = self.hosts[h].vms.iter().map(|&v| self.memory_of(v)).sum();
+        let requested = self.hosts[h]
+            .vms
+            .iter()
+            .fold(0.0, |acc, &v| acc + self.requested(v));
+        let mut history = vec![0.0; HISTORY];
+        for &v in &self.hosts[h].vms {
+            self.add_history(h, v, &mut history);
+        }
         let host = &mut self.hosts[h];
-        host.available = if shares.oversubscribed { 0.0 } else { ty.total_mips() - need };
+        host.available = if shares.oversubscribed {
+            0.0
+        } else {
+            ty.total_mips() - need
+        };
         host.planned_mips = planned;
         host.memory_used = memory;
+        host.requested = requested;
+        host.history = history;
     }
 
-    /// Whether VM `v` can be created on host `h` (CloudSim's `isSuitableForVm`): each vCPU's
-    /// request fits on one core, its requested MIPS fit in what is available, and its memory fits.
-    pub fn suitable(&self, h: HostId, v: VmId) -> bool {
-        let view = self.view;
-        let ty = view.host_type(h);
-        let vt = view.vm_type(v);
+    /// Adds VM `v`'s history, scaled to host `h`, into `out` (CloudSim's per-VM term).
+    fn add_history(&self, h: HostId, v: VmId, out: &mut [f64]) {
+        let cap = self.view.capacity_mips(h);
+        let mips = self.view.vm_type(v).total_mips();
+        for (slot, u) in out.iter_mut().zip(&self.view.vms[v].history) {
+            *slot += u * mips / cap;
+        }
+    }
+
+    /// What VM `v` asks of a host, for repeated [`Scratch::suitable`] checks.
+    pub fn ask(&self, v: VmId) -> Ask {
         let req = self.requested(v);
-        ty.core_mips >= req / vt.vcpus as f64
-            && self.hosts[h].available >= req
-            && self.hosts[h].memory_used + self.memory_of(v) <= view.reservable_memory_mb(h) + 1e-9
+        Ask {
+            mips: req,
+            per_vcpu: req / self.view.vm_type(v).vcpus as f64,
+            memory: self.memory_of(v),
+        }
+    }
+
+    /// Whether a VM asking `ask` can be created on host `h` (CloudSim's `isSuitableForVm`): each
+    /// vCPU's request fits on one core, its requested MIPS fit in what is available, and its
+    /// memory fits.
+    pub fn suitable(&self, h: HostId, ask: &Ask) -> bool {
+        let host = &self.hosts[h];
+        self.view.host_type(h).core_mips >= ask.per_vcpu
+            && host.available >= ask.mips
+            && host.memory_used + ask.memory <= self.view.reservable_memory_mb(h) + 1e-9
     }
 
     /// Tentatively creates VM `v` on host `h` (appended to its list).
@@ -176,30 +231,38 @@ impl<'a> Scratch<'a> {
         }
     }
 
-    /// Utilisation host `h` would have with VM `v` added (planned MIPS + v's request) / capacity.
-    pub fn utilisation_with(&self, h: HostId, v: VmId) -> f64 {
-        (self.hosts[h].planned_mips + self.requested(v)) / self.view.capacity_mips(h)
+    /// Utilisation host `h` would have with a VM asking `ask` added (planned MIPS + request) / capacity.
+    pub fn utilisation_with(&self, h: HostId, ask: &Ask) -> f64 {
+        (self.hosts[h].planned_mips + ask.mips) / self.view.capacity_mips(h)
     }
 
-    /// Requested utilisation of host `h`: Σ requested MIPS of its VMs (uncapped) / capacity.
-    pub fn requested_utilisation(&self, h: HostId) -> f64 {
-        let total: f64 = self.hosts[h].vms.iter().map(|&v| self.requested(v)).sum();
+    /// Requested utilisation of host `h`, with VM `extra` added last if given: Σ requested MIPS
+    /// of its VMs (uncapped) / capacity.
+    pub fn requested_utilisation(&self, h: HostId, extra: Option<VmId>) -> f64 {
+        let total = self.hosts[h].requested + extra.map_or(0.0, |v| self.requested(v));
         total / self.view.capacity_mips(h)
     }
 
-    /// Host `h`'s utilisation history (newest first, CloudSim's `getUtilizationHistory`):
-    /// Σ over its VMs of their history × VM MIPS / host MIPS, trailing zeros trimmed.
-    pub fn history(&self, h: HostId, len: usize) -> Vec<f64> {
-        let cap = self.view.capacity_mips(h);
-        let mut out = vec![0.0; len];
-        for &v in &self.hosts[h].vms {
-            let mips = self.view.vm_type(v).total_mips();
-            for (slot, u) in out.iter_mut().zip(&self.view.vms[v].history) {
-                *slot += u * mips / cap;
-            }
+    /// Host `h`'s utilisation history with VM `extra` added last (CloudSim's
+    /// `getUtilizationHistory`): Σ over its VMs of their history × VM MIPS / host MIPS, newest
+    /// first, trailing zeros trimmed.
+    pub fn history(&self, h: HostId, extra: Option<VmId>) -> Vec<f64> {
+        let mut out = self.hosts[h].history.clone();
+        if let Some(v) = extra {
+            self.add_history(h, v, &mut out);
         }
         let keep = crate::stats::count_non_zero_beginning(&out);
         out.truncate(keep);
         out
+    }
+
+    /// Memory of the largest VM on host `h`, with VM `extra` added if given.
+    pub fn max_memory(&self, h: HostId, extra: Option<VmId>) -> f64 {
+        self.hosts[h]
+            .vms
+            .iter()
+            .chain(extra.as_ref())
+            .map(|&v| self.view.vm_type(v).memory_mb)
+            .fold(f64::NEG_INFINITY, f64::max)
     }
 }

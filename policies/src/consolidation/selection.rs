@@ -37,7 +37,12 @@ impl Selection {
     /// The VM to migrate off host `h`, among those not already migrating.
     pub fn pick(&self, s: &Scratch, h: HostId, rng: &mut Rng) -> Option<VmId> {
         let view = s.view;
-        let candidates: Vec<VmId> = s.hosts[h].vms.iter().copied().filter(|&v| !view.vms[v].in_migration).collect();
+        let candidates: Vec<VmId> = s.hosts[h]
+            .vms
+            .iter()
+            .copied()
+            .filter(|&v| !view.vms[v].in_migration)
+            .collect();
         if candidates.is_empty() {
             return None;
         }
@@ -68,15 +73,24 @@ impl Selection {
 fn max_correlation(s: &Scratch, candidates: &[VmId]) -> Option<VmId> {
     let view = s.view;
     let n = candidates.len();
-    let m = candidates.iter().map(|&v| view.vms[v].history.len()).min()?;
-    if n < 2 || m == 0 || m <= n - 1 {
+    let m = candidates
+        .iter()
+        .map(|&v| view.vms[v].history.len())
+        .min()?;
+    if n < 2 || m < n {
         return None;
     }
-    let rows: Vec<Vec<f64>> = candidates.iter().map(|&v| view.vms[v].history.iter().take(m).copied().collect()).collect();
+    let rows: Vec<Vec<f64>> = candidates
+        .iter()
+        .map(|&v| view.vms[v].history.iter().take(m).copied().collect())
+        .collect();
     let mut best = (f64::from_bits(1), 0); // Java's Double.MIN_VALUE
     for i in 0..n {
         let y = &rows[i];
-        let others: Vec<&[f64]> = (0..n).filter(|&j| j != i).map(|j| rows[j].as_slice()).collect();
+        let others: Vec<&[f64]> = (0..n)
+            .filter(|&j| j != i)
+            .map(|j| rows[j].as_slice())
+            .collect();
         let r2 = if y.iter().all(|&x| x == y[0]) {
             f64::NAN // zero total variance: R² is undefined and never the maximum
         } else {

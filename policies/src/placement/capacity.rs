@@ -31,10 +31,14 @@ impl Reservations {
         };
         for (h, host) in view.hosts.iter().enumerate() {
             r.cpu.push(view.reservable_mips(h) - host.reserved_mips);
-            r.memory.push(view.reservable_memory_mb(h) - host.reserved_memory_mb);
+            r.memory
+                .push(view.reservable_memory_mb(h) - host.reserved_memory_mb);
             r.vms.push(host.vms.len());
             r.up.push(host.power.is_up());
-            r.usable.push(matches!(host.power, PowerState::On | PowerState::Booting | PowerState::Off));
+            r.usable.push(matches!(
+                host.power,
+                PowerState::On | PowerState::Booting | PowerState::Off
+            ));
         }
         r
     }

@@ -34,7 +34,12 @@ fn key(x: f64) -> u64 {
 
 impl HostIndex {
     /// An index of the hosts for which `member` holds.
-    pub fn build(order: Order, view: &ClusterView, r: &Reservations, member: impl Fn(HostId) -> bool) -> Self {
+    pub fn build(
+        order: Order,
+        view: &ClusterView,
+        r: &Reservations,
+        member: impl Fn(HostId) -> bool,
+    ) -> Self {
         let n = view.hosts.len();
         match order {
             Order::FirstFit => {
@@ -44,7 +49,13 @@ impl HostIndex {
                 }
                 HostIndex::Tree(t)
             }
-            _ => HostIndex::Sorted((0..n).filter(|&h| member(h)).map(|h| (sort_key(order, r, h), h)).collect(), order),
+            _ => HostIndex::Sorted(
+                (0..n)
+                    .filter(|&h| member(h))
+                    .map(|h| (sort_key(order, r, h), h))
+                    .collect(),
+                order,
+            ),
         }
     }
 
@@ -52,10 +63,13 @@ impl HostIndex {
     pub fn find(&self, view: &ClusterView, r: &Reservations, v: VmId) -> Option<HostId> {
         let vt = view.vm_type(v);
         match self {
-            HostIndex::Tree(t) => t.leftmost([vt.total_mips() - 1e-9, vt.memory_mb - 1e-9, vt.mips]),
-            HostIndex::Sorted(set, Order::Packing) => {
-                set.range((key(vt.total_mips() - 1e-9), 0)..).map(|&(_, h)| h).find(|&h| r.fits(view, h, v))
+            HostIndex::Tree(t) => {
+                t.leftmost([vt.total_mips() - 1e-9, vt.memory_mb - 1e-9, vt.mips])
             }
+            HostIndex::Sorted(set, Order::Packing) => set
+                .range((key(vt.total_mips() - 1e-9), 0)..)
+                .map(|&(_, h)| h)
+                .find(|&h| r.fits(view, h, v)),
             HostIndex::Sorted(set, Order::LoadAware) => set
                 .iter()
                 .rev()
@@ -114,7 +128,10 @@ impl MaxTree {
     /// A tree of `n` empty leaves.
     pub fn new(n: usize) -> Self {
         let size = n.next_power_of_two().max(1);
-        MaxTree { size, nodes: vec![[f64::NEG_INFINITY; 3]; 2 * size] }
+        MaxTree {
+            size,
+            nodes: vec![[f64::NEG_INFINITY; 3]; 2 * size],
+        }
     }
 
     /// Sets leaf `i`.
@@ -141,7 +158,8 @@ impl MaxTree {
         if p >= self.size {
             return Some(p - self.size);
         }
-        self.search(2 * p, need).or_else(|| self.search(2 * p + 1, need))
+        self.search(2 * p, need)
+            .or_else(|| self.search(2 * p + 1, need))
     }
 }
 

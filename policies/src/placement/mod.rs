@@ -51,7 +51,10 @@ impl Placement for Greedy {
                     up.insert(view, &r, h);
                     plan.push(Action::Deploy { vm: v, host: h });
                 }
-                None => plan.push(Action::Reject { vm: v, reason: "no host has room".into() }),
+                None => plan.push(Action::Reject {
+                    vm: v,
+                    reason: "no host has room".into(),
+                }),
             }
         }
         plan
