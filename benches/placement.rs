@@ -25,7 +25,7 @@ use orrery_engine::model::{
 };
 use orrery_engine::policy::Placement;
 use orrery_engine::rng::{Rng, RngStreams};
-use orrery_engine::view::{ClusterView, Compat, HostView, VmId, VmView};
+use orrery_engine::view::{ClusterView, Compat, HostView, Quirks, VmId, VmView};
 use orrery_policies::placement::index::Order;
 use orrery_policies::placement::Greedy;
 
@@ -117,6 +117,7 @@ fn cluster(n: usize) -> (ClusterView, Vec<VmId>) {
     let view = ClusterView {
         now: 0,
         compat: Compat::None,
+        quirks: Quirks::of(Compat::None),
         host_types,
         vm_types,
         overcommit: Overcommit::default(),

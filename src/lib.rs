@@ -1,6 +1,8 @@
 //! The `orrery` library behind the CLI: load a scenario, build its policies and simulator, and
 //! run the cloud OS over it.
 
+pub mod validation;
+
 use std::path::Path;
 
 use orrery_drivers::Simulator;

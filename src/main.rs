@@ -35,6 +35,31 @@ enum Command {
         #[arg(long, default_value = "out")]
         out: PathBuf,
     },
+    /// Compare the beloglazov policies with CloudSim 3.0.3's reference results and write the
+    /// validation report (docs/validation.md).
+    CloudsimReport {
+        /// Directory of the policy scenarios.
+        #[arg(long, default_value = "scenarios/beloglazov")]
+        scenarios: PathBuf,
+        /// Directory holding one PlanetLab trace folder per day.
+        #[arg(long, default_value = "../shared/data/planetlab")]
+        planetlab: PathBuf,
+        /// CloudSim's reference results.
+        #[arg(
+            long,
+            default_value = "../shared/data/reference/cloudsim-3.0.3-planetlab.csv"
+        )]
+        reference: PathBuf,
+        /// Seeds per random-selection policy.
+        #[arg(long, default_value_t = 10)]
+        seeds: u64,
+        /// Day of the quirk-by-quirk study.
+        #[arg(long, default_value = "20110303")]
+        quirk_day: String,
+        /// Where to write the report.
+        #[arg(long, default_value = "docs/validation.md")]
+        out: PathBuf,
+    },
     /// Check scenario files without running them.
     Validate {
         /// Scenario files.
@@ -77,6 +102,34 @@ fn main() -> ExitCode {
                         "results in {} ({secs:.2} s)",
                         out.display()
                     );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e),
+            }
+        }
+        Command::CloudsimReport {
+            scenarios,
+            planetlab,
+            reference,
+            seeds,
+            quirk_day,
+            out,
+        } => {
+            let inputs = orrery::validation::ReportInputs {
+                scenarios,
+                planetlab,
+                reference,
+                seeds,
+                quirk_day,
+                quirk_policies: vec!["lr-mmt-1.2".into(), "thr-mmt-0.8".into()],
+            };
+            match orrery::validation::report(&inputs) {
+                Ok(md) => {
+                    if let Err(e) = std::fs::write(&out, md) {
+                        eprintln!("error: cannot write {}: {e}", out.display());
+                        return ExitCode::from(1);
+                    }
+                    let _ = writeln!(std::io::stdout(), "wrote {}", out.display());
                     ExitCode::SUCCESS
                 }
                 Err(e) => fail(e),

@@ -31,6 +31,50 @@ impl Compat {
     }
 }
 
+/// CloudSim 3.0.3 behaviours orrery can reproduce, one switch each. `compat` turns them all on
+/// or off; a scenario's `[quirks]` table overrides single ones (docs/validation.md measures each).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Quirks {
+    /// Updates at 0.1 s past each interval boundary and at every migration completion; VMs are
+    /// created at once and first sampled at the next update.
+    pub update_grid: bool,
+    /// A VM whose demand is zero at an update is removed for good.
+    pub remove_idle_vms: bool,
+    /// Energy is a trapezoid between updates, nothing when the earlier utilisation was zero and
+    /// nothing outside the first and last update; a host with zero utilisation counts as off.
+    pub energy_window: bool,
+    /// PABFD charges a sleeping host its idle power, so waking one looks free.
+    pub free_wakeup: bool,
+    /// The host SLA counts a VM migrating in at its full demand (not the transfer overhead).
+    pub incoming_full_demand: bool,
+    /// LR and LRR are plain least squares (CloudSim's weights never apply).
+    pub ols_regression: bool,
+    /// The underload phase may drain hosts the overload phase just chose as destinations.
+    pub underload_keeps_destinations: bool,
+    /// Memory binds only while a VM is being created.
+    pub memory_at_creation_only: bool,
+    /// CPU allocations are rounded down to whole MIPS when a host is oversubscribed.
+    pub floor_allocations: bool,
+}
+
+impl Quirks {
+    /// The switches of a compatibility mode: all on for CloudSim, all off otherwise.
+    pub fn of(compat: Compat) -> Self {
+        let on = compat.cloudsim();
+        Quirks {
+            update_grid: on,
+            remove_idle_vms: on,
+            energy_window: on,
+            free_wakeup: on,
+            incoming_full_demand: on,
+            ols_regression: on,
+            underload_keeps_destinations: on,
+            memory_at_creation_only: on,
+            floor_allocations: on,
+        }
+    }
+}
+
 /// Everything a policy may know about the cluster at one instant.
 #[derive(Debug, Clone)]
 pub struct ClusterView {
@@ -38,6 +82,8 @@ pub struct ClusterView {
     pub now: Millis,
     /// Semantics in force.
     pub compat: Compat,
+    /// The individual CloudSim behaviours in force.
+    pub quirks: Quirks,
     /// Host types, indexed by [`HostView::host_type`].
     pub host_types: Vec<HostType>,
     /// VM types, indexed by [`VmView::vm_type`].
@@ -130,6 +176,11 @@ impl ClusterView {
     /// MIPS VM `v` currently requests (demand × nominal capacity, uncapped).
     pub fn requested_mips(&self, v: VmId) -> f64 {
         self.vms[v].demand * self.vm_type(v).total_mips()
+    }
+
+    /// Live-migration rate into host `h`, in MB/s (NIC × migration share / 8).
+    pub fn migration_rate_mbs(&self, h: HostId) -> f64 {
+        self.host_type(h).nic_mbps * self.migration.bandwidth_fraction / 8.0
     }
 
     /// CPU capacity of host `h` available to reservations (capacity × CPU overcommit).

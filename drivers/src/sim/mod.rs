@@ -21,7 +21,7 @@ use orrery_engine::queue::EventQueue;
 use orrery_engine::rng::RngStreams;
 use orrery_engine::scenario::{EnergyAccounting, Scenario};
 use orrery_engine::time::{from_secs, to_secs, Millis};
-use orrery_engine::view::{ClusterView, HostId, VmId};
+use orrery_engine::view::{ClusterView, HostId, Quirks, VmId};
 use orrery_engine::workload::Demand;
 
 /// CloudSim's first update comes 0.1 s after each interval boundary (its start-up latencies).
@@ -32,7 +32,13 @@ enum Event {
     Arrive(VmId),
     Deployed(VmId),
     Expire(VmId),
-    MigrationDone { vm: VmId, to: HostId },
+    /// `secs_bits`: the completion time in seconds as CloudSim's floating-point clock has it
+    /// (start + duration), kept so trace demand is sampled at the very same instant.
+    MigrationDone {
+        vm: VmId,
+        to: HostId,
+        secs_bits: u64,
+    },
     Booted(HostId),
     PoweredOff(HostId),
     Update,
@@ -79,6 +85,8 @@ pub struct Simulator {
     pending: Vec<VmId>,
     decisions: Vec<Decision>,
     last_update: Millis,
+    /// The current time in seconds as a floating-point clock would have it (see `MigrationDone`).
+    now_secs: f64,
     log_events: bool,
     events: Vec<EventRow>,
     intervals: Vec<IntervalRow>,
@@ -98,12 +106,13 @@ impl Simulator {
         let seed = seed.unwrap_or(spec.seed);
         let streams = RngStreams::new(seed);
         let compat = spec.compat;
+        let quirks = spec.quirks.apply(compat);
         let hosts = build::hosts(scenario);
         let plans = build::vms(scenario, &streams)?;
         let update_interval = from_secs(spec.datacenter.update_interval_s);
         let realloc_interval = from_secs(spec.policies.reallocation_interval_s);
         let end = from_secs(spec.duration_s);
-        let offset = if compat.cloudsim() {
+        let offset = if quirks.update_grid {
             CLOUDSIM_OFFSET
         } else {
             0
@@ -134,6 +143,7 @@ impl Simulator {
         let view = ClusterView {
             now: 0,
             compat,
+            quirks,
             host_types: scenario.host_types(),
             vm_types: scenario.vm_types(),
             overcommit: scenario.overcommit(),
@@ -154,7 +164,7 @@ impl Simulator {
             realloc_interval,
             history_len: spec.datacenter.history_len,
             vm_boot: from_secs(spec.workload.vm_boot_s),
-            rule: if compat.cloudsim() && !non_power_aware {
+            rule: if quirks.energy_window && !non_power_aware {
                 EnergyRule::CloudSimTrapezoid
             } else {
                 EnergyRule::Hold
@@ -164,6 +174,7 @@ impl Simulator {
             pending: Vec::new(),
             decisions: Vec::new(),
             last_update: 0,
+            now_secs: 0.0,
             log_events: spec.output.events,
             events: Vec::new(),
             intervals: Vec::new(),
@@ -177,15 +188,15 @@ impl Simulator {
         for h in 0..sim.view.hosts.len() {
             let (w, u) = sim.host_power(h);
             sim.hosts[h].meter.set_point(0, w, u);
-            if !compat.cloudsim() {
+            if !quirks.energy_window {
                 sim.hosts[h].sla = HostSla::new(sim.view.hosts[h].power != PowerState::Off);
             }
         }
         Ok(sim)
     }
 
-    fn compat(&self) -> bool {
-        self.view.compat.cloudsim()
+    fn quirks(&self) -> Quirks {
+        self.view.quirks
     }
 
     fn log(&mut self, kind: &'static str, vm: Option<VmId>, host: Option<HostId>, detail: String) {
@@ -232,7 +243,7 @@ impl Simulator {
             capacity: ty.total_mips(),
             source_degradation: m.source_degradation,
             destination_fraction: m.destination_fraction,
-            floor_when_oversubscribed: self.compat(),
+            floor_when_oversubscribed: self.quirks().floor_allocations,
         };
         let host = &self.view.hosts[h];
         if host.vms.is_empty() {
@@ -240,7 +251,7 @@ impl Simulator {
             let host = &mut self.view.hosts[h];
             host.busy_mips = 0.0;
             host.requested_mips = 0.0;
-            let active = !self.view.compat.cloudsim()
+            let active = !self.view.quirks.energy_window
                 && !matches!(host.power, PowerState::Off | PowerState::Failed);
             self.hosts[h].sla.record(now, 0.0, 0.0, active);
             let (w, u) = self.host_power(h);
@@ -277,7 +288,7 @@ impl Simulator {
             let v = self.view.hosts[h].vms[i];
             if c.role == Role::MigratingIn {
                 // CloudSim counts an arriving VM at its full demand; it really needs only the overhead.
-                requested += if self.compat() {
+                requested += if self.quirks().incoming_full_demand {
                     c.requested
                 } else {
                     c.requested * m.destination_fraction
@@ -302,7 +313,7 @@ impl Simulator {
         let busy = host.busy_mips;
         // CloudSim calls a host active when it executes anything; orrery when it is powered.
         let powered = !matches!(host.power, PowerState::Off | PowerState::Failed);
-        let active = if self.view.compat.cloudsim() {
+        let active = if self.view.quirks.energy_window {
             busy > 0.0
         } else {
             powered
@@ -318,7 +329,7 @@ impl Simulator {
         for v in 0..self.view.vms.len() {
             let vm = &mut self.view.vms[v];
             if vm.state.is_active() {
-                vm.demand = self.vms[v].demand.at(now);
+                vm.demand = self.vms[v].demand.at_secs(self.now_secs);
                 if periodic {
                     vm.history.push_front(vm.demand);
                     vm.history.truncate(self.history_len);
@@ -329,7 +340,7 @@ impl Simulator {
             self.recompute(h);
         }
         self.last_update = now;
-        if self.compat() {
+        if self.quirks().remove_idle_vms {
             self.remove_idle_vms();
         }
     }
@@ -430,7 +441,7 @@ impl Simulator {
                     let h = self.view.vms[v].host.expect("deploying VMs have a host");
                     self.view.vms[v].demand = self.vms[v].demand.at(self.view.now);
                     self.log("deployed", Some(v), Some(h), String::new());
-                    if !self.compat() {
+                    if !self.quirks().update_grid {
                         self.recompute(h);
                     }
                 }
@@ -441,7 +452,7 @@ impl Simulator {
                     self.stop_vm(v, "lifetime over");
                 }
             }
-            Event::MigrationDone { vm, to } => self.finish_migration(vm, to),
+            Event::MigrationDone { vm, to, .. } => self.finish_migration(vm, to),
             Event::Booted(h) => {
                 self.view.hosts[h].power = PowerState::On;
                 self.recompute(h);
@@ -504,7 +515,7 @@ impl Simulator {
         if !self.view.hosts[to].incoming.contains(&v) {
             return; // the VM stopped while migrating
         }
-        if self.compat() && self.view.now > self.last_update {
+        if self.quirks().update_grid && self.view.now > self.last_update {
             self.update_all(false);
             if !self.view.hosts[to].incoming.contains(&v) {
                 return;
@@ -530,7 +541,7 @@ impl Simulator {
             from.map(|f| format!("from {f}")).unwrap_or_default(),
         );
         let more_now = matches!(self.queue.peek(), Some((t, Event::MigrationDone { .. })) if t == self.view.now);
-        if self.compat() {
+        if self.quirks().update_grid {
             if !more_now {
                 self.update_all(false);
             }
@@ -546,7 +557,8 @@ impl Simulator {
     /// Powers host `h` off if that was asked for (or idle hosts are powered off) and it is empty.
     fn maybe_power_off(&mut self, h: HostId) {
         let host = &self.view.hosts[h];
-        let wanted = self.hosts[h].off_requested || (self.power_off_idle && !self.compat());
+        let wanted =
+            self.hosts[h].off_requested || (self.power_off_idle && !self.quirks().energy_window);
         if wanted
             && host.vms.is_empty()
             && host.power == PowerState::On
@@ -600,7 +612,7 @@ impl Simulator {
     }
 
     fn check_memory(&self, v: VmId, h: HostId) -> Result<(), String> {
-        if self.compat() {
+        if self.quirks().memory_at_creation_only {
             return Ok(()); // CloudSim requests no memory after creation
         }
         let need = self.view.hosts[h].reserved_memory_mb + self.view.vm_type(v).memory_mb;
@@ -643,7 +655,9 @@ impl Simulator {
                 self.log("deploy", Some(vm), Some(host), String::new());
                 match self.view.hosts[host].power {
                     // CloudSim creates VMs at once and samples them at the next update.
-                    PowerState::On if self.compat() => self.view.vms[vm].state = VmState::Running,
+                    PowerState::On if self.quirks().update_grid => {
+                        self.view.vms[vm].state = VmState::Running
+                    }
                     PowerState::On => self.queue.push(now + self.vm_boot, Event::Deployed(vm)),
                     power => {
                         self.hosts[host].waiting_vms.push(vm);
@@ -675,7 +689,7 @@ impl Simulator {
                 if from == to {
                     return Err("VM is already on that host".into());
                 }
-                if v.in_migration && !self.compat() {
+                if v.in_migration && !self.quirks().underload_keeps_destinations {
                     return Err("VM is already migrating".into());
                 }
                 if self.view.hosts[to].incoming.contains(&vm) {
@@ -696,8 +710,16 @@ impl Simulator {
                 self.view.hosts[to].incoming.push(vm);
                 self.migrations += 1;
                 self.migrations_in_interval += 1;
-                self.queue
-                    .push(now + duration, Event::MigrationDone { vm, to });
+                let secs = self.now_secs
+                    + self.view.vm_type(vm).memory_mb / self.view.migration_rate_mbs(to);
+                self.queue.push(
+                    now + duration,
+                    Event::MigrationDone {
+                        vm,
+                        to,
+                        secs_bits: secs.to_bits(),
+                    },
+                );
                 self.log(
                     "migration-start",
                     Some(vm),
@@ -836,7 +858,7 @@ impl Simulator {
     /// Meters everything up to the end of the run (CloudSim stops metering at its last update).
     fn close(&mut self) {
         self.done = true;
-        if !self.compat() {
+        if !self.quirks().energy_window {
             for h in 0..self.view.hosts.len() {
                 self.recompute(h);
             }
@@ -867,6 +889,10 @@ impl Infrastructure for Simulator {
                 return Ok(None);
             }
             self.view.now = t;
+            self.now_secs = match event {
+                Event::MigrationDone { secs_bits, .. } => f64::from_bits(secs_bits),
+                _ => to_secs(t),
+            };
             self.handle(event);
             let more_now = self.queue.peek_time() == Some(t);
             if !self.pending.is_empty() && (!more_now || !self.decisions.is_empty()) {
@@ -888,3 +914,6 @@ impl Infrastructure for Simulator {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -122,9 +122,15 @@ impl Scenario {
         err
     }
 
-    /// Resolves a path from the file against the scenario's directory.
-    pub fn resolve(&self, p: &Path) -> PathBuf {
-        if p.is_absolute() {
+    /// Resolves the path at `key`: relative to the scenario's directory when the file gives it,
+    /// relative to the working directory when `--set` does.
+    pub fn resolve(&self, key: &str, p: &Path) -> PathBuf {
+        if p.is_absolute()
+            || self
+                .overridden
+                .iter()
+                .any(|k| normalise(k) == normalise(key))
+        {
             p.to_path_buf()
         } else {
             self.base_dir.join(p)

@@ -26,6 +26,9 @@ pub struct ScenarioFile {
     /// Semantics to follow: `"none"` (corrected, the default) or `"cloudsim-3.0.3"`.
     #[serde(default)]
     pub compat: Compat,
+    /// Overrides of single CloudSim behaviours (each defaults to what `compat` says).
+    #[serde(default)]
+    pub quirks: QuirksSection,
     /// Datacenter-wide settings.
     #[serde(default)]
     pub datacenter: DatacenterSection,
@@ -43,6 +46,47 @@ pub struct ScenarioFile {
     /// What to write.
     #[serde(default)]
     pub output: OutputSection,
+}
+
+/// Overrides of single CloudSim behaviours; see [`crate::view::Quirks`] for each.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct QuirksSection {
+    pub update_grid: Option<bool>,
+    pub remove_idle_vms: Option<bool>,
+    pub energy_window: Option<bool>,
+    pub free_wakeup: Option<bool>,
+    pub incoming_full_demand: Option<bool>,
+    pub ols_regression: Option<bool>,
+    pub underload_keeps_destinations: Option<bool>,
+    pub memory_at_creation_only: Option<bool>,
+    pub floor_allocations: Option<bool>,
+}
+
+impl QuirksSection {
+    /// The switches of `compat` with these overrides applied.
+    pub fn apply(&self, compat: Compat) -> crate::view::Quirks {
+        let mut q = crate::view::Quirks::of(compat);
+        let set = |field: &mut bool, v: Option<bool>| {
+            if let Some(v) = v {
+                *field = v;
+            }
+        };
+        set(&mut q.update_grid, self.update_grid);
+        set(&mut q.remove_idle_vms, self.remove_idle_vms);
+        set(&mut q.energy_window, self.energy_window);
+        set(&mut q.free_wakeup, self.free_wakeup);
+        set(&mut q.incoming_full_demand, self.incoming_full_demand);
+        set(&mut q.ols_regression, self.ols_regression);
+        set(
+            &mut q.underload_keeps_destinations,
+            self.underload_keeps_destinations,
+        );
+        set(&mut q.memory_at_creation_only, self.memory_at_creation_only);
+        set(&mut q.floor_allocations, self.floor_allocations);
+        q
+    }
 }
 
 /// Datacenter-wide settings.

@@ -275,6 +275,15 @@ pub enum Demand {
 }
 
 impl Demand {
+    /// Demand at time `t` in seconds; traces use CloudSim's floating-point interpolation, the
+    /// other curves the nearest millisecond.
+    pub fn at_secs(&self, t: f64) -> f64 {
+        match self {
+            Demand::Trace(series) => series.at_secs(t).clamp(0.0, 1.0),
+            _ => self.at(crate::time::from_secs(t)),
+        }
+    }
+
     /// Demand at absolute time `t`, clamped to [0, 1].
     pub fn at(&self, t: Millis) -> f64 {
         let v = match self {

@@ -37,26 +37,29 @@ impl SampledSeries {
     /// samples, the last sample beyond the end, and 0.0 for an empty series. A zero interval
     /// yields the first sample.
     pub fn at(&self, t: Millis) -> f64 {
+        self.at_secs(to_secs(t))
+    }
+
+    /// The value at time `t` in seconds, computed with CloudSim's floating-point operations
+    /// (`UtilizationModelPlanetLabInMemory.getUtilization`) so that results match it bit for bit.
+    pub fn at_secs(&self, t: f64) -> f64 {
         let v = &self.values;
         let Some(last) = v.len().checked_sub(1) else {
             return 0.0;
         };
-        let s = self.interval;
-        if s == 0 {
+        let s = to_secs(self.interval);
+        if s == 0.0 {
             return v[0];
         }
-        let clamp = |i: u64| usize::try_from(i).map_or(last, |i| i.min(last));
-        if t.is_multiple_of(s) {
-            return v[clamp(t / s)];
+        let index = |x: f64| (x.max(0.0) as usize).min(last);
+        if t % s == 0.0 {
+            return v[index(t / s)];
         }
-        let i1 = clamp(t / s);
-        let i2 = clamp(t / s + 1);
-        let (v1, v2) = (v[i1], v[i2]);
-        let s_secs = to_secs(s);
-        let t_secs = to_secs(t);
+        let i1 = (t / s).floor();
+        let (v1, v2) = (v[index(i1)], v[index((t / s).ceil())]);
         // Mirrors the Java: delta per second, times seconds since the earlier sample.
-        let delta = (v2 - v1) / s_secs;
-        v1 + delta * (t_secs - i1 as f64 * s_secs)
+        let delta = (v2 - v1) / s;
+        v1 + delta * (t - i1 * s)
     }
 }
 

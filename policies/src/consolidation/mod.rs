@@ -15,7 +15,7 @@ use orrery_engine::action::Action;
 use orrery_engine::model::PowerState;
 use orrery_engine::policy::{Placement, Reallocation};
 use orrery_engine::rng::Rng;
-use orrery_engine::view::{ClusterView, HostId, VmId};
+use orrery_engine::view::{ClusterView, HostId, Quirks, VmId};
 
 pub use detector::{Detector, Fit};
 use scratch::Scratch;
@@ -31,7 +31,7 @@ pub struct Consolidation {
 }
 
 struct Ctx<'a> {
-    compat: bool,
+    quirks: Quirks,
     fit: Fit,
     detector: Detector,
     view: &'a ClusterView,
@@ -41,12 +41,15 @@ struct Ctx<'a> {
 
 impl Consolidation {
     fn ctx<'a>(&self, view: &'a ClusterView) -> Ctx<'a> {
-        let compat = view.compat.cloudsim();
+        let quirks = view.quirks;
         let power_now = (0..view.hosts.len())
             .map(|h| {
                 // CloudSim charges an idle or sleeping host its idle power (so waking one looks
-                // free); corrected semantics charge a host that is off nothing.
-                if !compat && !view.hosts[h].power.is_up() {
+                // free); corrected semantics charge a host that is off (or, when idle hosts count
+                // as off, idle) nothing.
+                let asleep = !view.hosts[h].power.is_up()
+                    || (quirks.energy_window && view.utilisation(h) == 0.0);
+                if !quirks.free_wakeup && asleep {
                     0.0
                 } else {
                     view.host_type(h).power.power(view.utilisation(h))
@@ -54,8 +57,12 @@ impl Consolidation {
             })
             .collect();
         Ctx {
-            compat,
-            fit: if compat { Fit::CloudSim } else { Fit::Paper },
+            quirks,
+            fit: if quirks.ols_regression {
+                Fit::CloudSim
+            } else {
+                Fit::Paper
+            },
             detector: self.detector,
             view,
             power_now,
@@ -111,7 +118,7 @@ fn sort_by_demand(s: &Scratch, vms: &mut [VmId]) {
 impl Placement for Consolidation {
     fn place(&mut self, view: &ClusterView, pending: &[VmId], _rng: &mut Rng) -> Vec<Action> {
         let ctx = self.ctx(view);
-        let mut s = Scratch::new(view, !ctx.compat);
+        let mut s = Scratch::new(view, !ctx.quirks.memory_at_creation_only);
         let none = vec![false; view.hosts.len()];
         let mut plan = Vec::with_capacity(pending.len());
         for &v in pending {
@@ -135,7 +142,7 @@ impl Reallocation for Consolidation {
     fn reallocate(&mut self, view: &ClusterView, rng: &mut Rng) -> Vec<Action> {
         let ctx = self.ctx(view);
         let n = view.hosts.len();
-        let mut s = Scratch::new(view, !ctx.compat);
+        let mut s = Scratch::new(view, !ctx.quirks.memory_at_creation_only);
 
         // 1. Overloaded hosts, in id order.
         let over: Vec<HostId> = (0..n).filter(|&h| ctx.overloaded(&s, h, None)).collect();
@@ -170,7 +177,7 @@ impl Reallocation for Consolidation {
         let switched_off: Vec<bool> = (0..n).map(|h| view.utilisation(h) == 0.0).collect();
         let mut skip_search: Vec<bool> = (0..n).map(|h| is_over[h] || switched_off[h]).collect();
         let mut skip_place = skip_search.clone();
-        if !ctx.compat {
+        if !ctx.quirks.underload_keeps_destinations {
             // CloudSim passes an empty map here, so its overload destinations stay candidates.
             for &(_, h) in &migrations {
                 skip_search[h] = true;
@@ -210,10 +217,7 @@ impl Reallocation for Consolidation {
                     }
                 }
             }
-            for &(v, h) in &placed {
-                if !ctx.compat {
-                    s.destroy(u, v);
-                }
+            for &(_, h) in &placed {
                 if !skip_search[h] {
                     skip_search[h] = true;
                     searched += 1;
@@ -226,19 +230,25 @@ impl Reallocation for Consolidation {
             .into_iter()
             .map(|(vm, to)| Action::Migrate { vm, to })
             .collect();
-        if !ctx.compat {
-            // Hosts the plan empties are powered off once their VMs have left.
-            let mut emptied: Vec<HostId> = plan
-                .iter()
-                .filter_map(|a| match a {
-                    Action::Migrate { vm, .. } => view.vms[*vm].host,
-                    _ => None,
-                })
-                .filter(|&h| s.hosts[h].vms.is_empty())
-                .collect();
-            emptied.sort_unstable();
-            emptied.dedup();
-            plan.extend(emptied.into_iter().map(|host| Action::PowerOff { host }));
+        if !ctx.quirks.energy_window {
+            // Idle hosts draw power: hosts the plan empties are powered off once drained.
+            let mut leaving = vec![0usize; n];
+            let mut moved = vec![false; view.vms.len()];
+            for a in &plan {
+                if let Action::Migrate { vm, .. } = a {
+                    if let (Some(h), false) = (view.vms[*vm].host, moved[*vm]) {
+                        moved[*vm] = true;
+                        leaving[h] += 1;
+                    }
+                }
+            }
+            let emptied =
+                (0..n).filter(|&h| leaving[h] > 0 && leaving[h] == view.hosts[h].vms.len());
+            plan.extend(
+                emptied
+                    .map(|host| Action::PowerOff { host })
+                    .collect::<Vec<_>>(),
+            );
         }
         plan
     }
@@ -271,3 +281,6 @@ fn all_out_or_any_in(s: &Scratch, h: HostId) -> bool {
     }
     true
 }
+
+#[cfg(test)]
+mod tests;

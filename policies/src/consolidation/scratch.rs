@@ -140,7 +140,7 @@ impl<'a> Scratch<'a> {
             capacity: ty.total_mips(),
             source_degradation: m.source_degradation,
             destination_fraction: m.destination_fraction,
-            floor_when_oversubscribed: view.compat.cloudsim(),
+            floor_when_oversubscribed: view.quirks.floor_allocations,
         };
         let claims: Vec<Claim> = self.hosts[h]
             .vms

@@ -60,3 +60,6 @@ impl Placement for Greedy {
         plan
     }
 }
+
+#[cfg(test)]
+mod tests;
