@@ -87,6 +87,9 @@ pub struct Simulator {
     last_update: Millis,
     /// The current time in seconds as a floating-point clock would have it (see `MigrationDone`).
     now_secs: f64,
+    /// Scratch buffers for sharing a host's CPU (reused: this is the hottest loop).
+    claims: Vec<Claim>,
+    allocated: Vec<f64>,
     log_events: bool,
     events: Vec<EventRow>,
     intervals: Vec<IntervalRow>,
@@ -175,6 +178,8 @@ impl Simulator {
             decisions: Vec::new(),
             last_update: 0,
             now_secs: 0.0,
+            claims: Vec::new(),
+            allocated: Vec::new(),
             log_events: spec.output.events,
             events: Vec::new(),
             intervals: Vec::new(),
@@ -258,31 +263,30 @@ impl Simulator {
             self.hosts[h].meter.advance(self.rule, now, w, u);
             return;
         }
-        let claims: Vec<Claim> = host
-            .vms
-            .iter()
-            .map(|&v| {
-                let vm = &self.view.vms[v];
-                let requested = if vm.state.is_active() {
-                    vm.demand * self.view.vm_type(v).total_mips()
-                } else {
-                    0.0
-                };
-                let role = if host.incoming.contains(&v) {
-                    Role::MigratingIn
-                } else if vm.in_migration {
-                    Role::MigratingOut
-                } else {
-                    Role::Resident
-                };
-                Claim {
-                    requested,
-                    vcpus: self.view.vm_type(v).vcpus,
-                    role,
-                }
-            })
-            .collect();
-        let shares = rule.share(&claims);
+        let mut claims = std::mem::take(&mut self.claims);
+        claims.clear();
+        claims.extend(host.vms.iter().map(|&v| {
+            let vm = &self.view.vms[v];
+            let requested = if vm.state.is_active() {
+                vm.demand * self.view.vm_type(v).total_mips()
+            } else {
+                0.0
+            };
+            let role = if host.incoming.contains(&v) {
+                Role::MigratingIn
+            } else if vm.in_migration {
+                Role::MigratingOut
+            } else {
+                Role::Resident
+            };
+            Claim {
+                requested,
+                vcpus: self.view.vm_type(v).vcpus,
+                role,
+            }
+        }));
+        let mut allocated = std::mem::take(&mut self.allocated);
+        let (busy_mips, _) = rule.share_into(&claims, &mut allocated);
         let mut requested = 0.0;
         for (i, c) in claims.iter().enumerate() {
             let v = self.view.hosts[h].vms[i];
@@ -297,7 +301,7 @@ impl Simulator {
                 requested += c.requested;
                 self.vms[v].sla.record(
                     now,
-                    shares.allocated[i],
+                    allocated[i],
                     c.requested,
                     c.role == Role::MigratingOut,
                 );
@@ -305,10 +309,12 @@ impl Simulator {
         }
         let host = &mut self.view.hosts[h];
         host.busy_mips = if host.power == PowerState::On {
-            shares.busy_mips
+            busy_mips
         } else {
             0.0
         };
+        self.claims = claims;
+        self.allocated = allocated;
         host.requested_mips = requested;
         let busy = host.busy_mips;
         // CloudSim calls a host active when it executes anything; orrery when it is powered.

@@ -270,6 +270,22 @@ fn host_boot_and_vm_boot_delays() {
 }
 
 #[test]
+fn vm_boot_delay_on_a_running_host() {
+    // The host is on; the VM (0.5) is placed at 0 and runs from 20 s. Idle 100 W for 20 s,
+    // then 150 W for 3580 s: E = 2000 + 537 000 = 539 000 J.
+    let r = run(
+        &scenario(1, LINEAR, "", &batch(1, 0.5, ""), "").replace("vm_boot_s = 0", "vm_boot_s = 20"),
+        None,
+    );
+    let deploy = events(&r, "deploy");
+    let deployed = events(&r, "deployed");
+    assert_eq!((deploy.len(), deployed.len()), (1, 1));
+    assert_eq!(deploy[0].time_s, 0.0);
+    assert_eq!(deployed[0].time_s, 20.0);
+    assert_close(r.summary.energy_kwh, kwh(539_000.0), 1e-12, "energy");
+}
+
+#[test]
 fn instant_boot_adds_its_energy_at_once() {
     // Boot delay 0 with 5000 J: the energy is added at t = 0, then the VM runs at once at
     // 150 W: E = 5000 + 150 · 3600 = 545 000 J.

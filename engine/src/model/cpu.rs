@@ -72,6 +72,19 @@ impl ShareRule {
     /// Shares the host's CPU among the claims: everyone gets their capped need when it fits;
     /// otherwise all needs are scaled by the same factor (capacity / total need).
     pub fn share(&self, claims: &[Claim]) -> Shares {
+        let mut allocated = Vec::with_capacity(claims.len());
+        let (busy_mips, oversubscribed) = self.share_into(claims, &mut allocated);
+        Shares {
+            allocated,
+            busy_mips,
+            oversubscribed,
+        }
+    }
+
+    /// [`ShareRule::share`] into a caller's buffer (cleared first); returns (busy MIPS,
+    /// oversubscribed).
+    pub fn share_into(&self, claims: &[Claim], allocated: &mut Vec<f64>) -> (f64, bool) {
+        allocated.clear();
         let total_need: f64 = claims.iter().map(|c| self.need(c)).sum();
         let oversubscribed = total_need > self.capacity;
         let scale = if oversubscribed {
@@ -79,7 +92,6 @@ impl ShareRule {
         } else {
             1.0
         };
-        let mut allocated = Vec::with_capacity(claims.len());
         let mut busy = 0.0;
         for c in claims {
             let capped = self.capped(c);
@@ -101,11 +113,7 @@ impl ShareRule {
             };
             allocated.push(got);
         }
-        Shares {
-            allocated,
-            busy_mips: busy,
-            oversubscribed,
-        }
+        (busy, oversubscribed)
     }
 }
 

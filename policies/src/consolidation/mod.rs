@@ -34,9 +34,19 @@ struct Ctx<'a> {
     quirks: Quirks,
     fit: Fit,
     detector: Detector,
-    view: &'a ClusterView,
     /// Each host's power now, as PABFD charges it.
     power_now: Vec<f64>,
+    /// Per-host constants PABFD reads for every candidate, laid out flat for its inner loop.
+    hosts: Vec<HostFacts<'a>>,
+}
+
+/// What PABFD needs to know of a host that does not change during a plan.
+struct HostFacts<'a> {
+    usable: bool,
+    core_mips: f64,
+    capacity: f64,
+    memory: f64,
+    power: &'a orrery_engine::model::PowerModel,
 }
 
 impl Consolidation {
@@ -56,7 +66,20 @@ impl Consolidation {
                 }
             })
             .collect();
+        let hosts = (0..view.hosts.len())
+            .map(|h| HostFacts {
+                usable: matches!(
+                    view.hosts[h].power,
+                    PowerState::On | PowerState::Booting | PowerState::Off
+                ),
+                core_mips: view.host_type(h).core_mips,
+                capacity: view.capacity_mips(h),
+                memory: view.reservable_memory_mb(h) + 1e-9,
+                power: &view.host_type(h).power,
+            })
+            .collect();
         Ctx {
+            hosts,
             quirks,
             fit: if quirks.ols_regression {
                 Fit::CloudSim
@@ -64,7 +87,6 @@ impl Consolidation {
                 Fit::Paper
             },
             detector: self.detector,
-            view,
             power_now,
         }
     }
@@ -78,30 +100,27 @@ impl Ctx<'_> {
     /// PABFD: the host whose power rises least when it takes VM `v`, among suitable hosts that
     /// the detector would not call overloaded afterwards. Ties go to the lowest host id.
     fn find_host(&self, s: &Scratch, v: VmId, excluded: &[bool]) -> Option<HostId> {
-        let view = self.view;
         let ask = s.ask(v);
         let mut best: Option<(f64, HostId)> = None;
-        for (h, &skip) in excluded.iter().enumerate() {
-            let usable = matches!(
-                view.hosts[h].power,
-                PowerState::On | PowerState::Booting | PowerState::Off
-            );
-            if skip || !usable {
+        for (h, (&skip, facts)) in excluded.iter().zip(&self.hosts).enumerate() {
+            let host = &s.hosts[h];
+            // CloudSim's isSuitableForVm: each vCPU fits a core, the MIPS and memory fit.
+            let suitable = facts.core_mips >= ask.per_vcpu
+                && host.available >= ask.mips
+                && host.memory_used + ask.memory <= facts.memory;
+            if skip || !facts.usable || !suitable {
                 continue;
             }
-            if !s.suitable(h, &ask) {
-                continue;
-            }
-            let u = s.utilisation_with(h, &ask);
+            let u = (host.planned_mips + ask.mips) / facts.capacity;
             if u > 1.0 {
                 continue; // beyond the power model (CloudSim would abort the run)
             }
-            let diff = view.host_type(h).power.power(u) - self.power_now[h];
+            let diff = facts.power.power(u) - self.power_now[h];
             // Only a host that would win needs the (costlier) overload check.
             if best.is_some_and(|(d, _)| diff >= d) {
                 continue;
             }
-            if s.hosts[h].planned_mips != 0.0 && self.overloaded(s, h, Some(v)) {
+            if host.planned_mips != 0.0 && self.overloaded(s, h, Some(v)) {
                 continue;
             }
             best = Some((diff, h));

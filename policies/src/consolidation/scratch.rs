@@ -25,7 +25,22 @@ pub struct ScratchHost {
     /// Σ MIPS its VMs request now (uncapped), summed in list order.
     pub requested: f64,
     /// Utilisation history (newest first, `HISTORY` samples, not trimmed), summed in list order.
-    pub history: Vec<f64>,
+    pub history: [f64; HISTORY],
+}
+
+/// A host's utilisation history, newest first, trailing zeros trimmed (kept inline: detectors
+/// build one for every host they check).
+#[derive(Debug, Clone, Copy)]
+pub struct History {
+    values: [f64; HISTORY],
+    len: usize,
+}
+
+impl std::ops::Deref for History {
+    type Target = [f64];
+    fn deref(&self) -> &[f64] {
+        &self.values[..self.len]
+    }
 }
 
 /// What one VM asks of a host: requested MIPS, per vCPU, and memory.
@@ -69,7 +84,7 @@ impl<'a> Scratch<'a> {
                     planned_mips: 0.0,
                     memory_used: 0.0,
                     requested: 0.0,
-                    history: vec![0.0; HISTORY],
+                    history: [0.0; HISTORY],
                 })
                 .collect(),
             new: vec![false; view.vms.len()],
@@ -172,7 +187,7 @@ impl<'a> Scratch<'a> {
             .vms
             .iter()
             .fold(0.0, |acc, &v| acc + self.requested(v));
-        let mut history = vec![0.0; HISTORY];
+        let mut history = [0.0; HISTORY];
         for &v in &self.hosts[h].vms {
             self.add_history(h, v, &mut history);
         }
@@ -197,7 +212,7 @@ impl<'a> Scratch<'a> {
         }
     }
 
-    /// What VM `v` asks of a host, for repeated [`Scratch::suitable`] checks.
+    /// What VM `v` asks of a host (CloudSim's `isSuitableForVm` compares it with each host).
     pub fn ask(&self, v: VmId) -> Ask {
         let req = self.requested(v);
         Ask {
@@ -205,16 +220,6 @@ impl<'a> Scratch<'a> {
             per_vcpu: req / self.view.vm_type(v).vcpus as f64,
             memory: self.memory_of(v),
         }
-    }
-
-    /// Whether a VM asking `ask` can be created on host `h` (CloudSim's `isSuitableForVm`): each
-    /// vCPU's request fits on one core, its requested MIPS fit in what is available, and its
-    /// memory fits.
-    pub fn suitable(&self, h: HostId, ask: &Ask) -> bool {
-        let host = &self.hosts[h];
-        self.view.host_type(h).core_mips >= ask.per_vcpu
-            && host.available >= ask.mips
-            && host.memory_used + ask.memory <= self.view.reservable_memory_mb(h) + 1e-9
     }
 
     /// Tentatively creates VM `v` on host `h` (appended to its list).
@@ -231,11 +236,6 @@ impl<'a> Scratch<'a> {
         }
     }
 
-    /// Utilisation host `h` would have with a VM asking `ask` added (planned MIPS + request) / capacity.
-    pub fn utilisation_with(&self, h: HostId, ask: &Ask) -> f64 {
-        (self.hosts[h].planned_mips + ask.mips) / self.view.capacity_mips(h)
-    }
-
     /// Requested utilisation of host `h`, with VM `extra` added last if given: Σ requested MIPS
     /// of its VMs (uncapped) / capacity.
     pub fn requested_utilisation(&self, h: HostId, extra: Option<VmId>) -> f64 {
@@ -246,14 +246,13 @@ impl<'a> Scratch<'a> {
     /// Host `h`'s utilisation history with VM `extra` added last (CloudSim's
     /// `getUtilizationHistory`): Σ over its VMs of their history × VM MIPS / host MIPS, newest
     /// first, trailing zeros trimmed.
-    pub fn history(&self, h: HostId, extra: Option<VmId>) -> Vec<f64> {
-        let mut out = self.hosts[h].history.clone();
+    pub fn history(&self, h: HostId, extra: Option<VmId>) -> History {
+        let mut values = self.hosts[h].history;
         if let Some(v) = extra {
-            self.add_history(h, v, &mut out);
+            self.add_history(h, v, &mut values);
         }
-        let keep = crate::stats::count_non_zero_beginning(&out);
-        out.truncate(keep);
-        out
+        let len = crate::stats::count_non_zero_beginning(&values);
+        History { values, len }
     }
 
     /// Memory of the largest VM on host `h`, with VM `extra` added if given.

@@ -602,8 +602,8 @@ fn underload_drains_the_least_used_host_and_powers_it_off() {
 #[test]
 fn underload_keeps_a_host_whose_vms_do_not_all_fit() {
     // As above but THR 0.35: host 1 would reach (500 + 300) / 2000 = 0.4 > 0.35 with VM 0, so
-    // host 0 cannot be drained; next host 1's VM (500 MIPS) cannot go to host 0 either
-    // ((300 + 500) / 2000 = 0.4 > 0.35), and host 2 is skipped as switched off. No action.
+    // host 0 cannot be drained. Next, host 1's VM has no destination: host 0 has been searched
+    // (and would reach 0.4 > 0.35 anyway) and host 2 counts as switched off. No action.
     let mut policy = Consolidation {
         detector: Detector::Thr(0.35),
         selection: Selection::Mmt,
