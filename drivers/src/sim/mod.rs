@@ -43,7 +43,6 @@ enum Event {
     PoweredOff(HostId),
     Update,
     Reallocate,
-    End,
 }
 
 /// Per-host simulation state that policies do not see.
@@ -141,7 +140,6 @@ impl Simulator {
         if spec.policies.reallocation != "none" {
             queue.push(offset + realloc_interval, Event::Reallocate);
         }
-        queue.push(end, Event::End);
 
         let view = ClusterView {
             now: 0,
@@ -492,7 +490,6 @@ impl Simulator {
                     .push(self.view.now + self.realloc_interval, Event::Reallocate);
                 self.decisions.push(Decision::Reallocate);
             }
-            Event::End => {}
         }
     }
 
@@ -885,15 +882,13 @@ impl Infrastructure for Simulator {
             if self.done {
                 return Ok(None);
             }
-            let Some((t, event)) = self.queue.pop() else {
+            // Events at the end time still happen (the last update records its interval).
+            let next = self.queue.peek_time().filter(|&t| t <= self.end);
+            let Some((t, event)) = next.and_then(|_| self.queue.pop()) else {
+                self.view.now = self.end;
                 self.close();
                 return Ok(None);
             };
-            if t > self.end || event == Event::End {
-                self.view.now = self.end.min(t.max(self.view.now));
-                self.close();
-                return Ok(None);
-            }
             self.view.now = t;
             self.now_secs = match event {
                 Event::MigrationDone { secs_bits, .. } => f64::from_bits(secs_bits),

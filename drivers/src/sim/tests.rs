@@ -119,11 +119,10 @@ fn constant_load_energy_is_power_times_duration_linear() {
     assert_eq!(r.summary.vms_rejected, 0);
     // The host drew power the whole run.
     assert_eq!(r.summary.mean_active_hosts, 1.0);
-    // Updates at 300, 600, …, 3300 s, each seeing 150 W. The update due at 3600 s never runs:
-    // the end of the run, queued when the simulator was built, comes first among the events at
-    // 3600 s (ties go in insertion order), so there are 11 rows.
+    // Updates at 300, 600, …, 3600 s, each seeing 150 W: events at the end time still happen,
+    // so the last interval is recorded (12 rows).
     let times: Vec<f64> = r.intervals.iter().map(|i| i.time_s).collect();
-    let expected: Vec<f64> = (1..=11).map(|k| 300.0 * k as f64).collect();
+    let expected: Vec<f64> = (1..=12).map(|k| 300.0 * k as f64).collect();
     assert_eq!(times, expected);
     assert!(r.intervals.iter().all(|i| i.power_w == 150.0));
     // After the first interval: 45 000 J.

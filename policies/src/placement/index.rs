@@ -72,8 +72,7 @@ impl HostIndex {
                 .find(|&h| r.fits(view, h, v)),
             HostIndex::Sorted(set, Order::LoadAware) => set
                 .iter()
-                .rev()
-                .take_while(|&&(k, _)| f64::from_bits(k) + 1e-9 >= vt.total_mips())
+                .take_while(|&&(k, _)| f64::from_bits(!k) + 1e-9 >= vt.total_mips())
                 .map(|&(_, h)| h)
                 .find(|&h| r.fits(view, h, v)),
             HostIndex::Sorted(set, _) => set.iter().map(|&(_, h)| h).find(|&h| r.fits(view, h, v)),
@@ -104,6 +103,8 @@ impl HostIndex {
 fn sort_key(order: Order, r: &Reservations, h: HostId) -> u64 {
     match order {
         Order::Striping => r.vms[h] as u64,
+        // Most free CPU first; ties still go to the lowest host id.
+        Order::LoadAware => !key(r.cpu[h]),
         _ => key(r.cpu[h]),
     }
 }
