@@ -31,7 +31,7 @@ const HOLDS: u64 = 1_000_000;
 /// Mean of the exponential time increment, in ms.
 const MEAN_MS: f64 = 1_000.0;
 /// Length of the pre-drawn increment table (a power of two; 512 KiB, cycled).
-const TABLE: usize = 1 << 12;
+const TABLE: usize = 1 << 16;
 
 /// A small Copy payload, like the engine's event kinds.
 #[allow(dead_code)] // the payload is carried, never inspected

@@ -91,6 +91,7 @@ fn cluster(n: usize) -> (ClusterView, Vec<VmId>) {
         .map(|h| HostView {
             name: format!("host-{h}"),
             host_type: rng.random_range(0..host_types.len()),
+            site: "dc-0".into(),
             cluster: format!("rack-{}", h / 40),
             power: PowerState::On,
             vms: Vec::new(),

@@ -107,6 +107,8 @@ pub struct HostView {
     pub name: String,
     /// Index into [`ClusterView::host_types`].
     pub host_type: usize,
+    /// Site (datacenter or cloud) the host belongs to.
+    pub site: String,
     /// Cluster (rack) the host belongs to.
     pub cluster: String,
     /// Power state.

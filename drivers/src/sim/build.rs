@@ -48,6 +48,7 @@ pub(super) fn hosts(scenario: &Scenario) -> Vec<HostView> {
         .map(|(id, g)| HostView {
             name: format!("{}-{id}", groups[g].type_name),
             host_type: g,
+            site: groups[g].site.clone(),
             cluster: groups[g].cluster.clone(),
             power: if groups[g].initially_on {
                 PowerState::On

@@ -174,6 +174,9 @@ pub struct HostGroup {
     pub type_name: String,
     /// How many hosts of this type.
     pub count: usize,
+    /// Site (datacenter or cloud) the hosts belong to.
+    #[serde(default = "default_site")]
+    pub site: String,
     /// Cluster (rack) name.
     #[serde(default)]
     pub cluster: String,
@@ -209,6 +212,10 @@ pub struct HostGroup {
     /// Whether the hosts start on (`true`, default) or off.
     #[serde(default = "yes")]
     pub initially_on: bool,
+}
+
+fn default_site() -> String {
+    "local".into()
 }
 
 fn default_nic() -> f64 {

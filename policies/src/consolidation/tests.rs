@@ -69,6 +69,7 @@ fn add_host(view: &mut ClusterView, ty: usize) -> HostId {
     view.hosts.push(HostView {
         name: format!("h{}", view.hosts.len()),
         host_type: ty,
+        site: String::new(),
         cluster: String::new(),
         power: PowerState::On,
         vms: Vec::new(),

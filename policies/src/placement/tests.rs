@@ -91,6 +91,7 @@ fn add_host(view: &mut ClusterView, ty: usize, power: PowerState, residents: &[u
     let mut host = HostView {
         name: format!("h{h}"),
         host_type: ty,
+        site: String::new(),
         cluster: String::new(),
         power,
         vms: Vec::new(),
