@@ -11,7 +11,7 @@
 // `criterion_group!` generates an undocumented `pub fn`; the workspace warns on missing docs.
 #![allow(missing_docs)]
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use criterion::{
@@ -20,12 +20,10 @@ use criterion::{
 use rand::Rng as _;
 
 use orrery_engine::action::Action;
-use orrery_engine::model::{
-    HostType, MigrationModel, Overcommit, PowerModel, PowerState, VmState, VmType,
-};
+use orrery_engine::model::{HostType, PowerModel, PowerState, VmState, VmType};
 use orrery_engine::policy::Placement;
 use orrery_engine::rng::{Rng, RngStreams};
-use orrery_engine::view::{ClusterView, Compat, HostView, Quirks, VmId, VmView};
+use orrery_engine::view::{ClusterView, Compat, HostView, VmId, VmView};
 use orrery_policies::placement::index::Order;
 use orrery_policies::placement::Greedy;
 
@@ -89,43 +87,26 @@ fn cluster(n: usize) -> (ClusterView, Vec<VmId>) {
     ];
     let hosts = (0..n)
         .map(|h| HostView {
-            name: format!("host-{h}"),
-            host_type: rng.random_range(0..host_types.len()),
             site: "dc-0".into(),
             cluster: format!("rack-{}", h / 40),
-            power: PowerState::On,
-            vms: Vec::new(),
-            incoming: Vec::new(),
-            busy_mips: 0.0,
-            requested_mips: 0.0,
-            reserved_mips: 0.0,
-            reserved_memory_mb: 0.0,
+            ..HostView::new(
+                format!("host-{h}"),
+                rng.random_range(0..host_types.len()),
+                PowerState::On,
+            )
         })
         .collect();
     let mut rng = streams.stream("bench-placement-vms", n as u64);
     let vms = (0..VMS_PER_HOST * n)
         .map(|v| VmView {
-            name: format!("vm-{v}"),
-            vm_type: rng.random_range(0..vm_types.len()),
             state: VmState::Pending,
-            host: None,
-            in_migration: false,
-            demand: 0.0,
-            history: VecDeque::new(),
-            arrival: 0,
+            ..VmView::new(format!("vm-{v}"), rng.random_range(0..vm_types.len()), 0)
         })
         .collect();
     let view = ClusterView {
-        now: 0,
-        compat: Compat::None,
-        quirks: Quirks::of(Compat::None),
-        host_types,
-        vm_types,
-        overcommit: Overcommit::default(),
-        migration: MigrationModel::default(),
-        update_interval: 300_000,
         hosts,
         vms,
+        ..ClusterView::new(Compat::None, host_types, vm_types)
     };
     let pending = (0..view.vms.len()).collect();
     (view, pending)

@@ -57,12 +57,50 @@ impl EnergyMeter {
     }
 }
 
+/// One entry of a state history: allocated and requested MIPS at a time, and a flag (host:
+/// active; VM: migrating).
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    t: Millis,
+    allocated: f64,
+    requested: f64,
+    flag: bool,
+}
+
+/// CloudSim's state history (`addStateHistoryEntry`): an entry at the same time as the previous
+/// one replaces it, so an entry is final only once a later one arrives (or the run ends).
+#[derive(Debug, Clone, Default)]
+struct StateLog {
+    pending: Option<Entry>,
+    last: Option<Entry>,
+}
+
+impl StateLog {
+    /// Records `e`; returns (the previous final entry, the entry that just became final), if any.
+    fn record(&mut self, e: Entry) -> Option<(Option<Entry>, Entry)> {
+        let settled = match self.pending {
+            Some(p) if p.t != e.t => Some(self.settle(p)),
+            _ => None,
+        };
+        self.pending = Some(e);
+        settled
+    }
+
+    /// Makes the last entry final, at the end of the run.
+    fn finish(&mut self) -> Option<(Option<Entry>, Entry)> {
+        self.pending.take().map(|p| self.settle(p))
+    }
+
+    fn settle(&mut self, e: Entry) -> (Option<Entry>, Entry) {
+        (self.last.replace(e), e)
+    }
+}
+
 /// A host's SLA history: at each update, (allocated, requested, active). An entry at the same
-/// time as the previous one replaces it, as in CloudSim's `addStateHistoryEntry`.
+/// time as the previous one replaces it, as in CloudSim.
 #[derive(Debug, Clone)]
 pub struct HostSla {
-    pending: Option<HostEntry>,
-    last: Option<HostEntry>,
+    log: StateLog,
     /// Active milliseconds (SLATAH's denominator).
     pub active: Millis,
     /// Active milliseconds at 100 % (allocated < requested): SLATAH's numerator.
@@ -71,14 +109,6 @@ pub struct HostSla {
     pub times_before_shutdown: Vec<Millis>,
     last_switched_on: Millis,
     previous_active: bool,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct HostEntry {
-    t: Millis,
-    allocated: f64,
-    requested: f64,
-    active: bool,
 }
 
 impl HostSla {
@@ -95,8 +125,7 @@ impl HostSla {
 impl Default for HostSla {
     fn default() -> Self {
         HostSla {
-            pending: None,
-            last: None,
+            log: StateLog::default(),
             active: 0,
             saturated: 0,
             times_before_shutdown: Vec::new(),
@@ -110,44 +139,39 @@ impl Default for HostSla {
 impl HostSla {
     /// Records the host's state at `t`.
     pub fn record(&mut self, t: Millis, allocated: f64, requested: f64, active: bool) {
-        if let Some(p) = self.pending {
-            if p.t != t {
-                self.commit(p);
-            }
-        }
-        self.pending = Some(HostEntry {
+        let e = Entry {
             t,
             allocated,
             requested,
-            active,
-        });
+            flag: active,
+        };
+        if let Some((prev, e)) = self.log.record(e) {
+            self.commit(prev, e);
+        }
     }
 
     /// Folds the last entry in; call once at the end of the run.
     pub fn finish(&mut self) {
-        if let Some(p) = self.pending.take() {
-            self.commit(p);
+        if let Some((prev, e)) = self.log.finish() {
+            self.commit(prev, e);
         }
     }
 
-    fn commit(&mut self, e: HostEntry) {
-        if let Some(prev) = self.last {
-            if prev.active {
-                let dt = e.t - prev.t;
-                self.active += dt;
-                if prev.allocated < prev.requested {
-                    self.saturated += dt;
-                }
+    fn commit(&mut self, prev: Option<Entry>, e: Entry) {
+        if let Some(prev) = prev.filter(|p| p.flag) {
+            let dt = e.t - prev.t;
+            self.active += dt;
+            if prev.allocated < prev.requested {
+                self.saturated += dt;
             }
         }
-        if self.previous_active && !e.active {
+        if self.previous_active && !e.flag {
             self.times_before_shutdown.push(e.t - self.last_switched_on);
         }
-        if !self.previous_active && e.active {
+        if !self.previous_active && e.flag {
             self.last_switched_on = e.t;
         }
-        self.previous_active = e.active;
-        self.last = Some(e);
+        self.previous_active = e.flag;
     }
 }
 
@@ -155,8 +179,7 @@ impl HostSla {
 /// migrates. Same-time entries replace each other, as in CloudSim.
 #[derive(Debug, Clone, Default)]
 pub struct VmSla {
-    pending: Option<VmEntry>,
-    last: Option<VmEntry>,
+    log: StateLog,
     /// ∫ requested MIPS dt (MIPS·s).
     pub requested: f64,
     /// ∫ allocated MIPS dt.
@@ -165,47 +188,35 @@ pub struct VmSla {
     pub migration_shortfall: f64,
 }
 
-#[derive(Debug, Clone, Copy)]
-struct VmEntry {
-    t: Millis,
-    allocated: f64,
-    requested: f64,
-    migrating: bool,
-}
-
 impl VmSla {
     /// Records the VM's service at `t`.
     pub fn record(&mut self, t: Millis, allocated: f64, requested: f64, migrating: bool) {
-        if let Some(p) = self.pending {
-            if p.t != t {
-                self.commit(p);
-            }
-        }
-        self.pending = Some(VmEntry {
+        let e = Entry {
             t,
             allocated,
             requested,
-            migrating,
-        });
+            flag: migrating,
+        };
+        if let Some((prev, e)) = self.log.record(e) {
+            self.commit(prev, e);
+        }
     }
 
     /// Folds the last entry in; call once at the end of the run.
     pub fn finish(&mut self) {
-        if let Some(p) = self.pending.take() {
-            self.commit(p);
+        if let Some((prev, e)) = self.log.finish() {
+            self.commit(prev, e);
         }
     }
 
-    fn commit(&mut self, e: VmEntry) {
-        if let Some(prev) = self.last {
-            let dt = to_secs(e.t - prev.t);
-            self.requested += prev.requested * dt;
-            self.allocated += prev.allocated * dt;
-            if prev.allocated < prev.requested && prev.migrating {
-                self.migration_shortfall += (prev.requested - prev.allocated) * dt;
-            }
+    fn commit(&mut self, prev: Option<Entry>, e: Entry) {
+        let Some(prev) = prev else { return };
+        let dt = to_secs(e.t - prev.t);
+        self.requested += prev.requested * dt;
+        self.allocated += prev.allocated * dt;
+        if prev.allocated < prev.requested && prev.flag {
+            self.migration_shortfall += (prev.requested - prev.allocated) * dt;
         }
-        self.last = Some(e);
     }
 }
 

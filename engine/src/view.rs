@@ -148,7 +148,59 @@ pub struct VmView {
     pub arrival: Millis,
 }
 
+impl HostView {
+    /// An empty host of type `host_type` in power state `power`, in site `local`, no cluster.
+    pub fn new(name: impl Into<String>, host_type: usize, power: PowerState) -> Self {
+        HostView {
+            name: name.into(),
+            host_type,
+            site: "local".into(),
+            cluster: String::new(),
+            power,
+            vms: Vec::new(),
+            incoming: Vec::new(),
+            busy_mips: 0.0,
+            requested_mips: 0.0,
+            reserved_mips: 0.0,
+            reserved_memory_mb: 0.0,
+        }
+    }
+}
+
+impl VmView {
+    /// A VM of type `vm_type` that has not arrived yet (arrives at `arrival`), with no demand.
+    pub fn new(name: impl Into<String>, vm_type: usize, arrival: Millis) -> Self {
+        VmView {
+            name: name.into(),
+            vm_type,
+            state: VmState::Future,
+            host: None,
+            in_migration: false,
+            demand: 0.0,
+            history: VecDeque::new(),
+            arrival,
+        }
+    }
+}
+
 impl ClusterView {
+    /// A cluster with these types and no hosts or VMs yet, at time 0, under `compat`'s quirks,
+    /// with no overcommit, the default migration model and a 300 s update interval.
+    pub fn new(compat: Compat, host_types: Vec<HostType>, vm_types: Vec<VmType>) -> Self {
+        ClusterView {
+            now: 0,
+            compat,
+            quirks: Quirks::of(compat),
+            host_types,
+            vm_types,
+            overcommit: Overcommit::default(),
+            migration: MigrationModel::default(),
+            update_interval: 300_000,
+            hosts: Vec::new(),
+            vms: Vec::new(),
+        }
+    }
+
     /// The type of host `h`.
     pub fn host_type(&self, h: HostId) -> &HostType {
         &self.host_types[self.hosts[h].host_type]

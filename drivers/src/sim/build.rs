@@ -1,10 +1,9 @@
 //! Building a simulated datacenter from a scenario: hosts, VMs, demand curves and arrivals.
 
-use std::collections::VecDeque;
 use std::sync::Arc;
 
 use orrery_engine::error::InputError;
-use orrery_engine::model::{PowerState, VmState};
+use orrery_engine::model::PowerState;
 use orrery_engine::rng::RngStreams;
 use orrery_engine::scenario::{Assignment, HostOrder, Scenario};
 use orrery_engine::time::{from_secs, Millis};
@@ -45,22 +44,18 @@ pub(super) fn hosts(scenario: &Scenario) -> Vec<HostView> {
     order
         .into_iter()
         .enumerate()
-        .map(|(id, g)| HostView {
-            name: format!("{}-{id}", groups[g].type_name),
-            host_type: g,
-            site: groups[g].site.clone(),
-            cluster: groups[g].cluster.clone(),
-            power: if groups[g].initially_on {
+        .map(|(id, g)| {
+            let group = &groups[g];
+            let power = if group.initially_on {
                 PowerState::On
             } else {
                 PowerState::Off
-            },
-            vms: Vec::new(),
-            incoming: Vec::new(),
-            busy_mips: 0.0,
-            requested_mips: 0.0,
-            reserved_mips: 0.0,
-            reserved_memory_mb: 0.0,
+            };
+            HostView {
+                site: group.site.clone(),
+                cluster: group.cluster.clone(),
+                ..HostView::new(format!("{}-{id}", group.type_name), g, power)
+            }
         })
         .collect()
 }
@@ -92,7 +87,7 @@ pub(super) fn vms(scenario: &Scenario, streams: &RngStreams) -> Result<Vec<VmPla
                 Assignment::RoundRobin => types[i % types.len()],
             };
             plans.push(VmPlan {
-                view: vm_view(f.name, t, 0),
+                view: VmView::new(f.name, t, 0),
                 demand: Demand::Trace(Arc::new(f.series)),
                 arrival: 0,
                 end: None,
@@ -121,7 +116,7 @@ pub(super) fn vms(scenario: &Scenario, streams: &RngStreams) -> Result<Vec<VmPla
                 &mut demand_rng,
             );
             plans.push(VmPlan {
-                view: vm_view(format!("{}-{g}-{k}", gen.vm_type), t, at),
+                view: VmView::new(format!("{}-{g}-{k}", gen.vm_type), t, at),
                 demand,
                 arrival: at,
                 end,
@@ -129,17 +124,4 @@ pub(super) fn vms(scenario: &Scenario, streams: &RngStreams) -> Result<Vec<VmPla
         }
     }
     Ok(plans)
-}
-
-fn vm_view(name: String, vm_type: usize, arrival: Millis) -> VmView {
-    VmView {
-        name,
-        vm_type,
-        state: VmState::Future,
-        host: None,
-        in_migration: false,
-        demand: 0.0,
-        history: VecDeque::new(),
-        arrival,
-    }
 }

@@ -376,12 +376,13 @@ impl Simulator {
 
     /// Takes VM `v` off host `h`'s lists and reservations.
     fn detach(&mut self, v: VmId, h: HostId) {
-        let ty = self.view.vm_type(v).clone();
+        let ty = self.view.vm_type(v);
+        let (mips, memory) = (ty.total_mips(), ty.memory_mb);
         let host = &mut self.view.hosts[h];
         if let Some(i) = host.vms.iter().position(|&x| x == v) {
             host.vms.remove(i);
-            host.reserved_mips -= ty.total_mips();
-            host.reserved_memory_mb -= ty.memory_mb;
+            host.reserved_mips -= mips;
+            host.reserved_memory_mb -= memory;
         }
         host.incoming.retain(|&x| x != v);
         if self.view.vms[v].host == Some(h) {

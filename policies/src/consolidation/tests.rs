@@ -6,12 +6,10 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use orrery_engine::action::Action;
-use orrery_engine::model::{
-    HostType, MigrationModel, Overcommit, PowerModel, PowerState, VmState, VmType,
-};
+use orrery_engine::model::{HostType, PowerModel, PowerState, VmState, VmType};
 use orrery_engine::policy::{Placement, Reallocation};
 use orrery_engine::rng::{Rng, RngStreams};
-use orrery_engine::view::{ClusterView, Compat, HostId, HostView, Quirks, VmId, VmView};
+use orrery_engine::view::{ClusterView, Compat, HostId, HostView, VmId, VmView};
 
 use super::scratch::Scratch;
 use super::{Consolidation, Detector, Fit, Selection};
@@ -51,34 +49,13 @@ fn vm_type(vcpus: u32, mips: f64, memory_mb: f64) -> VmType {
 }
 
 fn cluster(compat: Compat, host_types: Vec<HostType>, vm_types: Vec<VmType>) -> ClusterView {
-    ClusterView {
-        now: 0,
-        compat,
-        quirks: Quirks::of(compat),
-        host_types,
-        vm_types,
-        overcommit: Overcommit::default(),
-        migration: MigrationModel::default(), // bandwidth fraction 0.5
-        update_interval: 300_000,             // 300 s
-        hosts: Vec::new(),
-        vms: Vec::new(),
-    }
+    // Default migration model: bandwidth fraction 0.5; updates every 300 s.
+    ClusterView::new(compat, host_types, vm_types)
 }
 
 fn add_host(view: &mut ClusterView, ty: usize) -> HostId {
-    view.hosts.push(HostView {
-        name: format!("h{}", view.hosts.len()),
-        host_type: ty,
-        site: String::new(),
-        cluster: String::new(),
-        power: PowerState::On,
-        vms: Vec::new(),
-        incoming: Vec::new(),
-        busy_mips: 0.0,
-        requested_mips: 0.0,
-        reserved_mips: 0.0,
-        reserved_memory_mb: 0.0,
-    });
+    let name = format!("h{}", view.hosts.len());
+    view.hosts.push(HostView::new(name, ty, PowerState::On));
     view.hosts.len() - 1
 }
 
@@ -87,14 +64,11 @@ fn add_host(view: &mut ClusterView, ty: usize) -> HostId {
 fn add_vm(view: &mut ClusterView, h: HostId, ty: usize, demand: f64, history: &[f64]) -> VmId {
     let v = view.vms.len();
     view.vms.push(VmView {
-        name: format!("vm{v}"),
-        vm_type: ty,
         state: VmState::Running,
         host: Some(h),
-        in_migration: false,
         demand,
         history: history.iter().copied().collect::<VecDeque<f64>>(),
-        arrival: 0,
+        ..VmView::new(format!("vm{v}"), ty, 0)
     });
     let mips = view.vm_types[ty].total_mips();
     let mem = view.vm_types[ty].memory_mb;
@@ -523,14 +497,8 @@ fn pabfd_cluster(max_w: f64) -> (ClusterView, VmId) {
     add_host(&mut view, 0);
     add_host(&mut view, 1);
     view.vms.push(VmView {
-        name: "new".into(),
-        vm_type: 0,
         state: VmState::Pending,
-        host: None,
-        in_migration: false,
-        demand: 0.0,
-        history: VecDeque::new(),
-        arrival: 0,
+        ..VmView::new("new", 0, 0)
     });
     (view, 0)
 }

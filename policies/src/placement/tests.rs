@@ -3,15 +3,13 @@
 //! Every expected host follows from the free capacities written next to each cluster; nothing
 //! was obtained by running the policies.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 
 use orrery_engine::action::Action;
-use orrery_engine::model::{
-    HostType, MigrationModel, Overcommit, PowerModel, PowerState, VmState, VmType,
-};
+use orrery_engine::model::{HostType, PowerModel, PowerState, VmState, VmType};
 use orrery_engine::policy::Placement;
 use orrery_engine::rng::{Rng, RngStreams};
-use orrery_engine::view::{ClusterView, Compat, HostId, HostView, Quirks, VmId, VmView};
+use orrery_engine::view::{ClusterView, Compat, HostId, HostView, VmId, VmView};
 
 use super::index::Order;
 use super::Greedy;
@@ -57,30 +55,14 @@ fn vm_type(name: &str, vcpus: u32, mips: f64, memory_mb: f64) -> VmType {
 
 /// An empty cluster with the given types, no overcommit and orrery's own semantics.
 fn cluster(host_types: Vec<HostType>, vm_types: Vec<VmType>) -> ClusterView {
-    ClusterView {
-        now: 0,
-        compat: Compat::None,
-        quirks: Quirks::of(Compat::None),
-        host_types,
-        vm_types,
-        overcommit: Overcommit::default(),
-        migration: MigrationModel::default(),
-        update_interval: 300_000,
-        hosts: Vec::new(),
-        vms: Vec::new(),
-    }
+    ClusterView::new(Compat::None, host_types, vm_types)
 }
 
 fn vm_view(vm_type: usize, state: VmState, host: Option<HostId>) -> VmView {
     VmView {
-        name: format!("vm-{vm_type}"),
-        vm_type,
         state,
         host,
-        in_migration: false,
-        demand: 0.0,
-        history: VecDeque::new(),
-        arrival: 0,
+        ..VmView::new(format!("vm-{vm_type}"), vm_type, 0)
     }
 }
 
@@ -88,19 +70,7 @@ fn vm_view(vm_type: usize, state: VmState, host: Option<HostId>) -> VmView {
 /// with the reservations those VMs make.
 fn add_host(view: &mut ClusterView, ty: usize, power: PowerState, residents: &[usize]) -> HostId {
     let h = view.hosts.len();
-    let mut host = HostView {
-        name: format!("h{h}"),
-        host_type: ty,
-        site: String::new(),
-        cluster: String::new(),
-        power,
-        vms: Vec::new(),
-        incoming: Vec::new(),
-        busy_mips: 0.0,
-        requested_mips: 0.0,
-        reserved_mips: 0.0,
-        reserved_memory_mb: 0.0,
-    };
+    let mut host = HostView::new(format!("h{h}"), ty, power);
     for &t in residents {
         let v = view.vms.len();
         view.vms.push(vm_view(t, VmState::Running, Some(h)));
