@@ -3,15 +3,17 @@
 //! A radix heap over the keys (time << 64 | sequence). Relative to a base key, a key above it
 //! lives in bucket b = position of the highest bit where it differs from the base, so every key
 //! in a lower bucket is smaller than every key in a higher one; bucket 0 holds the keys at or
-//! below the base (normally just the next event). Popping refills bucket 0 from the lowest
+//! below the base, sorted from largest to smallest: normally just the next event, but also the
+//! events scheduled after a `peek` moved the base forward (a reallocation peeks at the next
+//! update, then schedules its migrations before it). Popping refills bucket 0 from the lowest
 //! non-empty bucket, rebasing on its smallest key: since simulated time only moves forward, each
 //! key moves down a few times in its life — amortised constant time, with sequential memory
 //! access instead of a binary heap's cache-missing sift-downs.
 
 use crate::time::Millis;
 
-/// Buckets: 0 holds keys at or below the base, b in 1..=128 keys whose highest bit differing
-/// from the base is bit b − 1.
+/// Buckets: 0 holds keys at or below the base (largest first), b in 1..=128 keys whose highest
+/// bit differing from the base is bit b − 1.
 const BUCKETS: usize = 129;
 
 /// A priority queue of events: earliest time first, ties in insertion order.
@@ -46,6 +48,7 @@ impl<E> EventQueue<E> {
         (128 - (key ^ self.last).leading_zeros()) as usize
     }
 
+    #[inline(always)]
     fn put(&mut self, key: u128, event: E) {
         let b = if key <= self.last {
             0
@@ -54,8 +57,18 @@ impl<E> EventQueue<E> {
         };
         if b > 0 {
             self.occupied |= 1 << (b - 1);
+        } else if self.buckets[0].last().is_some_and(|e| e.0 < key) {
+            return self.insert_below_base(key, event);
         }
         self.buckets[b].push((key, event));
+    }
+
+    /// Files a key below the base that is not the smallest one there (scheduled after a peek).
+    #[cold]
+    #[inline(never)]
+    fn insert_below_base(&mut self, key: u128, event: E) {
+        let at = self.buckets[0].partition_point(|e| e.0 > key);
+        self.buckets[0].insert(at, (key, event));
     }
 
     /// Schedules `event` at `time`.
@@ -91,26 +104,21 @@ impl<E> EventQueue<E> {
 
     /// Removes and returns the earliest event.
     pub fn pop(&mut self) -> Option<(Millis, E)> {
-        let i = self.smallest_in_bucket_0()?;
+        if !self.settle() {
+            return None;
+        }
+        let (key, e) = self.buckets[0].pop()?;
         self.len -= 1;
-        let (key, e) = self.buckets[0].swap_remove(i);
         Some(((key >> 64) as Millis, e))
     }
 
     /// The earliest event and its time, without removing it.
     pub fn peek(&mut self) -> Option<(Millis, &E)> {
-        let i = self.smallest_in_bucket_0()?;
-        let (key, e) = &self.buckets[0][i];
-        Some(((key >> 64) as Millis, e))
-    }
-
-    /// Index of the smallest key, which `settle` puts in bucket 0 (usually its only key).
-    fn smallest_in_bucket_0(&mut self) -> Option<usize> {
         if !self.settle() {
             return None;
         }
-        let b0 = &self.buckets[0];
-        (0..b0.len()).min_by_key(|&i| b0[i].0)
+        let (key, e) = self.buckets[0].last()?;
+        Some(((key >> 64) as Millis, e))
     }
 
     /// Time of the earliest event.

@@ -1,5 +1,7 @@
 //! Proportional CPU sharing on one host, with per-core caps and live-migration overheads.
 
+use crate::num::floor_non_negative;
+
 /// What a VM is doing on the host being shared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
@@ -104,7 +106,7 @@ impl ShareRule {
                 Role::MigratingIn => (capped * self.destination_fraction * scale, 1.0),
             };
             if oversubscribed && self.floor_when_oversubscribed {
-                got = got.floor();
+                got = floor_non_negative(got);
             }
             busy += if undegrade > 0.0 {
                 got / undegrade

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::num::{floor_non_negative, is_multiple};
 use crate::time::{to_secs, Millis};
 
 /// A series sampled at t = 0, `interval`, 2·`interval`, … (absolute simulation time).
@@ -52,11 +53,14 @@ impl SampledSeries {
             return v[0];
         }
         let index = |x: f64| (x.max(0.0) as usize).min(last);
-        if t % s == 0.0 {
-            return v[index(t / s)];
+        let x = t / s;
+        if is_multiple(t, s) {
+            return v[index(x)];
         }
-        let i1 = (t / s).floor();
-        let (v1, v2) = (v[index(i1)], v[index((t / s).ceil())]);
+        // ⌊x⌋ and ⌈x⌉ (a negative time clamps to sample 0, as in the Java).
+        let i1 = floor_non_negative(x.max(0.0));
+        let i2 = if i1 < x { i1 + 1.0 } else { i1 };
+        let (v1, v2) = (v[index(i1)], v[index(i2)]);
         // Mirrors the Java: delta per second, times seconds since the earlier sample.
         let delta = (v2 - v1) / s;
         v1 + delta * (t - i1 * s)

@@ -38,6 +38,8 @@ struct Ctx<'a> {
     power_now: Vec<f64>,
     /// Per-host constants PABFD reads for every candidate, laid out flat for its inner loop.
     hosts: Vec<HostFacts<'a>>,
+    /// Number of distinct [`HostFacts::class`] values.
+    classes: usize,
 }
 
 /// What PABFD needs to know of a host that does not change during a plan.
@@ -47,12 +49,15 @@ struct HostFacts<'a> {
     capacity: f64,
     memory: f64,
     power: &'a orrery_engine::model::PowerModel,
+    /// Hosts of one class (same type, power state as PABFD sees it and power now) are
+    /// interchangeable while empty: only the first empty one of a class can win.
+    class: usize,
 }
 
 impl Consolidation {
     fn ctx<'a>(&self, view: &'a ClusterView) -> Ctx<'a> {
         let quirks = view.quirks;
-        let power_now = (0..view.hosts.len())
+        let power_now: Vec<f64> = (0..view.hosts.len())
             .map(|h| {
                 // CloudSim charges an idle or sleeping host its idle power (so waking one looks
                 // free); corrected semantics charge a host that is off (or, when idle hosts count
@@ -66,20 +71,28 @@ impl Consolidation {
                 }
             })
             .collect();
+        let mut class_of = std::collections::BTreeMap::new();
         let hosts = (0..view.hosts.len())
-            .map(|h| HostFacts {
-                usable: matches!(
+            .map(|h| {
+                let usable = matches!(
                     view.hosts[h].power,
                     PowerState::On | PowerState::Booting | PowerState::Off
-                ),
-                core_mips: view.host_type(h).core_mips,
-                capacity: view.capacity_mips(h),
-                memory: view.reservable_memory_mb(h) + 1e-9,
-                power: &view.host_type(h).power,
+                );
+                let key = (view.hosts[h].host_type, usable, power_now[h].to_bits());
+                let next = class_of.len();
+                HostFacts {
+                    usable,
+                    core_mips: view.host_type(h).core_mips,
+                    capacity: view.capacity_mips(h),
+                    memory: view.reservable_memory_mb(h) + 1e-9,
+                    power: &view.host_type(h).power,
+                    class: *class_of.entry(key).or_insert(next),
+                }
             })
             .collect();
         Ctx {
             hosts,
+            classes: class_of.len(),
             quirks,
             fit: if quirks.ols_regression {
                 Fit::CloudSim
@@ -97,18 +110,28 @@ impl Ctx<'_> {
         self.detector.overloaded(s, h, extra, self.fit)
     }
 
-    /// PABFD: the host whose power rises least when it takes VM `v`, among suitable hosts that
-    /// the detector would not call overloaded afterwards. Ties go to the lowest host id.
-    fn find_host(&self, s: &Scratch, v: VmId, excluded: &[bool]) -> Option<HostId> {
+    /// PABFD: the host whose power rises least when it takes VM `v`, among the `candidates`
+    /// (ascending ids) that are suitable and that the detector would not call overloaded
+    /// afterwards. Ties go to the lowest host id.
+    fn find_host(&self, s: &Scratch, v: VmId, candidates: &[HostId]) -> Option<HostId> {
         let ask = s.ask(v);
         let mut best: Option<(f64, HostId)> = None;
-        for (h, (&skip, facts)) in excluded.iter().zip(&self.hosts).enumerate() {
+        let mut class_seen = vec![false; self.classes];
+        for &h in candidates {
+            let facts = &self.hosts[h];
             let host = &s.hosts[h];
+            if host.vms.is_empty() {
+                // An empty host ties with the empty hosts of its class before it.
+                if class_seen[facts.class] {
+                    continue;
+                }
+                class_seen[facts.class] = true;
+            }
             // CloudSim's isSuitableForVm: each vCPU fits a core, the MIPS and memory fit.
             let suitable = facts.core_mips >= ask.per_vcpu
                 && host.available >= ask.mips
                 && host.memory_used + ask.memory <= facts.memory;
-            if skip || !facts.usable || !suitable {
+            if !facts.usable || !suitable {
                 continue;
             }
             let u = (host.planned_mips + ask.mips) / facts.capacity;
@@ -129,6 +152,11 @@ impl Ctx<'_> {
     }
 }
 
+/// The hosts not marked in `skip`, in id order.
+fn unmarked(skip: &[bool]) -> Vec<HostId> {
+    (0..skip.len()).filter(|&h| !skip[h]).collect()
+}
+
 /// Stable sort of VMs by current demand in MIPS, highest first.
 fn sort_by_demand(s: &Scratch, vms: &mut [VmId]) {
     vms.sort_by(|&a, &b| s.requested(b).total_cmp(&s.requested(a)));
@@ -138,11 +166,11 @@ impl Placement for Consolidation {
     fn place(&mut self, view: &ClusterView, pending: &[VmId], _rng: &mut Rng) -> Vec<Action> {
         let ctx = self.ctx(view);
         let mut s = Scratch::new(view, !ctx.quirks.memory_at_creation_only);
-        let none = vec![false; view.hosts.len()];
+        let all: Vec<HostId> = (0..view.hosts.len()).collect();
         let mut plan = Vec::with_capacity(pending.len());
         for &v in pending {
             s.mark_new(v);
-            match ctx.find_host(&s, v, &none) {
+            match ctx.find_host(&s, v, &all) {
                 Some(h) => {
                     s.commit_new(h, v);
                     plan.push(Action::Deploy { vm: v, host: h });
@@ -185,8 +213,9 @@ impl Reallocation for Consolidation {
         // 3. Place them (PABFD over the hosts that are not overloaded), highest demand first.
         sort_by_demand(&s, &mut chosen);
         let mut migrations: Vec<(VmId, HostId)> = Vec::new();
+        let not_over = unmarked(&is_over);
         for v in chosen {
-            if let Some(h) = ctx.find_host(&s, v, &is_over) {
+            if let Some(h) = ctx.find_host(&s, v, &not_over) {
                 s.create(h, v);
                 migrations.push((v, h));
             }
@@ -195,7 +224,9 @@ impl Reallocation for Consolidation {
         // 4. Underload phase: drain the least-used hosts while all of their VMs find room.
         let switched_off: Vec<bool> = (0..n).map(|h| view.utilisation(h) == 0.0).collect();
         let mut skip_search: Vec<bool> = (0..n).map(|h| is_over[h] || switched_off[h]).collect();
-        let mut skip_place = skip_search.clone();
+        // Hosts the underload phase may place on: neither overloaded nor switched off, and
+        // not a host it has already searched.
+        let mut destinations = unmarked(&skip_search);
         if !ctx.quirks.underload_keeps_destinations {
             // CloudSim passes an empty map here, so its overload destinations stay candidates.
             for &(_, h) in &migrations {
@@ -203,12 +234,15 @@ impl Reallocation for Consolidation {
             }
         }
         let mut searched = skip_search.iter().filter(|&&x| x).count();
+        let mut by_use = ByUtilisation::new(view);
         while searched < n {
-            let Some(u) = least_used(&s, &skip_search) else {
+            let Some(u) = by_use.least_used(&s, &skip_search) else {
                 break;
             };
             skip_search[u] = true;
-            skip_place[u] = true;
+            if let Ok(i) = destinations.binary_search(&u) {
+                destinations.remove(i);
+            }
             searched += 1;
             let mut vms: Vec<VmId> = s.hosts[u]
                 .vms
@@ -222,7 +256,7 @@ impl Reallocation for Consolidation {
             sort_by_demand(&s, &mut vms);
             let mut placed: Vec<(VmId, HostId)> = Vec::with_capacity(vms.len());
             for &v in &vms {
-                match ctx.find_host(&s, v, &skip_place) {
+                match ctx.find_host(&s, v, &destinations) {
                     Some(h) => {
                         s.create(h, v);
                         placed.push((v, h));
@@ -273,18 +307,36 @@ impl Reallocation for Consolidation {
     }
 }
 
-/// The host with the lowest utilisation in (0, 1) that is not skipped and has a VM that is not
-/// migrating (and none migrating in) — CloudSim's `getUnderUtilizedHost`.
-fn least_used(s: &Scratch, skip: &[bool]) -> Option<HostId> {
-    let view = s.view;
-    let mut best = (1.0, None);
-    for (h, _) in skip.iter().enumerate().filter(|(_, &s)| !s) {
-        let u = view.utilisation(h);
-        if u > 0.0 && u < best.0 && !all_out_or_any_in(s, h) {
-            best = (u, Some(h));
-        }
+/// Hosts with a utilisation in (0, 1), least used first (ties by id), for the underload search.
+struct ByUtilisation {
+    order: Vec<HostId>,
+    /// Every host before it has been searched or skipped (skips are never taken back).
+    cursor: usize,
+}
+
+impl ByUtilisation {
+    fn new(view: &ClusterView) -> Self {
+        let mut order: Vec<HostId> = (0..view.hosts.len())
+            .filter(|&h| {
+                let u = view.utilisation(h);
+                u > 0.0 && u < 1.0
+            })
+            .collect();
+        order.sort_by(|&a, &b| view.utilisation(a).total_cmp(&view.utilisation(b)));
+        ByUtilisation { order, cursor: 0 }
     }
-    best.1
+
+    /// The least-used host that is not skipped and has a VM that is not migrating (and none
+    /// migrating in) — CloudSim's `getUnderUtilizedHost`.
+    fn least_used(&mut self, s: &Scratch, skip: &[bool]) -> Option<HostId> {
+        while self.order.get(self.cursor).is_some_and(|&h| skip[h]) {
+            self.cursor += 1;
+        }
+        self.order[self.cursor..]
+            .iter()
+            .copied()
+            .find(|&h| !skip[h] && !all_out_or_any_in(s, h))
+    }
 }
 
 /// CloudSim's `areAllVmsMigratingOutOrAnyVmMigratingIn`, walking the host's list in order.

@@ -149,6 +149,15 @@ impl<'a> Scratch<'a> {
     fn refresh(&mut self, h: HostId) {
         let view = self.view;
         let ty = view.host_type(h);
+        if self.hosts[h].vms.is_empty() {
+            let host = &mut self.hosts[h];
+            host.available = ty.total_mips();
+            host.planned_mips = 0.0;
+            host.memory_used = 0.0;
+            host.requested = 0.0;
+            host.history = [0.0; HISTORY];
+            return;
+        }
         let m = view.migration;
         let rule = ShareRule {
             core_mips: ty.core_mips,
