@@ -11,7 +11,6 @@
 // `criterion_group!` generates an undocumented `pub fn`; the workspace warns on missing docs.
 #![allow(missing_docs)]
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use criterion::{
@@ -41,30 +40,26 @@ fn host_type(
     max_w: f64,
 ) -> HostType {
     HostType {
-        name: name.into(),
-        cores,
-        core_mips,
-        memory_mb: memory_gb * 1024.0,
         disk_gb: 1_000.0,
         nic_mbps: 10_000.0,
-        attributes: BTreeMap::new(),
-        power: PowerModel::Linear { idle_w, max_w },
         boot_delay: 60_000,
         shutdown_delay: 30_000,
-        boot_energy_j: 0.0,
-        shutdown_energy_j: 0.0,
+        ..HostType::new(
+            name,
+            cores,
+            core_mips,
+            memory_gb * 1024.0,
+            PowerModel::Linear { idle_w, max_w },
+        )
     }
 }
 
 fn vm_type(name: &str, vcpus: u32, memory_gb: f64) -> VmType {
     VmType {
-        name: name.into(),
-        vcpus,
-        mips: 2_000.0,
-        memory_mb: memory_gb * 1024.0,
         disk_gb: 20.0,
         image: "ubuntu-24.04".into(),
         owner: "bench".into(),
+        ..VmType::new(name, vcpus, 2_000.0, memory_gb * 1024.0)
     }
 }
 

@@ -200,7 +200,11 @@ fn check_output_shape(dir: &Path, scenario_name: &str, duration_s: f64, hosts: f
     let intervals = std::fs::read_to_string(dir.join("intervals.csv")).unwrap();
     assert_eq!(
         intervals.lines().next(),
-        Some("time_s,active_hosts,power_w,energy_kwh,cpu_util_mean,vms_running,migrations")
+        Some(
+            "time_s,active_hosts,power_w,energy_kwh,cpu_util_mean,vms_running,migrations,\
+             max_temperature_c,mean_temperature_c,cooling_power_w,cooling_energy_kwh,hot_spots,\
+             time_above_redline_s"
+        )
     );
     let events = std::fs::read_to_string(dir.join("events.csv")).unwrap();
     assert_eq!(events.lines().next(), Some("time_s,kind,vm,host,detail"));

@@ -21,6 +21,14 @@ pub enum Action {
         /// Why, for the event log.
         reason: String,
     },
+    /// Leave a pending VM pending, with the reason it cannot be placed now (it is offered to
+    /// placement again at the next monitoring update).
+    Defer {
+        /// The VM.
+        vm: VmId,
+        /// Why, for the event log.
+        reason: String,
+    },
     /// Live-migrate a running VM.
     Migrate {
         /// The VM.
@@ -60,6 +68,7 @@ impl fmt::Display for Action {
         match self {
             Action::Deploy { vm, host } => write!(f, "deploy vm {vm} on host {host}"),
             Action::Reject { vm, reason } => write!(f, "reject vm {vm} ({reason})"),
+            Action::Defer { vm, reason } => write!(f, "defer vm {vm} ({reason})"),
             Action::Migrate { vm, to } => write!(f, "migrate vm {vm} to host {to}"),
             Action::Suspend { vm } => write!(f, "suspend vm {vm}"),
             Action::Resume { vm } => write!(f, "resume vm {vm}"),

@@ -239,6 +239,8 @@ pub struct Summary {
     pub vms_total: u64,
     /// VM requests rejected by placement.
     pub vms_rejected: u64,
+    /// VM requests still pending at the end (deferred by placement: no host satisfies them).
+    pub vms_pending: u64,
     /// Hosts in the datacenter.
     pub hosts_total: u64,
     /// Time-weighted mean number of hosts drawing power.
@@ -259,6 +261,18 @@ pub struct Summary {
     pub mean_migration_time_s: Option<f64>,
     /// Mean time from a host's switch-on to its shutdown in seconds (null without shutdowns).
     pub mean_time_before_host_shutdown_s: Option<f64>,
+    /// Mean stop-and-copy downtime of a migration in seconds (pre-copy model; null otherwise).
+    pub mean_migration_downtime_s: Option<f64>,
+    /// Memory sent by all migrations, in GB (pre-copy model: every round; simple: the memory).
+    pub migration_data_gb: f64,
+    /// Highest temperature any host reached, in °C (null without a thermal model).
+    pub max_host_temperature_c: Option<f64>,
+    /// Energy of the cooling (CRAC) plant, in kWh.
+    pub cooling_energy_kwh: f64,
+    /// Host energy plus cooling energy, in kWh.
+    pub total_energy_kwh: f64,
+    /// Host-seconds spent above the red-line temperature.
+    pub time_above_redline_s: f64,
 }
 
 /// Everything a finished run produced.
@@ -298,6 +312,18 @@ pub struct IntervalRow {
     pub vms_running: u64,
     /// Migrations started during the interval.
     pub migrations: u64,
+    /// Highest host temperature at that instant, in °C (empty without a thermal model).
+    pub max_temperature_c: Option<f64>,
+    /// Mean temperature of the hosts that are on, in °C.
+    pub mean_temperature_c: Option<f64>,
+    /// Cooling power at that instant, in watts.
+    pub cooling_power_w: f64,
+    /// Cooling energy so far, in kWh.
+    pub cooling_energy_kwh: f64,
+    /// Hosts above the red line at that instant (hot spots).
+    pub hot_spots: u64,
+    /// Host-seconds above the red line so far.
+    pub time_above_redline_s: f64,
 }
 
 /// One row of `events.csv`.

@@ -4,7 +4,7 @@ use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{HostType, MigrationModel, Overcommit, PowerState, VmState, VmType};
+use crate::model::{HostType, MigrationModel, Overcommit, PowerState, VmGroup, VmState, VmType};
 use crate::time::Millis;
 
 /// Index of a host in [`ClusterView::hosts`].
@@ -94,6 +94,10 @@ pub struct ClusterView {
     pub migration: MigrationModel,
     /// Interval between monitoring updates (the spacing of [`VmView::history`]).
     pub update_interval: Millis,
+    /// VM groups, indexed by [`crate::model::GroupRole::group`].
+    pub vm_groups: Vec<VmGroup>,
+    /// Red-line temperature when the thermal model is on, in °C.
+    pub redline_c: Option<f64>,
     /// Hosts, by id.
     pub hosts: Vec<HostView>,
     /// VMs, by id (every VM of the run, whatever its state).
@@ -109,8 +113,12 @@ pub struct HostView {
     pub host_type: usize,
     /// Site (datacenter or cloud) the host belongs to.
     pub site: String,
-    /// Cluster (rack) the host belongs to.
+    /// Cluster the host belongs to.
     pub cluster: String,
+    /// Rack the host sits in.
+    pub rack: String,
+    /// Availability zone.
+    pub zone: String,
     /// Power state.
     pub power: PowerState,
     /// VMs on the host in arrival order, including those migrating in.
@@ -125,6 +133,10 @@ pub struct HostView {
     pub reserved_mips: f64,
     /// Memory of the VMs placed on it, in MB.
     pub reserved_memory_mb: f64,
+    /// Temperature at the last update, in °C (the inlet temperature without a thermal model).
+    pub temperature_c: f64,
+    /// Inlet air temperature at the last update, in °C.
+    pub inlet_c: f64,
 }
 
 /// One VM as policies see it.
@@ -156,6 +168,8 @@ impl HostView {
             host_type,
             site: "local".into(),
             cluster: String::new(),
+            rack: String::new(),
+            zone: String::new(),
             power,
             vms: Vec::new(),
             incoming: Vec::new(),
@@ -163,6 +177,8 @@ impl HostView {
             requested_mips: 0.0,
             reserved_mips: 0.0,
             reserved_memory_mb: 0.0,
+            temperature_c: 0.0,
+            inlet_c: 0.0,
         }
     }
 }
@@ -196,6 +212,8 @@ impl ClusterView {
             overcommit: Overcommit::default(),
             migration: MigrationModel::default(),
             update_interval: 300_000,
+            vm_groups: Vec::new(),
+            redline_c: None,
             hosts: Vec::new(),
             vms: Vec::new(),
         }
@@ -239,11 +257,20 @@ impl ClusterView {
 
     /// CPU capacity of host `h` available to reservations (capacity × CPU overcommit).
     pub fn reservable_mips(&self, h: HostId) -> f64 {
-        self.capacity_mips(h) * self.overcommit.cpu
+        self.capacity_mips(h) * self.overcommit_of(h).cpu
     }
 
     /// Memory of host `h` available to reservations, in MB.
     pub fn reservable_memory_mb(&self, h: HostId) -> f64 {
-        self.host_type(h).memory_mb * self.overcommit.memory
+        self.host_type(h).memory_mb * self.overcommit_of(h).memory
+    }
+
+    /// The overcommit ratios that apply on host `h` (none on no-overcommit hosts).
+    pub fn overcommit_of(&self, h: HostId) -> Overcommit {
+        if self.host_type(h).no_overcommit {
+            Overcommit::default()
+        } else {
+            self.overcommit
+        }
     }
 }

@@ -4,6 +4,7 @@
 //! handed, and returns actions. [`registry`] builds policies by the names scenarios use.
 
 pub mod consolidation;
+pub mod expr;
 pub mod placement;
 pub mod registry;
 pub mod stats;

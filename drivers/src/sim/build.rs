@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use orrery_engine::error::InputError;
+use orrery_engine::model::thermal::{HostThermal, Recirculation, ThermalModel, ThermalParams};
 use orrery_engine::model::PowerState;
 use orrery_engine::rng::RngStreams;
 use orrery_engine::scenario::{Assignment, HostOrder, Scenario};
@@ -41,23 +42,86 @@ pub(super) fn hosts(scenario: &Scenario) -> Vec<HostView> {
             order
         }
     };
+    let mut seen = vec![0usize; groups.len()];
     order
         .into_iter()
         .enumerate()
         .map(|(id, g)| {
             let group = &groups[g];
+            let k = seen[g];
+            seen[g] += 1;
             let power = if group.initially_on {
                 PowerState::On
             } else {
                 PowerState::Off
             };
+            let rack = if group.racks > 1 {
+                let per_rack = group.count.div_ceil(group.racks);
+                format!("{}{}", group.rack, k / per_rack)
+            } else {
+                group.rack.clone()
+            };
             HostView {
                 site: group.site.clone(),
                 cluster: group.cluster.clone(),
+                rack,
+                zone: group.zone.clone(),
                 ..HostView::new(format!("{}-{id}", group.type_name), g, power)
             }
         })
         .collect()
+}
+
+/// The thermal model a scenario's `[thermal]` section describes (`None` without one). Racks
+/// are numbered in order of first appearance in host order, so neighbouring racks in the file
+/// are neighbours in the room.
+pub(super) fn thermal(
+    scenario: &Scenario,
+    hosts: &[HostView],
+) -> Result<Option<ThermalModel>, InputError> {
+    let Some(t) = &scenario.spec.thermal else {
+        return Ok(None);
+    };
+    let types = &scenario.spec.hosts;
+    let params = ThermalParams {
+        supply_c: t.supply_c,
+        redline_c: t.redline_c,
+        cop: t.cop,
+    };
+    let per_host = hosts
+        .iter()
+        .map(|h| HostThermal {
+            resistance_c_per_w: types[h.host_type].thermal_resistance_c_per_w,
+            capacity_j_per_c: types[h.host_type].heat_capacity_j_per_c,
+        })
+        .collect();
+    let recirculation = match &t.recirculation {
+        None => Recirculation::None,
+        Some(r) => match &r.matrix {
+            Some(rows) => Recirculation::from_rows(rows),
+            None => {
+                let mut racks: Vec<&str> = Vec::new();
+                let rack_of = hosts
+                    .iter()
+                    .map(|h| match racks.iter().position(|&r| r == h.rack) {
+                        Some(i) => i,
+                        None => {
+                            racks.push(&h.rack);
+                            racks.len() - 1
+                        }
+                    })
+                    .collect();
+                Recirculation::Racks {
+                    rack_of,
+                    same_rack: r.same_rack,
+                    adjacent_rack: r.adjacent_rack,
+                }
+            }
+        },
+    };
+    ThermalModel::new(params, per_host, recirculation)
+        .map(Some)
+        .map_err(|m| scenario.error_at("thermal", m))
 }
 
 /// Every VM of the run: trace VMs first (file i is VM i), then each generator's in turn.

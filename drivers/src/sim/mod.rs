@@ -16,6 +16,7 @@ use orrery_engine::metrics::{
     mean_secs, EnergyMeter, EnergyRule, EventRow, HostSla, IntervalRow, RunResult, Summary, VmSla,
 };
 use orrery_engine::model::cpu::{Claim, Role, ShareRule};
+use orrery_engine::model::thermal::ThermalModel;
 use orrery_engine::model::{PowerState, VmState};
 use orrery_engine::queue::EventQueue;
 use orrery_engine::rng::RngStreams;
@@ -63,6 +64,8 @@ struct VmSim {
     demand: Demand,
     sla: VmSla,
     migration_started: Option<Millis>,
+    /// Why placement last deferred the VM (while it stays pending).
+    deferred: Option<String>,
 }
 
 /// A simulated datacenter built from a scenario.
@@ -89,12 +92,18 @@ pub struct Simulator {
     /// Scratch buffers for sharing a host's CPU (reused: this is the hottest loop).
     claims: Vec<Claim>,
     allocated: Vec<f64>,
+    /// Host temperatures and cooling, when the scenario has a `[thermal]` section.
+    thermal: Option<ThermalModel>,
+    /// Time the thermal model has been advanced to.
+    thermal_t: Millis,
     log_events: bool,
     events: Vec<EventRow>,
     intervals: Vec<IntervalRow>,
     migrations: u64,
     migrations_in_interval: u64,
     migration_times: Vec<Millis>,
+    /// Memory sent by migrations so far, in MB.
+    migration_data_mb: f64,
     rejected: u64,
     arrived: u64,
     done: bool,
@@ -110,6 +119,8 @@ impl Simulator {
         let compat = spec.compat;
         let quirks = spec.quirks.apply(compat);
         let hosts = build::hosts(scenario);
+        let host_names: Vec<String> = hosts.iter().map(|h| h.name.clone()).collect();
+        let vm_groups = scenario.vm_groups(&host_names)?;
         let plans = build::vms(scenario, &streams)?;
         let update_interval = from_secs(spec.datacenter.update_interval_s);
         let realloc_interval = from_secs(spec.policies.reallocation_interval_s);
@@ -134,6 +145,7 @@ impl Simulator {
                 demand: p.demand,
                 sla: VmSla::default(),
                 migration_started: None,
+                deferred: None,
             });
         }
         queue.push(offset + update_interval, Event::Update);
@@ -141,6 +153,14 @@ impl Simulator {
             queue.push(offset + realloc_interval, Event::Reallocate);
         }
 
+        let thermal = build::thermal(scenario, &hosts)?;
+        let mut hosts = hosts;
+        if let Some(t) = &thermal {
+            for (h, host) in hosts.iter_mut().enumerate() {
+                host.inlet_c = t.inlet_c()[h];
+                host.temperature_c = t.temperature_c()[h];
+            }
+        }
         let view = ClusterView {
             now: 0,
             compat,
@@ -150,6 +170,8 @@ impl Simulator {
             overcommit: scenario.overcommit(),
             migration: scenario.migration(),
             update_interval,
+            vm_groups,
+            redline_c: spec.thermal.as_ref().map(|t| t.redline_c),
             hosts,
             vms: views,
         };
@@ -178,12 +200,15 @@ impl Simulator {
             now_secs: 0.0,
             claims: Vec::new(),
             allocated: Vec::new(),
+            thermal,
+            thermal_t: 0,
             log_events: spec.output.events,
             events: Vec::new(),
             intervals: Vec::new(),
             migrations: 0,
             migrations_in_interval: 0,
             migration_times: Vec::new(),
+            migration_data_mb: 0.0,
             rejected: 0,
             arrived: 0,
             done: false,
@@ -211,6 +236,29 @@ impl Simulator {
                 host,
                 detail,
             });
+        }
+    }
+
+    /// Advances the thermal model to `t` with each host's power held since the last step, and
+    /// shows the new temperatures in the view.
+    fn advance_thermal(&mut self, t: Millis) {
+        let Some(model) = self.thermal.as_mut() else {
+            return;
+        };
+        if t <= self.thermal_t {
+            return;
+        }
+        let power: Vec<f64> = self.hosts.iter().map(|h| h.meter.watts()).collect();
+        model.step(to_secs(t - self.thermal_t), &power);
+        self.thermal_t = t;
+        for (host, (&temp, &inlet)) in self
+            .view
+            .hosts
+            .iter_mut()
+            .zip(model.temperature_c().iter().zip(model.inlet_c()))
+        {
+            host.temperature_c = temp;
+            host.inlet_c = inlet;
         }
     }
 
@@ -417,6 +465,19 @@ impl Simulator {
             }
         }
         let running = self.view.vms.iter().filter(|v| v.state.is_active()).count() as u64;
+        let thermal = self.thermal.as_ref().map(|t| {
+            let on: Vec<f64> = (0..self.view.hosts.len())
+                .filter(|&h| self.view.hosts[h].power.is_up())
+                .map(|h| t.temperature_c()[h])
+                .collect();
+            let mean = (!on.is_empty()).then(|| on.iter().sum::<f64>() / on.len() as f64);
+            let max = t
+                .temperature_c()
+                .iter()
+                .copied()
+                .fold(f64::NEG_INFINITY, f64::max);
+            (max, mean, t)
+        });
         self.intervals.push(IntervalRow {
             time_s: to_secs(self.view.now),
             active_hosts: active,
@@ -429,6 +490,16 @@ impl Simulator {
             },
             vms_running: running,
             migrations: std::mem::take(&mut self.migrations_in_interval),
+            max_temperature_c: thermal.as_ref().map(|t| t.0),
+            mean_temperature_c: thermal.as_ref().and_then(|t| t.1),
+            cooling_power_w: thermal.as_ref().map_or(0.0, |t| t.2.cooling_power_w()),
+            cooling_energy_kwh: thermal
+                .as_ref()
+                .map_or(0.0, |t| t.2.cooling_energy_j() / 3.6e6),
+            hot_spots: thermal.as_ref().map_or(0, |t| t.2.hot_spots() as u64),
+            time_above_redline_s: thermal
+                .as_ref()
+                .map_or(0.0, |t| t.2.seconds_above_redline().iter().sum()),
         });
     }
 
@@ -479,6 +550,14 @@ impl Simulator {
             }
             Event::Update => {
                 self.update_all(true);
+                // Deferred requests get another chance now that the cluster has changed.
+                let retry: Vec<VmId> = (0..self.vms.len())
+                    .filter(|&v| {
+                        self.vms[v].deferred.is_some() && self.view.vms[v].state == VmState::Pending
+                    })
+                    .filter(|v| !self.pending.contains(v))
+                    .collect();
+                self.pending.extend(retry);
                 for h in 0..self.view.hosts.len() {
                     self.maybe_power_off(h);
                 }
@@ -653,6 +732,7 @@ impl Simulator {
                 }
                 self.check_memory(vm, host)?;
                 self.pending.retain(|&p| p != vm);
+                self.vms[vm].deferred = None;
                 self.view.vms[vm].state = VmState::Deploying;
                 self.view.vms[vm].host = Some(host);
                 self.attach(vm, host);
@@ -681,6 +761,18 @@ impl Simulator {
                 self.view.vms[vm].state = VmState::Failed;
                 self.rejected += 1;
                 self.log("rejected", Some(vm), None, reason);
+                Ok(())
+            }
+            Action::Defer { vm, reason } => {
+                let state = self.view.vms.get(vm).ok_or("no such VM")?.state;
+                if state != VmState::Pending {
+                    return Err(format!("VM is {state:?}, not pending"));
+                }
+                self.pending.retain(|&p| p != vm);
+                if self.vms[vm].deferred.as_deref() != Some(reason.as_str()) {
+                    self.log("deferred", Some(vm), None, reason.clone());
+                    self.vms[vm].deferred = Some(reason);
+                }
                 Ok(())
             }
             Action::Migrate { vm, to } => {
@@ -714,6 +806,7 @@ impl Simulator {
                 self.view.hosts[to].incoming.push(vm);
                 self.migrations += 1;
                 self.migrations_in_interval += 1;
+                self.migration_data_mb += self.view.vm_type(vm).memory_mb;
                 let secs = self.now_secs
                     + self.view.vm_type(vm).memory_mb / self.view.migration_rate_mbs(to);
                 self.queue.push(
@@ -803,6 +896,7 @@ impl Simulator {
     /// Ends the run: closes the meters and computes the summary.
     pub fn finish(mut self) -> RunResult {
         if !self.done {
+            self.advance_thermal(self.end);
             self.view.now = self.end;
             self.close();
         }
@@ -827,6 +921,10 @@ impl Simulator {
         }
         let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };
         let energy_kwh = joules / 3.6e6;
+        let cooling_kwh = self
+            .thermal
+            .as_ref()
+            .map_or(0.0, |t| t.cooling_energy_j() / 3.6e6);
         let slatah = ratio(saturated as f64, active as f64);
         let pdm = ratio(mig, req);
         let summary = Summary {
@@ -841,6 +939,12 @@ impl Simulator {
             vm_migrations: self.migrations,
             vms_total: self.arrived,
             vms_rejected: self.rejected,
+            vms_pending: self
+                .view
+                .vms
+                .iter()
+                .filter(|v| v.state == VmState::Pending)
+                .count() as u64,
             hosts_total: self.view.hosts.len() as u64,
             mean_active_hosts: ratio(powered as f64, self.end as f64),
             cpu_shortfall_ratio: ratio(req - alloc, req),
@@ -851,6 +955,15 @@ impl Simulator {
             host_shutdowns: shutdown_times.len() as u64,
             mean_migration_time_s: mean_secs(&self.migration_times),
             mean_time_before_host_shutdown_s: mean_secs(&shutdown_times),
+            mean_migration_downtime_s: None,
+            migration_data_gb: self.migration_data_mb / 1024.0,
+            max_host_temperature_c: self.thermal.as_ref().map(|t| t.max_temperature_c()),
+            cooling_energy_kwh: cooling_kwh,
+            total_energy_kwh: energy_kwh + cooling_kwh,
+            time_above_redline_s: self
+                .thermal
+                .as_ref()
+                .map_or(0.0, |t| t.seconds_above_redline().iter().sum()),
         };
         RunResult {
             summary,
@@ -886,10 +999,12 @@ impl Infrastructure for Simulator {
             // Events at the end time still happen (the last update records its interval).
             let next = self.queue.peek_time().filter(|&t| t <= self.end);
             let Some((t, event)) = next.and_then(|_| self.queue.pop()) else {
+                self.advance_thermal(self.end);
                 self.view.now = self.end;
                 self.close();
                 return Ok(None);
             };
+            self.advance_thermal(t);
             self.view.now = t;
             self.now_secs = match event {
                 Event::MigrationDone { secs_bits, .. } => f64::from_bits(secs_bits),

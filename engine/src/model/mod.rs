@@ -1,10 +1,14 @@
 //! The datacenter model: host and VM types, power, CPU sharing, lifecycle states.
 
 pub mod cpu;
+pub mod groups;
 pub mod power;
+pub mod precopy;
 pub mod spec;
 pub mod state;
+pub mod thermal;
 
+pub use groups::{Role, RolePolicy, VmGroup};
 pub use power::PowerModel;
-pub use spec::{HostType, MigrationModel, Overcommit, VmType};
+pub use spec::{GroupRole, HostType, MigrationModel, Overcommit, VmConstraints, VmType};
 pub use state::{PowerState, VmState};

@@ -32,12 +32,87 @@ pub struct HostType {
     pub boot_energy_j: f64,
     /// Energy of one shutdown, in joules.
     pub shutdown_energy_j: f64,
+    /// SLA class: reservations on these hosts never exceed physical capacity, whatever the
+    /// overcommit ratios; only they may take guaranteed VMs.
+    pub no_overcommit: bool,
+    /// SLA class: only these hosts may take VMs that ask for high reliability.
+    pub high_reliability: bool,
+    /// Thermal resistance from the CPU to the inlet air, in °C/W.
+    pub thermal_resistance_c_per_w: f64,
+    /// Heat capacity of the host, in J/°C.
+    pub heat_capacity_j_per_c: f64,
 }
 
 impl HostType {
+    /// A host type with these resources and power model, 1 Gbit/s NIC, no disk, no
+    /// attributes, instant boot and shutdown, no SLA class and the default thermal constants.
+    pub fn new(
+        name: impl Into<String>,
+        cores: u32,
+        core_mips: f64,
+        memory_mb: f64,
+        power: PowerModel,
+    ) -> Self {
+        HostType {
+            name: name.into(),
+            cores,
+            core_mips,
+            memory_mb,
+            disk_gb: 0.0,
+            nic_mbps: 1000.0,
+            attributes: BTreeMap::new(),
+            power,
+            boot_delay: 0,
+            shutdown_delay: 0,
+            boot_energy_j: 0.0,
+            shutdown_energy_j: 0.0,
+            no_overcommit: false,
+            high_reliability: false,
+            thermal_resistance_c_per_w: DEFAULT_THERMAL_RESISTANCE,
+            heat_capacity_j_per_c: DEFAULT_HEAT_CAPACITY,
+        }
+    }
+
     /// Total CPU capacity in MIPS (cores × core speed), before overcommit.
     pub fn total_mips(&self) -> f64 {
         self.cores as f64 * self.core_mips
+    }
+}
+
+/// Default thermal resistance of a host, °C/W: a 250 W server runs 12.5 °C above its inlet.
+pub const DEFAULT_THERMAL_RESISTANCE: f64 = 0.05;
+/// Default heat capacity of a host, J/°C (about 15 kg of steel and aluminium): τ = 170 s.
+pub const DEFAULT_HEAT_CAPACITY: f64 = 3400.0;
+
+/// Where a VM belongs in a VM group (OpenNebula's VM groups): the group and the role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GroupRole {
+    /// Index into [`crate::view::ClusterView::vm_groups`].
+    pub group: usize,
+    /// Index into the group's roles.
+    pub role: usize,
+}
+
+/// What a VM asks of the host it runs on, beyond capacity.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct VmConstraints {
+    /// Requirements expression over host attributes (OpenNebula's SCHED_REQUIREMENTS syntax).
+    pub requirements: Option<String>,
+    /// VM group and role, for affinity rules.
+    pub group: Option<GroupRole>,
+    /// Needs a no-overcommit host.
+    pub guaranteed: bool,
+    /// Needs a high-reliability host.
+    pub high_reliability: bool,
+}
+
+impl VmConstraints {
+    /// Whether the VM asks for nothing beyond capacity.
+    pub fn is_empty(&self) -> bool {
+        self.requirements.is_none()
+            && self.group.is_none()
+            && !self.guaranteed
+            && !self.high_reliability
     }
 }
 
@@ -58,9 +133,28 @@ pub struct VmType {
     pub image: String,
     /// Owning tenant.
     pub owner: String,
+    /// Placement constraints every VM of this type carries.
+    pub constraints: VmConstraints,
+    /// Memory the VM dirties per second while running, in MB/s (pre-copy migration).
+    pub dirty_rate_mbs: f64,
 }
 
 impl VmType {
+    /// A VM type with these resources, no disk, image, owner or constraints, dirtying no memory.
+    pub fn new(name: impl Into<String>, vcpus: u32, mips: f64, memory_mb: f64) -> Self {
+        VmType {
+            name: name.into(),
+            vcpus,
+            mips,
+            memory_mb,
+            disk_gb: 0.0,
+            image: String::new(),
+            owner: String::new(),
+            constraints: VmConstraints::default(),
+            dirty_rate_mbs: 0.0,
+        }
+    }
+
     /// Total nominal CPU in MIPS (vCPUs × vCPU speed).
     pub fn total_mips(&self) -> f64 {
         self.vcpus as f64 * self.mips

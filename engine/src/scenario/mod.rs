@@ -8,7 +8,10 @@ use std::path::{Path, PathBuf};
 pub use schema::*;
 
 use crate::error::InputError;
-use crate::model::{HostType, MigrationModel, Overcommit, VmType};
+use crate::model::{
+    GroupRole, HostType, MigrationModel, Overcommit, Role, RolePolicy, VmConstraints, VmGroup,
+    VmType,
+};
 use crate::time::from_secs;
 
 /// A loaded, validated scenario.
@@ -155,6 +158,10 @@ impl Scenario {
                 shutdown_delay: from_secs(g.shutdown_s),
                 boot_energy_j: g.boot_energy_j,
                 shutdown_energy_j: g.shutdown_energy_j,
+                no_overcommit: g.no_overcommit,
+                high_reliability: g.high_reliability,
+                thermal_resistance_c_per_w: g.thermal_resistance_c_per_w,
+                heat_capacity_j_per_c: g.heat_capacity_j_per_c,
             })
             .collect()
     }
@@ -172,8 +179,103 @@ impl Scenario {
                 disk_gb: t.disk_gb,
                 image: t.image.clone(),
                 owner: t.owner.clone(),
+                constraints: VmConstraints {
+                    requirements: t.requirements.clone(),
+                    group: t
+                        .vm_group
+                        .as_deref()
+                        .map(|g| self.group_role(g, t.role.as_deref())),
+                    guaranteed: t.guaranteed,
+                    high_reliability: t.high_reliability,
+                },
+                dirty_rate_mbs: t.dirty_rate_mbs,
             })
             .collect()
+    }
+
+    /// Group and role indices of a (validated) group name and optional role name (the first
+    /// role when none is named).
+    fn group_role(&self, group: &str, role: Option<&str>) -> GroupRole {
+        let g = self
+            .spec
+            .vm_groups
+            .iter()
+            .position(|x| x.name == group)
+            .expect("validated");
+        let role = role.map_or(0, |r| {
+            self.spec.vm_groups[g]
+                .roles
+                .iter()
+                .position(|x| x.name == r)
+                .expect("validated")
+        });
+        GroupRole { group: g, role }
+    }
+
+    /// The VM groups, with host names resolved against `host_names` (ids in order).
+    pub fn vm_groups(&self, host_names: &[String]) -> Result<Vec<VmGroup>, InputError> {
+        let host_id = |key: String, name: &str| {
+            host_names.iter().position(|n| n == name).ok_or_else(|| {
+                self.error_at(&key, format!("unknown host `{name}`"))
+                    .hint("host names are `<type>-<id>`, ids counted from 0 in host order")
+            })
+        };
+        let mut groups = Vec::new();
+        for (i, g) in self.spec.vm_groups.iter().enumerate() {
+            let role_index = |key: String, name: &str| {
+                g.roles.iter().position(|r| r.name == name).ok_or_else(|| {
+                    let known: Vec<&str> = g.roles.iter().map(|r| r.name.as_str()).collect();
+                    self.error_at(
+                        &key,
+                        format!("unknown role `{name}` in VM group `{}`", g.name),
+                    )
+                    .hint(format!("roles: {}", known.join(", ")))
+                })
+            };
+            let mut roles = Vec::new();
+            for (r, role) in g.roles.iter().enumerate() {
+                let hosts = |field: &str, names: &[String]| {
+                    names
+                        .iter()
+                        .enumerate()
+                        .map(|(j, n)| host_id(format!("vm_groups.{i}.roles.{r}.{field}.{j}"), n))
+                        .collect::<Result<Vec<_>, _>>()
+                };
+                roles.push(Role {
+                    name: role.name.clone(),
+                    policy: match role.policy {
+                        RolePolicySpec::None => RolePolicy::None,
+                        RolePolicySpec::Affined => RolePolicy::Affined,
+                        RolePolicySpec::AntiAffined => RolePolicy::AntiAffined,
+                    },
+                    host_affined: hosts("host_affined", &role.host_affined)?,
+                    host_anti_affined: hosts("host_anti_affined", &role.host_anti_affined)?,
+                });
+            }
+            let pairs = |field: &str, lists: &[Vec<String>]| {
+                let mut out = Vec::new();
+                for (j, list) in lists.iter().enumerate() {
+                    let ids = list
+                        .iter()
+                        .enumerate()
+                        .map(|(k, n)| role_index(format!("vm_groups.{i}.{field}.{j}.{k}"), n))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    for (a, &x) in ids.iter().enumerate() {
+                        for &y in &ids[a + 1..] {
+                            out.push((x, y));
+                        }
+                    }
+                }
+                Ok::<_, InputError>(out)
+            };
+            groups.push(VmGroup {
+                name: g.name.clone(),
+                roles,
+                affined: pairs("affined", &g.affined)?,
+                anti_affined: pairs("anti_affined", &g.anti_affined)?,
+            });
+        }
+        Ok(groups)
     }
 
     /// Index of the VM type called `name`.
@@ -277,6 +379,14 @@ impl Scenario {
             h.power
                 .validate()
                 .map_err(|m| self.error_at(&k("power"), m))?;
+            if h.racks == 0 {
+                return Err(self.error_at(&k("racks"), "must be at least 1"));
+            }
+            positive(
+                &k("thermal_resistance_c_per_w"),
+                h.thermal_resistance_c_per_w,
+            )?;
+            positive(&k("heat_capacity_j_per_c"), h.heat_capacity_j_per_c)?;
         }
         if s.vm_types.is_empty() {
             return Err(self
@@ -297,6 +407,116 @@ impl Scenario {
             positive(&k("mips"), t.mips)?;
             non_negative(&k("memory_mb"), t.memory_mb)?;
             non_negative(&k("disk_gb"), t.disk_gb)?;
+            non_negative(&k("dirty_rate_mbs"), t.dirty_rate_mbs)?;
+            match (&t.vm_group, &t.role) {
+                (None, Some(_)) => {
+                    return Err(self
+                        .error_at(&k("role"), "a role needs a vm_group")
+                        .hint("set vm_group to the [[vm_groups]] name the role belongs to"))
+                }
+                (Some(g), role) => {
+                    let Some(group) = s.vm_groups.iter().find(|x| &x.name == g) else {
+                        let known: Vec<&str> =
+                            s.vm_groups.iter().map(|x| x.name.as_str()).collect();
+                        return Err(self
+                            .error_at(&k("vm_group"), format!("unknown VM group `{g}`"))
+                            .hint(format!("declared [[vm_groups]]: {}", known.join(", "))));
+                    };
+                    if let Some(r) = role {
+                        if !group.roles.iter().any(|x| &x.name == r) {
+                            let known: Vec<&str> =
+                                group.roles.iter().map(|x| x.name.as_str()).collect();
+                            return Err(self
+                                .error_at(
+                                    &k("role"),
+                                    format!("unknown role `{r}` in VM group `{g}`"),
+                                )
+                                .hint(format!("roles: {}", known.join(", "))));
+                        }
+                    }
+                }
+                (None, None) => {}
+            }
+        }
+        let mut group_names = BTreeSet::new();
+        for (i, g) in s.vm_groups.iter().enumerate() {
+            if !group_names.insert(g.name.as_str()) {
+                return Err(self.error_at(
+                    &format!("vm_groups.{i}.name"),
+                    format!("VM group `{}` is defined twice", g.name),
+                ));
+            }
+            if g.roles.is_empty() {
+                return Err(self
+                    .error_at(
+                        &format!("vm_groups.{i}.roles"),
+                        "a VM group needs at least one role",
+                    )
+                    .hint("add [[vm_groups.roles]] with a name"));
+            }
+        }
+        if let Some(t) = &s.thermal {
+            if !(t.supply_c.is_finite() && t.redline_c.is_finite() && t.redline_c > t.supply_c) {
+                return Err(self
+                    .error_at(
+                        "thermal.redline_c",
+                        "the red line must be above the supply temperature",
+                    )
+                    .hint("typical values: supply_c = 18 to 27, redline_c = 70 to 85"));
+            }
+            let [a, b, c] = t.cop;
+            let cop = a * t.supply_c * t.supply_c + b * t.supply_c + c;
+            if !(cop.is_finite() && cop > 0.0) {
+                return Err(self.error_at(
+                    "thermal.cop",
+                    format!("CoP at the supply temperature must be positive, got {cop}"),
+                ));
+            }
+            if let Some(r) = &t.recirculation {
+                non_negative("thermal.recirculation.same_rack", r.same_rack)?;
+                non_negative("thermal.recirculation.adjacent_rack", r.adjacent_rack)?;
+                if let Some(m) = &r.matrix {
+                    let n: usize = s.hosts.iter().map(|h| h.count).sum();
+                    if m.len() != n || m.iter().any(|row| row.len() != n) {
+                        return Err(self.error_at(
+                            "thermal.recirculation.matrix",
+                            format!("must be {n} rows of {n} numbers (one per host)"),
+                        ));
+                    }
+                    if m.iter().flatten().any(|x| !(x.is_finite() && *x >= 0.0)) {
+                        return Err(self.error_at(
+                            "thermal.recirculation.matrix",
+                            "entries must be zero or positive (°C per W)",
+                        ));
+                    }
+                }
+            }
+        }
+        positive("migration.stop_threshold_mb", s.migration.stop_threshold_mb)?;
+        non_negative("migration.resume_overhead_s", s.migration.resume_overhead_s)?;
+        if s.migration.max_rounds == 0 {
+            return Err(self.error_at("migration.max_rounds", "must be at least 1"));
+        }
+        let b = &s.policies.balance;
+        for (key, v, target_key, target) in [
+            ("spread", b.spread, "spread_target", b.spread_target),
+            ("cpu", b.cpu, "cpu_target", b.cpu_target),
+            (
+                "temperature_c",
+                b.temperature_c,
+                "temperature_target_c",
+                b.temperature_target_c,
+            ),
+        ] {
+            non_negative(&format!("policies.balance.{key}"), v)?;
+            if !(target.is_finite() && target <= v) {
+                return Err(self
+                    .error_at(
+                        &format!("policies.balance.{target_key}"),
+                        format!("must be at most policies.balance.{key} ({v}), got {target}"),
+                    )
+                    .hint("the gap between trigger and target is the hysteresis that stops oscillation"));
+            }
         }
         let known = || names.iter().copied().collect::<Vec<_>>().join(", ");
         let w = &s.workload;

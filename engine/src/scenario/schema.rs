@@ -39,6 +39,11 @@ pub struct ScenarioFile {
     pub hosts: Vec<HostGroup>,
     /// VM types.
     pub vm_types: Vec<VmTypeSection>,
+    /// VM groups: roles and affinity rules (OpenNebula VM groups).
+    #[serde(default)]
+    pub vm_groups: Vec<VmGroupSection>,
+    /// The host thermal model (off when absent).
+    pub thermal: Option<ThermalSection>,
     /// Where VM requests come from.
     pub workload: WorkloadSection,
     /// The cloud OS's policies.
@@ -142,10 +147,29 @@ pub enum EnergyAccounting {
     NonPowerAware,
 }
 
+/// Which live-migration model the simulator uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MigrationKind {
+    /// Memory / (NIC · bandwidth fraction): CloudSim's model, one fixed duration per migration.
+    #[default]
+    Simple,
+    /// Iterative pre-copy rounds, stop-and-copy downtime, bandwidth shared on each host's link.
+    PreCopy,
+}
+
 /// Live-migration model.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct MigrationSection {
+    /// `"simple"` (default) or `"pre-copy"`.
+    pub model: MigrationKind,
+    /// Pre-copy: stop-and-copy once the data left to send is at most this, in MB.
+    pub stop_threshold_mb: f64,
+    /// Pre-copy: most pre-copy rounds before stop-and-copy.
+    pub max_rounds: u32,
+    /// Pre-copy: time to resume the VM on the destination after stop-and-copy, in seconds.
+    pub resume_overhead_s: f64,
     /// Fraction of the destination NIC a migration uses.
     pub bandwidth_fraction: f64,
     /// CPU fraction a migrating VM loses on its source.
@@ -158,6 +182,10 @@ impl Default for MigrationSection {
     fn default() -> Self {
         let m = crate::model::MigrationModel::default();
         MigrationSection {
+            model: MigrationKind::Simple,
+            stop_threshold_mb: 32.0,
+            max_rounds: 30,
+            resume_overhead_s: 0.0,
             bandwidth_fraction: m.bandwidth_fraction,
             source_degradation: m.source_degradation,
             destination_fraction: m.destination_fraction,
@@ -177,9 +205,31 @@ pub struct HostGroup {
     /// Site (datacenter or cloud) the hosts belong to.
     #[serde(default = "default_site")]
     pub site: String,
-    /// Cluster (rack) name.
+    /// Cluster name.
     #[serde(default)]
     pub cluster: String,
+    /// Rack name; with `racks` > 1 the group's hosts fill racks `<rack>0`, `<rack>1`, … in
+    /// equal contiguous blocks.
+    #[serde(default)]
+    pub rack: String,
+    /// Number of racks the group spans.
+    #[serde(default = "one_usize")]
+    pub racks: usize,
+    /// Availability zone.
+    #[serde(default)]
+    pub zone: String,
+    /// SLA class: never overcommitted; the only hosts guaranteed VMs may use.
+    #[serde(default)]
+    pub no_overcommit: bool,
+    /// SLA class: the only hosts high-reliability VMs may use.
+    #[serde(default)]
+    pub high_reliability: bool,
+    /// Thermal resistance CPU → inlet air, °C/W.
+    #[serde(default = "default_resistance")]
+    pub thermal_resistance_c_per_w: f64,
+    /// Heat capacity, J/°C.
+    #[serde(default = "default_heat_capacity")]
+    pub heat_capacity_j_per_c: f64,
     /// Physical cores.
     pub cores: u32,
     /// MIPS of one core.
@@ -212,6 +262,18 @@ pub struct HostGroup {
     /// Whether the hosts start on (`true`, default) or off.
     #[serde(default = "yes")]
     pub initially_on: bool,
+}
+
+fn one_usize() -> usize {
+    1
+}
+
+fn default_resistance() -> f64 {
+    crate::model::spec::DEFAULT_THERMAL_RESISTANCE
+}
+
+fn default_heat_capacity() -> f64 {
+    crate::model::spec::DEFAULT_HEAT_CAPACITY
 }
 
 fn default_site() -> String {
@@ -248,6 +310,102 @@ pub struct VmTypeSection {
     /// Owning tenant.
     #[serde(default)]
     pub owner: String,
+    /// Requirements over host attributes, OpenNebula syntax (e.g. `HYPERVISOR = "kvm" & ZONE = "a"`).
+    pub requirements: Option<String>,
+    /// VM group the VMs belong to (`[[vm_groups]]` name).
+    pub vm_group: Option<String>,
+    /// Role within `vm_group`.
+    pub role: Option<String>,
+    /// Run only on no-overcommit hosts.
+    #[serde(default)]
+    pub guaranteed: bool,
+    /// Run only on high-reliability hosts.
+    #[serde(default)]
+    pub high_reliability: bool,
+    /// Memory dirtied per second while running, MB/s (pre-copy migration).
+    #[serde(default)]
+    pub dirty_rate_mbs: f64,
+}
+
+/// A VM group: named roles and the affinity rules between them.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VmGroupSection {
+    /// Group name.
+    pub name: String,
+    /// Roles.
+    pub roles: Vec<RoleSection>,
+    /// Role pairs (or longer lists) whose VMs must share hosts.
+    #[serde(default)]
+    pub affined: Vec<Vec<String>>,
+    /// Role lists whose VMs must not share hosts.
+    #[serde(default)]
+    pub anti_affined: Vec<Vec<String>>,
+}
+
+/// One role of a VM group.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleSection {
+    /// Role name.
+    pub name: String,
+    /// `"none"`, `"affined"` (all on one host) or `"anti-affined"` (all on different hosts).
+    #[serde(default)]
+    pub policy: RolePolicySpec,
+    /// Host names the role's VMs may run on (empty: any).
+    #[serde(default)]
+    pub host_affined: Vec<String>,
+    /// Host names the role's VMs must avoid.
+    #[serde(default)]
+    pub host_anti_affined: Vec<String>,
+}
+
+/// How a role's VMs relate to each other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RolePolicySpec {
+    /// No rule.
+    #[default]
+    None,
+    /// All on one host.
+    Affined,
+    /// All on different hosts.
+    AntiAffined,
+}
+
+/// The host thermal model and cooling.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThermalSection {
+    /// CRAC supply air temperature, °C.
+    pub supply_c: f64,
+    /// Red-line temperature, °C.
+    pub redline_c: f64,
+    /// CRAC coefficient of performance CoP(T) = a·T² + b·T + c, as [a, b, c].
+    #[serde(default = "default_cop")]
+    pub cop: [f64; 3],
+    /// Heat recirculation between hosts (none when absent).
+    pub recirculation: Option<RecirculationSection>,
+}
+
+fn default_cop() -> [f64; 3] {
+    [0.0068, 0.0008, 0.458]
+}
+
+/// Heat recirculation (the cross-interference matrix D, in °C/W): either over racks in host
+/// order, or an explicit host × host matrix.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecirculationSection {
+    /// °C of inlet rise per W drawn by another host in the same rack.
+    #[serde(default)]
+    pub same_rack: f64,
+    /// °C of inlet rise per W drawn by a host in a neighbouring rack (racks in order of first
+    /// appearance).
+    #[serde(default)]
+    pub adjacent_rack: f64,
+    /// An explicit matrix, one row per host (replaces the rack model).
+    pub matrix: Option<Vec<Vec<f64>>>,
 }
 
 fn one() -> u32 {
@@ -320,6 +478,72 @@ pub struct PoliciesSection {
     /// Dynamic consolidation parameters (Beloglazov & Buyya).
     #[serde(default)]
     pub consolidation: ConsolidationSection,
+    /// Parameters of the balance reallocations (workload, CPU, thermal).
+    #[serde(default)]
+    pub balance: BalanceSection,
+    /// Most migrations one reallocation round may start (0: no limit).
+    #[serde(default)]
+    pub migration_budget: usize,
+    /// Rounds a migrated VM must stay put before any reallocation moves it again.
+    #[serde(default)]
+    pub cooldown_rounds: u32,
+    /// The `rank` placement: requirements, rank expression and weighers.
+    #[serde(default)]
+    pub rank: RankSection,
+}
+
+/// Thresholds of the balance reallocations. Each triggers above `threshold` and moves VMs
+/// until the host is at or below `target` (hysteresis: `target` < `threshold`).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct BalanceSection {
+    /// Workload balance: trigger when max − min host CPU utilisation exceeds this.
+    pub spread: f64,
+    /// Workload balance: stop once the spread is at most this.
+    pub spread_target: f64,
+    /// CPU balance: a host above this CPU utilisation sheds VMs.
+    pub cpu: f64,
+    /// CPU balance: … down to this utilisation; destinations stay at or below it.
+    pub cpu_target: f64,
+    /// Thermal balance: a host above this temperature (°C) sheds VMs.
+    pub temperature_c: f64,
+    /// Thermal balance: … until its predicted steady temperature is at most this.
+    pub temperature_target_c: f64,
+}
+
+impl Default for BalanceSection {
+    fn default() -> Self {
+        BalanceSection {
+            spread: 0.4,
+            spread_target: 0.2,
+            cpu: 0.8,
+            cpu_target: 0.7,
+            temperature_c: 60.0,
+            temperature_target_c: 55.0,
+        }
+    }
+}
+
+/// The general placement of real cloud OSes: filter, then sort.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct RankSection {
+    /// A requirements expression every VM must satisfy (added to the VM type's own).
+    pub requirements: Option<String>,
+    /// Rank expression (OpenNebula SCHED_RANK); the highest-ranked host wins.
+    pub rank: Option<String>,
+    /// Nova-style weighers, summed with the rank.
+    pub weighers: Vec<WeigherSection>,
+}
+
+/// One weigher: an attribute normalised over the candidate hosts, times a multiplier.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct WeigherSection {
+    /// Host attribute name (e.g. `FREE_CPU`).
+    pub attribute: String,
+    /// Multiplier (negative prefers low values).
+    pub multiplier: f64,
 }
 
 fn none() -> String {

@@ -3,7 +3,7 @@
 //! Every expected value is worked out by hand in the comments (quartiles, medians, regression
 //! lines, R², power increases); none was obtained by running the code under test.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 use orrery_engine::action::Action;
 use orrery_engine::model::{HostType, PowerModel, PowerState, VmState, VmType};
@@ -16,20 +16,7 @@ use super::{Consolidation, Detector, Fit, Selection};
 use crate::stats;
 
 fn host_type(cores: u32, power: PowerModel) -> HostType {
-    HostType {
-        name: format!("h{cores}"),
-        cores,
-        core_mips: 1000.0,
-        memory_mb: 100_000.0,
-        disk_gb: 0.0,
-        nic_mbps: 1000.0,
-        attributes: BTreeMap::new(),
-        power,
-        boot_delay: 0,
-        shutdown_delay: 0,
-        boot_energy_j: 0.0,
-        shutdown_energy_j: 0.0,
-    }
+    HostType::new(format!("h{cores}"), cores, 1000.0, 100_000.0, power)
 }
 
 fn linear(idle_w: f64, max_w: f64) -> PowerModel {
@@ -37,15 +24,12 @@ fn linear(idle_w: f64, max_w: f64) -> PowerModel {
 }
 
 fn vm_type(vcpus: u32, mips: f64, memory_mb: f64) -> VmType {
-    VmType {
-        name: format!("v{vcpus}x{mips}-{memory_mb}"),
+    VmType::new(
+        format!("v{vcpus}x{mips}-{memory_mb}"),
         vcpus,
         mips,
         memory_mb,
-        disk_gb: 0.0,
-        image: String::new(),
-        owner: String::new(),
-    }
+    )
 }
 
 fn cluster(compat: Compat, host_types: Vec<HostType>, vm_types: Vec<VmType>) -> ClusterView {

@@ -3,8 +3,6 @@
 //! Every expected host follows from the free capacities written next to each cluster; nothing
 //! was obtained by running the policies.
 
-use std::collections::BTreeMap;
-
 use orrery_engine::action::Action;
 use orrery_engine::model::{HostType, PowerModel, PowerState, VmState, VmType};
 use orrery_engine::policy::Placement;
@@ -22,35 +20,15 @@ const ORDERS: [Order; 4] = [
 ];
 
 fn host_type(name: &str, cores: u32, core_mips: f64, memory_mb: f64) -> HostType {
-    HostType {
-        name: name.into(),
-        cores,
-        core_mips,
-        memory_mb,
-        disk_gb: 0.0,
-        nic_mbps: 1000.0,
-        attributes: BTreeMap::new(),
-        power: PowerModel::Linear {
-            idle_w: 100.0,
-            max_w: 200.0,
-        },
-        boot_delay: 0,
-        shutdown_delay: 0,
-        boot_energy_j: 0.0,
-        shutdown_energy_j: 0.0,
-    }
+    let power = PowerModel::Linear {
+        idle_w: 100.0,
+        max_w: 200.0,
+    };
+    HostType::new(name, cores, core_mips, memory_mb, power)
 }
 
 fn vm_type(name: &str, vcpus: u32, mips: f64, memory_mb: f64) -> VmType {
-    VmType {
-        name: name.into(),
-        vcpus,
-        mips,
-        memory_mb,
-        disk_gb: 0.0,
-        image: String::new(),
-        owner: String::new(),
-    }
+    VmType::new(name, vcpus, mips, memory_mb)
 }
 
 /// An empty cluster with the given types, no overcommit and orrery's own semantics.
