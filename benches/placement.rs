@@ -11,6 +11,7 @@
 // `criterion_group!` generates an undocumented `pub fn`; the workspace warns on missing docs.
 #![allow(missing_docs)]
 
+use orrery_policies::constraints::Requirements;
 use std::time::Duration;
 
 use criterion::{
@@ -109,7 +110,7 @@ fn cluster(n: usize) -> (ClusterView, Vec<VmId>) {
 
 /// Checks one plan (outside the timing): one action per pending VM, and reports the fill.
 fn check(order: Order, view: &ClusterView, pending: &[VmId], rng: &mut Rng) {
-    let plan = Greedy::new(order).place(view, pending, rng);
+    let plan = Greedy::new(order, Requirements::of(view)).place(view, pending, rng);
     assert_eq!(
         plan.len(),
         VMS_PER_HOST * view.hosts.len(),
@@ -145,7 +146,9 @@ fn bench_order(c: &mut Criterion, name: &str, order: Order, sizes: &[usize]) {
         // Small enough to keep the run short; criterion stretches it when one call is slower.
         group.measurement_time(Duration::from_secs(if n >= 100_000 { 5 } else { 3 }));
         group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
-            b.iter_with_large_drop(|| Greedy::new(order).place(&view, &pending, &mut rng))
+            b.iter_with_large_drop(|| {
+                Greedy::new(order, Requirements::of(&view)).place(&view, &pending, &mut rng)
+            })
         });
     }
     group.finish();

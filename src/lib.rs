@@ -49,3 +49,21 @@ pub fn run(scenario: &Scenario, seed: Option<u64>) -> Result<RunResult, RunError
     os.run(&mut sim)?;
     Ok(sim.finish())
 }
+
+/// Loads and runs each scenario (in parallel, results in the order given) and returns their
+/// summaries; the first bad file stops the comparison before anything runs.
+pub fn compare(
+    paths: &[std::path::PathBuf],
+    sets: &[String],
+    seed: Option<u64>,
+) -> Result<Vec<orrery_engine::metrics::Summary>, RunError> {
+    use rayon::prelude::*;
+    let scenarios = paths
+        .iter()
+        .map(|p| Scenario::load(p, sets))
+        .collect::<Result<Vec<_>, _>>()?;
+    scenarios
+        .par_iter()
+        .map(|s| run(s, seed).map(|r| r.summary))
+        .collect()
+}

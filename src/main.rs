@@ -60,6 +60,21 @@ enum Command {
         #[arg(long, default_value = "docs/validation.md")]
         out: PathBuf,
     },
+    /// Run several scenarios (e.g. `scenarios/table1/*.toml`) and print a side-by-side table.
+    Compare {
+        /// Scenario files.
+        #[arg(required = true)]
+        scenarios: Vec<PathBuf>,
+        /// Seed for every run (overrides each scenario's `seed`).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Override a key in every scenario (repeatable).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        sets: Vec<String>,
+        /// Also write the table to this file.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Check scenario files without running them.
     Validate {
         /// Scenario files.
@@ -135,6 +150,25 @@ fn main() -> ExitCode {
                 Err(e) => fail(e),
             }
         }
+        Command::Compare {
+            scenarios,
+            seed,
+            sets,
+            out,
+        } => match orrery::compare(&scenarios, &sets, seed) {
+            Ok(summaries) => {
+                let table = orrery_reports::comparison_table(&summaries);
+                let _ = write!(std::io::stdout(), "{table}");
+                if let Some(out) = out {
+                    if let Err(e) = std::fs::write(&out, &table) {
+                        eprintln!("error: cannot write {}: {e}", out.display());
+                        return ExitCode::from(1);
+                    }
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(e),
+        },
         Command::Validate { scenarios, sets } => {
             let mut code = ExitCode::SUCCESS;
             for path in scenarios {

@@ -3,8 +3,11 @@
 //! A policy reads a [`orrery_engine::ClusterView`], may draw from the seeded generator it is
 //! handed, and returns actions. [`registry`] builds policies by the names scenarios use.
 
+pub mod balance;
 pub mod consolidation;
+pub mod constraints;
 pub mod expr;
+pub mod governor;
 pub mod placement;
 pub mod registry;
 pub mod stats;

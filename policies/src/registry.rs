@@ -4,19 +4,44 @@ use orrery_engine::error::InputError;
 use orrery_engine::policy::{Placement, Reallocation};
 use orrery_engine::scenario::Scenario;
 
+use crate::balance::{Balance, BalanceKind, BalanceParams};
 use crate::consolidation::{Consolidation, Detector, Selection};
+use crate::constraints::Requirements;
+use crate::expr::{Rank, Weigher};
+use crate::governor::Governor;
 use crate::placement::index::Order;
+use crate::placement::rank::Ranked;
 use crate::placement::Greedy;
 
 /// Placement policy names and what they do.
 pub const PLACEMENTS: &[(&str, &str)] = &[
     ("first-fit", "lowest-numbered host with room"),
-    ("packing", "most loaded host with room (fewest hosts)"),
+    (
+        "packing",
+        "most loaded host with room (fewest hosts: consolidation)",
+    ),
     ("striping", "host with the fewest VMs (spread VMs)"),
+    (
+        "workload-balance",
+        "the same as striping: VMs evenly distributed",
+    ),
     ("load-aware", "host with the most free CPU"),
+    ("cpu-balance", "the same as load-aware: most available CPU"),
+    (
+        "coolest",
+        "lowest predicted steady temperature at the host's reserved load (needs [thermal])",
+    ),
+    (
+        "coolest-inlet",
+        "lowest inlet temperature (needs [thermal])",
+    ),
     (
         "pabfd",
         "power-aware best-fit decreasing, with the consolidation detector (Beloglazov & Buyya)",
+    ),
+    (
+        "rank",
+        "filter with requirements, sort by a rank expression and weighers ([policies.rank])",
     ),
 ];
 
@@ -27,6 +52,18 @@ pub const REALLOCATIONS: &[(&str, &str)] = &[
         "consolidation",
         "dynamic consolidation: overload detector, VM selection, PABFD, underload drain",
     ),
+    (
+        "workload-balance",
+        "migrate from the most to the least loaded host while the load spread is too wide",
+    ),
+    (
+        "cpu-balance",
+        "migrate off hosts above a CPU threshold to less-loaded hosts",
+    ),
+    (
+        "thermal-balance",
+        "migrate off hosts above a temperature threshold to cooler hosts (needs [thermal])",
+    ),
 ];
 
 /// The placement policy a scenario names.
@@ -35,27 +72,97 @@ pub fn placement(scenario: &Scenario) -> Result<Box<dyn Placement>, InputError> 
     let order = match name {
         "first-fit" => Order::FirstFit,
         "packing" => Order::Packing,
-        "striping" => Order::Striping,
-        "load-aware" => Order::LoadAware,
+        "striping" | "workload-balance" => Order::Striping,
+        "load-aware" | "cpu-balance" => Order::LoadAware,
+        "coolest" | "coolest-inlet" => {
+            needs_thermal(scenario, "policies.placement", name)?;
+            if name == "coolest" {
+                Order::Coolest
+            } else {
+                Order::CoolestInlet
+            }
+        }
         "pabfd" => return Ok(Box::new(consolidation(scenario)?)),
+        "rank" => return ranked(scenario).map(|p| Box::new(p) as Box<dyn Placement>),
         _ => return Err(unknown(scenario, "policies.placement", name, PLACEMENTS)),
     };
-    Ok(Box::new(Greedy::new(order)))
+    Ok(Box::new(Greedy::new(order, requirements(scenario)?)))
 }
 
 /// The reallocation policy a scenario names (`None` for `"none"`).
 pub fn reallocation(scenario: &Scenario) -> Result<Option<Box<dyn Reallocation>>, InputError> {
     let name = scenario.spec.policies.reallocation.as_str();
-    match name {
-        "none" => Ok(None),
-        "consolidation" => Ok(Some(Box::new(consolidation(scenario)?))),
-        _ => Err(unknown(
-            scenario,
-            "policies.reallocation",
-            name,
-            REALLOCATIONS,
-        )),
+    let kind = match name {
+        "none" => return Ok(None),
+        "consolidation" => return Ok(Some(Box::new(consolidation(scenario)?))),
+        "workload-balance" => BalanceKind::Workload,
+        "cpu-balance" => BalanceKind::Cpu,
+        "thermal-balance" => {
+            needs_thermal(scenario, "policies.reallocation", name)?;
+            BalanceKind::Thermal
+        }
+        _ => {
+            return Err(unknown(
+                scenario,
+                "policies.reallocation",
+                name,
+                REALLOCATIONS,
+            ))
+        }
+    };
+    let b = &scenario.spec.policies.balance;
+    let params = BalanceParams {
+        spread: b.spread,
+        spread_target: b.spread_target,
+        cpu: b.cpu,
+        cpu_target: b.cpu_target,
+        temperature_c: b.temperature_c,
+        temperature_target_c: b.temperature_target_c,
+    };
+    Ok(Some(Box::new(Balance::new(
+        kind,
+        params,
+        requirements(scenario)?,
+        governor(scenario),
+    ))))
+}
+
+fn governor(scenario: &Scenario) -> Governor {
+    let p = &scenario.spec.policies;
+    Governor::new(p.migration_budget, p.cooldown_rounds)
+}
+
+fn needs_thermal(scenario: &Scenario, key: &str, name: &str) -> Result<(), InputError> {
+    if scenario.spec.thermal.is_none() {
+        return Err(scenario
+            .error_at(key, format!("policy `{name}` needs host temperatures"))
+            .hint("add a [thermal] section with supply_c and redline_c"));
     }
+    Ok(())
+}
+
+/// The `rank` placement of a scenario (`[policies.rank]`).
+fn ranked(scenario: &Scenario) -> Result<Ranked, InputError> {
+    let r = &scenario.spec.policies.rank;
+    let rank = r
+        .rank
+        .as_deref()
+        .map(Rank::parse)
+        .transpose()
+        .map_err(|e| {
+            scenario
+                .error_at("policies.rank.rank", format!("bad rank expression: {e}"))
+                .hint("OpenNebula SCHED_RANK syntax, e.g. FREE_CPU - 10 * RUNNING_VMS")
+        })?;
+    let weighers = r
+        .weighers
+        .iter()
+        .map(|w| Weigher {
+            attribute: w.attribute.to_uppercase(),
+            multiplier: w.multiplier,
+        })
+        .collect();
+    Ok(Ranked::new(requirements(scenario)?, rank, weighers))
 }
 
 /// The consolidation parameters of a scenario (`[policies.consolidation]`).
@@ -86,6 +193,23 @@ pub fn consolidation(scenario: &Scenario) -> Result<Consolidation, InputError> {
     Ok(Consolidation {
         detector,
         selection,
+        requirements: requirements(scenario)?,
+        governor: governor(scenario),
+    })
+}
+
+/// The requirement expressions of a scenario's VM types and of `[policies.rank]`, parsed;
+/// a syntax error names the key and the column.
+pub fn requirements(scenario: &Scenario) -> Result<Requirements, InputError> {
+    let global = scenario.spec.policies.rank.requirements.as_deref();
+    Requirements::parse(&scenario.vm_types(), global).map_err(|(i, e)| {
+        let key = match i {
+            Some(i) => format!("vm_types.{i}.requirements"),
+            None => "policies.rank.requirements".into(),
+        };
+        scenario
+            .error_at(&key, format!("bad requirements expression: {e}"))
+            .hint("OpenNebula syntax, e.g. HYPERVISOR = \"kvm\" & FREE_CPU > 2000 (strings in double quotes)")
     })
 }
 

@@ -56,6 +56,25 @@ pub fn summary_table(s: &Summary) -> String {
             "CPU shortfall",
             format!("{:.4} %", 100.0 * s.cpu_shortfall_ratio),
         ),
+        ("VMs pending at the end", s.vms_pending.to_string()),
+        ("migration data", format!("{:.2} GB", s.migration_data_gb)),
+        (
+            "mean migration downtime",
+            format!("{} s", opt(s.mean_migration_downtime_s)),
+        ),
+        (
+            "max host temperature",
+            format!("{} °C", opt(s.max_host_temperature_c)),
+        ),
+        ("cooling energy", format!("{:.3} kWh", s.cooling_energy_kwh)),
+        (
+            "energy incl. cooling",
+            format!("{:.3} kWh", s.total_energy_kwh),
+        ),
+        (
+            "time above red line",
+            format!("{:.0} host-s", s.time_above_redline_s),
+        ),
         ("SLATAH", format!("{:.4} %", 100.0 * s.slatah)),
         ("PDM", format!("{:.4} %", 100.0 * s.pdm)),
         ("SLAV", format!("{:.6} %", 100.0 * s.slav)),
@@ -65,4 +84,33 @@ pub fn summary_table(s: &Summary) -> String {
     rows.iter()
         .map(|(k, v)| format!("{k:<width$}  {v}\n"))
         .collect()
+}
+
+/// Runs side by side as a Markdown table: energy with cooling, active hosts, SLA shortfall,
+/// migrations and the thermal figures, one row per run.
+pub fn comparison_table(runs: &[Summary]) -> String {
+    let opt = |v: Option<f64>| v.map_or("-".to_string(), |x| format!("{x:.1}"));
+    let mut out = String::from(
+        "| scenario | energy (kWh) | cooling (kWh) | energy incl. cooling (kWh) | mean active hosts \
+         | CPU shortfall (%) | migrations | max temperature (°C) | above red line (host-h) \
+         | pending / rejected VMs |\n\
+         | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
+    );
+    for s in runs {
+        out.push_str(&format!(
+            "| {} | {:.1} | {:.1} | {:.1} | {:.1} | {:.4} | {} | {} | {:.2} | {} / {} |\n",
+            s.scenario,
+            s.energy_kwh,
+            s.cooling_energy_kwh,
+            s.total_energy_kwh,
+            s.mean_active_hosts,
+            100.0 * s.cpu_shortfall_ratio,
+            s.vm_migrations,
+            opt(s.max_host_temperature_c),
+            s.time_above_redline_s / 3600.0,
+            s.vms_pending,
+            s.vms_rejected,
+        ));
+    }
+    out
 }

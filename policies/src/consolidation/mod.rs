@@ -17,17 +17,24 @@ use orrery_engine::policy::{Placement, Reallocation};
 use orrery_engine::rng::Rng;
 use orrery_engine::view::{ClusterView, HostId, Quirks, VmId};
 
+use crate::constraints::{Constraints, Requirements};
+use crate::governor::Governor;
+use crate::placement::unplaced;
 pub use detector::{Detector, Fit};
 use scratch::Scratch;
 pub use selection::Selection;
 
 /// Dynamic consolidation: the reallocation policy, and PABFD for initial placement.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Consolidation {
     /// Overload detector.
     pub detector: Detector,
     /// VM selection policy.
     pub selection: Selection,
+    /// Requirement expressions every placement honours (with the other constraints).
+    pub requirements: Requirements,
+    /// Migration budget and cooldown of the reallocation rounds.
+    pub governor: Governor,
 }
 
 struct Ctx<'a> {
@@ -113,14 +120,24 @@ impl Ctx<'_> {
     /// PABFD: the host whose power rises least when it takes VM `v`, among the `candidates`
     /// (ascending ids) that are suitable and that the detector would not call overloaded
     /// afterwards. Ties go to the lowest host id.
-    fn find_host(&self, s: &Scratch, v: VmId, candidates: &[HostId]) -> Option<HostId> {
+    fn find_host(
+        &self,
+        s: &Scratch,
+        c: &Constraints,
+        v: VmId,
+        candidates: &[HostId],
+    ) -> Option<HostId> {
         let ask = s.ask(v);
         let mut best: Option<(f64, HostId)> = None;
         let mut class_seen = vec![false; self.classes];
+        let trivial = c.trivial(v);
         for &h in candidates {
             let facts = &self.hosts[h];
             let host = &s.hosts[h];
-            if host.vms.is_empty() {
+            if !trivial && c.check(h, v).is_err() {
+                continue;
+            }
+            if trivial && host.vms.is_empty() {
                 // An empty host ties with the empty hosts of its class before it.
                 if class_seen[facts.class] {
                     continue;
@@ -166,19 +183,18 @@ impl Placement for Consolidation {
     fn place(&mut self, view: &ClusterView, pending: &[VmId], _rng: &mut Rng) -> Vec<Action> {
         let ctx = self.ctx(view);
         let mut s = Scratch::new(view, !ctx.quirks.memory_at_creation_only);
+        let mut c = Constraints::new(view, &self.requirements);
         let all: Vec<HostId> = (0..view.hosts.len()).collect();
         let mut plan = Vec::with_capacity(pending.len());
         for &v in pending {
             s.mark_new(v);
-            match ctx.find_host(&s, v, &all) {
+            match ctx.find_host(&s, &c, v, &all) {
                 Some(h) => {
                     s.commit_new(h, v);
+                    c.place(v, h);
                     plan.push(Action::Deploy { vm: v, host: h });
                 }
-                None => plan.push(Action::Reject {
-                    vm: v,
-                    reason: "no suitable host (PABFD)".into(),
-                }),
+                None => plan.push(unplaced(&c, view, v, "no suitable host (PABFD)")),
             }
         }
         plan
@@ -187,9 +203,11 @@ impl Placement for Consolidation {
 
 impl Reallocation for Consolidation {
     fn reallocate(&mut self, view: &ClusterView, rng: &mut Rng) -> Vec<Action> {
+        self.governor.start_round();
         let ctx = self.ctx(view);
         let n = view.hosts.len();
         let mut s = Scratch::new(view, !ctx.quirks.memory_at_creation_only);
+        let mut c = Constraints::new(view, &self.requirements);
 
         // 1. Overloaded hosts, in id order.
         let over: Vec<HostId> = (0..n).filter(|&h| ctx.overloaded(&s, h, None)).collect();
@@ -215,8 +233,11 @@ impl Reallocation for Consolidation {
         let mut migrations: Vec<(VmId, HostId)> = Vec::new();
         let not_over = unmarked(&is_over);
         for v in chosen {
-            if let Some(h) = ctx.find_host(&s, v, &not_over) {
+            if let Some(h) = ctx.find_host(&s, &c, v, &not_over) {
                 s.create(h, v);
+                let from = view.vms[v].host.expect("selected VMs run on a host");
+                c.unplace(v, from);
+                c.place(v, h);
                 migrations.push((v, h));
             }
         }
@@ -256,14 +277,18 @@ impl Reallocation for Consolidation {
             sort_by_demand(&s, &mut vms);
             let mut placed: Vec<(VmId, HostId)> = Vec::with_capacity(vms.len());
             for &v in &vms {
-                match ctx.find_host(&s, v, &destinations) {
+                match ctx.find_host(&s, &c, v, &destinations) {
                     Some(h) => {
                         s.create(h, v);
+                        c.unplace(v, u);
+                        c.place(v, h);
                         placed.push((v, h));
                     }
                     None => {
                         for &(pv, ph) in &placed {
                             s.destroy(ph, pv);
+                            c.unplace(pv, ph);
+                            c.place(pv, u);
                         }
                         placed.clear();
                         break;
@@ -303,7 +328,7 @@ impl Reallocation for Consolidation {
                     .collect::<Vec<_>>(),
             );
         }
-        plan
+        self.governor.filter(view, plan)
     }
 }
 

@@ -3,6 +3,8 @@
 //! Every expected value is worked out by hand in the comments (quartiles, medians, regression
 //! lines, R², power increases); none was obtained by running the code under test.
 
+use crate::constraints::Requirements;
+use crate::governor::Governor;
 use std::collections::VecDeque;
 
 use orrery_engine::action::Action;
@@ -497,6 +499,8 @@ fn pabfd_chooses_the_smallest_power_increase() {
     let policy = || Consolidation {
         detector: Detector::Thr(0.8),
         selection: Selection::Mmt,
+        requirements: Requirements::default(),
+        governor: Governor::default(),
     };
     let (view, v) = pabfd_cluster(200.0);
     let plan = policy().place(&view, &[v], &mut rng());
@@ -536,6 +540,8 @@ fn underload_drains_the_least_used_host_and_powers_it_off() {
     let mut policy = Consolidation {
         detector: Detector::Thr(0.8),
         selection: Selection::Mmt,
+        requirements: Requirements::default(),
+        governor: Governor::default(),
     };
     let view = underloaded_cluster(Compat::None);
     let plan = policy.reallocate(&view, &mut rng());
@@ -560,6 +566,8 @@ fn underload_keeps_a_host_whose_vms_do_not_all_fit() {
     let mut policy = Consolidation {
         detector: Detector::Thr(0.35),
         selection: Selection::Mmt,
+        requirements: Requirements::default(),
+        governor: Governor::default(),
     };
     let view = underloaded_cluster(Compat::None);
     assert_eq!(policy.reallocate(&view, &mut rng()), vec![]);

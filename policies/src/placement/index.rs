@@ -17,6 +17,11 @@ pub enum Order {
     Striping,
     /// Most free CPU first (load-aware).
     LoadAware,
+    /// Coolest first: lowest predicted steady temperature at the host's reserved load
+    /// (inlet + thermal resistance × power), so a batch spreads over cool hosts.
+    Coolest,
+    /// Lowest inlet temperature first (the hosts least exposed to recirculated heat).
+    CoolestInlet,
 }
 
 /// An index over hosts of one tier (up hosts, or hosts that must be woken).
@@ -52,39 +57,47 @@ impl HostIndex {
             _ => HostIndex::Sorted(
                 (0..n)
                     .filter(|&h| member(h))
-                    .map(|h| (sort_key(order, r, h), h))
+                    .map(|h| (sort_key(order, view, r, h), h))
                     .collect(),
                 order,
             ),
         }
     }
 
-    /// The host this order prefers among those where VM `v` fits.
-    pub fn find(&self, view: &ClusterView, r: &Reservations, v: VmId) -> Option<HostId> {
+    /// The host this order prefers among those where VM `v` fits and `allowed` holds.
+    pub fn find(
+        &self,
+        view: &ClusterView,
+        r: &Reservations,
+        v: VmId,
+        allowed: &dyn Fn(HostId) -> bool,
+    ) -> Option<HostId> {
         let vt = view.vm_type(v);
+        let ok = |h: HostId| r.fits(view, h, v) && allowed(h);
         match self {
-            HostIndex::Tree(t) => {
-                t.leftmost([vt.total_mips() - 1e-9, vt.memory_mb - 1e-9, vt.mips])
-            }
+            HostIndex::Tree(t) => t.leftmost_where(
+                [vt.total_mips() - 1e-9, vt.memory_mb - 1e-9, vt.mips],
+                allowed,
+            ),
             HostIndex::Sorted(set, Order::Packing) => set
                 .range((key(vt.total_mips() - 1e-9), 0)..)
                 .map(|&(_, h)| h)
-                .find(|&h| r.fits(view, h, v)),
+                .find(|&h| ok(h)),
             HostIndex::Sorted(set, Order::LoadAware) => set
                 .iter()
                 .take_while(|&&(k, _)| f64::from_bits(!k) + 1e-9 >= vt.total_mips())
                 .map(|&(_, h)| h)
-                .find(|&h| r.fits(view, h, v)),
-            HostIndex::Sorted(set, _) => set.iter().map(|&(_, h)| h).find(|&h| r.fits(view, h, v)),
+                .find(|&h| ok(h)),
+            HostIndex::Sorted(set, _) => set.iter().map(|&(_, h)| h).find(|&h| ok(h)),
         }
     }
 
     /// Removes host `h` (before its reservations change).
-    pub fn remove(&mut self, r: &Reservations, h: HostId) {
+    pub fn remove(&mut self, view: &ClusterView, r: &Reservations, h: HostId) {
         match self {
             HostIndex::Tree(t) => t.set(h, [f64::NEG_INFINITY; 3]),
             HostIndex::Sorted(set, order) => {
-                set.remove(&(sort_key(*order, r, h), h));
+                set.remove(&(sort_key(*order, view, r, h), h));
             }
         }
     }
@@ -94,18 +107,28 @@ impl HostIndex {
         match self {
             HostIndex::Tree(t) => t.set(h, leaf(view, r, h)),
             HostIndex::Sorted(set, order) => {
-                set.insert((sort_key(*order, r, h), h));
+                set.insert((sort_key(*order, view, r, h), h));
             }
         }
     }
 }
 
-fn sort_key(order: Order, r: &Reservations, h: HostId) -> u64 {
+fn sort_key(order: Order, view: &ClusterView, r: &Reservations, h: HostId) -> u64 {
+    /// Kelvin, so that the key of any real temperature is non-negative.
+    const KELVIN: f64 = 273.15;
     match order {
         Order::Striping => r.vms[h] as u64,
         // Most free CPU first; ties still go to the lowest host id.
         Order::LoadAware => !key(r.cpu[h]),
-        _ => key(r.cpu[h]),
+        Order::Coolest => {
+            let ty = view.host_type(h);
+            let reserved = view.reservable_mips(h) - r.cpu[h];
+            let u = (reserved / view.capacity_mips(h)).clamp(0.0, 1.0);
+            let steady = view.hosts[h].inlet_c + ty.thermal_resistance_c_per_w * ty.power.power(u);
+            key(steady + KELVIN)
+        }
+        Order::CoolestInlet => key(view.hosts[h].inlet_c + KELVIN),
+        Order::FirstFit | Order::Packing => key(r.cpu[h]),
     }
 }
 
@@ -148,19 +171,24 @@ impl MaxTree {
 
     /// The first leaf whose values are all ≥ `need`.
     pub fn leftmost(&self, need: [f64; 3]) -> Option<usize> {
-        self.search(1, need)
+        self.leftmost_where(need, &|_| true)
     }
 
-    fn search(&self, p: usize, need: [f64; 3]) -> Option<usize> {
+    /// The first leaf whose values are all ≥ `need` and for which `pred` holds.
+    pub fn leftmost_where(&self, need: [f64; 3], pred: &dyn Fn(usize) -> bool) -> Option<usize> {
+        self.search(1, need, pred)
+    }
+
+    fn search(&self, p: usize, need: [f64; 3], pred: &dyn Fn(usize) -> bool) -> Option<usize> {
         let v = self.nodes[p];
         if v[0] < need[0] || v[1] < need[1] || v[2] < need[2] {
             return None;
         }
         if p >= self.size {
-            return Some(p - self.size);
+            return pred(p - self.size).then_some(p - self.size);
         }
-        self.search(2 * p, need)
-            .or_else(|| self.search(2 * p + 1, need))
+        self.search(2 * p, need, pred)
+            .or_else(|| self.search(2 * p + 1, need, pred))
     }
 }
 

@@ -3,6 +3,7 @@
 //! Every expected host follows from the free capacities written next to each cluster; nothing
 //! was obtained by running the policies.
 
+use crate::constraints::Requirements;
 use orrery_engine::action::Action;
 use orrery_engine::model::{HostType, PowerModel, PowerState, VmState, VmType};
 use orrery_engine::policy::Placement;
@@ -71,7 +72,7 @@ fn rng() -> Rng {
 }
 
 fn place(order: Order, view: &ClusterView, pending: &[VmId]) -> Vec<Action> {
-    Greedy::new(order).place(view, pending, &mut rng())
+    Greedy::new(order, Requirements::of(view)).place(view, pending, &mut rng())
 }
 
 /// The host of the single Deploy in `plan` (panics on anything else).
