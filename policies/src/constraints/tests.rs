@@ -348,4 +348,8 @@ fn no_policy_ever_breaks_a_constraint() {
             placed_constrained += at.keys().filter(|&&v| view.vms[v].vm_type > 0).count();
         }
     }
+    assert!(
+        placed_constrained > 1000,
+        "the sweep must exercise constrained placements, got {placed_constrained}"
+    );
 }
