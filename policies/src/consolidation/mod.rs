@@ -233,6 +233,9 @@ impl Reallocation for Consolidation {
         let mut migrations: Vec<(VmId, HostId)> = Vec::new();
         let not_over = unmarked(&is_over);
         for v in chosen {
+            if !self.governor.has_budget(migrations.len()) {
+                break; // the most demanding VMs go first; the rest wait for the next round
+            }
             if let Some(h) = ctx.find_host(&s, &c, v, &not_over) {
                 s.create(h, v);
                 let from = view.vms[v].host.expect("selected VMs run on a host");
@@ -256,7 +259,7 @@ impl Reallocation for Consolidation {
         }
         let mut searched = skip_search.iter().filter(|&&x| x).count();
         let mut by_use = ByUtilisation::new(view);
-        while searched < n {
+        while searched < n && self.governor.has_budget(migrations.len()) {
             let Some(u) = by_use.least_used(&s, &skip_search) else {
                 break;
             };
@@ -273,6 +276,9 @@ impl Reallocation for Consolidation {
                 .collect();
             if vms.is_empty() {
                 continue;
+            }
+            if !self.governor.has_budget(migrations.len() + vms.len() - 1) {
+                continue; // draining this host would exceed the budget
             }
             sort_by_demand(&s, &mut vms);
             let mut placed: Vec<(VmId, HostId)> = Vec::with_capacity(vms.len());
