@@ -86,6 +86,8 @@ struct Tentative<'a> {
     load: Vec<f64>,
     /// Memory reserved per host, in MB.
     memory: Vec<f64>,
+    /// Nominal MIPS reserved per host.
+    reserved: Vec<f64>,
     /// VMs a round may move, per host.
     movable: Vec<Vec<VmId>>,
     constraints: Constraints<'a>,
@@ -113,6 +115,7 @@ impl<'a> Tentative<'a> {
             view,
             load,
             memory: view.hosts.iter().map(|h| h.reserved_memory_mb).collect(),
+            reserved: view.hosts.iter().map(|h| h.reserved_mips).collect(),
             movable,
             constraints: Constraints::new(view, requirements),
             moves: Vec::new(),
@@ -133,12 +136,14 @@ impl<'a> Tentative<'a> {
         self.view.hosts[h].power == PowerState::On
     }
 
-    /// Whether VM `v` may go to host `h` (on, memory, constraints).
+    /// Whether VM `v` may go to host `h`: it is on, the VM's reservations fit (as placement
+    /// requires) and its constraints allow it.
     fn allowed(&self, v: VmId, h: HostId) -> bool {
         let view = self.view;
         self.up(h)
             && view.vms[v].host != Some(h)
             && self.memory[h] + view.vm_type(v).memory_mb <= view.reservable_memory_mb(h) + 1e-9
+            && self.reserved[h] + view.vm_type(v).total_mips() <= view.reservable_mips(h) + 1e-9
             && view.vm_type(v).mips <= view.host_type(h).core_mips
             && (self.constraints.trivial(v) || self.constraints.check(h, v).is_ok())
     }
@@ -148,8 +153,11 @@ impl<'a> Tentative<'a> {
         let m = self.view.vm_type(v).memory_mb;
         self.load[from] -= d;
         self.load[to] += d;
+        let r = self.view.vm_type(v).total_mips();
         self.memory[from] -= m;
         self.memory[to] += m;
+        self.reserved[from] -= r;
+        self.reserved[to] += r;
         self.movable[from].retain(|&x| x != v);
         self.constraints.unplace(v, from);
         self.constraints.place(v, to);

@@ -155,7 +155,8 @@ impl<'a> Constraints<'a> {
     }
 
     /// Whether host `h` may take VM `v`, and if not the first rule it breaks. Monitored
-    /// attributes are those of the last monitoring update.
+    /// attributes are those the view shows: CPU at the last monitoring update, temperatures
+    /// as of the current event.
     pub fn check(&self, h: HostId, v: VmId) -> Result<(), Violation> {
         let view = self.view;
         if matches!(
@@ -278,7 +279,13 @@ impl Attributes for HostAttributes<'_> {
             "CLUSTER" => text(&host.cluster),
             "RACK" => text(&host.rack),
             "ZONE" => text(&host.zone),
-            "STATE" => text(&format!("{:?}", host.power).to_lowercase()),
+            "STATE" => text(match host.power {
+                PowerState::On => "on",
+                PowerState::Off => "off",
+                PowerState::Booting => "booting",
+                PowerState::ShuttingDown => "shutting-down",
+                PowerState::Failed => "failed",
+            }),
             "CORES" | "TOTAL_CORES" => num(ty.cores as f64),
             "CORE_MIPS" | "CPU_SPEED" => num(ty.core_mips),
             "TOTAL_CPU" => num(ty.total_mips()),
@@ -289,8 +296,9 @@ impl Attributes for HostAttributes<'_> {
             "USED_CPU" => num(host.busy_mips),
             "CPU_USAGE" => num(100.0 * view.utilisation(h)),
             "RUNNING_VMS" => num(host.vms.len() as f64),
-            "TEMPERATURE" => num(host.temperature_c),
-            "INLET_TEMPERATURE" => num(host.inlet_c),
+            // Missing without a thermal model, so `TEMPERATURE < 50` is false rather than true.
+            "TEMPERATURE" if view.redline_c.is_some() => num(host.temperature_c),
+            "INLET_TEMPERATURE" if view.redline_c.is_some() => num(host.inlet_c),
             "HIGH_RELIABILITY" => text(if ty.high_reliability { "yes" } else { "no" }),
             "NO_OVERCOMMIT" => text(if ty.no_overcommit { "yes" } else { "no" }),
             _ => ty

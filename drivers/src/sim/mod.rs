@@ -6,8 +6,15 @@
 //! same mechanism follows CloudSim 3.0.3's semantics: updates at 300.1 s + k·300 s and at every
 //! migration completion, trapezoid energy that skips idle starts, VMs removed the first time
 //! their demand is zero, and incoming VMs counted at full demand in the host SLA.
+//!
+//! Live migration follows `migration.model`: `"simple"` (the default, and CloudSim's) takes
+//! memory / link rate; `"pre-copy"` (not with CloudSim compatibility) runs iterative pre-copy
+//! rounds with the links shared among concurrent migrations (module `migration`), and pauses the
+//! VM during stop-and-copy: it is then allocated nothing on its source, which its SLA (and PDM)
+//! charges, while the source host's CPU share and power stay as for any VM migrating out.
 
 mod build;
+mod migration;
 
 use orrery_engine::action::{Action, ActionResult};
 use orrery_engine::error::InputError;
@@ -16,14 +23,17 @@ use orrery_engine::metrics::{
     mean_secs, EnergyMeter, EnergyRule, EventRow, HostSla, IntervalRow, RunResult, Summary, VmSla,
 };
 use orrery_engine::model::cpu::{Claim, Role, ShareRule};
+use orrery_engine::model::precopy::PrecopyParams;
 use orrery_engine::model::thermal::ThermalModel;
 use orrery_engine::model::{PowerState, VmState};
 use orrery_engine::queue::EventQueue;
 use orrery_engine::rng::RngStreams;
-use orrery_engine::scenario::{EnergyAccounting, Scenario};
+use orrery_engine::scenario::{EnergyAccounting, MigrationKind, Scenario};
 use orrery_engine::time::{from_secs, to_secs, Millis};
 use orrery_engine::view::{ClusterView, HostId, Quirks, VmId};
 use orrery_engine::workload::Demand;
+
+use migration::{Change, Migrations};
 
 /// CloudSim's first update comes 0.1 s after each interval boundary (its start-up latencies).
 const CLOUDSIM_OFFSET: Millis = 100;
@@ -39,6 +49,11 @@ enum Event {
         vm: VmId,
         to: HostId,
         secs_bits: u64,
+    },
+    /// A pre-copy migration reaches a phase boundary; stale unless `ticket` is the VM's latest.
+    MigrationStep {
+        vm: VmId,
+        ticket: u64,
     },
     Booted(HostId),
     PoweredOff(HostId),
@@ -102,8 +117,13 @@ pub struct Simulator {
     migrations: u64,
     migrations_in_interval: u64,
     migration_times: Vec<Millis>,
-    /// Memory sent by migrations so far, in MB.
+    /// Downtime of each completed pre-copy migration.
+    migration_downtimes: Vec<Millis>,
+    /// Memory of the migrations started under the simple model, in MB (pre-copy counts the
+    /// data actually sent in `precopy`).
     migration_data_mb: f64,
+    /// Pre-copy migrations in flight (`None` under the simple model).
+    precopy: Option<Migrations>,
     rejected: u64,
     arrived: u64,
     done: bool,
@@ -131,6 +151,25 @@ impl Simulator {
             0
         };
         let non_power_aware = spec.datacenter.energy == EnergyAccounting::NonPowerAware;
+        let m = &spec.migration;
+        let precopy = match m.model {
+            MigrationKind::Simple => None,
+            MigrationKind::PreCopy if compat.cloudsim() => {
+                return Err(scenario
+                    .error_at(
+                        "migration.model",
+                        "the pre-copy model is not available with compat = \"cloudsim-3.0.3\"",
+                    )
+                    .hint("CloudSim migrates with the simple model: drop migration.model"))
+            }
+            MigrationKind::PreCopy => Some(Migrations::new(PrecopyParams {
+                dirty_rate_mbs: 0.0,
+                stop_threshold_mb: m.stop_threshold_mb,
+                max_rounds: m.max_rounds,
+                resume_overhead_s: m.resume_overhead_s,
+                wws_mb: None,
+            })),
+        };
 
         let mut queue = EventQueue::new();
         let mut vms = Vec::with_capacity(plans.len());
@@ -208,7 +247,9 @@ impl Simulator {
             migrations: 0,
             migrations_in_interval: 0,
             migration_times: Vec::new(),
+            migration_downtimes: Vec::new(),
             migration_data_mb: 0.0,
+            precopy,
             rejected: 0,
             arrived: 0,
             done: false,
@@ -345,11 +386,14 @@ impl Simulator {
                 };
             } else {
                 requested += c.requested;
+                let migrating = c.role == Role::MigratingOut;
+                // A VM paused for stop-and-copy executes nothing.
+                let paused = migrating && self.precopy.as_ref().is_some_and(|p| p.paused(v));
                 self.vms[v].sla.record(
                     now,
-                    allocated[i],
+                    if paused { 0.0 } else { allocated[i] },
                     c.requested,
-                    c.role == Role::MigratingOut,
+                    migrating,
                 );
             }
         }
@@ -528,7 +572,12 @@ impl Simulator {
                     self.stop_vm(v, "lifetime over");
                 }
             }
-            Event::MigrationDone { vm, to, .. } => self.finish_migration(vm, to),
+            Event::MigrationDone { vm, to, .. } => self.finish_migration(vm, to, None),
+            Event::MigrationStep { vm, ticket } => {
+                if self.precopy.as_mut().is_some_and(|p| p.fire(vm, ticket)) {
+                    self.resync_migrations(|_| {});
+                }
+            }
             Event::Booted(h) => {
                 self.view.hosts[h].power = PowerState::On;
                 self.recompute(h);
@@ -592,9 +641,39 @@ impl Simulator {
             self.recompute(h);
             self.maybe_power_off(h);
         }
+        if self.precopy.as_ref().is_some_and(|p| p.contains(v)) {
+            self.resync_migrations(|p| p.remove(v));
+        }
     }
 
-    fn finish_migration(&mut self, v: VmId, to: HostId) {
+    /// Advances the pre-copy migrations to now, applies `edit` to the set, then shares the links
+    /// anew and acts on what that settles: VMs entering stop-and-copy are re-shared as paused on
+    /// their source, finished migrations complete.
+    fn resync_migrations(&mut self, edit: impl FnOnce(&mut Migrations)) {
+        let Some(p) = self.precopy.as_mut() else {
+            return;
+        };
+        let now = self.view.now;
+        p.advance(now);
+        edit(p);
+        let view = &self.view;
+        let changes = p.settle(now, |h| view.migration_rate_mbs(h), &mut self.queue);
+        for change in changes {
+            match change {
+                Change::Paused { from } => self.recompute(from),
+                Change::Done { vm, migration } => {
+                    let downtime = now - migration.paused_at.unwrap_or(now);
+                    let t = &migration.transfer;
+                    let outcome = (downtime, t.data_sent_mb(), t.rounds());
+                    self.finish_migration(vm, migration.to, Some(outcome));
+                }
+            }
+        }
+    }
+
+    /// Completes the migration of `v` to `to`; `precopy` gives a pre-copy migration's downtime,
+    /// data sent (MB) and pre-copy rounds.
+    fn finish_migration(&mut self, v: VmId, to: HostId, precopy: Option<(Millis, f64, u32)>) {
         if !self.view.hosts[to].incoming.contains(&v) {
             return; // the VM stopped while migrating
         }
@@ -614,15 +693,21 @@ impl Simulator {
         vm.host = Some(to);
         vm.in_migration = false;
         vm.state = VmState::Running;
-        if let Some(start) = self.vms[v].migration_started.take() {
-            self.migration_times.push(self.view.now - start);
+        let duration = self.vms[v].migration_started.take().map(|start| {
+            let d = self.view.now - start;
+            self.migration_times.push(d);
+            d
+        });
+        let mut detail = from.map(|f| format!("from {f}")).unwrap_or_default();
+        if let Some((downtime, data_mb, rounds)) = precopy {
+            self.migration_downtimes.push(downtime);
+            detail += &format!(
+                "; {} s, downtime {} s, {data_mb} MB, {rounds} rounds",
+                to_secs(duration.unwrap_or(0)),
+                to_secs(downtime),
+            );
         }
-        self.log(
-            "migration-done",
-            Some(v),
-            Some(to),
-            from.map(|f| format!("from {f}")).unwrap_or_default(),
-        );
+        self.log("migration-done", Some(v), Some(to), detail);
         let more_now = matches!(self.queue.peek(), Some((t, Event::MigrationDone { .. })) if t == self.view.now);
         if self.quirks().update_grid {
             if !more_now {
@@ -785,7 +870,10 @@ impl Simulator {
                 if from == to {
                     return Err("VM is already on that host".into());
                 }
-                if v.in_migration && !self.quirks().underload_keeps_destinations {
+                // One pre-copy transfer per VM, whatever the quirk.
+                if v.in_migration
+                    && (self.precopy.is_some() || !self.quirks().underload_keeps_destinations)
+                {
                     return Err("VM is already migrating".into());
                 }
                 if self.view.hosts[to].incoming.contains(&vm) {
@@ -795,10 +883,6 @@ impl Simulator {
                 if self.after_boot(to, Action::Migrate { vm, to }) {
                     return Ok(());
                 }
-                let duration = self.view.migration.duration(
-                    self.view.vm_type(vm).memory_mb,
-                    self.view.host_type(to).nic_mbps,
-                );
                 self.view.vms[vm].in_migration = true;
                 self.view.vms[vm].state = VmState::Migrating;
                 self.vms[vm].migration_started = Some(now);
@@ -806,17 +890,23 @@ impl Simulator {
                 self.view.hosts[to].incoming.push(vm);
                 self.migrations += 1;
                 self.migrations_in_interval += 1;
-                self.migration_data_mb += self.view.vm_type(vm).memory_mb;
-                let secs = self.now_secs
-                    + self.view.vm_type(vm).memory_mb / self.view.migration_rate_mbs(to);
-                self.queue.push(
-                    now + duration,
-                    Event::MigrationDone {
-                        vm,
-                        to,
-                        secs_bits: secs.to_bits(),
-                    },
-                );
+                let memory_mb = self.view.vm_type(vm).memory_mb;
+                if self.precopy.is_none() {
+                    let duration = self
+                        .view
+                        .migration
+                        .duration(memory_mb, self.view.host_type(to).nic_mbps);
+                    self.migration_data_mb += memory_mb;
+                    let secs = self.now_secs + memory_mb / self.view.migration_rate_mbs(to);
+                    self.queue.push(
+                        now + duration,
+                        Event::MigrationDone {
+                            vm,
+                            to,
+                            secs_bits: secs.to_bits(),
+                        },
+                    );
+                }
                 self.log(
                     "migration-start",
                     Some(vm),
@@ -825,6 +915,8 @@ impl Simulator {
                 );
                 self.recompute(to);
                 self.recompute(from);
+                let dirty_rate_mbs = self.view.vm_type(vm).dirty_rate_mbs;
+                self.resync_migrations(|p| p.start(vm, from, to, memory_mb, dirty_rate_mbs));
                 Ok(())
             }
             Action::Suspend { vm } => {
@@ -900,6 +992,11 @@ impl Simulator {
             self.view.now = self.end;
             self.close();
         }
+        // Pre-copy data, including what migrations still in flight sent up to the end.
+        if let Some(p) = self.precopy.as_mut() {
+            p.advance(self.end);
+            self.migration_data_mb += p.data_sent_mb();
+        }
         let mut joules = 0.0;
         let mut powered: Millis = 0;
         let (mut active, mut saturated) = (0, 0);
@@ -955,7 +1052,7 @@ impl Simulator {
             host_shutdowns: shutdown_times.len() as u64,
             mean_migration_time_s: mean_secs(&self.migration_times),
             mean_time_before_host_shutdown_s: mean_secs(&shutdown_times),
-            mean_migration_downtime_s: None,
+            mean_migration_downtime_s: mean_secs(&self.migration_downtimes),
             migration_data_gb: self.migration_data_mb / 1024.0,
             max_host_temperature_c: self.thermal.as_ref().map(|t| t.max_temperature_c()),
             cooling_energy_kwh: cooling_kwh,

@@ -6,10 +6,13 @@
 
 use std::path::Path;
 
+use orrery_engine::action::Action;
 use orrery_engine::control::CloudOs;
+use orrery_engine::infra::{Decision, Infrastructure};
 use orrery_engine::metrics::{EventRow, RunResult};
 use orrery_engine::rng::RngStreams;
 use orrery_engine::scenario::Scenario;
+use orrery_engine::time::to_secs;
 use orrery_policies::registry;
 
 use super::Simulator;
@@ -511,4 +514,261 @@ fn orrery_mode_keeps_idle_vms() {
     assert!(r.intervals.iter().all(|i| i.vms_running == 1));
     // The host idles at 100 W: E = 100 · 3600 = 360 000 J = 0.1 kWh.
     assert_close(r.summary.energy_kwh, 0.1, 1e-15, "energy");
+}
+
+// ---------------------------------------------------------------------------------------------
+// h. Pre-copy live migration
+
+/// Runs `text` under a scripted controller instead of its policies: VM i is deployed on host
+/// `hosts[i]` when it arrives, and at each reallocation instant the actions of `script` due
+/// then (time in seconds) are applied; every action must be accepted.
+fn run_scripted(text: &str, hosts: &[usize], script: &[(f64, Action)]) -> RunResult {
+    let scenario = Scenario::parse(text, Path::new("t.toml"), Path::new("."), &[])
+        .unwrap_or_else(|e| panic!("invalid test scenario: {e}"));
+    let mut sim = Simulator::new(&scenario, None).expect("the scenario builds");
+    while let Some(decision) = sim.next_decision().expect("no infrastructure failure") {
+        let plan: Vec<Action> = match decision {
+            Decision::Place(vms) => vms
+                .into_iter()
+                .map(|vm| Action::Deploy {
+                    vm,
+                    host: hosts[vm],
+                })
+                .collect(),
+            Decision::Reallocate => {
+                let now = to_secs(sim.view().now);
+                script
+                    .iter()
+                    .filter(|(t, _)| *t == now)
+                    .map(|(_, a)| a.clone())
+                    .collect()
+            }
+        };
+        for result in sim.apply(plan) {
+            result.expect("the action is accepted");
+        }
+    }
+    sim.finish()
+}
+
+/// Three hosts of 2 × 1000 MIPS whose migration links carry 2048 Mbit/s × 0.5 / 8 = 128 MB/s
+/// each way; VM type `a` (1 × 1000 MIPS, 1024 MB, dirtying 32 MB/s) and `b` (1 × 1000 MIPS,
+/// 256 MB, no dirtying); reallocation instants every 100 s (for scripted migrations), a 300 s
+/// run. `migration` is the body of `[migration]`, `workload` the generators.
+fn migration_scenario(migration: &str, workload: &str) -> String {
+    format!(
+        r#"
+name = "t"
+seed = 1
+duration_s = 300
+
+[migration]
+bandwidth_fraction = 0.5
+{migration}
+
+[[hosts]]
+type = "h"
+count = 3
+cores = 2
+core_mips = 1000
+memory_mb = 100000
+nic_mbps = 2048
+power = {LINEAR}
+
+[[vm_types]]
+name = "a"
+mips = 1000
+memory_mb = 1024
+dirty_rate_mbs = 32
+
+[[vm_types]]
+name = "b"
+mips = 1000
+memory_mb = 256
+
+[workload]
+vm_boot_s = 0
+{workload}
+
+[policies]
+placement = "first-fit"
+reallocation = "consolidation"
+reallocation_interval_s = 100
+"#
+    )
+}
+
+const PRECOPY: &str = "model = \"pre-copy\"\nstop_threshold_mb = 16";
+
+/// One VM of type `vm_type` arriving at 0 at a constant 0.5, living `life_s` seconds if given.
+fn one_vm(vm_type: &str, life_s: Option<u32>) -> String {
+    let lifetime = life_s
+        .map(|s| format!("lifetime = {{ dist = \"fixed\", s = {s} }}\n"))
+        .unwrap_or_default();
+    format!(
+        r#"
+[[workload.generators]]
+vm_type = "{vm_type}"
+count = 1
+arrival = {{ process = "batch", at_s = 0 }}
+{lifetime}utilisation = {{ pattern = "constant", level = 0.5 }}
+"#
+    )
+}
+
+#[test]
+fn precopy_migration_on_an_idle_link_follows_the_round_sequence() {
+    // VM 0 (type a) on host 0 migrates to host 1 at t = 100 s, alone on 128 MB/s links:
+    //   round 0: 1024 MB / 128 = 8 s    → dirties 32 × 8   = 256 MB
+    //   round 1:  256 MB / 128 = 2 s    → dirties 32 × 2   =  64 MB
+    //   round 2:   64 MB / 128 = 0.5 s  → dirties 32 × 0.5 =  16 MB ≤ 16: stop-and-copy
+    //   stop-and-copy: 16 / 128 = 0.125 s of downtime.
+    // Every boundary is a whole millisecond: done at 110.625 s after 10.625 s; data
+    // 1024 + 256 + 64 + 16 = 1360 MB = 1.328 125 GB.
+    let text = migration_scenario(PRECOPY, &one_vm("a", None));
+    let r = run_scripted(&text, &[0], &[(100.0, Action::Migrate { vm: 0, to: 1 })]);
+    let done = events(&r, "migration-done");
+    assert_eq!(done.len(), 1, "{:?}", r.events);
+    assert_eq!(
+        (done[0].time_s, done[0].vm, done[0].host),
+        (110.625, Some(0), Some(1))
+    );
+    assert_eq!(
+        done[0].detail,
+        "from 0; 10.625 s, downtime 0.125 s, 1360 MB, 3 rounds"
+    );
+    assert_eq!(r.summary.vm_migrations, 1);
+    assert_eq!(r.summary.mean_migration_time_s, Some(10.625));
+    assert_eq!(r.summary.mean_migration_downtime_s, Some(0.125));
+    assert_eq!(r.summary.migration_data_gb, 1360.0 / 1024.0);
+    // PDM: the VM requests 500 MIPS throughout. Pre-copy (100–110.5 s) loses 10 % on the
+    // source: 50 MIPS · 10.5 s = 525; stop-and-copy (110.5–110.625 s) delivers nothing:
+    // 500 · 0.125 = 62.5. Requested: 500 · 300 = 150 000. PDM = 587.5 / 150 000.
+    assert_eq!(r.summary.pdm, 587.5 / 150_000.0);
+    assert_eq!(r.summary.cpu_shortfall_ratio, 587.5 / 150_000.0);
+}
+
+#[test]
+fn precopy_migrations_leaving_one_host_share_its_link() {
+    // At t = 100 s VM 0 (type a, 1024 MB) leaves host 0 for host 1 and VM 1 (type b, 256 MB,
+    // no dirtying) leaves host 0 for host 2. Both use host 0's outgoing link: 64 MB/s each.
+    //   VM 1: round 0 = 256 / 64 = 4 s (alone: 2 s), nothing dirtied: empty stop-and-copy,
+    //   done at 104 s with no downtime.
+    //   VM 0: 256 MB by 104 s, then alone at 128 MB/s: 768 / 128 = 6 s → round 0 ends at
+    //   110 s, having dirtied 32 × 10 = 320 MB; round 1: 320 / 128 = 2.5 s → 80 MB;
+    //   round 2: 80 / 128 = 0.625 s → 20 MB; round 3: 20 / 128 = 0.156 25 s, scheduled at the
+    //   next whole millisecond, 0.157 s → 5 MB ≤ 16; stop-and-copy 5 / 128 = 0.039 062 5 s,
+    //   0.040 s on the clock. Done after 10 + 2.5 + 0.625 + 0.157 + 0.040 = 13.322 s
+    //   (13.320 312 5 s unrounded): 2.697 s later than the 10.625 s it takes alone.
+    //   Data 1024 + 320 + 80 + 20 + 5 = 1449 MB.
+    let workload = one_vm("a", None) + &one_vm("b", None);
+    let text = migration_scenario(PRECOPY, &workload);
+    let script = [
+        (100.0, Action::Migrate { vm: 0, to: 1 }),
+        (100.0, Action::Migrate { vm: 1, to: 2 }),
+    ];
+    let r = run_scripted(&text, &[0, 0], &script);
+    let done: Vec<_> = events(&r, "migration-done")
+        .iter()
+        .map(|e| (e.time_s, e.vm, e.detail.as_str()))
+        .collect();
+    assert_eq!(
+        done,
+        vec![
+            (
+                104.0,
+                Some(1),
+                "from 0; 4 s, downtime 0 s, 256 MB, 1 rounds"
+            ),
+            (
+                113.322,
+                Some(0),
+                "from 0; 13.322 s, downtime 0.04 s, 1449 MB, 4 rounds"
+            ),
+        ]
+    );
+    assert_close(13.322 - 10.625, 2.697, 1e-12, "delay of VM 0");
+    assert_close(
+        r.summary.mean_migration_time_s.unwrap(),
+        (4.0 + 13.322) / 2.0,
+        1e-12,
+        "mean migration time",
+    );
+    assert_close(
+        r.summary.mean_migration_downtime_s.unwrap(),
+        0.02,
+        1e-12,
+        "mean downtime",
+    );
+    assert_eq!(r.summary.migration_data_gb, (256.0 + 1449.0) / 1024.0);
+}
+
+#[test]
+fn a_vm_stopped_mid_migration_frees_the_link() {
+    // As above, but VM 1 (type b) is 512 MB and its lifetime ends at 104 s, halfway through
+    // its 8 s round 0: its transfer is dropped after sending 4 · 64 = 256 MB, and VM 0 goes on
+    // alone from 104 s exactly as when VM 1 finished then: done at 113.322 s. Data sent:
+    // 256 + 1449 MB. One migration completed.
+    let workload = one_vm("a", None) + &one_vm("b", Some(104));
+    let text = migration_scenario(PRECOPY, &workload).replace("memory_mb = 256", "memory_mb = 512");
+    let script = [
+        (100.0, Action::Migrate { vm: 0, to: 1 }),
+        (100.0, Action::Migrate { vm: 1, to: 2 }),
+    ];
+    let r = run_scripted(&text, &[0, 0], &script);
+    let stopped = events(&r, "stopped");
+    assert_eq!(
+        (stopped.len(), stopped[0].time_s, stopped[0].vm),
+        (1, 104.0, Some(1))
+    );
+    let done = events(&r, "migration-done");
+    assert_eq!(done.len(), 1, "{:?}", r.events);
+    assert_eq!(
+        (done[0].time_s, done[0].vm, done[0].detail.as_str()),
+        (
+            113.322,
+            Some(0),
+            "from 0; 13.322 s, downtime 0.04 s, 1449 MB, 4 rounds"
+        )
+    );
+    assert_eq!(r.summary.vm_migrations, 2);
+    assert_eq!(r.summary.mean_migration_time_s, Some(13.322));
+    assert_eq!(r.summary.mean_migration_downtime_s, Some(0.04));
+    assert_eq!(r.summary.migration_data_gb, (256.0 + 1449.0) / 1024.0);
+}
+
+#[test]
+fn simple_migration_model_is_unchanged() {
+    // The same migration as the idle-link pre-copy one under the default (simple) model, and
+    // with `model = "simple"` spelled out: memory / rate = 1024 / 128 = 8 s, no downtime
+    // figure, the memory counted as data; the source loses 10 % of 500 MIPS for 8 s:
+    // PDM = 400 / 150 000.
+    for migration in ["", "model = \"simple\""] {
+        let text = migration_scenario(migration, &one_vm("a", None));
+        let r = run_scripted(&text, &[0], &[(100.0, Action::Migrate { vm: 0, to: 1 })]);
+        let done = events(&r, "migration-done");
+        assert_eq!(done.len(), 1, "{:?}", r.events);
+        assert_eq!(
+            (done[0].time_s, done[0].vm, done[0].detail.as_str()),
+            (108.0, Some(0), "from 0")
+        );
+        assert_eq!(r.summary.mean_migration_time_s, Some(8.0));
+        assert_eq!(r.summary.mean_migration_downtime_s, None);
+        assert_eq!(r.summary.migration_data_gb, 1.0);
+        assert_eq!(r.summary.pdm, 400.0 / 150_000.0);
+    }
+}
+
+#[test]
+fn precopy_is_refused_in_cloudsim_mode() {
+    let text = migration_scenario(PRECOPY, &one_vm("a", None)).replace(
+        "duration_s = 300",
+        "duration_s = 300\ncompat = \"cloudsim-3.0.3\"",
+    );
+    let scenario = Scenario::parse(&text, Path::new("t.toml"), Path::new("."), &[])
+        .expect("the scenario parses");
+    let err = Simulator::new(&scenario, None)
+        .err()
+        .expect("pre-copy is refused");
+    assert!(err.to_string().contains("migration.model"), "{err}");
 }

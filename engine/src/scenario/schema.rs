@@ -209,7 +209,7 @@ pub struct HostGroup {
     #[serde(default)]
     pub cluster: String,
     /// Rack name; with `racks` > 1 the group's hosts fill racks `<rack>0`, `<rack>1`, … in
-    /// equal contiguous blocks.
+    /// contiguous blocks of ⌈count / racks⌉ hosts (the last may be smaller).
     #[serde(default)]
     pub rack: String,
     /// Number of racks the group spans.
@@ -492,8 +492,9 @@ pub struct PoliciesSection {
     pub rank: RankSection,
 }
 
-/// Thresholds of the balance reallocations. Each triggers above `threshold` and moves VMs
-/// until the host is at or below `target` (hysteresis: `target` < `threshold`).
+/// Triggers and targets of the balance reallocations. Each acts above its trigger and moves VMs
+/// until the host is at or below its target, never making a destination exceed the target
+/// (hysteresis: target ≤ trigger; the gap keeps a small wobble from moving VMs back).
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct BalanceSection {

@@ -208,6 +208,9 @@ impl Reallocation for Consolidation {
         let n = view.hosts.len();
         let mut s = Scratch::new(view, !ctx.quirks.memory_at_creation_only);
         let mut c = Constraints::new(view, &self.requirements);
+        for v in (0..view.vms.len()).filter(|&v| !self.governor.may_move(v)) {
+            s.pin(v);
+        }
 
         // 1. Overloaded hosts, in id order.
         let over: Vec<HostId> = (0..n).filter(|&h| ctx.overloaded(&s, h, None)).collect();
@@ -274,7 +277,8 @@ impl Reallocation for Consolidation {
                 .copied()
                 .filter(|&v| !view.vms[v].in_migration)
                 .collect();
-            if vms.is_empty() {
+            // A host with a VM that must stay (deploying, or in its cooldown) cannot be emptied.
+            if vms.is_empty() || !vms.iter().all(|&v| s.movable(v)) {
                 continue;
             }
             if !self.governor.has_budget(migrations.len() + vms.len() - 1) {

@@ -6,6 +6,7 @@
 //! destroys change only this copy; the view is never touched.
 
 use orrery_engine::model::cpu::{Claim, Role, ShareRule};
+use orrery_engine::model::VmState;
 use orrery_engine::view::{ClusterView, HostId, VmId};
 
 use super::detector::HISTORY;
@@ -66,6 +67,8 @@ pub struct Scratch<'a> {
     created: Vec<bool>,
     /// Whether memory binds (CloudSim: only while VMs are being created).
     memory_binds: bool,
+    /// VMs a reallocation must leave where they are (in their cooldown).
+    pinned: Vec<bool>,
 }
 
 impl<'a> Scratch<'a> {
@@ -90,11 +93,24 @@ impl<'a> Scratch<'a> {
             new: vec![false; view.vms.len()],
             created: vec![false; view.vms.len()],
             memory_binds,
+            pinned: vec![false; view.vms.len()],
         };
         for h in 0..s.hosts.len() {
             s.refresh(h);
         }
         s
+    }
+
+    /// Keeps VM `v` where it is for this plan.
+    pub fn pin(&mut self, v: VmId) {
+        self.pinned[v] = true;
+    }
+
+    /// Whether a reallocation may move VM `v`: it runs (not deploying, not migrating) and is
+    /// not pinned.
+    pub fn movable(&self, v: VmId) -> bool {
+        let vm = &self.view.vms[v];
+        !vm.in_migration && vm.state == VmState::Running && !self.pinned[v]
     }
 
     /// Marks `v` as a VM being created: it asks for its full capacity and its memory.

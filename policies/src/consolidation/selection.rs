@@ -41,7 +41,7 @@ impl Selection {
             .vms
             .iter()
             .copied()
-            .filter(|&v| !view.vms[v].in_migration)
+            .filter(|&v| s.movable(v))
             .collect();
         if candidates.is_empty() {
             return None;

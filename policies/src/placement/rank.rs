@@ -121,6 +121,7 @@ mod tests {
             vec![HostType::new("h", 4, 1000.0, 8000.0, power)],
             vec![VmType::new("v", 1, 1000.0, 1000.0)],
         );
+        v.redline_c = Some(45.0);
         for (h, (reserved, inlet)) in [(2000.0, 25.0), (0.0, 30.0), (1000.0, 20.0)]
             .into_iter()
             .enumerate()
