@@ -2,7 +2,7 @@
 //!
 //! Hosts are 32 cores × 2 500 MIPS, 256 GB, linear 150–350 W, thermal resistance 0.06 °C/W,
 //! with inlet temperatures drawn uniformly in 20–27 °C. Each host runs 10 VMs of 4 vCPUs ×
-//! 2 500 MIPS, 8 GB, whose demand is drawn uniformly in 0–0.9 (the cluster averages 45 %
+//! 2 500 MIPS, 8 GB (CPU overcommit 1.5, so 20 000 MIPS of reservations are free), whose demand is drawn uniformly in 0–0.9 (the cluster averages 45 %
 //! requested CPU, so some hosts are overloaded, some hot, some nearly idle and the load spread
 //! is wide). Temperatures are the steady state at each host's load, as a monitoring update
 //! shows them; every VM has 30 samples of history. Every family runs with a budget of 500
@@ -52,6 +52,7 @@ fn cluster() -> ClusterView {
         vec![ty],
         vec![VmType::new("v", 4, 2500.0, 8192.0)],
     );
+    view.overcommit.cpu = 1.5; // ten 10 000-MIPS VMs reserve 100 000 of 120 000 MIPS
     for h in 0..HOSTS {
         let mut host = HostView::new(format!("h{h}"), 0, PowerState::On);
         host.inlet_c = rng.random_range(20.0..27.0);
