@@ -466,3 +466,46 @@ fn the_readme_named_in_hints_exists() {
         );
     }
 }
+
+// (j) A malformed requirements expression: the key, its line and the column in the expression.
+#[test]
+fn bad_requirements_expression_names_key_line_and_column() {
+    let s = scenario("table1/cpu-balance.toml");
+    let tmp = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(&s).unwrap().replace(
+        "dirty_rate_mbs = 40",
+        "dirty_rate_mbs = 40\nrequirements = 'HYPERVISOR = \"kvm\" & (FREE_CPU > '",
+    );
+    let path = tmp.path().join("bad-requirements.toml");
+    std::fs::write(&path, &text).unwrap();
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("requirements"))
+        .unwrap()
+        + 1;
+    let err = assert_input_error(&run_failing(&[path_str(&path)]));
+    assert!(err.contains("vm_types.0.requirements"), "{err}");
+    assert!(
+        err.contains(&format!("line {line},")),
+        "expected line {line}: {err}"
+    );
+    assert!(
+        err.contains("column 34"),
+        "the column in the expression: {err}"
+    );
+}
+
+// (k) A thermal policy without a thermal model says what to add.
+#[test]
+fn thermal_policy_without_thermal_section_says_what_to_add() {
+    let s = scenario("power-cycling.toml");
+    let err = assert_input_error(&run_failing(&[
+        path_str(&s),
+        "--set",
+        "policies.placement=coolest",
+    ]));
+    assert!(
+        err.contains("policies.placement") && err.contains("[thermal]"),
+        "{err}"
+    );
+}

@@ -345,3 +345,33 @@ fn a_batch_never_overfills_a_host_by_memory() {
     let pending: Vec<VmId> = (0..5).map(|_| add_pending(&mut view, NEW)).collect();
     check_batch(&view, &pending, "memory binds");
 }
+
+/// Thermal placements on three empty fast hosts (4 × 1000 MIPS, linear 100–200 W, R = 0.05
+/// °C/W) with inlets 24, 20 and 22 °C and reservations of 0, 3000 and 1000 MIPS.
+///
+/// Predicted steady temperature at the reserved load (inlet + R · P(u)):
+/// host 0: 24 + 0.05 · 100 = 29; host 1: 20 + 0.05 · 175 = 28.75; host 2: 22 + 0.05 · 125 =
+/// 28.25. `coolest` picks host 2; `coolest-inlet` picks host 1 (20 °C).
+#[test]
+fn thermal_orders_pick_the_coolest_host() {
+    let mut view = cluster(vec![host_type("fast", 4, 1000.0, 16000.0)], vm_types());
+    for (inlet, reserved) in [(24.0, 0), (20.0, 3), (22.0, 1)] {
+        let h = add_host(&mut view, 0, PowerState::On, &vec![F1000; reserved]);
+        view.hosts[h].inlet_c = inlet;
+    }
+    let v = add_pending(&mut view, NEW);
+    assert_eq!(only_host(&place(Order::Coolest, &view, &[v])), 2);
+    assert_eq!(only_host(&place(Order::CoolestInlet, &view, &[v])), 1);
+    // A batch spreads over cool hosts as their predicted temperature rises: with 2000 MIPS
+    // reserved host 2 would reach 22 + 0.05 · 150 = 29.5 °C, so the next VM goes to host 1
+    // (28.75 °C).
+    let w = add_pending(&mut view, NEW);
+    let plan = place(Order::Coolest, &view, &[v, w]);
+    assert_eq!(
+        plan,
+        vec![
+            Action::Deploy { vm: v, host: 2 },
+            Action::Deploy { vm: w, host: 1 }
+        ]
+    );
+}
