@@ -108,12 +108,12 @@ fn policy(family: &str, view: &ClusterView) -> Box<dyn Reallocation> {
         ))
     };
     match family {
-        "consolidation" => Box::new(Consolidation {
-            detector: Detector::Thr(0.8),
-            selection: Selection::Mmt,
-            requirements: requirements.clone(),
-            governor: governor.clone(),
-        }),
+        "consolidation" => {
+            let mut c = Consolidation::new(Detector::Thr(0.8), Selection::Mmt);
+            c.requirements = requirements.clone();
+            c.governor = governor.clone();
+            Box::new(c)
+        }
         "workload-balance" => balance(BalanceKind::Workload),
         "cpu-balance" => balance(BalanceKind::Cpu),
         "thermal-balance" => balance(BalanceKind::Thermal),

@@ -157,6 +157,7 @@ pub const QUIRKS: &[(&str, &str)] = &[
     ("underload_keeps_destinations", "the underload phase may drain hosts the overload phase just filled"),
     ("memory_at_creation_only", "memory binds only while VMs are created, never for migrations"),
     ("floor_allocations", "oversubscribed CPU shares are rounded down to whole MIPS"),
+    ("allocation_order", "free MIPS is subtracted VM by VM in CloudSim's (list, then HashMap) order"),
 ];
 
 /// Mean and (sample) standard deviation.

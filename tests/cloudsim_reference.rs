@@ -28,17 +28,6 @@ fn reference() -> Vec<ReferenceRow> {
     rows
 }
 
-/// Known gap: with THR 1.0 hosts run oversubscribed, and CloudSim then shares CPU in the
-/// iteration order of a Java HashMap and floors every share; orrery's migrations come out
-/// 1.7–3.5 % low on these days. Everything else of that policy is within its band.
-fn band(row: &ReferenceRow, metric: &str, band: f64) -> f64 {
-    if row.policy == "thr-mmt-1.0" && metric == "vm_migrations" {
-        0.04
-    } else {
-        band
-    }
-}
-
 #[test]
 fn deterministic_policies_match_cloudsim_within_the_bands() {
     let planetlab = shared().join("planetlab");
@@ -70,7 +59,7 @@ fn deterministic_policies_match_cloudsim_within_the_bands() {
             } else {
                 (ours - theirs) / theirs
             };
-            if err.abs() > band(row, metric, b) {
+            if err.abs() > b {
                 failures.push(format!(
                     "{} {} {metric}: orrery {ours} vs CloudSim {theirs} ({:+.2} %)",
                     row.day,

@@ -55,6 +55,11 @@ pub struct Quirks {
     pub memory_at_creation_only: bool,
     /// CPU allocations are rounded down to whole MIPS when a host is oversubscribed.
     pub floor_allocations: bool,
+    /// The scheduler's free MIPS is a running subtraction in CloudSim's allocation order: the VM
+    /// list at updates, then a Java `HashMap`'s order after each removal (including the
+    /// create-and-destroy of every overload check). On a host filled to exactly its capacity,
+    /// which THR-1.0 packs often, the rounding of that subtraction decides whether a VM fits.
+    pub allocation_order: bool,
 }
 
 impl Quirks {
@@ -71,6 +76,7 @@ impl Quirks {
             underload_keeps_destinations: on,
             memory_at_creation_only: on,
             floor_allocations: on,
+            allocation_order: on,
         }
     }
 }

@@ -190,12 +190,10 @@ pub fn consolidation(scenario: &Scenario) -> Result<Consolidation, InputError> {
             "must be zero or positive",
         ));
     }
-    Ok(Consolidation {
-        detector,
-        selection,
-        requirements: requirements(scenario)?,
-        governor: governor(scenario),
-    })
+    let mut policy = Consolidation::new(detector, selection);
+    policy.requirements = requirements(scenario)?;
+    policy.governor = governor(scenario);
+    Ok(policy)
 }
 
 /// The requirement expressions of a scenario's VM types and of `[policies.rank]`, parsed;

@@ -336,6 +336,7 @@ impl Simulator {
             source_degradation: m.source_degradation,
             destination_fraction: m.destination_fraction,
             floor_when_oversubscribed: self.quirks().floor_allocations,
+            fit_in_order: self.quirks().allocation_order,
         };
         let host = &self.view.hosts[h];
         if host.vms.is_empty() {

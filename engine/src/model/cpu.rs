@@ -37,6 +37,11 @@ pub struct ShareRule {
     pub destination_fraction: f64,
     /// Round each allocation down to a whole MIPS when oversubscribed (CloudSim does).
     pub floor_when_oversubscribed: bool,
+    /// Decide oversubscription as CloudSim's scheduler does, allocating the claims one by one in
+    /// order, each from what is left ([`ShareRule::left_in_order`]), rather than by comparing
+    /// the summed need with the capacity. The two differ only in rounding, on a host filled to
+    /// exactly its capacity.
+    pub fit_in_order: bool,
 }
 
 /// The result of sharing: what each VM gets and what the host does.
@@ -71,6 +76,20 @@ impl ShareRule {
         }
     }
 
+    /// The capacity left once the claims are allocated one by one in this order, each taking its
+    /// need from what is left; `None` once one does not fit (the host is oversubscribed).
+    pub fn left_in_order(&self, claims: impl IntoIterator<Item = Claim>) -> Option<f64> {
+        let mut left = self.capacity;
+        for c in claims {
+            let need = self.need(&c);
+            if left < need {
+                return None;
+            }
+            left -= need;
+        }
+        Some(left)
+    }
+
     /// Shares the host's CPU among the claims: everyone gets their capped need when it fits;
     /// otherwise all needs are scaled by the same factor (capacity / total need).
     pub fn share(&self, claims: &[Claim]) -> Shares {
@@ -87,8 +106,17 @@ impl ShareRule {
     /// oversubscribed).
     pub fn share_into(&self, claims: &[Claim], allocated: &mut Vec<f64>) -> (f64, bool) {
         allocated.clear();
-        let total_need: f64 = claims.iter().map(|c| self.need(c)).sum();
-        let oversubscribed = total_need > self.capacity;
+        let (mut total_need, mut left) = (0.0, Some(self.capacity));
+        for c in claims {
+            let need = self.need(c);
+            total_need += need;
+            left = left.filter(|&l| l >= need).map(|l| l - need);
+        }
+        let oversubscribed = if self.fit_in_order {
+            left.is_none()
+        } else {
+            total_need > self.capacity
+        };
         let scale = if oversubscribed {
             self.capacity / total_need
         } else {
@@ -130,6 +158,7 @@ mod tests {
             source_degradation: 0.1,
             destination_fraction: 0.1,
             floor_when_oversubscribed: false,
+            fit_in_order: false,
         }
     }
 
@@ -186,6 +215,44 @@ mod tests {
         assert_eq!(s.allocated[0], 720.0);
         assert!((s.allocated[1] - 80.0).abs() < 1e-12);
         assert!((s.busy_mips - 880.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn fitting_in_order_follows_the_running_subtraction() {
+        // 0.1 + 0.2 + 0.3 sums to just over 0.6, but subtracted in turn from 0.6 it fits exactly;
+        // in another order the subtraction falls short by a rounding error.
+        let r = ShareRule {
+            capacity: 0.6,
+            fit_in_order: true,
+            ..rule()
+        };
+        let fits = |needs: [f64; 3]| {
+            let claims: Vec<Claim> = needs.iter().map(|&n| claim(n, Role::Resident)).collect();
+            r.left_in_order(claims)
+        };
+        assert_eq!(fits([0.1, 0.2, 0.3]), Some(0.0));
+        assert_eq!(fits([0.2, 0.3, 0.1]), None);
+        assert!(
+            !r.share(&[
+                claim(0.1, Role::Resident),
+                claim(0.2, Role::Resident),
+                claim(0.3, Role::Resident)
+            ])
+            .oversubscribed
+        );
+        let by_sum = ShareRule {
+            fit_in_order: false,
+            ..r
+        };
+        assert!(
+            by_sum
+                .share(&[
+                    claim(0.1, Role::Resident),
+                    claim(0.2, Role::Resident),
+                    claim(0.3, Role::Resident)
+                ])
+                .oversubscribed
+        );
     }
 
     #[test]

@@ -67,6 +67,7 @@ pub struct QuirksSection {
     pub underload_keeps_destinations: Option<bool>,
     pub memory_at_creation_only: Option<bool>,
     pub floor_allocations: Option<bool>,
+    pub allocation_order: Option<bool>,
 }
 
 impl QuirksSection {
@@ -90,6 +91,7 @@ impl QuirksSection {
         );
         set(&mut q.memory_at_creation_only, self.memory_at_creation_only);
         set(&mut q.floor_allocations, self.floor_allocations);
+        set(&mut q.allocation_order, self.allocation_order);
         q
     }
 }

@@ -35,6 +35,8 @@ pub struct Consolidation {
     pub requirements: Requirements,
     /// Migration budget and cooldown of the reallocation rounds.
     pub governor: Governor,
+    /// The hosts' scheduler map sizes, which outlive each plan (see [`Scratch::with_tables`]).
+    tables: Vec<u32>,
 }
 
 struct Ctx<'a> {
@@ -62,6 +64,18 @@ struct HostFacts<'a> {
 }
 
 impl Consolidation {
+    /// Consolidation with this detector and VM selection.
+    /// Without requirement expressions, budget or cooldown.
+    pub fn new(detector: Detector, selection: Selection) -> Self {
+        Consolidation {
+            detector,
+            selection,
+            requirements: Requirements::default(),
+            governor: Governor::default(),
+            tables: Vec::new(),
+        }
+    }
+
     fn ctx<'a>(&self, view: &'a ClusterView) -> Ctx<'a> {
         let quirks = view.quirks;
         let power_now: Vec<f64> = (0..view.hosts.len())
@@ -119,10 +133,11 @@ impl Ctx<'_> {
 
     /// PABFD: the host whose power rises least when it takes VM `v`, among the `candidates`
     /// (ascending ids) that are suitable and that the detector would not call overloaded
-    /// afterwards. Ties go to the lowest host id.
+    /// afterwards. Ties go to the lowest host id. Like CloudSim, it leaves behind the side
+    /// effects of an overload check on every suitable host in use ([`Scratch::check_overload`]).
     fn find_host(
         &self,
-        s: &Scratch,
+        s: &mut Scratch,
         c: &Constraints,
         v: VmId,
         candidates: &[HostId],
@@ -151,7 +166,11 @@ impl Ctx<'_> {
             if !facts.usable || !suitable {
                 continue;
             }
-            let u = (host.planned_mips + ask.mips) / facts.capacity;
+            let planned = host.planned_mips;
+            if planned != 0.0 {
+                s.check_overload(h);
+            }
+            let u = (planned + ask.mips) / facts.capacity;
             if u > 1.0 {
                 continue; // beyond the power model (CloudSim would abort the run)
             }
@@ -160,7 +179,7 @@ impl Ctx<'_> {
             if best.is_some_and(|(d, _)| diff >= d) {
                 continue;
             }
-            if host.planned_mips != 0.0 && self.overloaded(s, h, Some(v)) {
+            if planned != 0.0 && self.overloaded(s, h, Some(v)) {
                 continue;
             }
             best = Some((diff, h));
@@ -182,13 +201,14 @@ fn sort_by_demand(s: &Scratch, vms: &mut [VmId]) {
 impl Placement for Consolidation {
     fn place(&mut self, view: &ClusterView, pending: &[VmId], _rng: &mut Rng) -> Vec<Action> {
         let ctx = self.ctx(view);
-        let mut s = Scratch::new(view, !ctx.quirks.memory_at_creation_only);
+        let mut s = Scratch::new(view, !ctx.quirks.memory_at_creation_only)
+            .with_tables(std::mem::take(&mut self.tables));
         let mut c = Constraints::new(view, &self.requirements);
         let all: Vec<HostId> = (0..view.hosts.len()).collect();
         let mut plan = Vec::with_capacity(pending.len());
         for &v in pending {
             s.mark_new(v);
-            match ctx.find_host(&s, &c, v, &all) {
+            match ctx.find_host(&mut s, &c, v, &all) {
                 Some(h) => {
                     s.commit_new(h, v);
                     c.place(v, h);
@@ -197,6 +217,7 @@ impl Placement for Consolidation {
                 None => plan.push(unplaced(&c, view, v, "no suitable host (PABFD)")),
             }
         }
+        self.tables = s.take_tables();
         plan
     }
 }
@@ -206,7 +227,8 @@ impl Reallocation for Consolidation {
         self.governor.start_round();
         let ctx = self.ctx(view);
         let n = view.hosts.len();
-        let mut s = Scratch::new(view, !ctx.quirks.memory_at_creation_only);
+        let mut s = Scratch::new(view, !ctx.quirks.memory_at_creation_only)
+            .with_tables(std::mem::take(&mut self.tables));
         let mut c = Constraints::new(view, &self.requirements);
         for v in (0..view.vms.len()).filter(|&v| !self.governor.may_move(v)) {
             s.pin(v);
@@ -239,7 +261,7 @@ impl Reallocation for Consolidation {
             if !self.governor.has_budget(migrations.len()) {
                 break; // the most demanding VMs go first; the rest wait for the next round
             }
-            if let Some(h) = ctx.find_host(&s, &c, v, &not_over) {
+            if let Some(h) = ctx.find_host(&mut s, &c, v, &not_over) {
                 s.create(h, v);
                 let from = view.vms[v].host.expect("selected VMs run on a host");
                 c.unplace(v, from);
@@ -287,7 +309,7 @@ impl Reallocation for Consolidation {
             sort_by_demand(&s, &mut vms);
             let mut placed: Vec<(VmId, HostId)> = Vec::with_capacity(vms.len());
             for &v in &vms {
-                match ctx.find_host(&s, &c, v, &destinations) {
+                match ctx.find_host(&mut s, &c, v, &destinations) {
                     Some(h) => {
                         s.create(h, v);
                         c.unplace(v, u);
@@ -313,6 +335,7 @@ impl Reallocation for Consolidation {
             }
             migrations.extend(placed);
         }
+        self.tables = s.take_tables();
 
         let mut plan: Vec<Action> = migrations
             .into_iter()

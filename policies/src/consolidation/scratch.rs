@@ -16,7 +16,9 @@ use super::detector::HISTORY;
 pub struct ScratchHost {
     /// VMs on the host, in CloudSim's list order.
     pub vms: Vec<VmId>,
-    /// Capacity the scheduler still has (0 when oversubscribed).
+    /// Capacity the scheduler still has (0 when oversubscribed). With the `allocation_order`
+    /// quirk it is CloudSim's running subtraction, to the last bit: see [`Scratch::create`],
+    /// [`Scratch::destroy`] and [`Scratch::reallocate`].
     pub available: f64,
     /// MIPS allocated to the host's VMs, a VM migrating in counted at its full demand
     /// (CloudSim's `getUtilizationOfCpuMips`).
@@ -69,6 +71,17 @@ pub struct Scratch<'a> {
     memory_binds: bool,
     /// VMs a reallocation must leave where they are (in their cooldown).
     pinned: Vec<bool>,
+    /// Per host, the bucket count of CloudSim's `HashMap` of requested MIPS, which orders its
+    /// re-allocation after a removal. It doubles when the map holds more than ¾ of it and never
+    /// shrinks, so it outlives the plan ([`Scratch::with_tables`], [`Scratch::take_tables`]).
+    tables: Vec<u32>,
+    /// Per VM, the spread hash of its key in those maps.
+    hashes: Vec<u32>,
+    /// Per host, whether `available` already follows the map's order (re-allocating again
+    /// would change nothing).
+    hashed: Vec<bool>,
+    /// Scratch space for that order.
+    order: Vec<VmId>,
 }
 
 impl<'a> Scratch<'a> {
@@ -94,8 +107,13 @@ impl<'a> Scratch<'a> {
             created: vec![false; view.vms.len()],
             memory_binds,
             pinned: vec![false; view.vms.len()],
+            tables: vec![JAVA_MAP_BUCKETS; view.hosts.len()],
+            hashes: (0..view.vms.len()).map(java_key_hash).collect(),
+            hashed: vec![false; view.hosts.len()],
+            order: Vec::new(),
         };
         for h in 0..s.hosts.len() {
+            // At an update CloudSim allocates each host's VMs in list order, as `refresh` does.
             s.refresh(h);
         }
         s
@@ -111,6 +129,30 @@ impl<'a> Scratch<'a> {
     pub fn movable(&self, v: VmId) -> bool {
         let vm = &self.view.vms[v];
         !vm.in_migration && vm.state == VmState::Running && !self.pinned[v]
+    }
+
+    /// The same allocation with the hosts' map sizes as an earlier plan left them.
+    pub fn with_tables(mut self, tables: Vec<u32>) -> Self {
+        if tables.len() == self.hosts.len() {
+            self.tables = tables;
+        }
+        for h in 0..self.hosts.len() {
+            self.grow_table(h, self.hosts[h].vms.len());
+        }
+        self
+    }
+
+    /// The hosts' map sizes, for the next plan.
+    pub fn take_tables(&mut self) -> Vec<u32> {
+        std::mem::take(&mut self.tables)
+    }
+
+    /// Grows host `h`'s map as Java does when it comes to hold `entries` keys.
+    fn grow_table(&mut self, h: HostId, entries: usize) {
+        while entries as u64 > self.tables[h] as u64 * 3 / 4 {
+            self.tables[h] *= 2;
+            self.hashed[h] = false;
+        }
     }
 
     /// Marks `v` as a VM being created: it asks for its full capacity and its memory.
@@ -175,30 +217,13 @@ impl<'a> Scratch<'a> {
             return;
         }
         let m = view.migration;
-        let rule = ShareRule {
-            core_mips: ty.core_mips,
-            capacity: ty.total_mips(),
-            source_degradation: m.source_degradation,
-            destination_fraction: m.destination_fraction,
-            floor_when_oversubscribed: view.quirks.floor_allocations,
-        };
+        let rule = self.rule(h);
         let claims: Vec<Claim> = self.hosts[h]
             .vms
             .iter()
-            .map(|&v| Claim {
-                requested: self.scheduled(v),
-                vcpus: view.vm_type(v).vcpus,
-                role: if self.is_incoming(h, v) {
-                    Role::MigratingIn
-                } else if view.vms[v].in_migration {
-                    Role::MigratingOut
-                } else {
-                    Role::Resident
-                },
-            })
+            .map(|&v| self.claim(h, v))
             .collect();
         let shares = rule.share(&claims);
-        let need: f64 = claims.iter().map(|c| rule.need(c)).sum();
         let mut planned = 0.0;
         for (c, a) in claims.iter().zip(&shares.allocated) {
             planned += a;
@@ -217,15 +242,81 @@ impl<'a> Scratch<'a> {
             self.add_history(h, v, &mut history);
         }
         let host = &mut self.hosts[h];
-        host.available = if shares.oversubscribed {
+        host.available = if view.quirks.allocation_order {
+            rule.left_in_order(claims.iter().copied()).unwrap_or(0.0)
+        } else if shares.oversubscribed {
             0.0
         } else {
-            ty.total_mips() - need
+            ty.total_mips() - claims.iter().map(|c| rule.need(c)).sum::<f64>()
         };
         host.planned_mips = planned;
         host.memory_used = memory;
         host.requested = requested;
         host.history = history;
+    }
+
+    /// Host `h`'s sharing rule.
+    fn rule(&self, h: HostId) -> ShareRule {
+        let view = self.view;
+        let ty = view.host_type(h);
+        ShareRule {
+            core_mips: ty.core_mips,
+            capacity: ty.total_mips(),
+            source_degradation: view.migration.source_degradation,
+            destination_fraction: view.migration.destination_fraction,
+            floor_when_oversubscribed: view.quirks.floor_allocations,
+            fit_in_order: view.quirks.allocation_order,
+        }
+    }
+
+    /// VM `v`'s claim on host `h`'s scheduler.
+    fn claim(&self, h: HostId, v: VmId) -> Claim {
+        let view = self.view;
+        Claim {
+            requested: self.scheduled(v),
+            vcpus: view.vm_type(v).vcpus,
+            role: if self.is_incoming(h, v) {
+                Role::MigratingIn
+            } else if view.vms[v].in_migration {
+                Role::MigratingOut
+            } else {
+                Role::Resident
+            },
+        }
+    }
+
+    /// Re-allocates host `h`'s VMs in the order CloudSim's scheduler re-allocates them after a
+    /// removal: its `HashMap`'s, by bucket, then by list order within a bucket (keys go in
+    /// list order, and Java appends to a bucket). CloudSim does this for every `vmDestroy`,
+    /// including the one that ends each overload check (`isHostOverUtilizedAfterAllocation`).
+    pub fn reallocate(&mut self, h: HostId) {
+        if !self.view.quirks.allocation_order || self.hashed[h] {
+            return;
+        }
+        self.hashed[h] = true;
+        let buckets = self.tables[h] - 1;
+        let mut order = std::mem::take(&mut self.order);
+        order.clear();
+        order.extend_from_slice(&self.hosts[h].vms);
+        order.sort_by_key(|&v| self.hashes[v] & buckets);
+        let claims = order.iter().map(|&v| self.claim(h, v));
+        self.hosts[h].available = self.rule(h).left_in_order(claims).unwrap_or(0.0);
+        self.order = order;
+    }
+
+    /// Notes that CloudSim's overload check briefly creates a VM on host `h` (its map grows by
+    /// one key), then destroys it, re-allocating the host.
+    #[inline]
+    pub fn check_overload(&mut self, h: HostId) {
+        if !self.view.quirks.allocation_order {
+            return;
+        }
+        let entries = self.hosts[h].vms.len() + 1;
+        if self.hashed[h] && entries as u64 <= self.tables[h] as u64 * 3 / 4 {
+            return; // nothing would change
+        }
+        self.grow_table(h, entries);
+        self.reallocate(h);
     }
 
     /// Adds VM `v`'s history, scaled to host `h`, into `out` (CloudSim's per-VM term).
@@ -249,8 +340,16 @@ impl<'a> Scratch<'a> {
 
     /// Tentatively creates VM `v` on host `h` (appended to its list).
     pub fn create(&mut self, h: HostId, v: VmId) {
+        let before = self.hosts[h].available;
         self.hosts[h].vms.push(v);
         self.refresh(h);
+        if self.view.quirks.allocation_order {
+            // The scheduler takes the new VM's need from what it had left.
+            self.grow_table(h, self.hosts[h].vms.len());
+            self.hashed[h] = false;
+            let need = self.rule(h).need(&self.claim(h, v));
+            self.hosts[h].available = if before >= need { before - need } else { 0.0 };
+        }
     }
 
     /// Tentatively removes VM `v` from host `h`.
@@ -258,6 +357,8 @@ impl<'a> Scratch<'a> {
         if let Some(i) = self.hosts[h].vms.iter().position(|&x| x == v) {
             self.hosts[h].vms.remove(i);
             self.refresh(h);
+            self.hashed[h] = false;
+            self.reallocate(h);
         }
     }
 
@@ -289,4 +390,27 @@ impl<'a> Scratch<'a> {
             .map(|&v| self.view.vm_type(v).memory_mb)
             .fold(f64::NEG_INFINITY, f64::max)
     }
+}
+
+/// Buckets of a new Java `HashMap`.
+const JAVA_MAP_BUCKETS: u32 = 16;
+
+/// The spread hash (Java 8 `HashMap.hash`) of VM `v`'s key in CloudSim's scheduler maps: its
+/// uid `"<broker id>-<vm id>"` (`String.hashCode`), where the experiments' broker is entity 2.
+fn java_key_hash(v: VmId) -> u32 {
+    let mut digits = [0u8; 20];
+    let (mut n, mut len) = (v, 0);
+    loop {
+        digits[len] = b'0' + (n % 10) as u8;
+        len += 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let key = [b'2', b'-']
+        .into_iter()
+        .chain(digits[..len].iter().rev().copied());
+    let h = key.fold(0u32, |h, c| h.wrapping_mul(31).wrapping_add(c as u32));
+    h ^ (h >> 16)
 }

@@ -496,12 +496,7 @@ fn pabfd_chooses_the_smallest_power_increase() {
     //   P = 100 + (115 − 100)/10 · (0.25 − 0.2) · 100 = 107.5 W; increase 107.5 − 50 = 57.5 W.
     // Host 1 (100 → 200 W): u = 1000 / 2000 = 0.5, P = 150 W; increase 50 W < 57.5: host 1,
     //   although host 0 idles at half the power.
-    let policy = || Consolidation {
-        detector: Detector::Thr(0.8),
-        selection: Selection::Mmt,
-        requirements: Requirements::default(),
-        governor: Governor::default(),
-    };
+    let policy = || Consolidation::new(Detector::Thr(0.8), Selection::Mmt);
     let (view, v) = pabfd_cluster(200.0);
     let plan = policy().place(&view, &[v], &mut rng());
     assert_eq!(plan, vec![Action::Deploy { vm: v, host: 1 }]);
@@ -537,12 +532,7 @@ fn underload_drains_the_least_used_host_and_powers_it_off() {
     // to host 1, the only candidate: (500 + 300) / 2000 = 0.4 ≤ 0.8, so not overloaded after.
     // Host 1 is then a destination and is not searched: one migration. Under orrery's
     // semantics the emptied host 0 is powered off once drained.
-    let mut policy = Consolidation {
-        detector: Detector::Thr(0.8),
-        selection: Selection::Mmt,
-        requirements: Requirements::default(),
-        governor: Governor::default(),
-    };
+    let mut policy = Consolidation::new(Detector::Thr(0.8), Selection::Mmt);
     let view = underloaded_cluster(Compat::None);
     let plan = policy.reallocate(&view, &mut rng());
     assert_eq!(
@@ -563,12 +553,7 @@ fn underload_keeps_a_host_whose_vms_do_not_all_fit() {
     // As above but THR 0.35: host 1 would reach (500 + 300) / 2000 = 0.4 > 0.35 with VM 0, so
     // host 0 cannot be drained. Next, host 1's VM has no destination: host 0 has been searched
     // (and would reach 0.4 > 0.35 anyway) and host 2 counts as switched off. No action.
-    let mut policy = Consolidation {
-        detector: Detector::Thr(0.35),
-        selection: Selection::Mmt,
-        requirements: Requirements::default(),
-        governor: Governor::default(),
-    };
+    let mut policy = Consolidation::new(Detector::Thr(0.35), Selection::Mmt);
     let view = underloaded_cluster(Compat::None);
     assert_eq!(policy.reallocate(&view, &mut rng()), vec![]);
 }

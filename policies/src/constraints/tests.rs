@@ -13,7 +13,6 @@ use orrery_engine::view::{ClusterView, Compat, HostId, HostView, VmId, VmView};
 
 use super::{Constraints, Requirements};
 use crate::consolidation::{Consolidation, Detector, Selection};
-use crate::governor::Governor;
 use crate::placement::index::Order;
 use crate::placement::Greedy;
 
@@ -327,12 +326,9 @@ fn no_policy_ever_breaks_a_constraint() {
         .into_iter()
         .map(|o| Box::new(Greedy::new(o, Requirements::of(&view))) as Box<dyn Placement>)
         .collect();
-        policies.push(Box::new(Consolidation {
-            detector: Detector::Thr(0.8),
-            selection: Selection::Mmt,
-            requirements: Requirements::of(&view),
-            governor: Governor::default(),
-        }));
+        let mut pabfd = Consolidation::new(Detector::Thr(0.8), Selection::Mmt);
+        pabfd.requirements = Requirements::of(&view);
+        policies.push(Box::new(pabfd));
         for (p, policy) in policies.iter_mut().enumerate() {
             let plan = policy.place(&view, &vms, &mut rng);
             assert_eq!(plan.len(), vms.len(), "one action per VM");
