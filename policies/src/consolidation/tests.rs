@@ -3,8 +3,6 @@
 //! Every expected value is worked out by hand in the comments (quartiles, medians, regression
 //! lines, R², power increases); none was obtained by running the code under test.
 
-use crate::constraints::Requirements;
-use crate::governor::Governor;
 use std::collections::VecDeque;
 
 use orrery_engine::action::Action;
