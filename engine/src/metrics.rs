@@ -44,6 +44,12 @@ impl EnergyMeter {
         self.set_point(t, watts, u);
     }
 
+    /// Whether advancing from the current point adds no energy, however long: it draws nothing,
+    /// or the trapezoid rule skips an idle start.
+    pub fn adds_nothing(&self, rule: EnergyRule) -> bool {
+        self.watts == 0.0 || (rule == EnergyRule::CloudSimTrapezoid && self.utilisation == 0.0)
+    }
+
     /// Replaces the current point without adding energy (a change at the same instant).
     pub fn set_point(&mut self, t: Millis, watts: f64, u: f64) {
         self.t = t;

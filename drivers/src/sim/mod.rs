@@ -72,6 +72,10 @@ struct HostSim {
     waiting_vms: Vec<VmId>,
     /// Power off once the VMs migrating away have left.
     off_requested: bool,
+    /// Set while the host is empty and its last recompute found it so in this power state:
+    /// recomputing again changes nothing when its meter adds no energy (skipped: updates at
+    /// every migration completion would otherwise revisit every idle host).
+    idle_as: Option<PowerState>,
 }
 
 /// Per-VM simulation state that policies do not see.
@@ -341,6 +345,11 @@ impl Simulator {
         let host = &self.view.hosts[h];
         if host.vms.is_empty() {
             // Nothing to share: the common case of an idle or switched-off host.
+            let sim = &self.hosts[h];
+            if sim.idle_as == Some(host.power) && sim.meter.adds_nothing(self.rule) {
+                return; // the same zero state again: the SLA and energy records are unchanged
+            }
+            let power = host.power;
             let host = &mut self.view.hosts[h];
             host.busy_mips = 0.0;
             host.requested_mips = 0.0;
@@ -349,8 +358,10 @@ impl Simulator {
             self.hosts[h].sla.record(now, 0.0, 0.0, active);
             let (w, u) = self.host_power(h);
             self.hosts[h].meter.advance(self.rule, now, w, u);
+            self.hosts[h].idle_as = Some(power);
             return;
         }
+        self.hosts[h].idle_as = None;
         let mut claims = std::mem::take(&mut self.claims);
         claims.clear();
         claims.extend(host.vms.iter().map(|&v| {
