@@ -175,6 +175,8 @@ fn main() -> ExitCode {
                 let checked = load_scenario(Some(&path), &sets).and_then(|s| {
                     orrery_policies::registry::placement(&s)?;
                     orrery_policies::registry::reallocation(&s)?;
+                    // Host names, VM groups and the thermal model; traces are read only by `run`.
+                    orrery_drivers::Simulator::check_layout(&s)?;
                     Ok(s)
                 });
                 match checked {

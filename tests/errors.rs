@@ -509,3 +509,20 @@ fn thermal_policy_without_thermal_section_says_what_to_add() {
         "{err}"
     );
 }
+
+// (l) `validate` resolves VM-group host names as `run` does.
+#[test]
+fn validate_names_an_unknown_host_in_a_vm_group() {
+    let s = scenario("table1/cpu-balance.toml");
+    let tmp = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(&s).unwrap().replace(
+        "dirty_rate_mbs = 40",
+        "dirty_rate_mbs = 40\nvm_group = \"app\"",
+    ) + "\n[[vm_groups]]\nname = \"app\"\n[[vm_groups.roles]]\nname = \"web\"\nhost_affined = [\"old-0\", \"nope-7\"]\n";
+    let path = tmp.path().join("bad-group.toml");
+    std::fs::write(&path, text).unwrap();
+    let out = orrery().arg("validate").arg(&path).output().unwrap();
+    let err = assert_input_error(&out);
+    assert!(err.contains("vm_groups.0.roles.0.host_affined.1"), "{err}");
+    assert!(err.contains("nope-7"), "{err}");
+}

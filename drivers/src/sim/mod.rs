@@ -134,6 +134,16 @@ pub struct Simulator {
 }
 
 impl Simulator {
+    /// Checks what building the datacenter would check without reading any trace: the host
+    /// layout, VM-group host names and the thermal model.
+    pub fn check_layout(scenario: &Scenario) -> Result<(), InputError> {
+        let hosts = build::hosts(scenario);
+        let names: Vec<String> = hosts.iter().map(|h| h.name.clone()).collect();
+        scenario.vm_groups(&names)?;
+        build::thermal(scenario, &hosts)?;
+        Ok(())
+    }
+
     /// Builds the datacenter and its workload from `scenario`, with the scenario's seed
     /// replaced by `seed` when given.
     pub fn new(scenario: &Scenario, seed: Option<u64>) -> Result<Simulator, InputError> {
