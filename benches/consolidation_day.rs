@@ -9,7 +9,7 @@ use criterion::{criterion_group, criterion_main, Criterion};
 
 fn one_day(c: &mut Criterion) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let traces = root.join("../shared/data/planetlab/20110303");
+    let traces = orrery::validation::shared_data(root).join("planetlab/20110303");
     assert!(
         traces.is_dir(),
         "PlanetLab traces expected in {}",

@@ -23,8 +23,9 @@ use rand::Rng as _;
 use orrery_engine::model::{HostType, PowerModel, PowerState, VmState, VmType};
 use orrery_engine::policy::Reallocation;
 use orrery_engine::rng::RngStreams;
+use orrery_engine::scenario::BalanceSection;
 use orrery_engine::view::{ClusterView, Compat, HostView, VmView};
-use orrery_policies::balance::{Balance, BalanceKind, BalanceParams};
+use orrery_policies::balance::{Balance, BalanceKind};
 use orrery_policies::consolidation::{Consolidation, Detector, Selection};
 use orrery_policies::constraints::Requirements;
 use orrery_policies::governor::Governor;
@@ -78,8 +79,7 @@ fn cluster() -> ClusterView {
             .iter()
             .map(|&v| view.requested_mips(v))
             .sum();
-        let u = (busy / view.capacity_mips(h)).min(1.0);
-        let temp = view.hosts[h].inlet_c + 0.06 * view.host_type(h).power.power(u);
+        let temp = view.steady_temperature_c(h, busy / view.capacity_mips(h));
         let host = &mut view.hosts[h];
         host.busy_mips = busy.min(80_000.0);
         host.requested_mips = busy;
@@ -89,7 +89,7 @@ fn cluster() -> ClusterView {
 }
 
 fn policy(family: &str, view: &ClusterView) -> Box<dyn Reallocation> {
-    let params = BalanceParams {
+    let params = BalanceSection {
         spread: 0.4,
         spread_target: 0.2,
         cpu: 0.8,
@@ -102,7 +102,7 @@ fn policy(family: &str, view: &ClusterView) -> Box<dyn Reallocation> {
     let balance = |kind| {
         Box::new(Balance::new(
             kind,
-            params,
+            params.clone(),
             requirements.clone(),
             governor.clone(),
         ))

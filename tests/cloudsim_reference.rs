@@ -1,17 +1,20 @@
 //! orrery in `compat = "cloudsim-3.0.3"` mode against CloudSim 3.0.3's own results on the three
-//! PlanetLab days in ../shared/data. Fails (does not skip) when the data is missing.
+//! PlanetLab days in ../shared/data (or `$ORRERY_SHARED_DATA`). Fails (does not skip) when the
+//! data is missing.
 
 use std::path::{Path, PathBuf};
 
 use orrery::validation::{
-    compared, is_random, read_reference, run_cases, Case, ReferenceRow, BANDS,
+    compared, is_random, read_reference, run_cases, shared_data, Case, ReferenceRow, BANDS,
+    SHARED_DATA_VAR,
 };
 
 fn shared() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
+    let dir = shared_data(Path::new(env!("CARGO_MANIFEST_DIR")));
     assert!(
         dir.join("planetlab").is_dir() && dir.join("reference").is_dir(),
-        "the PlanetLab traces and CloudSim reference results are expected in {} (the shared/ folder beside the clone)",
+        "the PlanetLab traces and CloudSim reference results are expected in {} (the shared/ \
+         folder beside the clone; set {SHARED_DATA_VAR} to the data folder if it is elsewhere)",
         dir.display()
     );
     dir

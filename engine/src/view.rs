@@ -271,6 +271,13 @@ impl ClusterView {
         self.host_type(h).memory_mb * self.overcommit_of(h).memory
     }
 
+    /// Predicted steady temperature of host `h` at CPU utilisation `u` (clamped to [0, 1]) with
+    /// its current inlet: inlet + thermal resistance × power, in °C.
+    pub fn steady_temperature_c(&self, h: HostId, u: f64) -> f64 {
+        let ty = self.host_type(h);
+        self.hosts[h].inlet_c + ty.thermal_resistance_c_per_w * ty.power.power(u)
+    }
+
     /// The overcommit ratios that apply on host `h` (none on no-overcommit hosts).
     pub fn overcommit_of(&self, h: HostId) -> Overcommit {
         if self.host_type(h).no_overcommit {

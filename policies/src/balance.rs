@@ -13,6 +13,7 @@ use orrery_engine::action::Action;
 use orrery_engine::model::{PowerState, VmState};
 use orrery_engine::policy::Reallocation;
 use orrery_engine::rng::Rng;
+use orrery_engine::scenario::BalanceSection;
 use orrery_engine::view::{ClusterView, HostId, VmId};
 
 use crate::constraints::{Constraints, Requirements};
@@ -29,30 +30,13 @@ pub enum BalanceKind {
     Thermal,
 }
 
-/// Triggers and targets (see `[policies.balance]` in the scenario reference).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct BalanceParams {
-    /// Workload: trigger on max − min utilisation.
-    pub spread: f64,
-    /// Workload: stop at this spread.
-    pub spread_target: f64,
-    /// CPU: trigger utilisation.
-    pub cpu: f64,
-    /// CPU: target utilisation.
-    pub cpu_target: f64,
-    /// Thermal: trigger temperature, °C.
-    pub temperature_c: f64,
-    /// Thermal: target steady temperature, °C.
-    pub temperature_target_c: f64,
-}
-
 /// A balance reallocation policy.
 #[derive(Debug, Clone)]
 pub struct Balance {
     /// The criterion.
     pub kind: BalanceKind,
-    /// Triggers and targets.
-    pub params: BalanceParams,
+    /// Triggers and targets (`[policies.balance]`).
+    pub params: BalanceSection,
     /// Requirement expressions every move honours.
     pub requirements: Requirements,
     /// Budget and cooldown.
@@ -65,7 +49,7 @@ impl Balance {
     /// A balance policy of `kind`.
     pub fn new(
         kind: BalanceKind,
-        params: BalanceParams,
+        params: BalanceSection,
         requirements: Requirements,
         governor: Governor,
     ) -> Self {
@@ -126,12 +110,6 @@ impl<'a> Tentative<'a> {
         self.load[h] / self.view.capacity_mips(h)
     }
 
-    /// Predicted steady temperature of host `h` at utilisation `u`: inlet + R · P(u).
-    fn steady_c(&self, h: HostId, u: f64) -> f64 {
-        let ty = self.view.host_type(h);
-        self.view.hosts[h].inlet_c + ty.thermal_resistance_c_per_w * ty.power.power(u.min(1.0))
-    }
-
     fn up(&self, h: HostId) -> bool {
         self.view.hosts[h].power == PowerState::On
     }
@@ -173,7 +151,7 @@ fn key(x: f64) -> u64 {
 impl Balance {
     fn metric(&self, t: &Tentative, h: HostId, u: f64) -> f64 {
         match self.kind {
-            BalanceKind::Thermal => t.steady_c(h, u) + 273.15,
+            BalanceKind::Thermal => t.view.steady_temperature_c(h, u) + 273.15,
             _ => u,
         }
     }
@@ -333,7 +311,8 @@ impl Balance {
 impl Reallocation for Balance {
     fn reallocate(&mut self, view: &ClusterView, _rng: &mut Rng) -> Vec<Action> {
         self.governor.start_round();
-        let requirements = self.requirements.clone();
+        // Lent to the tentative allocation for the round (the planning methods borrow `self`).
+        let requirements = std::mem::take(&mut self.requirements);
         let mut t = Tentative::new(view, &requirements, &self.governor);
         match self.kind {
             BalanceKind::Workload => self.even_out(&mut t),
@@ -344,6 +323,8 @@ impl Reallocation for Balance {
             .iter()
             .map(|&(vm, to)| Action::Migrate { vm, to })
             .collect();
+        drop(t);
+        self.requirements = requirements;
         self.governor.record(&plan);
         plan
     }

@@ -418,6 +418,7 @@ impl Requirement {
     }
 
     /// The attribute names (upper-cased) the expression reads, sorted, without duplicates.
+    #[cfg(test)]
     pub fn attributes(&self) -> Vec<String> {
         let mut names = Vec::new();
         self.cond.collect(&mut names);
@@ -547,6 +548,7 @@ impl Cond {
         }
     }
 
+    #[cfg(test)]
     fn collect(&self, names: &mut Vec<String>) {
         match self {
             Cond::True => {}
@@ -808,6 +810,7 @@ impl Rank {
     }
 
     /// The attribute names (upper-cased) the expression reads, sorted, without duplicates.
+    #[cfg(test)]
     pub fn attributes(&self) -> Vec<String> {
         let mut names = Vec::new();
         self.expr.collect(&mut names);
@@ -901,6 +904,7 @@ impl Arith {
         }
     }
 
+    #[cfg(test)]
     fn collect(&self, names: &mut Vec<String>) {
         match self {
             Arith::Num(_) => {}

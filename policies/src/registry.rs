@@ -4,7 +4,7 @@ use orrery_engine::error::InputError;
 use orrery_engine::policy::{Placement, Reallocation};
 use orrery_engine::scenario::Scenario;
 
-use crate::balance::{Balance, BalanceKind, BalanceParams};
+use crate::balance::{Balance, BalanceKind};
 use crate::consolidation::{Consolidation, Detector, Selection};
 use crate::constraints::Requirements;
 use crate::expr::{Rank, Weigher};
@@ -110,18 +110,9 @@ pub fn reallocation(scenario: &Scenario) -> Result<Option<Box<dyn Reallocation>>
             ))
         }
     };
-    let b = &scenario.spec.policies.balance;
-    let params = BalanceParams {
-        spread: b.spread,
-        spread_target: b.spread_target,
-        cpu: b.cpu,
-        cpu_target: b.cpu_target,
-        temperature_c: b.temperature_c,
-        temperature_target_c: b.temperature_target_c,
-    };
     Ok(Some(Box::new(Balance::new(
         kind,
-        params,
+        scenario.spec.policies.balance.clone(),
         requirements(scenario)?,
         governor(scenario),
     ))))

@@ -115,6 +115,8 @@ pub struct Simulator {
     thermal: Option<ThermalModel>,
     /// Time the thermal model has been advanced to.
     thermal_t: Millis,
+    /// Scratch buffer: each host's power for a thermal step.
+    host_watts: Vec<f64>,
     log_events: bool,
     events: Vec<EventRow>,
     intervals: Vec<IntervalRow>,
@@ -255,6 +257,7 @@ impl Simulator {
             allocated: Vec::new(),
             thermal,
             thermal_t: 0,
+            host_watts: Vec::new(),
             log_events: spec.output.events,
             events: Vec::new(),
             intervals: Vec::new(),
@@ -303,8 +306,10 @@ impl Simulator {
         if t <= self.thermal_t {
             return;
         }
-        let power: Vec<f64> = self.hosts.iter().map(|h| h.meter.watts()).collect();
-        model.step(to_secs(t - self.thermal_t), &power);
+        self.host_watts.clear();
+        self.host_watts
+            .extend(self.hosts.iter().map(|h| h.meter.watts()));
+        model.step(to_secs(t - self.thermal_t), &self.host_watts);
         self.thermal_t = t;
         for (host, (&temp, &inlet)) in self
             .view

@@ -13,31 +13,25 @@
 //! order, so results are deterministic.
 
 use nalgebra::{DMatrix, DVector};
-use serde::{Deserialize, Serialize};
 
 /// Moore et al.'s CRAC coefficient of performance, `CoP(T) = 0.0068·T² + 0.0008·T + 0.458`,
 /// as `[a, b, c]`.
 pub const DEFAULT_COP: [f64; 3] = [0.0068, 0.0008, 0.458];
 
-fn default_cop() -> [f64; 3] {
-    DEFAULT_COP
-}
-
 /// Room-level thermal parameters.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ThermalParams {
     /// CRAC supply (cold-air) temperature, °C.
     pub supply_c: f64,
     /// Red-line temperature, °C: a host above it is a hot spot.
     pub redline_c: f64,
-    /// CoP coefficients `[a, b, c]` with `CoP(T) = a·T² + b·T + c`; defaults to [`DEFAULT_COP`].
-    #[serde(default = "default_cop")]
+    /// CoP coefficients `[a, b, c]` with `CoP(T) = a·T² + b·T + c`; the scenario default is [`DEFAULT_COP`].
     pub cop: [f64; 3],
 }
 
 impl ThermalParams {
     /// Parameters with the given supply and red-line temperatures and the default CoP curve.
+    #[cfg(test)]
     pub fn new(supply_c: f64, redline_c: f64) -> Self {
         ThermalParams {
             supply_c,
@@ -54,8 +48,7 @@ impl ThermalParams {
 }
 
 /// One host's lumped thermal parameters.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct HostThermal {
     /// Thermal resistance between the host and its inlet air, °C/W.
     pub resistance_c_per_w: f64,
@@ -276,6 +269,7 @@ impl ThermalModel {
         })
     }
 
+    #[cfg(test)]
     /// Replaces the starting temperatures (°C, one per host); call before the first step.
     /// Resets the maximum temperature to the highest of them.
     pub fn with_initial_temperatures(mut self, temperature_c: &[f64]) -> Result<Self, String> {
@@ -300,16 +294,19 @@ impl ThermalModel {
         Ok(self)
     }
 
+    #[cfg(test)]
     /// Number of hosts.
     pub fn len(&self) -> usize {
         self.hosts.len()
     }
 
+    #[cfg(test)]
     /// True when the model has no hosts.
     pub fn is_empty(&self) -> bool {
         self.hosts.is_empty()
     }
 
+    #[cfg(test)]
     /// The room parameters.
     pub fn params(&self) -> &ThermalParams {
         &self.params
@@ -365,6 +362,7 @@ impl ThermalModel {
         self.cooling_energy_j += self.cooling_power_w * dt_s;
     }
 
+    #[cfg(test)]
     /// Inlet temperatures (°C) that `power_w` would produce: `T_sup + D·P`. Does not change
     /// the model.
     ///

@@ -391,7 +391,7 @@ pub struct ThermalSection {
 }
 
 fn default_cop() -> [f64; 3] {
-    [0.0068, 0.0008, 0.458]
+    crate::model::thermal::DEFAULT_COP
 }
 
 /// Heat recirculation (the cross-interference matrix D, in °C/W): either over racks in host

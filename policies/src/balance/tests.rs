@@ -7,11 +7,13 @@ use orrery_engine::policy::Reallocation;
 use orrery_engine::rng::RngStreams;
 use orrery_engine::view::{ClusterView, Compat, HostId, HostView, VmView};
 
-use super::{Balance, BalanceKind, BalanceParams};
+use orrery_engine::scenario::BalanceSection;
+
+use super::{Balance, BalanceKind};
 use crate::constraints::Requirements;
 use crate::governor::Governor;
 
-const PARAMS: BalanceParams = BalanceParams {
+const PARAMS: BalanceSection = BalanceSection {
     spread: 0.4,
     spread_target: 0.2,
     cpu: 0.8,
@@ -61,9 +63,7 @@ fn refresh(view: &mut ClusterView) {
             .iter()
             .map(|&v| view.requested_mips(v))
             .sum();
-        let u = (busy / view.capacity_mips(h)).min(1.0);
-        let ty = view.host_type(h);
-        let temp = view.hosts[h].inlet_c + ty.thermal_resistance_c_per_w * ty.power.power(u);
+        let temp = view.steady_temperature_c(h, busy / view.capacity_mips(h));
         let host = &mut view.hosts[h];
         host.busy_mips = busy;
         host.requested_mips = busy;

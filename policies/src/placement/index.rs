@@ -121,11 +121,8 @@ fn sort_key(order: Order, view: &ClusterView, r: &Reservations, h: HostId) -> u6
         // Most free CPU first; ties still go to the lowest host id.
         Order::LoadAware => !key(r.cpu[h]),
         Order::Coolest => {
-            let ty = view.host_type(h);
             let reserved = view.reservable_mips(h) - r.cpu[h];
-            let u = (reserved / view.capacity_mips(h)).clamp(0.0, 1.0);
-            let steady = view.hosts[h].inlet_c + ty.thermal_resistance_c_per_w * ty.power.power(u);
-            key(steady + KELVIN)
+            key(view.steady_temperature_c(h, reserved / view.capacity_mips(h)) + KELVIN)
         }
         Order::CoolestInlet => key(view.hosts[h].inlet_c + KELVIN),
         Order::FirstFit | Order::Packing => key(r.cpu[h]),
