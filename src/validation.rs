@@ -31,17 +31,7 @@ pub struct ReferenceRow {
     pub host_shutdowns: f64,
 }
 
-/// Environment variable naming the folder with `planetlab/` and `reference/`, when it is not
-/// `shared/data` beside the clone.
-pub const SHARED_DATA_VAR: &str = "ORRERY_SHARED_DATA";
-
-/// The shared data folder: `$ORRERY_SHARED_DATA` if set, else `../shared/data` from `root`
-/// (the repository).
-pub fn shared_data(root: &Path) -> PathBuf {
-    std::env::var_os(SHARED_DATA_VAR)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("../shared/data"))
-}
+pub use orrery_engine::workload::trace::{shared_data, SHARED_DATA_VAR};
 
 /// Reads CloudSim's reference CSV.
 pub fn read_reference(path: &Path) -> Result<Vec<ReferenceRow>, InputError> {

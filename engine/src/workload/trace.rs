@@ -138,6 +138,18 @@ pub fn load_planetlab_file(path: &Path) -> Result<SampledSeries, InputError> {
     Ok(SampledSeries::new(PLANETLAB_INTERVAL, values))
 }
 
+/// Environment variable naming the folder with `planetlab/` and `reference/` (PlanetLab traces
+/// and CloudSim's results), when it is not `shared/data` beside the clone.
+pub const SHARED_DATA_VAR: &str = "ORRERY_SHARED_DATA";
+
+/// The shared data folder: `$ORRERY_SHARED_DATA` if set, else `../shared/data` from `repo` (the
+/// repository's root).
+pub fn shared_data(repo: &Path) -> PathBuf {
+    std::env::var_os(SHARED_DATA_VAR)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo.join("../shared/data"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -253,17 +265,15 @@ mod tests {
 
     #[test]
     fn real_planetlab_day_has_1052_files_of_289_samples() {
-        let dir = Path::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../shared/data/planetlab/20110303"
-        ));
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let dir = shared_data(&repo).join("planetlab/20110303");
         assert!(
             dir.is_dir(),
-            "PlanetLab traces are expected at {} (the `shared/data/planetlab/20110303` folder \
-             next to the workspace root); it is missing",
+            "PlanetLab traces are expected at {} (`shared/data` next to the workspace root, or \
+             ${SHARED_DATA_VAR}); it is missing",
             dir.display()
         );
-        let traces = load_planetlab_dir(dir).unwrap_or_else(|e| panic!("{e}"));
+        let traces = load_planetlab_dir(&dir).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(traces.len(), 1052);
         assert!(traces.iter().all(|t| t.series.len() == 289));
         assert!(traces
