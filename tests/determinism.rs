@@ -202,7 +202,7 @@ fn check_output_shape(dir: &Path, scenario_name: &str, duration_s: f64, hosts: f
         intervals.lines().next(),
         Some(
             "time_s,active_hosts,power_w,energy_kwh,cpu_util_mean,vms_running,migrations,\
-             max_temperature_c,mean_temperature_c,cooling_power_w,cooling_energy_kwh,hot_spots,\
+             cpu_shortfall_ratio,max_temperature_c,mean_temperature_c,cooling_power_w,cooling_energy_kwh,hot_spots,\
              time_above_redline_s"
         )
     );
@@ -228,6 +228,8 @@ fn check_output_shape(dir: &Path, scenario_name: &str, duration_s: f64, hosts: f
             (0.0..=1.0 + 1e-9).contains(&u),
             "cpu_util_mean {u} at row {i}"
         );
+        let short = t.f(row, "cpu_shortfall_ratio");
+        assert!((0.0..=1.0).contains(&short), "shortfall {short} at row {i}");
     }
     assert!(t.f(t.rows.last().unwrap(), "time_s") <= duration_s);
 

@@ -115,3 +115,20 @@ fn reallocations_respect_budget_and_never_ping_pong() {
         }
     }
 }
+
+#[test]
+fn per_host_temperatures_agree_with_the_interval_figures() {
+    let r = run("thermal-balance");
+    let hosts = r.summary.hosts_total as usize;
+    assert_eq!(r.temperatures.len(), hosts * r.intervals.len());
+    // One block of `hosts` rows per update, hosts in order; its maximum is the interval's.
+    for (row, block) in r.intervals.iter().zip(r.temperatures.chunks(hosts)) {
+        assert!(block.iter().enumerate().all(|(h, t)| t.host == h));
+        assert!(block.iter().all(|t| t.time_s == row.time_s));
+        let max = block
+            .iter()
+            .map(|t| t.temperature_c)
+            .fold(f64::MIN, f64::max);
+        assert_eq!(Some(max), row.max_temperature_c, "at {} s", row.time_s);
+    }
+}

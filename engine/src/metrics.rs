@@ -290,6 +290,8 @@ pub struct RunResult {
     pub intervals: Vec<IntervalRow>,
     /// The event log (empty when the scenario turns it off).
     pub events: Vec<EventRow>,
+    /// Each host's temperature at each monitoring update (empty without a thermal model).
+    pub temperatures: Vec<TemperatureRow>,
 }
 
 /// Mean of a list of durations in seconds, `None` when empty.
@@ -318,6 +320,9 @@ pub struct IntervalRow {
     pub vms_running: u64,
     /// Migrations started during the interval.
     pub migrations: u64,
+    /// CPU requested but not delivered at that instant, over CPU requested (0 when nothing is
+    /// requested).
+    pub cpu_shortfall_ratio: f64,
     /// Highest host temperature at that instant, in °C (empty without a thermal model).
     pub max_temperature_c: Option<f64>,
     /// Mean temperature of the hosts that are on, in °C.
@@ -330,6 +335,17 @@ pub struct IntervalRow {
     pub hot_spots: u64,
     /// Host-seconds above the red line so far.
     pub time_above_redline_s: f64,
+}
+
+/// One row of `temperatures.csv`: one host's temperature at one monitoring update.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TemperatureRow {
+    /// When, in seconds.
+    pub time_s: f64,
+    /// The host's index (as in `events.csv`).
+    pub host: usize,
+    /// Its temperature, in °C.
+    pub temperature_c: f64,
 }
 
 /// One row of `events.csv`.

@@ -20,7 +20,8 @@ use orrery_engine::action::{Action, ActionResult};
 use orrery_engine::error::InputError;
 use orrery_engine::infra::{Decision, InfraError, Infrastructure};
 use orrery_engine::metrics::{
-    mean_secs, EnergyMeter, EnergyRule, EventRow, HostSla, IntervalRow, RunResult, Summary, VmSla,
+    mean_secs, EnergyMeter, EnergyRule, EventRow, HostSla, IntervalRow, RunResult, Summary,
+    TemperatureRow, VmSla,
 };
 use orrery_engine::model::cpu::{Claim, Role, ShareRule};
 use orrery_engine::model::precopy::PrecopyParams;
@@ -120,6 +121,7 @@ pub struct Simulator {
     log_events: bool,
     events: Vec<EventRow>,
     intervals: Vec<IntervalRow>,
+    temperatures: Vec<TemperatureRow>,
     migrations: u64,
     migrations_in_interval: u64,
     migration_times: Vec<Millis>,
@@ -261,6 +263,7 @@ impl Simulator {
             log_events: spec.output.events,
             events: Vec::new(),
             intervals: Vec::new(),
+            temperatures: Vec::new(),
             migrations: 0,
             migrations_in_interval: 0,
             migration_times: Vec::new(),
@@ -521,9 +524,12 @@ impl Simulator {
 
     fn record_interval(&mut self) {
         let (mut active, mut power, mut util, mut joules) = (0u64, 0.0, 0.0, 0.0);
+        let (mut requested, mut busy) = (0.0, 0.0);
         for h in 0..self.view.hosts.len() {
             let w = self.hosts[h].meter.watts();
             joules += self.hosts[h].meter.joules;
+            requested += self.view.hosts[h].requested_mips;
+            busy += self.view.hosts[h].busy_mips;
             let drawing = if self.rule == EnergyRule::CloudSimTrapezoid {
                 self.view.hosts[h].busy_mips > 0.0
             } else {
@@ -549,8 +555,18 @@ impl Simulator {
                 .fold(f64::NEG_INFINITY, f64::max);
             (max, mean, t)
         });
+        let time_s = to_secs(self.view.now);
+        if let Some((_, _, t)) = &thermal {
+            let rows = t.temperature_c().iter().enumerate();
+            self.temperatures
+                .extend(rows.map(|(host, &temperature_c)| TemperatureRow {
+                    time_s,
+                    host,
+                    temperature_c,
+                }));
+        }
         self.intervals.push(IntervalRow {
-            time_s: to_secs(self.view.now),
+            time_s,
             active_hosts: active,
             power_w: power,
             energy_kwh: joules / 3.6e6,
@@ -561,6 +577,11 @@ impl Simulator {
             },
             vms_running: running,
             migrations: std::mem::take(&mut self.migrations_in_interval),
+            cpu_shortfall_ratio: if requested > 0.0 {
+                ((requested - busy) / requested).max(0.0)
+            } else {
+                0.0
+            },
             max_temperature_c: thermal.as_ref().map(|t| t.0),
             mean_temperature_c: thermal.as_ref().and_then(|t| t.1),
             cooling_power_w: thermal.as_ref().map_or(0.0, |t| t.2.cooling_power_w()),
@@ -1092,6 +1113,7 @@ impl Simulator {
         RunResult {
             summary,
             intervals: self.intervals,
+            temperatures: self.temperatures,
             events: self.events,
         }
     }

@@ -214,6 +214,12 @@ fn oversubscribed_host_shares_proportionally() {
     assert_close(r.summary.slatah, 1.0, 1e-12, "SLATAH");
     assert_close(r.summary.energy_kwh, 0.2, 1e-9, "energy");
     assert_eq!(r.summary.pdm, 0.0, "no migrations");
+    // The same third is missing at every update once the three VMs run.
+    let full: Vec<_> = r.intervals.iter().filter(|i| i.vms_running == 3).collect();
+    assert!(!full.is_empty());
+    for i in full {
+        assert_close(i.cpu_shortfall_ratio, 1.0 / 3.0, 1e-9, "interval shortfall");
+    }
 }
 
 #[test]
@@ -225,6 +231,7 @@ fn a_load_that_fits_has_no_shortfall() {
         .replace("vcpus = 1\nmips = 1000", "vcpus = 2\nmips = 1000");
     let r = run(&text, None);
     assert_eq!(r.summary.cpu_shortfall_ratio, 0.0);
+    assert!(r.intervals.iter().all(|i| i.cpu_shortfall_ratio == 0.0));
     assert_eq!(r.summary.slatah, 0.0);
     assert_close(r.summary.energy_kwh, 0.125, 1e-12, "energy");
 }
