@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
+use orrery::sweep::{self, Shard, SweepError};
 use orrery::{load_scenario, run, RunError};
 
 #[derive(Parser)]
@@ -75,12 +76,81 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Run every point of a scenario's `[sweep]` grid (in parallel), or merge or submit one.
+    Sweep(SweepCommand),
     /// Check scenario files without running them.
     Validate {
         /// Scenario files.
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
         /// Overrides applied to each file before checking.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        sets: Vec<String>,
+    },
+}
+
+/// `orrery sweep FILE ...`, `orrery sweep merge ...` or `orrery sweep slurm ...`.
+#[derive(Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+struct SweepCommand {
+    #[command(subcommand)]
+    action: Option<SweepAction>,
+    /// Scenario file with a `[sweep]` table.
+    #[arg(required = true)]
+    scenario: Option<PathBuf>,
+    /// The sweep directory (runs, results.csv).
+    #[arg(long, default_value = "sweep")]
+    out: PathBuf,
+    /// Worker threads (default: SLURM_CPUS_PER_TASK when set, else one per core).
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// Run only the points k with k mod N = i, and write parts/part-i-of-N.csv.
+    #[arg(long, value_name = "i/N")]
+    shard: Option<Shard>,
+    /// Re-run finished runs instead of skipping them.
+    #[arg(long)]
+    force: bool,
+    /// Override a scenario key in every point (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    sets: Vec<String>,
+}
+
+#[derive(Subcommand)]
+enum SweepAction {
+    /// Join the parts of a sharded sweep into results.csv.
+    Merge {
+        /// The sweep directory.
+        dir: PathBuf,
+        /// Number of shards the sweep was split into.
+        #[arg(long)]
+        expect: usize,
+    },
+    /// Print a script submitting the sweep as a Slurm job array plus its merge job.
+    Slurm {
+        /// Scenario file with a `[sweep]` table.
+        scenario: PathBuf,
+        /// Shards (array tasks).
+        #[arg(long)]
+        shards: usize,
+        /// The sweep directory, on a filesystem every node sees.
+        #[arg(long, default_value = "sweep")]
+        out: PathBuf,
+        /// At most this many tasks at once (`--array=0-(N-1)%M`).
+        #[arg(long)]
+        max_running: Option<usize>,
+        /// CPUs per task (each shard's worker threads).
+        #[arg(long, default_value_t = 1)]
+        cpus: usize,
+        /// Slurm partition.
+        #[arg(long)]
+        partition: Option<String>,
+        /// Time limit per task, e.g. 01:00:00.
+        #[arg(long)]
+        time: Option<String>,
+        /// Memory per task, e.g. 4G.
+        #[arg(long)]
+        mem: Option<String>,
+        /// Override a scenario key in every point (repeatable).
         #[arg(long = "set", value_name = "KEY=VALUE")]
         sets: Vec<String>,
     },
@@ -169,6 +239,43 @@ fn main() -> ExitCode {
             }
             Err(e) => fail(e),
         },
+        Command::Sweep(cmd) => match cmd.action {
+            None => run_sweep(cmd),
+            Some(SweepAction::Merge { dir, expect }) => match sweep::merge(&dir, expect) {
+                Ok(path) => {
+                    let _ = writeln!(
+                        std::io::stdout(),
+                        "merged {expect} parts into {}",
+                        path.display()
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => sweep_fail(e),
+            },
+            Some(SweepAction::Slurm {
+                scenario,
+                shards,
+                out,
+                max_running,
+                cpus,
+                partition,
+                time,
+                mem,
+                sets,
+            }) => slurm_script(sweep::slurm::Job {
+                orrery: std::env::current_exe().unwrap_or_else(|_| "orrery".into()),
+                scenario,
+                out,
+                sets,
+                shards,
+                max_running,
+                cpus,
+                partition,
+                time,
+                mem,
+                name: String::new(),
+            }),
+        },
         Command::Validate { scenarios, sets } => {
             let mut code = ExitCode::SUCCESS;
             for path in scenarios {
@@ -192,6 +299,64 @@ fn main() -> ExitCode {
             code
         }
     }
+}
+
+fn run_sweep(cmd: SweepCommand) -> ExitCode {
+    let started = Instant::now();
+    let path = cmd.scenario.expect("clap requires the scenario");
+    let plan = match load_scenario(Some(&path), &cmd.sets).and_then(|s| sweep::Plan::new(&s)) {
+        Ok(p) => p,
+        Err(e) => return fail(e.into()),
+    };
+    let opts = sweep::Options {
+        out: cmd.out,
+        jobs: cmd.jobs,
+        shard: cmd.shard.unwrap_or(Shard::WHOLE),
+        force: cmd.force,
+    };
+    match plan.run(&opts) {
+        Ok(o) => {
+            let _ = writeln!(
+                std::io::stdout(),
+                "{} points × {} replicas: ran {} runs, skipped {} finished ones ({:.2} s); \
+                 results in {}",
+                o.points,
+                o.replicas,
+                o.runs - o.skipped,
+                o.skipped,
+                started.elapsed().as_secs_f64(),
+                o.table.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => sweep_fail(e),
+    }
+}
+
+/// Prints the Slurm submission script for `job` (paths made absolute: the nodes run elsewhere).
+fn slurm_script(mut job: sweep::slurm::Job) -> ExitCode {
+    if job.shards == 0 {
+        eprintln!("error: --shards must be at least 1");
+        return ExitCode::from(2);
+    }
+    let scenario = match load_scenario(Some(&job.scenario), &job.sets)
+        .and_then(|s| sweep::Plan::new(&s).map(|_| s))
+    {
+        Ok(s) => s,
+        Err(e) => return fail(e.into()),
+    };
+    let absolute = |p: &PathBuf| std::path::absolute(p).unwrap_or_else(|_| p.clone());
+    job.scenario = absolute(&job.scenario);
+    job.out = absolute(&job.out);
+    job.orrery = absolute(&job.orrery);
+    job.name = format!("orrery-{}", scenario.name);
+    let _ = write!(std::io::stdout(), "{}", job.script());
+    ExitCode::SUCCESS
+}
+
+fn sweep_fail(e: SweepError) -> ExitCode {
+    eprintln!("error: {e}");
+    ExitCode::from(e.exit_code())
 }
 
 fn fail(e: RunError) -> ExitCode {

@@ -1,6 +1,6 @@
 //! Metering: host energy, SLA time and shutdowns, VM shortfall, and the run summary.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::time::{to_secs, Millis};
 
@@ -227,7 +227,7 @@ impl VmSla {
 }
 
 /// The run's headline numbers, saved as `summary.json`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
     /// Scenario name.
     pub scenario: String,

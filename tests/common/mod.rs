@@ -174,3 +174,24 @@ pub fn line_of(text: &str, line: &str) -> usize {
         .unwrap_or_else(|| panic!("no line `{line}` in the text"))
         + 1
 }
+
+/// Every file of every run folder of sweep directory `dir`, by relative path, after its
+/// `results.csv`: what two sweeps must agree on byte for byte.
+pub fn sweep_contents(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let read = |p: &Path| std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    let sorted = |d: &Path| {
+        let mut v: Vec<PathBuf> = std::fs::read_dir(d)
+            .unwrap_or_else(|e| panic!("{}: {e}", d.display()))
+            .map(|e| e.unwrap().path())
+            .collect();
+        v.sort();
+        v
+    };
+    let mut files = vec![("results.csv".into(), read(&dir.join("results.csv")))];
+    for run in sorted(&dir.join("runs")) {
+        for f in sorted(&run) {
+            files.push((f.strip_prefix(dir).unwrap().into(), read(&f)));
+        }
+    }
+    files
+}

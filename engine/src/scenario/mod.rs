@@ -1,8 +1,9 @@
 //! Scenario files: loading, `--set` overrides, validation, and located errors.
 
 mod schema;
+pub mod sweep;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 pub use schema::*;
@@ -27,8 +28,11 @@ pub struct Scenario {
     pub spec: ScenarioFile,
     /// The file's text as written, kept to locate keys in later errors.
     text: String,
-    /// Keys given with `--set`.
-    overridden: BTreeSet<String>,
+    /// The `--set KEY=VALUE` overrides applied.
+    sets: Vec<String>,
+    /// Keys whose value came from outside the file, each with its source (`--set`, or the
+    /// `[sweep]` table for a sweep point).
+    overridden: BTreeMap<String, String>,
 }
 
 impl Scenario {
@@ -49,8 +53,38 @@ impl Scenario {
         base_dir: &Path,
         sets: &[String],
     ) -> Result<Scenario, InputError> {
+        Self::parse_with(text, file, base_dir, &[], sets)
+    }
+
+    /// This scenario with `values` put at their dotted keys (before its `--set` overrides): one
+    /// point of its sweep grid.
+    pub fn with_values(
+        &self,
+        values: &[(String, toml_edit::Value)],
+    ) -> Result<Scenario, InputError> {
+        Self::parse_with(&self.text, &self.file, &self.base_dir, values, &self.sets)
+    }
+
+    /// A stable hash of the file's text and its `--set` overrides: two scenarios with the same
+    /// fingerprint describe the same runs (a sweep resumes only under the same one).
+    pub fn fingerprint(&self) -> u64 {
+        let mut bytes = self.text.clone().into_bytes();
+        for set in &self.sets {
+            bytes.push(0);
+            bytes.extend_from_slice(set.as_bytes());
+        }
+        crate::rng::fnv1a(&bytes)
+    }
+
+    fn parse_with(
+        text: &str,
+        file: &Path,
+        base_dir: &Path,
+        values: &[(String, toml_edit::Value)],
+        sets: &[String],
+    ) -> Result<Scenario, InputError> {
         let original = text;
-        let (text, overridden) = apply_sets(original, file, sets)?;
+        let (text, overridden) = apply_overrides(original, file, values, sets)?;
         let de = toml::Deserializer::new(&text);
         let spec: ScenarioFile = serde_path_to_error::deserialize(de).map_err(|e| {
             let mut key = normalise(&e.path().to_string());
@@ -75,11 +109,11 @@ impl Scenario {
                 }
                 return err.hint(hint);
             }
-            if overridden.iter().any(|k| normalise(k) == key) {
-                return InputError::file("--set", message).key(key).hint(hint);
+            if let Some(source) = overridden.get(&key) {
+                return InputError::file(source, message).key(key).hint(hint);
             }
             // With overrides the text was rewritten, so locate the key in the file as written.
-            let offset = if sets.is_empty() {
+            let offset = if overridden.is_empty() {
                 inner.span().map(|s| s.start)
             } else {
                 locate(original, &key)
@@ -102,6 +136,7 @@ impl Scenario {
             base_dir: base_dir.to_path_buf(),
             spec,
             text: original.to_string(),
+            sets: sets.to_vec(),
             overridden,
         };
         scenario.validate()?;
@@ -110,12 +145,8 @@ impl Scenario {
 
     /// An error about `key` (dotted path, `hosts.1.count`), located in the file when possible.
     pub fn error_at(&self, key: &str, message: impl Into<String>) -> InputError {
-        if self
-            .overridden
-            .iter()
-            .any(|k| normalise(k) == normalise(key))
-        {
-            return InputError::file("--set", message).key(key);
+        if let Some(source) = self.overridden.get(&normalise(key)) {
+            return InputError::file(source, message).key(key);
         }
         let mut err = InputError::file(&self.file, message).key(key);
         if let Some(offset) = locate(&self.text, key) {
@@ -128,12 +159,7 @@ impl Scenario {
     /// Resolves the path at `key`: relative to the scenario's directory when the file gives it,
     /// relative to the working directory when `--set` does.
     pub fn resolve(&self, key: &str, p: &Path) -> PathBuf {
-        if p.is_absolute()
-            || self
-                .overridden
-                .iter()
-                .any(|k| normalise(k) == normalise(key))
-        {
+        if p.is_absolute() || self.overridden.get(&normalise(key)) == Some(&SET.to_string()) {
             p.to_path_buf()
         } else {
             self.base_dir.join(p)
@@ -569,16 +595,21 @@ impl Scenario {
     }
 }
 
-/// Applies `KEY=VALUE` overrides to the TOML text. A value keeps the type of the key it
-/// replaces when that key is a string; otherwise it is read as a TOML value (falling back to a
-/// string), so `--set seed=7` is an integer and `--set workload.trace_dir=/data` a string.
-fn apply_sets(
+/// The source named in errors about a key given on the command line.
+const SET: &str = "--set";
+
+/// Puts sweep `values` and then `--set KEY=VALUE` overrides into the TOML text and returns it
+/// with each overridden key (normalised) and its source. A `--set` value keeps the type of the
+/// key it replaces when that key is a string; otherwise it is read as a TOML value (falling back
+/// to a string), so `--set seed=7` is an integer and `--set workload.trace_dir=/data` a string.
+fn apply_overrides(
     text: &str,
     file: &Path,
+    values: &[(String, toml_edit::Value)],
     sets: &[String],
-) -> Result<(String, BTreeSet<String>), InputError> {
-    if sets.is_empty() {
-        return Ok((text.to_string(), BTreeSet::new()));
+) -> Result<(String, BTreeMap<String, String>), InputError> {
+    if values.is_empty() && sets.is_empty() {
+        return Ok((text.to_string(), BTreeMap::new()));
     }
     let mut doc: toml_edit::DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
         let mut err = InputError::file(file, e.message().trim().replace('\n', "; "));
@@ -588,56 +619,68 @@ fn apply_sets(
         }
         err
     })?;
-    let mut keys = BTreeSet::new();
+    let mut keys = BTreeMap::new();
+    let sweep_source = format!("{} [sweep]", file.display());
+    for (key, value) in values {
+        let item = item_at(&mut doc, key, &sweep_source)?;
+        *item = toml_edit::Item::Value(value.clone());
+        keys.insert(normalise(key), sweep_source.clone());
+    }
     for set in sets {
         let Some((key, raw)) = set.split_once('=') else {
-            return Err(
-                InputError::file("--set", format!("`{set}` is not KEY=VALUE"))
-                    .hint("write e.g. --set policies.placement=first-fit"),
-            );
+            return Err(InputError::file(SET, format!("`{set}` is not KEY=VALUE"))
+                .hint("write e.g. --set policies.placement=first-fit"));
         };
         let key = key.trim();
-        let parts: Vec<&str> = key.split('.').collect();
-        if parts.iter().any(|p| p.is_empty()) {
-            return Err(
-                InputError::file("--set", format!("`{key}` is not a dotted key path")).key(key),
-            );
-        }
-        let mut item = doc.as_item_mut();
-        for part in &parts {
-            if let (Ok(i), Some(n)) = (
-                part.parse::<usize>(),
-                item.as_array_of_tables().map(|a| a.len()),
-            ) {
-                if i >= n {
-                    return Err(InputError::file(
-                        "--set",
-                        format!("index {i} is out of range: there are {n}"),
-                    )
-                    .key(key));
-                }
-                item = &mut item[i];
-                continue;
-            }
-            if !(item.is_table_like() || item.is_none()) {
-                return Err(InputError::file(
-                    "--set",
-                    format!("`{part}` is inside a value that is not a table"),
-                )
-                .key(key));
-            }
-            item = &mut item[*part];
-        }
-        let existing_is_string = item.as_str().is_some();
-        let value: toml_edit::Value = if existing_is_string {
+        let item = item_at(&mut doc, key, SET)?;
+        let value: toml_edit::Value = if item.as_str().is_some() {
             raw.into()
         } else {
             raw.parse().unwrap_or_else(|_| raw.into())
         };
         *item = toml_edit::Item::Value(value);
-        keys.insert(key.to_string());
+        keys.insert(normalise(key), SET.to_string());
     }
     Ok((doc.to_string(), keys))
+}
+
+/// The item at dotted path `key` (`hosts.0.count`), created when missing; `source` names the
+/// override in errors.
+fn item_at<'d>(
+    doc: &'d mut toml_edit::DocumentMut,
+    key: &str,
+    source: &str,
+) -> Result<&'d mut toml_edit::Item, InputError> {
+    let parts: Vec<&str> = key.split('.').collect();
+    if parts.iter().any(|p| p.is_empty()) {
+        return Err(InputError::file(source, format!("`{key}` is not a dotted key path")).key(key));
+    }
+    let mut item = doc.as_item_mut();
+    for part in &parts {
+        if let (Ok(i), Some(n)) = (
+            part.parse::<usize>(),
+            item.as_array_of_tables().map(|a| a.len()),
+        ) {
+            if i >= n {
+                return Err(InputError::file(
+                    source,
+                    format!("index {i} is out of range: there are {n}"),
+                )
+                .key(key));
+            }
+            item = &mut item[i];
+            continue;
+        }
+        if !(item.is_table_like() || item.is_none()) {
+            return Err(InputError::file(
+                source,
+                format!("`{part}` is inside a value that is not a table"),
+            )
+            .key(key));
+        }
+        item = &mut item[*part];
+    }
+    Ok(item)
 }
 
 /// The field named by serde's "unknown field `x`" message.

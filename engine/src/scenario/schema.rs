@@ -51,6 +51,9 @@ pub struct ScenarioFile {
     /// What to write.
     #[serde(default)]
     pub output: OutputSection,
+    /// The parameter grid of `orrery sweep`, read from the text by
+    /// [`Grid`](crate::scenario::sweep::Grid); a single run ignores it.
+    pub sweep: Option<serde::de::IgnoredAny>,
 }
 
 /// Overrides of single CloudSim behaviours; see [`crate::view::Quirks`] for each.

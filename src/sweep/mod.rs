@@ -1,0 +1,243 @@
+//! Parameter sweeps: every point of a scenario's `[sweep]` grid, each replica, run in
+//! parallel, with results that depend only on the grid and the seeds.
+//!
+//! A sweep directory holds `sweep.json` (the manifest), `runs/pNNNNNN-rRRR/` (one folder per
+//! run: what `orrery run` writes plus `run.json`) and `results.csv` (one row per run, in point
+//! order). A run's folder appears atomically when the run is complete, so an interrupted sweep
+//! resumes where it stopped. A shard (`--shard i/N`) runs the points `k` with `k mod N = i` and
+//! writes `parts/part-i-of-N.csv`; `merge` joins the parts into the same `results.csv` a single
+//! process would have written.
+
+mod progress;
+pub mod slurm;
+mod store;
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use orrery_engine::scenario::sweep::{display, Grid};
+use orrery_engine::scenario::Scenario;
+use orrery_engine::InputError;
+use rayon::prelude::*;
+
+use crate::RunError;
+use progress::Progress;
+use store::{Manifest, Store};
+
+/// Why a sweep failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SweepError {
+    /// Bad input: the scenario, its grid or an argument (exit code 2).
+    #[error(transparent)]
+    Input(#[from] InputError),
+    /// One run failed.
+    #[error("run {run} failed: {source}")]
+    Run {
+        /// The run's folder name (`p000003-r001`).
+        run: String,
+        /// What went wrong.
+        source: RunError,
+    },
+    /// The sweep directory is unusable: unreadable, unwritable, or holding another sweep.
+    #[error("{0}")]
+    Store(String),
+}
+
+impl SweepError {
+    /// The process exit code: 2 for bad input, 1 otherwise.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            SweepError::Input(_)
+            | SweepError::Run {
+                source: RunError::Input(_),
+                ..
+            } => 2,
+            _ => 1,
+        }
+    }
+}
+
+/// A slice of the grid: the points `k` with `k mod count = index`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// This shard's number, from 0.
+    pub index: usize,
+    /// How many shards split the grid.
+    pub count: usize,
+}
+
+impl Shard {
+    /// The whole grid in one piece.
+    pub const WHOLE: Shard = Shard { index: 0, count: 1 };
+
+    /// Whether point `k` belongs to this shard.
+    pub fn has(&self, k: usize) -> bool {
+        k % self.count == self.index
+    }
+}
+
+impl FromStr for Shard {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || format!("`{s}` is not a shard: write i/N with 0 ≤ i < N, e.g. 3/8");
+        let (i, n) = s.split_once('/').ok_or_else(bad)?;
+        let index: usize = i.trim().parse().map_err(|_| bad())?;
+        let count: usize = n.trim().parse().map_err(|_| bad())?;
+        if count == 0 || index >= count {
+            return Err(bad());
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+/// How to run a sweep.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The sweep directory.
+    pub out: PathBuf,
+    /// Worker threads (`None`: `SLURM_CPUS_PER_TASK` when set, else one per core).
+    pub jobs: Option<usize>,
+    /// The part of the grid to run.
+    pub shard: Shard,
+    /// Re-run finished runs instead of skipping them.
+    pub force: bool,
+}
+
+/// What a sweep did.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// Points in the grid.
+    pub points: usize,
+    /// Runs per point.
+    pub replicas: u32,
+    /// Runs this invocation was responsible for (its shard).
+    pub runs: usize,
+    /// Of those, runs already finished and skipped.
+    pub skipped: usize,
+    /// The table written: `results.csv`, or this shard's part.
+    pub table: PathBuf,
+}
+
+/// Every point of a scenario's grid as a scenario of its own.
+pub struct Plan {
+    grid: Grid,
+    points: Vec<Scenario>,
+    manifest: Manifest,
+}
+
+impl Plan {
+    /// Expands `scenario`'s `[sweep]` grid and validates every point before anything runs.
+    pub fn new(scenario: &Scenario) -> Result<Plan, InputError> {
+        let grid = Grid::of(scenario)?.ok_or_else(|| {
+            InputError::file(&scenario.file, "the scenario has no [sweep] table")
+                .hint("add e.g. [sweep] with \"policies.placement\" = [\"packing\", \"striping\"]")
+        })?;
+        let points = (0..grid.points())
+            .map(|k| scenario.with_values(&grid.point(k)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let manifest = Manifest {
+            scenario: scenario.name.clone(),
+            file: scenario.file.display().to_string(),
+            fingerprint: format!("{:016x}", scenario.fingerprint()),
+            base_seed: scenario.spec.seed,
+            keys: grid.keys.clone(),
+            values: grid
+                .lists
+                .iter()
+                .map(|l| l.iter().map(display).collect())
+                .collect(),
+            points: grid.points(),
+            replicas: grid.replicas,
+        };
+        Ok(Plan {
+            grid,
+            points,
+            manifest,
+        })
+    }
+
+    /// Number of points.
+    pub fn points(&self) -> usize {
+        self.points.len()
+    }
+
+    /// The seed of (point, replica).
+    pub fn seed(&self, point: usize, replica: u32) -> u64 {
+        Grid::seed(self.points[point].spec.seed, replica)
+    }
+
+    /// Runs this plan's share of `opts.shard` into `opts.out`.
+    pub fn run(&self, opts: &Options) -> Result<Outcome, SweepError> {
+        let store = Store::open(&opts.out, &self.manifest)?;
+        let runs: Vec<(usize, u32)> = (0..self.points())
+            .filter(|&k| opts.shard.has(k))
+            .flat_map(|k| (0..self.grid.replicas).map(move |r| (k, r)))
+            .collect();
+        let todo: Vec<(usize, u32)> = runs
+            .iter()
+            .copied()
+            .filter(|&(k, r)| opts.force || !store.is_done(k, r))
+            .collect();
+        let progress = Progress::new(todo.len());
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(opts.jobs.or_else(slurm_cpus).unwrap_or(0))
+            .build()
+            .map_err(|e| SweepError::Store(format!("cannot start the worker threads: {e}")))?;
+        pool.install(|| {
+            todo.par_iter().try_for_each(|&(k, r)| {
+                let seed = self.seed(k, r);
+                let result =
+                    crate::run(&self.points[k], Some(seed)).map_err(|source| SweepError::Run {
+                        run: store::run_name(k, r),
+                        source,
+                    })?;
+                let values = self.grid.point(k);
+                store.save(k, r, seed, &values, &result)?;
+                progress.done();
+                Ok::<(), SweepError>(())
+            })
+        })?;
+        progress.finish();
+        let table = if opts.shard == Shard::WHOLE {
+            store.write_results(&runs)?
+        } else {
+            store.write_part(opts.shard, &runs)?
+        };
+        Ok(Outcome {
+            points: self.points(),
+            replicas: self.grid.replicas,
+            runs: runs.len(),
+            skipped: runs.len() - todo.len(),
+            table,
+        })
+    }
+}
+
+/// Joins the parts of an `expect`-way sharded sweep in `dir` into `results.csv`, checking that
+/// every part is present and every run appears once.
+pub fn merge(dir: &Path, expect: usize) -> Result<PathBuf, SweepError> {
+    Store::existing(dir)?.merge(expect)
+}
+
+/// Worker threads Slurm gave this task, if any.
+fn slurm_cpus() -> Option<usize> {
+    std::env::var("SLURM_CPUS_PER_TASK").ok()?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_parse_and_partition_the_points() {
+        assert_eq!("2/5".parse(), Ok(Shard { index: 2, count: 5 }));
+        for bad in ["5/5", "1", "a/3", "0/0", "-1/2"] {
+            assert!(bad.parse::<Shard>().is_err(), "{bad}");
+        }
+        let shards: Vec<Shard> = (0..3).map(|i| Shard { index: i, count: 3 }).collect();
+        for k in 0..10 {
+            assert_eq!(shards.iter().filter(|s| s.has(k)).count(), 1);
+        }
+    }
+}

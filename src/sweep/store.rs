@@ -1,0 +1,363 @@
+//! The sweep directory: manifest, one folder per finished run, and the results tables.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use csv::StringRecord;
+use orrery_engine::metrics::{RunResult, Summary};
+use orrery_engine::scenario::sweep::display;
+use serde::{Deserialize, Serialize};
+
+use super::{Shard, SweepError};
+
+/// `sweep.json`: what the runs in a directory are runs of.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Scenario name.
+    pub scenario: String,
+    /// Scenario file.
+    pub file: String,
+    /// Hash of the scenario text and its `--set` overrides.
+    pub fingerprint: String,
+    /// The scenario's own seed.
+    pub base_seed: u64,
+    /// Swept keys, in grid order.
+    pub keys: Vec<String>,
+    /// Each key's values as shown in the results.
+    pub values: Vec<Vec<String>>,
+    /// Points in the grid.
+    pub points: usize,
+    /// Runs per point.
+    pub replicas: u32,
+}
+
+/// `run.json`: which run a run folder holds.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct RunMeta {
+    point: usize,
+    replica: u32,
+    seed: u64,
+    values: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The folder name of (point, replica).
+pub fn run_name(point: usize, replica: u32) -> String {
+    format!("p{point:06}-r{replica:03}")
+}
+
+/// An open sweep directory.
+pub struct Store {
+    dir: PathBuf,
+    manifest: Manifest,
+}
+
+impl Store {
+    /// Opens (creating) `dir` for the sweep `manifest` describes; a directory holding another
+    /// sweep is refused (`--force` re-runs the runs of the same sweep, it never mixes two).
+    pub fn open(dir: &Path, manifest: &Manifest) -> Result<Store, SweepError> {
+        fs::create_dir_all(dir.join("runs")).map_err(|e| io(dir, e))?;
+        let path = dir.join("sweep.json");
+        if path.exists() {
+            let existing = read_manifest(&path)?;
+            if &existing != manifest {
+                return Err(SweepError::Store(format!(
+                    "{} holds runs of another sweep ({} from {}, fingerprint {}): its grid or \
+                     scenario differs from this one; use another --out, or delete the directory \
+                     to start over",
+                    dir.display(),
+                    existing.scenario,
+                    existing.file,
+                    existing.fingerprint
+                )));
+            }
+        } else {
+            let json = serde_json::to_string_pretty(manifest).expect("a manifest serialises");
+            write_atomically(&path, (json + "\n").as_bytes())?;
+        }
+        Ok(Store {
+            dir: dir.to_path_buf(),
+            manifest: manifest.clone(),
+        })
+    }
+
+    /// Opens an existing sweep directory.
+    pub fn existing(dir: &Path) -> Result<Store, SweepError> {
+        let path = dir.join("sweep.json");
+        if !path.exists() {
+            return Err(SweepError::Store(format!(
+                "{} is not a sweep directory (no sweep.json): give the --out of `orrery sweep`",
+                dir.display()
+            )));
+        }
+        Ok(Store {
+            dir: dir.to_path_buf(),
+            manifest: read_manifest(&path)?,
+        })
+    }
+
+    fn run_dir(&self, point: usize, replica: u32) -> PathBuf {
+        self.dir.join("runs").join(run_name(point, replica))
+    }
+
+    /// Whether (point, replica) has finished.
+    pub fn is_done(&self, point: usize, replica: u32) -> bool {
+        self.run_dir(point, replica).join("run.json").exists()
+    }
+
+    /// Saves a finished run: written in a private folder, then renamed into place, so a run
+    /// folder is either complete or absent.
+    pub fn save(
+        &self,
+        point: usize,
+        replica: u32,
+        seed: u64,
+        values: &[(String, toml_edit::Value)],
+        result: &RunResult,
+    ) -> Result<(), SweepError> {
+        let name = run_name(point, replica);
+        let tmp = self
+            .dir
+            .join("runs")
+            .join(format!(".tmp-{name}-{}", std::process::id()));
+        if tmp.exists() {
+            fs::remove_dir_all(&tmp).map_err(|e| io(&tmp, e))?;
+        }
+        orrery_reports::write_run(&tmp, result).map_err(|e| io(&tmp, e))?;
+        let meta = RunMeta {
+            point,
+            replica,
+            seed,
+            values: values
+                .iter()
+                .map(|(k, v)| (k.clone(), json_value(v)))
+                .collect(),
+        };
+        let json = serde_json::to_string_pretty(&meta).expect("run metadata serialises");
+        fs::write(tmp.join("run.json"), json + "\n").map_err(|e| io(&tmp, e))?;
+        let dest = self.run_dir(point, replica);
+        if dest.exists() {
+            fs::remove_dir_all(&dest).map_err(|e| io(&dest, e))?;
+        }
+        fs::rename(&tmp, &dest).map_err(|e| io(&dest, e))
+    }
+
+    /// The results header: point, replica, seed, the swept keys, then every summary field but
+    /// the seed.
+    fn header(&self) -> StringRecord {
+        let mut h = StringRecord::from(vec!["point", "replica", "seed"]);
+        for k in &self.manifest.keys {
+            h.push_field(k);
+        }
+        let (fields, _) = summary_record(&Summary::default());
+        for f in fields.iter().filter(|&f| f != "seed") {
+            h.push_field(f);
+        }
+        h
+    }
+
+    /// The results row of a finished run, read back from its folder.
+    fn row(&self, point: usize, replica: u32) -> Result<StringRecord, SweepError> {
+        let dir = self.run_dir(point, replica);
+        let meta: RunMeta = read_json(&dir.join("run.json"))?;
+        let summary: Summary = read_json(&dir.join("summary.json"))?;
+        let mut row = StringRecord::new();
+        row.push_field(&meta.point.to_string());
+        row.push_field(&meta.replica.to_string());
+        row.push_field(&meta.seed.to_string());
+        for k in &self.manifest.keys {
+            let v = meta.values.get(k).ok_or_else(|| {
+                SweepError::Store(format!(
+                    "{}: no value for `{k}`; delete the folder to re-run it",
+                    dir.join("run.json").display()
+                ))
+            })?;
+            row.push_field(&match v {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            });
+        }
+        let (fields, values) = summary_record(&summary);
+        for (f, v) in fields.iter().zip(values.iter()) {
+            if f != "seed" {
+                row.push_field(v);
+            }
+        }
+        Ok(row)
+    }
+
+    fn table(&self, runs: &[(usize, u32)]) -> Result<Vec<StringRecord>, SweepError> {
+        runs.iter().map(|&(k, r)| self.row(k, r)).collect()
+    }
+
+    /// Writes `results.csv` for `runs` (the whole grid) and returns its path.
+    pub fn write_results(&self, runs: &[(usize, u32)]) -> Result<PathBuf, SweepError> {
+        let path = self.dir.join("results.csv");
+        write_table(&path, &self.header(), &self.table(runs)?)?;
+        Ok(path)
+    }
+
+    fn part_path(&self, shard: Shard) -> PathBuf {
+        self.dir
+            .join("parts")
+            .join(format!("part-{}-of-{}.csv", shard.index, shard.count))
+    }
+
+    /// Writes this shard's part of the results and returns its path.
+    pub fn write_part(&self, shard: Shard, runs: &[(usize, u32)]) -> Result<PathBuf, SweepError> {
+        let path = self.part_path(shard);
+        fs::create_dir_all(self.dir.join("parts")).map_err(|e| io(&self.dir, e))?;
+        write_table(&path, &self.header(), &self.table(runs)?)?;
+        Ok(path)
+    }
+
+    /// Joins the `expect` parts into `results.csv`.
+    pub fn merge(&self, expect: usize) -> Result<PathBuf, SweepError> {
+        if expect == 0 {
+            return Err(SweepError::Store("--expect must be at least 1".into()));
+        }
+        let parts: Vec<PathBuf> = (0..expect)
+            .map(|index| {
+                self.part_path(Shard {
+                    index,
+                    count: expect,
+                })
+            })
+            .collect();
+        let missing: Vec<String> = parts
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| !p.exists())
+            .map(|(i, _)| i.to_string())
+            .collect();
+        if !missing.is_empty() {
+            return Err(SweepError::Store(format!(
+                "{}: parts {} of {expect} are missing (those shards have not finished); run \
+                 `orrery sweep FILE --shard i/{expect} --out {}` for each, then merge again",
+                self.dir.join("parts").display(),
+                missing.join(", "),
+                self.dir.display()
+            )));
+        }
+        let header = self.header();
+        let mut rows = Vec::new();
+        for part in &parts {
+            let mut reader = csv::Reader::from_path(part).map_err(|e| csv_error(part, e))?;
+            if reader.headers().map_err(|e| csv_error(part, e))? != &header {
+                return Err(SweepError::Store(format!(
+                    "{}: its columns differ from this sweep's; re-run that shard",
+                    part.display()
+                )));
+            }
+            for record in reader.records() {
+                let record = record.map_err(|e| csv_error(part, e))?;
+                let key = (index(&record, 0, part)?, index(&record, 1, part)?);
+                rows.push((key, record));
+            }
+        }
+        rows.sort_by_key(|(key, _)| *key);
+        let expected: Vec<(usize, usize)> = (0..self.manifest.points)
+            .flat_map(|k| (0..self.manifest.replicas as usize).map(move |r| (k, r)))
+            .collect();
+        let found: Vec<(usize, usize)> = rows.iter().map(|(key, _)| *key).collect();
+        if found != expected {
+            return Err(SweepError::Store(format!(
+                "{}: the parts hold {} runs where the grid has {} ({} points × {} replicas), or \
+                 some run twice; were they written with another --shard count?",
+                self.dir.join("parts").display(),
+                found.len(),
+                expected.len(),
+                self.manifest.points,
+                self.manifest.replicas
+            )));
+        }
+        let path = self.dir.join("results.csv");
+        let rows: Vec<StringRecord> = rows.into_iter().map(|(_, r)| r).collect();
+        write_table(&path, &header, &rows)?;
+        Ok(path)
+    }
+}
+
+/// A summary's field names and values, as its CSV serialisation writes them.
+fn summary_record(summary: &Summary) -> (StringRecord, StringRecord) {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.serialize(summary).expect("a summary serialises");
+    let bytes = w.into_inner().expect("writing to memory cannot fail");
+    let mut r = csv::Reader::from_reader(bytes.as_slice());
+    let header = r.headers().expect("header just written").clone();
+    let values = r
+        .records()
+        .next()
+        .expect("one record")
+        .expect("record just written");
+    (header, values)
+}
+
+/// A TOML value as JSON: numbers and booleans as such, anything else as its text.
+fn json_value(v: &toml_edit::Value) -> serde_json::Value {
+    use toml_edit::Value as T;
+    match v {
+        T::Integer(i) => (*i.value()).into(),
+        T::Float(f) => serde_json::Number::from_f64(*f.value())
+            .map_or_else(|| display(v).into(), serde_json::Value::Number),
+        T::Boolean(b) => (*b.value()).into(),
+        _ => display(v).into(),
+    }
+}
+
+fn index(record: &StringRecord, i: usize, file: &Path) -> Result<usize, SweepError> {
+    record.get(i).and_then(|s| s.parse().ok()).ok_or_else(|| {
+        SweepError::Store(format!(
+            "{}: a row without a valid point/replica number; re-run that shard",
+            file.display()
+        ))
+    })
+}
+
+fn write_table(
+    path: &Path,
+    header: &StringRecord,
+    rows: &[StringRecord],
+) -> Result<(), SweepError> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(header).map_err(|e| csv_error(path, e))?;
+    for row in rows {
+        w.write_record(row).map_err(|e| csv_error(path, e))?;
+    }
+    let bytes = w.into_inner().map_err(|e| io(path, e.into_error()))?;
+    write_atomically(path, &bytes)
+}
+
+/// Writes `bytes` to a private file beside `path`, then renames it into place.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), SweepError> {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+    let tmp = path.with_file_name(format!(
+        ".tmp-{}-{}",
+        name.unwrap_or_default(),
+        std::process::id()
+    ));
+    fs::write(&tmp, bytes).map_err(|e| io(&tmp, e))?;
+    fs::rename(&tmp, path).map_err(|e| io(path, e))
+}
+
+fn read_manifest(path: &Path) -> Result<Manifest, SweepError> {
+    read_json(path)
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, SweepError> {
+    let text = fs::read_to_string(path).map_err(|e| io(path, e))?;
+    serde_json::from_str(&text).map_err(|e| {
+        SweepError::Store(format!(
+            "{}, line {}: {e}; delete the file's run folder (or the directory) to re-run it",
+            path.display(),
+            e.line()
+        ))
+    })
+}
+
+fn io(path: &Path, e: std::io::Error) -> SweepError {
+    SweepError::Store(format!("{}: {e}", path.display()))
+}
+
+fn csv_error(path: &Path, e: csv::Error) -> SweepError {
+    SweepError::Store(format!("{}: {e}", path.display()))
+}
