@@ -1,6 +1,7 @@
 //! The `orrery` library behind the CLI: load a scenario, build its policies and simulator, and
 //! run the cloud OS over it.
 
+pub mod bench;
 pub mod sweep;
 pub mod validation;
 

@@ -78,6 +78,17 @@ enum Command {
     },
     /// Run every point of a scenario's `[sweep]` grid (in parallel), or merge or submit one.
     Sweep(SweepCommand),
+    /// Run a policy benchmark suite and compare it with a baseline; exit 1 on any regression.
+    Bench {
+        /// The suite file (e.g. benches/policies/suite.toml).
+        suite: PathBuf,
+        /// The baseline file (JSON).
+        #[arg(long)]
+        baseline: PathBuf,
+        /// Record the current results as the new baseline instead of gating.
+        #[arg(long)]
+        update: bool,
+    },
     /// Check scenario files without running them.
     Validate {
         /// Scenario files.
@@ -276,6 +287,11 @@ fn main() -> ExitCode {
                 name: String::new(),
             }),
         },
+        Command::Bench {
+            suite,
+            baseline,
+            update,
+        } => bench(&suite, &baseline, update),
         Command::Validate { scenarios, sets } => {
             let mut code = ExitCode::SUCCESS;
             for path in scenarios {
@@ -352,6 +368,58 @@ fn slurm_script(mut job: sweep::slurm::Job) -> ExitCode {
     job.name = format!("orrery-{}", scenario.name);
     let _ = write!(std::io::stdout(), "{}", job.script());
     ExitCode::SUCCESS
+}
+
+/// `orrery bench`: 0 when no metric regressed (or after `--update`), 1 on a regression, 2 on
+/// bad input.
+fn bench(suite: &std::path::Path, baseline: &std::path::Path, update: bool) -> ExitCode {
+    use orrery::bench::{self, Verdict};
+    let suite = match bench::Suite::load(suite) {
+        Ok(s) => s,
+        Err(e) => return fail(e.into()),
+    };
+    let current = match suite.run() {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    let previous = if update && !baseline.exists() {
+        None
+    } else {
+        match bench::read_baseline(baseline) {
+            Ok(b) => Some(b),
+            Err(e) if !update => return fail(e.into()),
+            Err(_) => None,
+        }
+    };
+    let changes = match previous.map(|b| suite.compare(&b, &current, baseline)) {
+        Some(Ok(c)) => Some(c),
+        Some(Err(e)) if !update => return fail(e.into()),
+        _ => None,
+    };
+    if let Some(changes) = &changes {
+        let _ = write!(std::io::stdout(), "{}", bench::report(changes));
+    }
+    if update {
+        if let Err(e) = std::fs::write(baseline, bench::baseline_json(&suite, current)) {
+            eprintln!("error: cannot write {}: {e}", baseline.display());
+            return ExitCode::from(1);
+        }
+        let _ = writeln!(
+            std::io::stdout(),
+            "recorded the baseline in {}",
+            baseline.display()
+        );
+        return ExitCode::SUCCESS;
+    }
+    let regressed = changes
+        .iter()
+        .flatten()
+        .any(|c| c.verdict == Verdict::Regressed);
+    if regressed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 fn sweep_fail(e: SweepError) -> ExitCode {

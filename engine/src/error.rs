@@ -42,6 +42,26 @@ impl InputError {
         self
     }
 
+    /// Sets the line and column of byte `offset` in `text`, the file's contents.
+    pub fn at_offset(self, text: &str, offset: usize) -> Self {
+        let before = &text[..offset.min(text.len())];
+        let line = before.matches('\n').count() + 1;
+        let col = before
+            .rfind('\n')
+            .map_or(before.len(), |nl| before.len() - nl - 1)
+            + 1;
+        self.at(line, Some(col))
+    }
+
+    /// A TOML syntax or type error in `file`, whose contents are `text`, located.
+    pub fn toml(file: impl AsRef<Path>, text: &str, e: &toml::de::Error) -> Self {
+        let err = InputError::file(file, e.message().trim().replace('\n', "; "));
+        match e.span() {
+            Some(span) => err.at_offset(text, span.start),
+            None => err,
+        }
+    }
+
     /// Sets the dotted key path of the error.
     pub fn key(mut self, key: impl Into<String>) -> Self {
         self.key = Some(key.into());

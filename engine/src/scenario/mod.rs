@@ -104,8 +104,7 @@ impl Scenario {
             if key == "." || key.is_empty() {
                 let mut err = InputError::file(file, message);
                 if let Some(span) = inner.span() {
-                    let (line, col) = line_col(&text, span.start);
-                    err = err.at(line, Some(col));
+                    err = err.at_offset(&text, span.start);
                 }
                 return err.hint(hint);
             }
@@ -120,8 +119,7 @@ impl Scenario {
             };
             let mut err = InputError::file(file, message).key(key);
             if let Some(offset) = offset {
-                let (line, col) = line_col(original, offset);
-                err = err.at(line, Some(col));
+                err = err.at_offset(original, offset);
             }
             err.hint(hint)
         })?;
@@ -150,8 +148,7 @@ impl Scenario {
         }
         let mut err = InputError::file(&self.file, message).key(key);
         if let Some(offset) = locate(&self.text, key) {
-            let (line, col) = line_col(&self.text, offset);
-            err = err.at(line, Some(col));
+            err = err.at_offset(&self.text, offset);
         }
         err
     }
@@ -614,8 +611,7 @@ fn apply_overrides(
     let mut doc: toml_edit::DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
         let mut err = InputError::file(file, e.message().trim().replace('\n', "; "));
         if let Some(span) = e.span() {
-            let (line, col) = line_col(text, span.start);
-            err = err.at(line, Some(col));
+            err = err.at_offset(text, span.start);
         }
         err
     })?;
@@ -733,15 +729,4 @@ fn locate(text: &str, key: &str) -> Option<usize> {
         }
     }
     offset
-}
-
-/// 1-based line and column of byte `offset` in `text`.
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let col = before
-        .rfind('\n')
-        .map_or(before.len(), |nl| before.len() - nl - 1)
-        + 1;
-    (line, col)
 }

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use toml_edit::{ImDocument, Item, TableLike, Value};
 
-use super::{apply_overrides, line_col, Scenario};
+use super::{apply_overrides, Scenario};
 use crate::error::InputError;
 use crate::rng::RngStreams;
 
@@ -38,8 +38,7 @@ impl Grid {
         let doc = ImDocument::parse(text).map_err(|e| {
             let mut err = InputError::file(file, e.message().trim().replace('\n', "; "));
             if let Some(span) = e.span() {
-                let (line, col) = line_col(text, span.start);
-                err = err.at(line, Some(col));
+                err = err.at_offset(text, span.start);
             }
             err
         })?;
@@ -49,8 +48,7 @@ impl Grid {
         let error = |item: &Item, key: &str, message: String| {
             let mut err = InputError::file(file, message).key(format!("sweep.{key}"));
             if let Some(span) = item.span() {
-                let (line, col) = line_col(text, span.start);
-                err = err.at(line, Some(col));
+                err = err.at_offset(text, span.start);
             }
             err
         };
