@@ -62,7 +62,11 @@
 //! exhaust the stack; chains of `&`, `|`, `+`, `*` are stored flat and have no limit.
 
 use std::borrow::Cow;
-use std::fmt;
+
+pub(crate) mod syntax;
+
+pub use syntax::ParseError;
+use syntax::{Parser, Tok};
 
 /// Deepest nesting of parentheses, `!` and unary `-` that the parsers accept.
 pub const MAX_DEPTH: usize = 128;
@@ -82,271 +86,6 @@ pub enum Value {
 pub trait Attributes {
     /// The value of attribute `name` (given upper-cased, e.g. `FREE_CPU`), `None` if absent.
     fn get(&self, name: &str) -> Option<Value>;
-}
-
-/// A syntax error in a requirement or rank expression.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParseError {
-    /// Byte offset into the expression where the error was found.
-    pub offset: usize,
-    /// 1-based character column of `offset`.
-    pub column: usize,
-    /// What was expected and what was found.
-    pub message: String,
-    /// The expression that failed to parse (for the excerpt of the `{:#}` format).
-    pub input: String,
-}
-
-impl ParseError {
-    fn new(src: &str, offset: usize, message: String) -> Self {
-        ParseError {
-            offset,
-            column: src[..offset].chars().count() + 1,
-            message,
-            input: src.to_owned(),
-        }
-    }
-}
-
-impl fmt::Display for ParseError {
-    /// `column 14: expected …`; the alternate form `{:#}` adds the expression and a caret.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "column {}: {}", self.column, self.message)?;
-        if f.alternate() {
-            let line: String = self
-                .input
-                .chars()
-                .map(|c| if c.is_whitespace() { ' ' } else { c })
-                .collect();
-            write!(f, "\n  {line}\n  {:>width$}", "^", width = self.column)?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for ParseError {}
-
-// ---------------------------------------------------------------------------------------
-// Lexer
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Tok {
-    Name,
-    Num,
-    Str,
-    LParen,
-    RParen,
-    Eq,
-    Ne,
-    Lt,
-    Le,
-    Gt,
-    Ge,
-    Contains,
-    And,
-    Or,
-    Not,
-    Plus,
-    Minus,
-    Star,
-    Slash,
-    End,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Token {
-    kind: Tok,
-    start: usize,
-    end: usize,
-}
-
-struct Lexer<'a> {
-    src: &'a str,
-    pos: usize,
-}
-
-impl Lexer<'_> {
-    fn next_token(&mut self) -> Result<Token, ParseError> {
-        let b = self.src.as_bytes();
-        while b.get(self.pos).is_some_and(u8::is_ascii_whitespace) {
-            self.pos += 1;
-        }
-        let start = self.pos;
-        let Some(&c) = b.get(start) else {
-            return Ok(Token {
-                kind: Tok::End,
-                start,
-                end: start,
-            });
-        };
-        let followed_by_eq = b.get(start + 1) == Some(&b'=');
-        let (kind, len) = match c {
-            b'(' => (Tok::LParen, 1),
-            b')' => (Tok::RParen, 1),
-            b'&' => (Tok::And, 1),
-            b'|' => (Tok::Or, 1),
-            b'+' => (Tok::Plus, 1),
-            b'-' => (Tok::Minus, 1),
-            b'*' => (Tok::Star, 1),
-            b'/' => (Tok::Slash, 1),
-            b'=' => (Tok::Eq, 1),
-            b'!' if followed_by_eq => (Tok::Ne, 2),
-            b'!' => (Tok::Not, 1),
-            b'<' if followed_by_eq => (Tok::Le, 2),
-            b'<' => (Tok::Lt, 1),
-            b'>' if followed_by_eq => (Tok::Ge, 2),
-            b'>' => (Tok::Gt, 1),
-            b'@' if b.get(start + 1) == Some(&b'>') => (Tok::Contains, 2),
-            b'@' => {
-                let msg = "unexpected character `@` (the contains operator is `@>`)";
-                return Err(ParseError::new(self.src, start, msg.to_owned()));
-            }
-            b'"' => match self.src[start + 1..].find('"') {
-                Some(i) => (Tok::Str, i + 2),
-                None => {
-                    let msg = "unterminated string: no closing `\"`";
-                    return Err(ParseError::new(self.src, start, msg.to_owned()));
-                }
-            },
-            b'0'..=b'9' => (Tok::Num, self.number_len(start)?),
-            c if c.is_ascii_alphabetic() || c == b'_' => {
-                let len = b[start..]
-                    .iter()
-                    .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
-                    .count();
-                (Tok::Name, len)
-            }
-            _ => {
-                let ch = self.src[start..].chars().next().unwrap_or('?');
-                let msg = format!("unexpected character `{ch}`");
-                return Err(ParseError::new(self.src, start, msg));
-            }
-        };
-        self.pos = start + len;
-        Ok(Token {
-            kind,
-            start,
-            end: self.pos,
-        })
-    }
-
-    /// Length of the number at `start`: `digits ('.' digits)? ([eE] [+-]? digits)?`.
-    fn number_len(&self, start: usize) -> Result<usize, ParseError> {
-        let b = self.src.as_bytes();
-        let digits = |from: usize| {
-            b[from.min(b.len())..]
-                .iter()
-                .take_while(|c| c.is_ascii_digit())
-                .count()
-        };
-        let mut i = start + digits(start);
-        if b.get(i) == Some(&b'.') {
-            let frac = digits(i + 1);
-            if frac == 0 {
-                let msg = "expected a digit after `.`".to_owned();
-                return Err(ParseError::new(self.src, i + 1, msg));
-            }
-            i += 1 + frac;
-        }
-        if matches!(b.get(i), Some(b'e' | b'E')) {
-            let sign = usize::from(matches!(b.get(i + 1), Some(b'+' | b'-')));
-            let exp = digits(i + 1 + sign);
-            if exp > 0 {
-                i += 1 + sign + exp;
-            }
-        }
-        Ok(i - start)
-    }
-}
-
-// ---------------------------------------------------------------------------------------
-// Parser plumbing shared by both grammars
-
-struct Parser<'a> {
-    src: &'a str,
-    lexer: Lexer<'a>,
-    cur: Token,
-    prev: Option<Token>,
-    depth: usize,
-}
-
-impl<'a> Parser<'a> {
-    fn new(src: &'a str) -> Result<Self, ParseError> {
-        let mut lexer = Lexer { src, pos: 0 };
-        let cur = lexer.next_token()?;
-        Ok(Parser {
-            src,
-            lexer,
-            cur,
-            prev: None,
-            depth: 0,
-        })
-    }
-
-    fn bump(&mut self) -> Result<Token, ParseError> {
-        let t = self.cur;
-        self.cur = self.lexer.next_token()?;
-        self.prev = Some(t);
-        Ok(t)
-    }
-
-    fn text(&self, t: Token) -> &'a str {
-        &self.src[t.start..t.end]
-    }
-
-    fn describe(&self, t: Token) -> String {
-        match t.kind {
-            Tok::End => "end of input".to_owned(),
-            Tok::Str => format!("string {}", self.text(t)),
-            _ => format!("`{}`", self.text(t)),
-        }
-    }
-
-    /// "expected `what` [after `prev`], found `cur`", at the current token.
-    fn expected(&self, what: &str) -> ParseError {
-        let found = self.describe(self.cur);
-        let msg = match self.prev {
-            Some(p) => format!("expected {what} after `{}`, found {found}", self.text(p)),
-            None => format!("expected {what}, found {found}"),
-        };
-        ParseError::new(self.src, self.cur.start, msg)
-    }
-
-    fn enter(&mut self) -> Result<(), ParseError> {
-        self.depth += 1;
-        if self.depth > MAX_DEPTH {
-            let msg = format!("expression nested more than {MAX_DEPTH} levels deep");
-            return Err(ParseError::new(self.src, self.cur.start, msg));
-        }
-        Ok(())
-    }
-
-    /// Consumes the `)` matching the `(` at `open`.
-    fn close(&mut self, open: Token) -> Result<(), ParseError> {
-        if self.cur.kind != Tok::RParen {
-            let col = self.src[..open.start].chars().count() + 1;
-            let found = self.describe(self.cur);
-            let msg = format!("expected `)` to close the `(` at column {col}, found {found}");
-            return Err(ParseError::new(self.src, self.cur.start, msg));
-        }
-        self.bump()?;
-        Ok(())
-    }
-
-    fn number(&self, t: Token) -> Result<f64, ParseError> {
-        self.text(t).parse().map_err(|_| {
-            let msg = format!("invalid number `{}`", self.text(t));
-            ParseError::new(self.src, t.start, msg)
-        })
-    }
-
-    fn finish(&self, what: &str) -> Result<(), ParseError> {
-        if self.cur.kind == Tok::End {
-            Ok(())
-        } else {
-            Err(self.expected(what))
-        }
-    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -522,6 +261,11 @@ impl Parser<'_> {
                     num: Some(num),
                     glob: false,
                 }))
+            }
+            Tok::Str if self.src.as_bytes()[self.cur.start] == b'\'' => {
+                let msg = "single quotes do not make a string here".to_owned();
+                Err(ParseError::new(self.src, self.cur.start, msg)
+                    .hint("quote strings with `\"`, as OpenNebula does"))
             }
             Tok::Str => {
                 let t = self.bump()?;
@@ -1296,6 +1040,16 @@ mod tests {
         assert_eq!(err("A = -x").column, 6);
         assert_eq!(err("A = 1.").column, 7);
         assert_eq!(err("A @ 1").column, 3);
+        // OneFlow's spellings are not requirement syntax: each is rejected whole, where it is.
+        assert_eq!(err("A == 1").column, 3);
+        assert_eq!(err("A = 1 && B = 2").column, 7);
+        assert_eq!(err("A <> 1").column, 3);
+        let e = err("A = 'x'");
+        assert_eq!(e.column, 5);
+        assert_eq!(
+            e.to_string(),
+            "column 5: single quotes do not make a string here; quote strings with `\"`, as OpenNebula does"
+        );
         assert_eq!(err(")").column, 1);
         assert_eq!(err(&"(".repeat(MAX_DEPTH + 1)).column, MAX_DEPTH + 1);
         assert!(
