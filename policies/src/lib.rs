@@ -6,6 +6,7 @@
 pub mod balance;
 pub mod consolidation;
 pub mod constraints;
+pub mod elasticity;
 pub mod expr;
 pub mod governor;
 pub mod placement;

@@ -1,0 +1,124 @@
+//! Elasticity rules for services: the decision part, pure and clock-free.
+//!
+//! What is built here:
+//!
+//! * [`expr`]: OneFlow's elasticity expression language (`CPU > 80 && RT >= 0.5`).
+//! * [`oneflow`]: OneFlow's rules as OneFlow writes them (`elasticity_policies`,
+//!   `scheduled_policies`, `min_vms`, `max_vms`, `cooldown`), its cardinality arithmetic
+//!   (CHANGE, CARDINALITY, PERCENTAGE_CHANGE with `min_adjust_step`, clamping) and
+//!   [`oneflow::OneFlowScaler`], the per-role state machine (period, `period_number`,
+//!   cooldown) that turns delivered metrics into scaling decisions.
+//! * [`schedule`]: the 5-field cron `recurrence` and `start_time` of scheduled rules.
+//! * [`hpa`]: target tracking as the Kubernetes HorizontalPodAutoscaler does it (ratio,
+//!   tolerance, stabilisation windows, min/max) and [`hpa::HpaScaler`], its state machine, with
+//!   conversion to and from an `autoscaling/v2` HorizontalPodAutoscaler object.
+//! * [`vertical`]: resizing the vCPUs and memory of a role's VMs within their maximum.
+//!
+//! Times are [`Millis`] of simulated time: nothing here reads a clock. Inputs are the metric
+//! values a monitoring layer has *delivered* ([`RoleMetrics`]); outputs are [`Decision`]s: the
+//! desired cardinality, the rule that fired and why.
+//!
+//! Not built yet (the simulator integration): scenario keys for services and rules, calling a
+//! scaler every evaluation interval with the metrics the monitoring layer delivered (with its
+//! delays and aggregation), deploying or terminating VMs to reach the decided cardinality and
+//! reporting back when scaling finished ([`oneflow::OneFlowScaler::scaling_finished`]).
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use orrery_engine::time::Millis;
+
+pub mod expr;
+pub mod hpa;
+pub mod oneflow;
+pub mod schedule;
+pub mod vertical;
+
+/// The delivered metric values of one role's **running** VMs: one map per VM, metric name
+/// (upper-cased) to value. VMs that are not running are left out by the caller, as OneFlow
+/// only reads VMs in ACTIVE/RUNNING.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RoleMetrics {
+    vms: Vec<BTreeMap<String, f64>>,
+}
+
+impl RoleMetrics {
+    /// Metrics from one iterator of `(name, value)` pairs per running VM; names are
+    /// upper-cased, non-finite values are dropped (a VM that reports NaN reports nothing).
+    pub fn from_vms<I, P, S>(vms: I) -> Self
+    where
+        I: IntoIterator<Item = P>,
+        P: IntoIterator<Item = (S, f64)>,
+        S: AsRef<str>,
+    {
+        let vms = vms
+            .into_iter()
+            .map(|vm| {
+                vm.into_iter()
+                    .filter(|(_, v)| v.is_finite())
+                    .map(|(k, v)| (k.as_ref().to_ascii_uppercase(), v))
+                    .collect()
+            })
+            .collect();
+        RoleMetrics { vms }
+    }
+
+    /// How many running VMs there are.
+    pub fn running(&self) -> usize {
+        self.vms.len()
+    }
+
+    /// The mean of metric `name` (case-insensitive) over the running VMs that report it;
+    /// `None` if none does.
+    pub fn mean(&self, name: &str) -> Option<f64> {
+        let name = name.to_ascii_uppercase();
+        let (sum, n) = self
+            .vms
+            .iter()
+            .filter_map(|vm| vm.get(&name))
+            .fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
+        (n > 0).then(|| sum / n as f64)
+    }
+}
+
+/// Which rule produced a decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RuleRef {
+    /// OneFlow `elasticity_policies[i]`.
+    Elasticity(usize),
+    /// OneFlow `scheduled_policies[i]`.
+    Scheduled(usize),
+    /// OneFlow's implicit rule: a role below `min_vms` scales up to it, with no cooldown.
+    MinVms,
+    /// Target tracking (HPA) on the named metric.
+    TargetTracking(String),
+}
+
+impl fmt::Display for RuleRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RuleRef::Elasticity(i) => write!(f, "elasticity_policies[{i}]"),
+            RuleRef::Scheduled(i) => write!(f, "scheduled_policies[{i}]"),
+            RuleRef::MinVms => write!(f, "min_vms"),
+            RuleRef::TargetTracking(m) => write!(f, "target tracking on {m}"),
+        }
+    }
+}
+
+/// A decision to change a role's cardinality.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision {
+    /// When it was taken.
+    pub at: Millis,
+    /// The cardinality before.
+    pub from: u32,
+    /// The desired cardinality.
+    pub to: u32,
+    /// The rule that fired.
+    pub rule: RuleRef,
+    /// Why, in words: the evaluated expression, the schedule, the metric ratio.
+    pub reason: String,
+    /// The cooldown that follows once the scaling has finished (0 for target tracking, which
+    /// stabilises through its windows instead).
+    pub cooldown: Millis,
+}
