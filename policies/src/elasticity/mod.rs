@@ -68,6 +68,12 @@ impl RoleMetrics {
         self.vms.len()
     }
 
+    /// How many running VMs report metric `name` (case-insensitive).
+    pub fn reporting(&self, name: &str) -> usize {
+        let name = name.to_ascii_uppercase();
+        self.vms.iter().filter(|vm| vm.contains_key(&name)).count()
+    }
+
     /// The mean of metric `name` (case-insensitive) over the running VMs that report it;
     /// `None` if none does.
     pub fn mean(&self, name: &str) -> Option<f64> {
