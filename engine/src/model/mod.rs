@@ -4,6 +4,7 @@ pub mod cpu;
 pub mod groups;
 pub mod power;
 pub mod precopy;
+pub mod queueing;
 pub mod spec;
 pub mod state;
 pub mod thermal;
