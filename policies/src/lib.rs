@@ -12,3 +12,4 @@ pub mod governor;
 pub mod placement;
 pub mod registry;
 pub mod stats;
+pub mod tenancy;
