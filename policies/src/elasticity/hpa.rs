@@ -339,7 +339,7 @@ impl HpaScaler {
     ) -> Option<Decision> {
         let r = &self.rule;
         let decide = |to: u32, rule: RuleRef, reason: String| {
-            (to != current).then(|| Decision {
+            (to != current).then_some(Decision {
                 at: now,
                 from: current,
                 to,

@@ -119,9 +119,9 @@ impl Cron {
     pub fn next_after(&self, unix_s: i64) -> Option<i64> {
         // Start at the next whole minute after `unix_s`.
         let start = (unix_s.div_euclid(60) + 1) * 60;
-        let mut day = start.div_euclid(86_400);
+        let first_day = start.div_euclid(86_400);
         let mut minute_of_day = start.rem_euclid(86_400) / 60;
-        for _ in 0..146_097 {
+        for day in first_day..first_day + 146_097 {
             let (_, m, d) = civil_from_days(day);
             let weekday = (day + 4).rem_euclid(7) as u32;
             let day_ok = self.months & (1 << m) != 0
@@ -134,7 +134,6 @@ impl Cron {
                     }
                 }
             }
-            day += 1;
             minute_of_day = 0;
         }
         None
