@@ -41,6 +41,14 @@ pub fn load_scenario(path: Option<&Path>, sets: &[String]) -> Result<Scenario, I
     }
 }
 
+/// Checks what can be checked without running: the policies exist and accept their options,
+/// host names, VM groups and the thermal model resolve (traces are read only by a run).
+pub fn check(scenario: &Scenario) -> Result<(), InputError> {
+    orrery_policies::registry::placement(scenario)?;
+    orrery_policies::registry::reallocation(scenario)?;
+    Simulator::check_layout(scenario)
+}
+
 /// Runs a scenario in simulation, with its seed replaced by `seed` when given.
 pub fn run(scenario: &Scenario, seed: Option<u64>) -> Result<RunResult, RunError> {
     let placement = orrery_policies::registry::placement(scenario)?;

@@ -295,16 +295,25 @@ fn main() -> ExitCode {
         Command::Validate { scenarios, sets } => {
             let mut code = ExitCode::SUCCESS;
             for path in scenarios {
+                // A sweep is checked point by point.
                 let checked = load_scenario(Some(&path), &sets).and_then(|s| {
-                    orrery_policies::registry::placement(&s)?;
-                    orrery_policies::registry::reallocation(&s)?;
-                    // Host names, VM groups and the thermal model; traces are read only by `run`.
-                    orrery_drivers::Simulator::check_layout(&s)?;
-                    Ok(s)
+                    orrery::check(&s)?;
+                    let points = match orrery_engine::scenario::sweep::Grid::of(&s)? {
+                        Some(_) => Some(sweep::Plan::new(&s)?.points()),
+                        None => None,
+                    };
+                    Ok((s, points))
                 });
                 match checked {
-                    Ok(s) => {
-                        let _ = writeln!(std::io::stdout(), "{}: ok ({})", path.display(), s.name);
+                    Ok((s, points)) => {
+                        let grid =
+                            points.map_or(String::new(), |n| format!(", sweep of {n} points"));
+                        let _ = writeln!(
+                            std::io::stdout(),
+                            "{}: ok ({}{grid})",
+                            path.display(),
+                            s.name
+                        );
                     }
                     Err(e) => {
                         eprintln!("error: {e}");

@@ -134,8 +134,12 @@ impl Plan {
                 .hint("add e.g. [sweep] with \"policies.placement\" = [\"packing\", \"striping\"]")
         })?;
         let points = (0..grid.points())
-            .map(|k| scenario.with_values(&grid.point(k)))
-            .collect::<Result<Vec<_>, _>>()?;
+            .map(|k| {
+                let point = scenario.with_values(&grid.point(k))?;
+                crate::check(&point)?;
+                Ok(point)
+            })
+            .collect::<Result<Vec<_>, InputError>>()?;
         let manifest = Manifest {
             scenario: scenario.name.clone(),
             file: scenario.file.display().to_string(),
