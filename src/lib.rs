@@ -60,6 +60,26 @@ pub fn run(scenario: &Scenario, seed: Option<u64>) -> Result<RunResult, RunError
     Ok(sim.finish())
 }
 
+/// Runs live mode: loads the live config at `path`, connects to its hosts through libvirt and
+/// runs the cloud OS with the config's policies (built exactly as for a simulation), printing
+/// to `out`.
+pub fn live(
+    path: &Path,
+    opts: orrery_drivers::libvirt::LiveOptions,
+    out: Box<dyn std::io::Write>,
+) -> Result<orrery_engine::control::LoopStats, RunError> {
+    use orrery_drivers::libvirt::{clock::WallClock, config::LiveConfig, Libvirt, Live};
+    let config = LiveConfig::load(path)?;
+    let placement = orrery_policies::registry::placement(&config)?;
+    let reallocation = orrery_policies::registry::reallocation(&config)?;
+    let streams = RngStreams::new(config.spec.seed);
+    let hv = Libvirt::new(config.uris());
+    let mut infra = Live::new(config, hv, Box::new(WallClock::new()), out, opts)
+        .map_err(|e| orrery_engine::InfraError::Backend(e.to_string()))?;
+    let mut os = CloudOs::new(placement, reallocation, &streams);
+    Ok(os.run(&mut infra)?)
+}
+
 /// Loads and runs each scenario (in parallel, results in the order given) and returns their
 /// summaries; the first bad file stops the comparison before anything runs.
 pub fn compare(

@@ -89,6 +89,25 @@ enum Command {
         #[arg(long)]
         update: bool,
     },
+    /// Run the control loop on real hosts through libvirt (docs/live.md). Plans are printed,
+    /// and carried out only with --apply.
+    Live {
+        /// Live config file (TOML).
+        #[arg(long)]
+        config: PathBuf,
+        /// Only print plans (the default).
+        #[arg(long, conflicts_with = "apply")]
+        dry_run: bool,
+        /// Carry plans out.
+        #[arg(long)]
+        apply: bool,
+        /// Run one round and stop.
+        #[arg(long)]
+        once: bool,
+        /// Seconds between rounds (default: the config's interval_s).
+        #[arg(long)]
+        interval: Option<f64>,
+    },
     /// Check scenario files without running them.
     Validate {
         /// Scenario files.
@@ -292,6 +311,34 @@ fn main() -> ExitCode {
             baseline,
             update,
         } => bench(&suite, &baseline, update),
+        Command::Live {
+            config,
+            dry_run: _,
+            apply,
+            once,
+            interval,
+        } => {
+            let opts = orrery_drivers::libvirt::LiveOptions {
+                apply,
+                rounds: once.then_some(1),
+                interval: interval.map(std::time::Duration::from_secs_f64),
+                // Crash tests only: abort right after the first intent is journaled.
+                crash_after_intent: std::env::var_os("ORRERY_LIVE_CRASH_AFTER_INTENT").is_some(),
+            };
+            match orrery::live(&config, opts, Box::new(std::io::stdout())) {
+                Ok(stats) => {
+                    let _ = writeln!(
+                        std::io::stdout(),
+                        "{} decisions, {} actions planned, {} not carried out (dry run or refused)",
+                        stats.placements + stats.reallocations,
+                        stats.actions,
+                        stats.refused
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e),
+            }
+        }
         Command::Validate { scenarios, sets } => {
             let mut code = ExitCode::SUCCESS;
             for path in scenarios {

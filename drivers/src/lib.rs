@@ -1,7 +1,9 @@
 //! orrery's infrastructure backends: implementations of
 //! [`orrery_engine::infra::Infrastructure`]. `sim` is the discrete-event simulated datacenter;
-//! the libvirt backend for live hosts comes with live mode.
+//! `libvirt` drives real hosts (live mode).
 
+pub mod libvirt;
 pub mod sim;
 
+pub use libvirt::Live;
 pub use sim::Simulator;

@@ -51,6 +51,15 @@ pub enum Action {
         /// The VM.
         vm: VmId,
     },
+    /// Change a placed VM's vCPUs and/or memory, within its type's maxima and its host's room.
+    Resize {
+        /// The VM.
+        vm: VmId,
+        /// New vCPU count (`None`: unchanged).
+        vcpus: Option<u32>,
+        /// New memory in MB (`None`: unchanged).
+        memory_mb: Option<f64>,
+    },
     /// Power a host on.
     PowerOn {
         /// The host.
@@ -73,6 +82,20 @@ impl fmt::Display for Action {
             Action::Suspend { vm } => write!(f, "suspend vm {vm}"),
             Action::Resume { vm } => write!(f, "resume vm {vm}"),
             Action::Shutdown { vm } => write!(f, "shut down vm {vm}"),
+            Action::Resize {
+                vm,
+                vcpus,
+                memory_mb,
+            } => {
+                write!(f, "resize vm {vm} to")?;
+                if let Some(n) = vcpus {
+                    write!(f, " {n} vCPUs")?;
+                }
+                if let Some(m) = memory_mb {
+                    write!(f, " {m} MB")?;
+                }
+                Ok(())
+            }
             Action::PowerOn { host } => write!(f, "power on host {host}"),
             Action::PowerOff { host } => write!(f, "power off host {host}"),
         }

@@ -19,4 +19,4 @@ pub mod workload;
 pub use action::{Action, ActionResult};
 pub use error::InputError;
 pub use infra::{Decision, InfraError, Infrastructure};
-pub use view::{ClusterView, Compat, HostId, HostView, VmId, VmView};
+pub use view::{ClusterView, Compat, HostId, HostView, VmId, VmSize, VmView};

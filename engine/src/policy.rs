@@ -2,7 +2,10 @@
 //! the seeded generator they are handed, and return actions. No clock, no I/O, no global state.
 
 use crate::action::Action;
+use crate::error::InputError;
+use crate::model::VmType;
 use crate::rng::Rng;
+use crate::scenario::{PoliciesSection, Scenario};
 use crate::view::{ClusterView, VmId};
 
 /// Initial placement: decides where pending VM requests go.
@@ -15,4 +18,36 @@ pub trait Placement: Send {
 pub trait Reallocation: Send {
     /// Actions to improve the current allocation.
     fn reallocate(&mut self, view: &ClusterView, rng: &mut Rng) -> Vec<Action>;
+}
+
+/// What building policies by name needs from a configuration file (a scenario, or a live-mode
+/// config): its `[policies]` section, its VM types, whether it models temperatures, and errors
+/// located in the file.
+pub trait PolicyConfig {
+    /// The `[policies]` section.
+    fn policies(&self) -> &PoliciesSection;
+    /// The VM types, in file order (their requirement expressions are parsed by index).
+    fn vm_types(&self) -> Vec<VmType>;
+    /// Whether host temperatures are modelled (a `[thermal]` section).
+    fn has_thermal(&self) -> bool;
+    /// An error about `key` (a dotted path such as `policies.placement`), located in the file.
+    fn error_at(&self, key: &str, message: String) -> InputError;
+}
+
+impl PolicyConfig for Scenario {
+    fn policies(&self) -> &PoliciesSection {
+        &self.spec.policies
+    }
+
+    fn vm_types(&self) -> Vec<VmType> {
+        Scenario::vm_types(self)
+    }
+
+    fn has_thermal(&self) -> bool {
+        self.spec.thermal.is_some()
+    }
+
+    fn error_at(&self, key: &str, message: String) -> InputError {
+        Scenario::error_at(self, key, message)
+    }
 }

@@ -164,6 +164,17 @@ pub struct VmView {
     pub history: VecDeque<f64>,
     /// When the VM request arrived.
     pub arrival: Millis,
+    /// Its size after a resize (`None`: its type's vCPUs and memory).
+    pub resized: Option<VmSize>,
+}
+
+/// A VM's vCPUs and memory when a resize has changed them from its type's.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct VmSize {
+    /// Virtual CPUs.
+    pub vcpus: u32,
+    /// Memory in MB.
+    pub memory_mb: f64,
 }
 
 impl HostView {
@@ -201,6 +212,7 @@ impl VmView {
             demand: 0.0,
             history: VecDeque::new(),
             arrival,
+            resized: None,
         }
     }
 }
@@ -251,9 +263,94 @@ impl ClusterView {
         }
     }
 
+    /// The vCPUs and memory VM `v` has now: its type's unless a resize changed them.
+    pub fn vm_size(&self, v: VmId) -> VmSize {
+        self.vms[v].resized.unwrap_or_else(|| {
+            let t = self.vm_type(v);
+            VmSize {
+                vcpus: t.vcpus,
+                memory_mb: t.memory_mb,
+            }
+        })
+    }
+
+    /// Virtual CPUs of VM `v` (after any resize).
+    pub fn vm_vcpus(&self, v: VmId) -> u32 {
+        self.vm_size(v).vcpus
+    }
+
+    /// Memory of VM `v` in MB (after any resize).
+    pub fn vm_memory_mb(&self, v: VmId) -> f64 {
+        self.vm_size(v).memory_mb
+    }
+
+    /// Nominal CPU capacity of VM `v` in MIPS: its vCPUs (after any resize) × vCPU speed.
+    pub fn vm_mips(&self, v: VmId) -> f64 {
+        self.vm_vcpus(v) as f64 * self.vm_type(v).mips
+    }
+
+    /// The size a resize of running or suspended VM `v` to `vcpus` and/or `memory_mb` (`None`:
+    /// unchanged) gives it, or why it is refused: outside its type's maxima, or growing beyond
+    /// what its host has free for reservations.
+    pub fn check_resize(
+        &self,
+        v: VmId,
+        vcpus: Option<u32>,
+        memory_mb: Option<f64>,
+    ) -> Result<VmSize, String> {
+        let vm = self.vms.get(v).ok_or("no such VM")?;
+        if !matches!(vm.state, VmState::Running | VmState::Suspended) || vm.in_migration {
+            return Err(format!("VM is {:?}, not running or suspended", vm.state));
+        }
+        let h = vm.host.ok_or("VM is not on a host")?;
+        let ty = self.vm_type(v);
+        let old = self.vm_size(v);
+        let new = VmSize {
+            vcpus: vcpus.unwrap_or(old.vcpus),
+            memory_mb: memory_mb.unwrap_or(old.memory_mb),
+        };
+        if new.vcpus == 0 || new.vcpus > ty.max_vcpus {
+            return Err(format!(
+                "{} vCPUs is outside 1..={} (the type's maximum)",
+                new.vcpus, ty.max_vcpus
+            ));
+        }
+        if !(new.memory_mb > 0.0 && new.memory_mb <= ty.max_memory_mb) {
+            return Err(format!(
+                "{} MB is outside the type's maximum of {} MB",
+                new.memory_mb, ty.max_memory_mb
+            ));
+        }
+        let host = &self.hosts[h];
+        let extra_mips = (new.vcpus as f64 - old.vcpus as f64) * ty.mips;
+        if extra_mips > 0.0 && host.reserved_mips + extra_mips > self.reservable_mips(h) + 1e-9 {
+            return Err(format!("not enough free CPU on host {h}"));
+        }
+        let extra_mb = new.memory_mb - old.memory_mb;
+        if extra_mb > 0.0
+            && host.reserved_memory_mb + extra_mb > self.reservable_memory_mb(h) + 1e-9
+        {
+            return Err(format!("not enough memory on host {h}"));
+        }
+        Ok(new)
+    }
+
+    /// Records VM `v` (on a host) at size `new`, moving its host's reservations with it.
+    pub fn set_size(&mut self, v: VmId, new: VmSize) {
+        let old = self.vm_size(v);
+        let ty = self.vm_type(v);
+        let base = (ty.vcpus, ty.memory_mb);
+        let extra_mips = (new.vcpus as f64 - old.vcpus as f64) * ty.mips;
+        if let Some(h) = self.vms[v].host {
+            self.hosts[h].reserved_mips += extra_mips;
+            self.hosts[h].reserved_memory_mb += new.memory_mb - old.memory_mb;
+        }
+        self.vms[v].resized = (base != (new.vcpus, new.memory_mb)).then_some(new);
+    }
+
     /// MIPS VM `v` currently requests (demand × nominal capacity, uncapped).
     pub fn requested_mips(&self, v: VmId) -> f64 {
-        self.vms[v].demand * self.vm_type(v).total_mips()
+        self.vms[v].demand * self.vm_mips(v)
     }
 
     /// Live-migration rate into host `h`, in MB/s (NIC × migration share / 8).

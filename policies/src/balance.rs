@@ -120,18 +120,18 @@ impl<'a> Tentative<'a> {
         let view = self.view;
         self.up(h)
             && view.vms[v].host != Some(h)
-            && self.memory[h] + view.vm_type(v).memory_mb <= view.reservable_memory_mb(h) + 1e-9
-            && self.reserved[h] + view.vm_type(v).total_mips() <= view.reservable_mips(h) + 1e-9
+            && self.memory[h] + view.vm_memory_mb(v) <= view.reservable_memory_mb(h) + 1e-9
+            && self.reserved[h] + view.vm_mips(v) <= view.reservable_mips(h) + 1e-9
             && view.vm_type(v).mips <= view.host_type(h).core_mips
             && (self.constraints.trivial(v) || self.constraints.check(h, v).is_ok())
     }
 
     fn apply(&mut self, v: VmId, from: HostId, to: HostId) {
         let d = self.view.requested_mips(v);
-        let m = self.view.vm_type(v).memory_mb;
+        let m = self.view.vm_memory_mb(v);
         self.load[from] -= d;
         self.load[to] += d;
-        let r = self.view.vm_type(v).total_mips();
+        let r = self.view.vm_mips(v);
         self.memory[from] -= m;
         self.memory[to] += m;
         self.reserved[from] -= r;

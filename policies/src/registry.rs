@@ -1,8 +1,8 @@
-//! Policies by name: the names scenario files use.
+//! Policies by name: the names scenario files (and live-mode configs) use. Every builder takes
+//! any [`PolicyConfig`], so the simulator and live mode build their policies the same way.
 
 use orrery_engine::error::InputError;
-use orrery_engine::policy::{Placement, Reallocation};
-use orrery_engine::scenario::Scenario;
+use orrery_engine::policy::{Placement, PolicyConfig, Reallocation};
 
 use crate::balance::{Balance, BalanceKind};
 use crate::consolidation::{Consolidation, Detector, Selection};
@@ -66,44 +66,46 @@ pub const REALLOCATIONS: &[(&str, &str)] = &[
     ),
 ];
 
-/// The placement policy a scenario names.
-pub fn placement(scenario: &Scenario) -> Result<Box<dyn Placement>, InputError> {
-    let name = scenario.spec.policies.placement.as_str();
+/// The placement policy a configuration names.
+pub fn placement(config: &dyn PolicyConfig) -> Result<Box<dyn Placement>, InputError> {
+    let name = config.policies().placement.as_str();
     let order = match name {
         "first-fit" => Order::FirstFit,
         "packing" => Order::Packing,
         "striping" | "workload-balance" => Order::Striping,
         "load-aware" | "cpu-balance" => Order::LoadAware,
         "coolest" | "coolest-inlet" => {
-            needs_thermal(scenario, "policies.placement", name)?;
+            needs_thermal(config, "policies.placement", name)?;
             if name == "coolest" {
                 Order::Coolest
             } else {
                 Order::CoolestInlet
             }
         }
-        "pabfd" => return Ok(Box::new(consolidation(scenario)?)),
-        "rank" => return ranked(scenario).map(|p| Box::new(p) as Box<dyn Placement>),
-        _ => return Err(unknown(scenario, "policies.placement", name, PLACEMENTS)),
+        "pabfd" => return Ok(Box::new(consolidation(config)?)),
+        "rank" => return ranked(config).map(|p| Box::new(p) as Box<dyn Placement>),
+        _ => return Err(unknown(config, "policies.placement", name, PLACEMENTS)),
     };
-    Ok(Box::new(Greedy::new(order, requirements(scenario)?)))
+    Ok(Box::new(Greedy::new(order, requirements(config)?)))
 }
 
-/// The reallocation policy a scenario names (`None` for `"none"`).
-pub fn reallocation(scenario: &Scenario) -> Result<Option<Box<dyn Reallocation>>, InputError> {
-    let name = scenario.spec.policies.reallocation.as_str();
+/// The reallocation policy a configuration names (`None` for `"none"`).
+pub fn reallocation(
+    config: &dyn PolicyConfig,
+) -> Result<Option<Box<dyn Reallocation>>, InputError> {
+    let name = config.policies().reallocation.as_str();
     let kind = match name {
         "none" => return Ok(None),
-        "consolidation" => return Ok(Some(Box::new(consolidation(scenario)?))),
+        "consolidation" => return Ok(Some(Box::new(consolidation(config)?))),
         "workload-balance" => BalanceKind::Workload,
         "cpu-balance" => BalanceKind::Cpu,
         "thermal-balance" => {
-            needs_thermal(scenario, "policies.reallocation", name)?;
+            needs_thermal(config, "policies.reallocation", name)?;
             BalanceKind::Thermal
         }
         _ => {
             return Err(unknown(
-                scenario,
+                config,
                 "policies.reallocation",
                 name,
                 REALLOCATIONS,
@@ -112,20 +114,20 @@ pub fn reallocation(scenario: &Scenario) -> Result<Option<Box<dyn Reallocation>>
     };
     Ok(Some(Box::new(Balance::new(
         kind,
-        scenario.spec.policies.balance.clone(),
-        requirements(scenario)?,
-        governor(scenario),
+        config.policies().balance.clone(),
+        requirements(config)?,
+        governor(config),
     ))))
 }
 
-fn governor(scenario: &Scenario) -> Governor {
-    let p = &scenario.spec.policies;
+fn governor(config: &dyn PolicyConfig) -> Governor {
+    let p = &config.policies();
     Governor::new(p.migration_budget, p.cooldown_rounds)
 }
 
-fn needs_thermal(scenario: &Scenario, key: &str, name: &str) -> Result<(), InputError> {
-    if scenario.spec.thermal.is_none() {
-        return Err(scenario
+fn needs_thermal(config: &dyn PolicyConfig, key: &str, name: &str) -> Result<(), InputError> {
+    if !config.has_thermal() {
+        return Err(config
             .error_at(key, format!("policy `{name}` needs host temperatures"))
             .hint("add a [thermal] section with supply_c and redline_c"));
     }
@@ -133,15 +135,15 @@ fn needs_thermal(scenario: &Scenario, key: &str, name: &str) -> Result<(), Input
 }
 
 /// The `rank` placement of a scenario (`[policies.rank]`).
-fn ranked(scenario: &Scenario) -> Result<Ranked, InputError> {
-    let r = &scenario.spec.policies.rank;
+fn ranked(config: &dyn PolicyConfig) -> Result<Ranked, InputError> {
+    let r = &config.policies().rank;
     let rank = r
         .rank
         .as_deref()
         .map(Rank::parse)
         .transpose()
         .map_err(|e| {
-            scenario
+            config
                 .error_at("policies.rank.rank", format!("bad rank expression: {e}"))
                 .hint("OpenNebula SCHED_RANK syntax, e.g. FREE_CPU - 10 * RUNNING_VMS")
         })?;
@@ -153,14 +155,14 @@ fn ranked(scenario: &Scenario) -> Result<Ranked, InputError> {
             multiplier: w.multiplier,
         })
         .collect();
-    Ok(Ranked::new(requirements(scenario)?, rank, weighers))
+    Ok(Ranked::new(requirements(config)?, rank, weighers))
 }
 
 /// The consolidation parameters of a scenario (`[policies.consolidation]`).
-pub fn consolidation(scenario: &Scenario) -> Result<Consolidation, InputError> {
-    let c = &scenario.spec.policies.consolidation;
+pub fn consolidation(config: &dyn PolicyConfig) -> Result<Consolidation, InputError> {
+    let c = &config.policies().consolidation;
     let detector = Detector::from_name(&c.detector, c.parameter).ok_or_else(|| {
-        scenario
+        config
             .error_at(
                 "policies.consolidation.detector",
                 format!("unknown overload detector `{}`", c.detector),
@@ -168,7 +170,7 @@ pub fn consolidation(scenario: &Scenario) -> Result<Consolidation, InputError> {
             .hint("use one of: thr, iqr, mad, lr, lrr")
     })?;
     let selection = Selection::from_name(&c.selection).ok_or_else(|| {
-        scenario
+        config
             .error_at(
                 "policies.consolidation.selection",
                 format!("unknown VM selection `{}`", c.selection),
@@ -176,35 +178,41 @@ pub fn consolidation(scenario: &Scenario) -> Result<Consolidation, InputError> {
             .hint("use one of: mmt, mc, mu, rs")
     })?;
     if !(c.parameter.is_finite() && c.parameter >= 0.0) {
-        return Err(scenario.error_at(
+        return Err(err(
+            config,
             "policies.consolidation.parameter",
             "must be zero or positive",
         ));
     }
     let mut policy = Consolidation::new(detector, selection);
-    policy.requirements = requirements(scenario)?;
-    policy.governor = governor(scenario);
+    policy.requirements = requirements(config)?;
+    policy.governor = governor(config);
     Ok(policy)
 }
 
 /// The requirement expressions of a scenario's VM types and of `[policies.rank]`, parsed;
 /// a syntax error names the key and the column.
-pub fn requirements(scenario: &Scenario) -> Result<Requirements, InputError> {
-    let global = scenario.spec.policies.rank.requirements.as_deref();
-    Requirements::parse(&scenario.vm_types(), global).map_err(|(i, e)| {
+pub fn requirements(config: &dyn PolicyConfig) -> Result<Requirements, InputError> {
+    let global = config.policies().rank.requirements.as_deref();
+    Requirements::parse(&config.vm_types(), global).map_err(|(i, e)| {
         let key = match i {
             Some(i) => format!("vm_types.{i}.requirements"),
             None => "policies.rank.requirements".into(),
         };
-        scenario
+        config
             .error_at(&key, format!("bad requirements expression: {e}"))
             .hint("OpenNebula syntax, e.g. HYPERVISOR = \"kvm\" & FREE_CPU > 2000 (strings in double quotes)")
     })
 }
 
-fn unknown(scenario: &Scenario, key: &str, name: &str, known: &[(&str, &str)]) -> InputError {
+fn unknown(config: &dyn PolicyConfig, key: &str, name: &str, known: &[(&str, &str)]) -> InputError {
     let names: Vec<&str> = known.iter().map(|(n, _)| *n).collect();
-    scenario
+    config
         .error_at(key, format!("unknown policy `{name}`"))
         .hint(format!("use one of: {}", names.join(", ")))
+}
+
+/// An error about `key`, located in the configuration's file.
+fn err(config: &dyn PolicyConfig, key: &str, message: impl Into<String>) -> InputError {
+    config.error_at(key, message.into())
 }

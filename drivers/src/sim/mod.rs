@@ -385,7 +385,7 @@ impl Simulator {
         claims.extend(host.vms.iter().map(|&v| {
             let vm = &self.view.vms[v];
             let requested = if vm.state.is_active() {
-                vm.demand * self.view.vm_type(v).total_mips()
+                vm.demand * self.view.vm_mips(v)
             } else {
                 0.0
             };
@@ -398,7 +398,7 @@ impl Simulator {
             };
             Claim {
                 requested,
-                vcpus: self.view.vm_type(v).vcpus,
+                vcpus: self.view.vm_vcpus(v),
                 role,
             }
         }));
@@ -498,8 +498,7 @@ impl Simulator {
 
     /// Takes VM `v` off host `h`'s lists and reservations.
     fn detach(&mut self, v: VmId, h: HostId) {
-        let ty = self.view.vm_type(v);
-        let (mips, memory) = (ty.total_mips(), ty.memory_mb);
+        let (mips, memory) = (self.view.vm_mips(v), self.view.vm_memory_mb(v));
         let host = &mut self.view.hosts[h];
         if let Some(i) = host.vms.iter().position(|&x| x == v) {
             host.vms.remove(i);
@@ -514,8 +513,7 @@ impl Simulator {
 
     /// Puts VM `v` on host `h` (at the end of its list).
     fn attach(&mut self, v: VmId, h: HostId) {
-        let ty = self.view.vm_type(v);
-        let (mips, mem) = (ty.total_mips(), ty.memory_mb);
+        let (mips, mem) = (self.view.vm_mips(v), self.view.vm_memory_mb(v));
         let host = &mut self.view.hosts[h];
         host.vms.push(v);
         host.reserved_mips += mips;
@@ -831,7 +829,7 @@ impl Simulator {
         if self.quirks().memory_at_creation_only {
             return Ok(()); // CloudSim requests no memory after creation
         }
-        let need = self.view.hosts[h].reserved_memory_mb + self.view.vm_type(v).memory_mb;
+        let need = self.view.hosts[h].reserved_memory_mb + self.view.vm_memory_mb(v);
         if need > self.view.reservable_memory_mb(h) + 1e-9 {
             return Err(format!("not enough memory on host {h}"));
         }
@@ -938,7 +936,7 @@ impl Simulator {
                 self.view.hosts[to].incoming.push(vm);
                 self.migrations += 1;
                 self.migrations_in_interval += 1;
-                let memory_mb = self.view.vm_type(vm).memory_mb;
+                let memory_mb = self.view.vm_memory_mb(vm);
                 if self.precopy.is_none() {
                     let duration = self
                         .view
@@ -999,6 +997,11 @@ impl Simulator {
                 self.stop_vm(vm, "shut down by policy");
                 Ok(())
             }
+            Action::Resize {
+                vm,
+                vcpus,
+                memory_mb,
+            } => self.resize(vm, vcpus, memory_mb),
             Action::PowerOn { host } => {
                 self.check_host(host)?;
                 match self.view.hosts[host].power {
@@ -1031,6 +1034,22 @@ impl Simulator {
                 Ok(())
             }
         }
+    }
+
+    /// Gives a running or suspended VM new vCPUs and/or memory: within its type's maxima, and
+    /// growing only into what its host has free.
+    fn resize(&mut self, vm: VmId, vcpus: Option<u32>, memory_mb: Option<f64>) -> ActionResult {
+        let new = self.view.check_resize(vm, vcpus, memory_mb)?;
+        let h = self.view.vms[vm].host.expect("resizable VMs have a host");
+        self.view.set_size(vm, new);
+        self.log(
+            "resized",
+            Some(vm),
+            Some(h),
+            format!("{} vCPUs, {} MB", new.vcpus, new.memory_mb),
+        );
+        self.recompute(h);
+        Ok(())
     }
 
     /// Ends the run: closes the meters and computes the summary.

@@ -779,3 +779,87 @@ fn precopy_is_refused_in_cloudsim_mode() {
         .expect("pre-copy is refused");
     assert!(err.to_string().contains("migration.model"), "{err}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// g. Resize
+
+#[test]
+fn resize_stays_within_the_type_maximum_and_the_host_room() {
+    // One host of 4 × 1000 MIPS and 3500 MB; type v: 1 vCPU × 1000 MIPS, 1000 MB, resizable
+    // to 2 vCPUs and 2000 MB. Two VMs at 0.5 arrive at 0 (first-fit: both on host 0, reserving
+    // 2000 MIPS and 2000 MB); a third arrives at 10 s, when both run (boot takes 0 s).
+    let text = scenario(
+        4,
+        LINEAR,
+        "",
+        &format!(
+            "{}{}",
+            batch(2, 0.5, ""),
+            batch(1, 0.5, "").replace("at_s = 0", "at_s = 10")
+        ),
+        "",
+    )
+    .replace("memory_mb = 100000", "memory_mb = 3500")
+    .replace(
+        "memory_mb = 1000\n",
+        "memory_mb = 1000\nmax_vcpus = 2\nmax_memory_mb = 2000\n",
+    );
+    let scenario = Scenario::parse(&text, Path::new("t.toml"), Path::new("."), &[]).unwrap();
+    let mut sim = Simulator::new(&scenario, None).unwrap();
+    let first = sim.next_decision().unwrap();
+    assert_eq!(first, Some(Decision::Place(vec![0, 1])));
+    let deploy = |vm| Action::Deploy { vm, host: 0 };
+    assert_eq!(sim.apply(vec![deploy(0), deploy(1)]), vec![Ok(()), Ok(())]);
+    assert_eq!(sim.next_decision().unwrap(), Some(Decision::Place(vec![2])));
+    assert_eq!(sim.view().now, 10_000);
+    let resize = |vm, vcpus, memory_mb| Action::Resize {
+        vm,
+        vcpus,
+        memory_mb,
+    };
+    let results = sim.apply(vec![
+        // 2000 + 1000 MIPS ≤ 4000 and 2000 + 1000 MB ≤ 3500: accepted.
+        resize(0, Some(2), Some(2000.0)),
+        // Beyond the type's maximum of 2 vCPUs.
+        resize(0, Some(3), None),
+        // 3000 + 1000 MB > 3500 MB.
+        resize(1, None, Some(2000.0)),
+        // 3000 + 1000 MIPS ≤ 4000: accepted.
+        resize(1, Some(2), None),
+        // Pending, not placed.
+        resize(2, Some(2), None),
+        Action::Reject {
+            vm: 2,
+            reason: "test".into(),
+        },
+    ]);
+    assert_eq!(results[0], Ok(()));
+    assert!(
+        results[1].as_ref().unwrap_err().contains("maximum"),
+        "{results:?}"
+    );
+    assert!(
+        results[2].as_ref().unwrap_err().contains("memory"),
+        "{results:?}"
+    );
+    assert_eq!(results[3], Ok(()));
+    assert!(results[4].is_err(), "{results:?}");
+    assert_eq!(results[5], Ok(()));
+    let v = sim.view();
+    assert_eq!(v.vm_vcpus(0), 2);
+    assert_eq!(v.vm_memory_mb(0), 2000.0);
+    assert_eq!(v.vm_memory_mb(1), 1000.0);
+    assert_eq!(v.vm_mips(1), 2000.0);
+    assert_eq!(v.hosts[0].reserved_mips, 4000.0);
+    assert_eq!(v.hosts[0].reserved_memory_mb, 3000.0);
+    // From the resize on, each VM requests 0.5 × 2000 MIPS: 2000 in all.
+    assert_eq!(sim.next_decision().unwrap(), None);
+    assert_eq!(sim.view().hosts[0].requested_mips, 2000.0);
+    // Shrinking back to the type's size clears the override and frees the reservation.
+    assert_eq!(
+        sim.apply(vec![resize(0, Some(1), Some(1000.0))]),
+        vec![Ok(())]
+    );
+    assert_eq!(sim.view().vms[0].resized, None);
+    assert_eq!(sim.view().hosts[0].reserved_memory_mb, 2000.0);
+}

@@ -127,6 +127,10 @@ pub struct VmType {
     pub mips: f64,
     /// Memory in MB.
     pub memory_mb: f64,
+    /// Most vCPUs a VM of this type may be resized to.
+    pub max_vcpus: u32,
+    /// Most memory a VM of this type may be resized to, in MB.
+    pub max_memory_mb: f64,
     /// Disk in GB.
     pub disk_gb: f64,
     /// Image name.
@@ -140,13 +144,16 @@ pub struct VmType {
 }
 
 impl VmType {
-    /// A VM type with these resources, no disk, image, owner or constraints, dirtying no memory.
+    /// A VM type with these resources (also its maxima: no resizing up), no disk, image, owner
+    /// or constraints, dirtying no memory.
     pub fn new(name: impl Into<String>, vcpus: u32, mips: f64, memory_mb: f64) -> Self {
         VmType {
             name: name.into(),
             vcpus,
             mips,
             memory_mb,
+            max_vcpus: vcpus,
+            max_memory_mb: memory_mb,
             disk_gb: 0.0,
             image: String::new(),
             owner: String::new(),

@@ -86,43 +86,8 @@ impl Scenario {
         let original = text;
         let (text, overridden) = apply_overrides(original, file, values, sets)?;
         let de = toml::Deserializer::new(&text);
-        let spec: ScenarioFile = serde_path_to_error::deserialize(de).map_err(|e| {
-            let mut key = normalise(&e.path().to_string());
-            let inner = e.into_inner();
-            // toml's messages can span lines; an error is one paragraph.
-            let message = inner.message().trim().replace('\n', "; ");
-            if let Some(field) = unknown_field(&message) {
-                if !key.ends_with(field) {
-                    key = if key == "." || key.is_empty() {
-                        field.to_string()
-                    } else {
-                        format!("{key}.{field}")
-                    };
-                }
-            }
-            let hint = "see scenarios/README.md for every key and its type";
-            if key == "." || key.is_empty() {
-                let mut err = InputError::file(file, message);
-                if let Some(span) = inner.span() {
-                    err = err.at_offset(&text, span.start);
-                }
-                return err.hint(hint);
-            }
-            if let Some(source) = overridden.get(&key) {
-                return InputError::file(source, message).key(key).hint(hint);
-            }
-            // With overrides the text was rewritten, so locate the key in the file as written.
-            let offset = if overridden.is_empty() {
-                inner.span().map(|s| s.start)
-            } else {
-                locate(original, &key)
-            };
-            let mut err = InputError::file(file, message).key(key);
-            if let Some(offset) = offset {
-                err = err.at_offset(original, offset);
-            }
-            err.hint(hint)
-        })?;
+        let spec: ScenarioFile = serde_path_to_error::deserialize(de)
+            .map_err(|e| toml_error(e, &text, original, file, &overridden))?;
         let name = spec.name.clone().unwrap_or_else(|| {
             file.file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
@@ -146,11 +111,7 @@ impl Scenario {
         if let Some(source) = self.overridden.get(&normalise(key)) {
             return InputError::file(source, message).key(key);
         }
-        let mut err = InputError::file(&self.file, message).key(key);
-        if let Some(offset) = locate(&self.text, key) {
-            err = err.at_offset(&self.text, offset);
-        }
-        err
+        error_in_toml(&self.file, &self.text, key, message)
     }
 
     /// Resolves the path at `key`: relative to the scenario's directory when the file gives it,
@@ -199,6 +160,8 @@ impl Scenario {
                 vcpus: t.vcpus,
                 mips: t.mips,
                 memory_mb: t.memory_mb,
+                max_vcpus: t.max_vcpus.unwrap_or(t.vcpus),
+                max_memory_mb: t.max_memory_mb.unwrap_or(t.memory_mb),
                 disk_gb: t.disk_gb,
                 image: t.image.clone(),
                 owner: t.owner.clone(),
@@ -429,6 +392,18 @@ impl Scenario {
             }
             positive(&k("mips"), t.mips)?;
             non_negative(&k("memory_mb"), t.memory_mb)?;
+            if t.max_vcpus.is_some_and(|m| m < t.vcpus) {
+                return Err(self
+                    .error_at(&k("max_vcpus"), "must be at least vcpus")
+                    .hint("max_vcpus is the most a VM of the type may be resized to"));
+            }
+            if t.max_memory_mb
+                .is_some_and(|m| m.is_nan() || m < t.memory_mb)
+            {
+                return Err(self
+                    .error_at(&k("max_memory_mb"), "must be at least memory_mb")
+                    .hint("max_memory_mb is the most a VM of the type may be resized to"));
+            }
             non_negative(&k("disk_gb"), t.disk_gb)?;
             non_negative(&k("dirty_rate_mbs"), t.dirty_rate_mbs)?;
             match (&t.vm_group, &t.role) {
@@ -680,6 +655,75 @@ fn item_at<'d>(
 }
 
 /// The field named by serde's "unknown field `x`" message.
+/// Parses a TOML file's `text` into `T`, with errors located by file, line, column and key,
+/// and `hint` (where the keys are documented) added.
+pub fn parse_toml<T: serde::de::DeserializeOwned>(
+    text: &str,
+    file: &Path,
+    hint: &str,
+) -> Result<T, InputError> {
+    let de = toml::Deserializer::new(text);
+    serde_path_to_error::deserialize(de)
+        .map_err(|e| toml_error(e, text, text, file, &BTreeMap::new()).hint(hint))
+}
+
+/// An error about `key` (dotted path) in the TOML file `file` whose text is `text`, located at
+/// the key's line and column when it is there.
+pub fn error_in_toml(file: &Path, text: &str, key: &str, message: impl Into<String>) -> InputError {
+    let mut err = InputError::file(file, message).key(key);
+    if let Some(offset) = locate(text, key) {
+        err = err.at_offset(text, offset);
+    }
+    err
+}
+
+/// A located error for a TOML deserialisation failure. `text` is what was parsed, `original`
+/// the file as written (they differ when overrides rewrote it; `overridden` maps each
+/// overridden key to its source).
+fn toml_error(
+    e: serde_path_to_error::Error<toml::de::Error>,
+    text: &str,
+    original: &str,
+    file: &Path,
+    overridden: &BTreeMap<String, String>,
+) -> InputError {
+    let mut key = normalise(&e.path().to_string());
+    let inner = e.into_inner();
+    // toml's messages can span lines; an error is one paragraph.
+    let message = inner.message().trim().replace('\n', "; ");
+    if let Some(field) = unknown_field(&message) {
+        if !key.ends_with(field) {
+            key = if key == "." || key.is_empty() {
+                field.to_string()
+            } else {
+                format!("{key}.{field}")
+            };
+        }
+    }
+    let hint = "see scenarios/README.md for every key and its type";
+    if key == "." || key.is_empty() {
+        let mut err = InputError::file(file, message);
+        if let Some(span) = inner.span() {
+            err = err.at_offset(text, span.start);
+        }
+        return err.hint(hint);
+    }
+    if let Some(source) = overridden.get(&key) {
+        return InputError::file(source, message).key(key).hint(hint);
+    }
+    // With overrides the text was rewritten, so locate the key in the file as written.
+    let offset = if overridden.is_empty() {
+        inner.span().map(|s| s.start)
+    } else {
+        locate(original, &key)
+    };
+    let mut err = InputError::file(file, message).key(key);
+    if let Some(offset) = offset {
+        err = err.at_offset(original, offset);
+    }
+    err.hint(hint)
+}
+
 fn unknown_field(message: &str) -> Option<&str> {
     let rest = message.strip_prefix("unknown field `")?;
     rest.split('`').next()

@@ -306,6 +306,10 @@ pub struct VmTypeSection {
     pub mips: f64,
     /// Memory in MB.
     pub memory_mb: f64,
+    /// Most vCPUs a VM of the type may be resized to (default: `vcpus`).
+    pub max_vcpus: Option<u32>,
+    /// Most memory a VM of the type may be resized to, MB (default: `memory_mb`).
+    pub max_memory_mb: Option<f64>,
     /// Disk in GB.
     #[serde(default)]
     pub disk_gb: f64,

@@ -171,7 +171,7 @@ impl<'a> Scratch<'a> {
     /// while it is being instantiated, else demand × capacity.
     pub fn requested(&self, v: VmId) -> f64 {
         if self.new[v] && !self.created[v] {
-            self.view.vm_type(v).total_mips()
+            self.view.vm_mips(v)
         } else {
             self.view.requested_mips(v)
         }
@@ -180,7 +180,7 @@ impl<'a> Scratch<'a> {
     /// MIPS the scheduler holds for VM `v`: what it requested when it was last allocated.
     fn scheduled(&self, v: VmId) -> f64 {
         if self.new[v] {
-            self.view.vm_type(v).total_mips()
+            self.view.vm_mips(v)
         } else {
             self.view.requested_mips(v)
         }
@@ -192,7 +192,7 @@ impl<'a> Scratch<'a> {
 
     fn memory_of(&self, v: VmId) -> f64 {
         if self.memory_binds || (self.new[v] && !self.placed_before(v)) {
-            self.view.vm_type(v).memory_mb
+            self.view.vm_memory_mb(v)
         } else {
             0.0
         }
@@ -274,7 +274,7 @@ impl<'a> Scratch<'a> {
         let view = self.view;
         Claim {
             requested: self.scheduled(v),
-            vcpus: view.vm_type(v).vcpus,
+            vcpus: view.vm_vcpus(v),
             role: if self.is_incoming(h, v) {
                 Role::MigratingIn
             } else if view.vms[v].in_migration {
@@ -322,7 +322,7 @@ impl<'a> Scratch<'a> {
     /// Adds VM `v`'s history, scaled to host `h`, into `out` (CloudSim's per-VM term).
     fn add_history(&self, h: HostId, v: VmId, out: &mut [f64]) {
         let cap = self.view.capacity_mips(h);
-        let mips = self.view.vm_type(v).total_mips();
+        let mips = self.view.vm_mips(v);
         for (slot, u) in out.iter_mut().zip(&self.view.vms[v].history) {
             *slot += u * mips / cap;
         }
@@ -333,7 +333,7 @@ impl<'a> Scratch<'a> {
         let req = self.requested(v);
         Ask {
             mips: req,
-            per_vcpu: req / self.view.vm_type(v).vcpus as f64,
+            per_vcpu: req / self.view.vm_vcpus(v) as f64,
             memory: self.memory_of(v),
         }
     }
@@ -387,7 +387,7 @@ impl<'a> Scratch<'a> {
             .vms
             .iter()
             .chain(extra.as_ref())
-            .map(|&v| self.view.vm_type(v).memory_mb)
+            .map(|&v| self.view.vm_memory_mb(v))
             .fold(f64::NEG_INFINITY, f64::max)
     }
 }

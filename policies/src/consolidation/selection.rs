@@ -57,7 +57,7 @@ impl Selection {
             best.1
         };
         match self {
-            Selection::Mmt => min_by(&|v| view.vm_type(v).memory_mb),
+            Selection::Mmt => min_by(&|v| view.vm_memory_mb(v)),
             Selection::Mu => min_by(&|v| view.vms[v].demand),
             Selection::Rs => Some(candidates[rng.random_range(0..candidates.len())]),
             Selection::Mc => match max_correlation(s, &candidates) {

@@ -46,18 +46,16 @@ impl Reservations {
     /// Whether VM `v` fits on host `h`: the host is usable, each vCPU fits on one core, and
     /// the VM's nominal CPU and memory fit in what is free.
     pub fn fits(&self, view: &ClusterView, h: HostId, v: VmId) -> bool {
-        let vt = view.vm_type(v);
         self.usable[h]
-            && vt.mips <= view.host_type(h).core_mips
-            && vt.total_mips() <= self.cpu[h] + 1e-9
-            && vt.memory_mb <= self.memory[h] + 1e-9
+            && view.vm_type(v).mips <= view.host_type(h).core_mips
+            && view.vm_mips(v) <= self.cpu[h] + 1e-9
+            && view.vm_memory_mb(v) <= self.memory[h] + 1e-9
     }
 
     /// Records VM `v` as placed on host `h`.
     pub fn take(&mut self, view: &ClusterView, h: HostId, v: VmId) {
-        let vt = view.vm_type(v);
-        self.cpu[h] -= vt.total_mips();
-        self.memory[h] -= vt.memory_mb;
+        self.cpu[h] -= view.vm_mips(v);
+        self.memory[h] -= view.vm_memory_mb(v);
         self.vms[h] += 1;
         self.up[h] = true;
     }

@@ -72,20 +72,20 @@ impl HostIndex {
         v: VmId,
         allowed: &dyn Fn(HostId) -> bool,
     ) -> Option<HostId> {
-        let vt = view.vm_type(v);
+        let (mips, memory_mb) = (view.vm_mips(v), view.vm_memory_mb(v));
         let ok = |h: HostId| r.fits(view, h, v) && allowed(h);
         match self {
             HostIndex::Tree(t) => t.leftmost_where(
-                [vt.total_mips() - 1e-9, vt.memory_mb - 1e-9, vt.mips],
+                [mips - 1e-9, memory_mb - 1e-9, view.vm_type(v).mips],
                 allowed,
             ),
             HostIndex::Sorted(set, Order::Packing) => set
-                .range((key(vt.total_mips() - 1e-9), 0)..)
+                .range((key(mips - 1e-9), 0)..)
                 .map(|&(_, h)| h)
                 .find(|&h| ok(h)),
             HostIndex::Sorted(set, Order::LoadAware) => set
                 .iter()
-                .take_while(|&&(k, _)| f64::from_bits(!k) + 1e-9 >= vt.total_mips())
+                .take_while(|&&(k, _)| f64::from_bits(!k) + 1e-9 >= mips)
                 .map(|&(_, h)| h)
                 .find(|&h| ok(h)),
             HostIndex::Sorted(set, _) => set.iter().map(|&(_, h)| h).find(|&h| ok(h)),

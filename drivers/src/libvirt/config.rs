@@ -1,0 +1,412 @@
+//! The live config file: hosts and their libvirt URIs, VM templates, the VMs to run, the
+//! policies (a scenario's `[policies]` keys), limits, the journal and the power command.
+//! docs/live.md documents every key.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use orrery_engine::error::InputError;
+use orrery_engine::model::{PowerModel, VmConstraints, VmType};
+use orrery_engine::policy::PolicyConfig;
+use orrery_engine::scenario::{error_in_toml, parse_toml, PoliciesSection};
+use serde::Deserialize;
+
+const HINT: &str = "see docs/live.md for every key of a live config and its type";
+
+/// The file as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LiveFile {
+    /// Name used in messages (default: the file's stem).
+    pub name: Option<String>,
+    /// Seed of the policies' random streams.
+    #[serde(default)]
+    pub seed: u64,
+    /// The write-ahead journal (relative to the config file's directory).
+    pub journal: PathBuf,
+    /// Seconds between control-loop rounds (`--interval` overrides it).
+    #[serde(default = "sixty")]
+    pub interval_s: f64,
+    /// Utilisation samples kept per VM (newest first) for the policies' history.
+    #[serde(default = "thirty")]
+    pub history_len: usize,
+    /// Seconds a guest gets to shut down before it is destroyed.
+    #[serde(default = "sixty")]
+    pub shutdown_timeout_s: f64,
+    /// `"live"` (live migration, falling back to a cold move where the driver cannot) or
+    /// `"cold"` (always a cold move).
+    #[serde(default)]
+    pub migration: MigrationMode,
+    /// Host power command: program and arguments, `{action}` (`on`/`off`) and `{host}` replaced.
+    #[serde(default)]
+    pub power_command: Vec<String>,
+    /// CPU overcommit ratio for reservations.
+    #[serde(default = "one")]
+    pub cpu_overcommit: f64,
+    /// Memory overcommit ratio for reservations.
+    #[serde(default = "one")]
+    pub memory_overcommit: f64,
+    /// Most actions per interval.
+    #[serde(default)]
+    pub limits: LimitsSection,
+    /// Retries of transient errors.
+    #[serde(default)]
+    pub retry: RetrySection,
+    /// The hosts, in id order.
+    pub hosts: Vec<HostSection>,
+    /// VM templates (the VM types policies see).
+    pub templates: Vec<TemplateSection>,
+    /// The VMs orrery should keep running (placed by the placement policy when absent).
+    #[serde(default)]
+    pub vms: Vec<VmSection>,
+    /// The policies, with a scenario's `[policies]` keys.
+    pub policies: PoliciesSection,
+}
+
+/// How VMs move between hosts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MigrationMode {
+    /// Live migration; a cold move where the driver does not support it.
+    #[default]
+    Live,
+    /// Always a cold move: shut down, define on the target, start, undefine on the source.
+    Cold,
+}
+
+/// Most actions per interval (0: no limit).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsSection {
+    /// Actions that touch a host, per interval.
+    pub max_actions: usize,
+    /// Migrations per interval.
+    pub max_migrations: usize,
+}
+
+/// Retries of transient errors, with exponential backoff.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RetrySection {
+    /// Tries in all (1: no retry).
+    pub attempts: u32,
+    /// First backoff, ms (doubled after each try).
+    pub backoff_ms: u64,
+    /// Longest backoff, ms.
+    pub max_backoff_ms: u64,
+}
+
+impl Default for RetrySection {
+    fn default() -> Self {
+        RetrySection {
+            attempts: 4,
+            backoff_ms: 200,
+            max_backoff_ms: 5_000,
+        }
+    }
+}
+
+/// One host.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HostSection {
+    /// Host name (letters, digits, `.`, `_`, `-`).
+    pub name: String,
+    /// libvirt URI; `{config_dir}` is replaced by the config file's directory.
+    pub uri: String,
+    /// MIPS of one core (default: the node's MHz).
+    pub core_mips: Option<f64>,
+    /// NIC bandwidth, Mbit/s.
+    #[serde(default = "gigabit")]
+    pub nic_mbps: f64,
+    /// Power model (default: linear, 100 W idle to 250 W).
+    pub power: Option<PowerModel>,
+    /// Attributes for requirement expressions.
+    #[serde(default)]
+    pub attributes: BTreeMap<String, String>,
+    /// Site.
+    #[serde(default)]
+    pub site: String,
+    /// Cluster.
+    #[serde(default)]
+    pub cluster: String,
+    /// Rack.
+    #[serde(default)]
+    pub rack: String,
+    /// Availability zone.
+    #[serde(default)]
+    pub zone: String,
+}
+
+/// A VM template: a VM type and how to define its domains.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateSection {
+    /// Template name.
+    pub name: String,
+    /// vCPUs.
+    #[serde(default = "one_u32")]
+    pub vcpus: u32,
+    /// Most vCPUs a resize may give (default: `vcpus`).
+    pub max_vcpus: Option<u32>,
+    /// MIPS of one vCPU.
+    pub mips: f64,
+    /// Memory, MB.
+    pub memory_mb: f64,
+    /// Most memory a resize may give, MB (default: `memory_mb`).
+    pub max_memory_mb: Option<f64>,
+    /// Requirements over host attributes (OpenNebula syntax).
+    pub requirements: Option<String>,
+    /// libvirt domain type (`kvm`, `qemu`, `test`).
+    #[serde(default = "kvm")]
+    pub domain_type: String,
+    /// XML inside `<devices>` (disks, interfaces), as is.
+    #[serde(default)]
+    pub devices: String,
+}
+
+/// A VM orrery keeps running.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VmSection {
+    /// Domain name (letters, digits, `.`, `_`, `-`).
+    pub name: String,
+    /// Template name.
+    pub template: String,
+}
+
+fn sixty() -> f64 {
+    60.0
+}
+fn thirty() -> usize {
+    30
+}
+fn one() -> f64 {
+    1.0
+}
+fn one_u32() -> u32 {
+    1
+}
+fn gigabit() -> f64 {
+    1000.0
+}
+fn kvm() -> String {
+    "kvm".into()
+}
+
+/// The default power model of a host without one: linear, 100 W idle, 250 W at full load.
+pub fn default_power() -> PowerModel {
+    PowerModel::Linear {
+        idle_w: 100.0,
+        max_w: 250.0,
+    }
+}
+
+/// A loaded, validated live config.
+#[derive(Debug, Clone)]
+pub struct LiveConfig {
+    /// Name used in messages.
+    pub name: String,
+    /// The file it came from.
+    pub file: PathBuf,
+    /// Directory relative paths (and `{config_dir}`) resolve against.
+    pub dir: PathBuf,
+    /// The parsed contents.
+    pub spec: LiveFile,
+    text: String,
+}
+
+impl LiveConfig {
+    /// Loads and validates `path`.
+    pub fn load(path: &Path) -> Result<LiveConfig, InputError> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            InputError::file(path, format!("cannot read the live config: {e}"))
+                .hint("check the path; scenarios/live/test-driver.toml is an example")
+        })?;
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        Self::parse(&text, path, &dir)
+    }
+
+    /// Parses `text` as if read from `file`, with paths relative to `dir`.
+    pub fn parse(text: &str, file: &Path, dir: &Path) -> Result<LiveConfig, InputError> {
+        let spec: LiveFile = parse_toml(text, file, HINT)?;
+        let name = spec.name.clone().unwrap_or_else(|| {
+            file.file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        });
+        let config = LiveConfig {
+            name,
+            file: file.to_path_buf(),
+            dir: dir.to_path_buf(),
+            spec,
+            text: text.to_string(),
+        };
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// An error about `key`, located in the file.
+    pub fn error_at(&self, key: &str, message: impl Into<String>) -> InputError {
+        error_in_toml(&self.file, &self.text, key, message)
+    }
+
+    /// Host URIs with `{config_dir}` replaced by the config's absolute directory.
+    pub fn uris(&self) -> Vec<String> {
+        let dir = std::path::absolute(&self.dir).unwrap_or_else(|_| self.dir.clone());
+        let dir = dir.to_string_lossy();
+        let dir = dir.trim_end_matches('/');
+        self.spec
+            .hosts
+            .iter()
+            .map(|h| h.uri.replace("{config_dir}", dir))
+            .collect()
+    }
+
+    /// The journal's path.
+    pub fn journal_path(&self) -> PathBuf {
+        self.dir.join(&self.spec.journal)
+    }
+
+    /// Index of the template called `name`.
+    pub fn template_index(&self, name: &str) -> Option<usize> {
+        self.spec.templates.iter().position(|t| t.name == name)
+    }
+
+    fn validate(&self) -> Result<(), InputError> {
+        let s = &self.spec;
+        let positive = |key: &str, v: f64| {
+            if v.is_finite() && v > 0.0 {
+                Ok(())
+            } else {
+                Err(self.error_at(key, format!("must be a positive number, got {v}")))
+            }
+        };
+        positive("interval_s", s.interval_s)?;
+        positive("shutdown_timeout_s", s.shutdown_timeout_s)?;
+        positive("cpu_overcommit", s.cpu_overcommit)?;
+        positive("memory_overcommit", s.memory_overcommit)?;
+        if s.history_len == 0 {
+            return Err(self.error_at("history_len", "must be at least 1"));
+        }
+        if s.retry.attempts == 0 {
+            return Err(self
+                .error_at("retry.attempts", "must be at least 1")
+                .hint("1 means no retry"));
+        }
+        if s.hosts.is_empty() {
+            return Err(self
+                .error_at("hosts", "at least one host is needed")
+                .hint("add a [[hosts]] table with name and uri"));
+        }
+        if s.templates.is_empty() {
+            return Err(self
+                .error_at("templates", "at least one VM template is needed")
+                .hint("add a [[templates]] table with name, mips and memory_mb"));
+        }
+        self.unique_names("hosts", s.hosts.iter().map(|h| h.name.as_str()))?;
+        self.unique_names("templates", s.templates.iter().map(|t| t.name.as_str()))?;
+        self.unique_names("vms", s.vms.iter().map(|v| v.name.as_str()))?;
+        for (i, h) in s.hosts.iter().enumerate() {
+            if let Some(m) = h.core_mips {
+                positive(&format!("hosts.{i}.core_mips"), m)?;
+            }
+            positive(&format!("hosts.{i}.nic_mbps"), h.nic_mbps)?;
+            if let Some(p) = &h.power {
+                p.validate()
+                    .map_err(|m| self.error_at(&format!("hosts.{i}.power"), m))?;
+            }
+        }
+        for (i, t) in s.templates.iter().enumerate() {
+            let k = |f: &str| format!("templates.{i}.{f}");
+            if t.vcpus == 0 {
+                return Err(self.error_at(&k("vcpus"), "must be at least 1"));
+            }
+            positive(&k("mips"), t.mips)?;
+            positive(&k("memory_mb"), t.memory_mb)?;
+            if t.max_vcpus.is_some_and(|m| m < t.vcpus) {
+                return Err(self.error_at(&k("max_vcpus"), "must be at least vcpus"));
+            }
+            if t.max_memory_mb
+                .is_some_and(|m| m.is_nan() || m < t.memory_mb)
+            {
+                return Err(self.error_at(&k("max_memory_mb"), "must be at least memory_mb"));
+            }
+            if !is_xml_name(&t.domain_type) {
+                return Err(self
+                    .error_at(&k("domain_type"), "must be a libvirt domain type")
+                    .hint("e.g. kvm, qemu or test"));
+            }
+        }
+        for (i, v) in s.vms.iter().enumerate() {
+            if self.template_index(&v.template).is_none() {
+                let known: Vec<&str> = s.templates.iter().map(|t| t.name.as_str()).collect();
+                return Err(self
+                    .error_at(
+                        &format!("vms.{i}.template"),
+                        format!("unknown template `{}`", v.template),
+                    )
+                    .hint(format!("templates: {}", known.join(", "))));
+            }
+        }
+        Ok(())
+    }
+
+    /// Names in `section` are unique and safe in XML, URIs and shell arguments.
+    fn unique_names<'a>(
+        &self,
+        section: &str,
+        names: impl Iterator<Item = &'a str>,
+    ) -> Result<(), InputError> {
+        let mut seen = BTreeSet::new();
+        for (i, n) in names.enumerate() {
+            let key = format!("{section}.{i}.name");
+            if !is_xml_name(n) {
+                return Err(self
+                    .error_at(&key, format!("`{n}` is not a valid name"))
+                    .hint("use letters, digits, `.`, `_` and `-`"));
+            }
+            if !seen.insert(n) {
+                return Err(self.error_at(&key, format!("`{n}` is named twice")));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Letters, digits, `.`, `_` and `-`, not empty.
+fn is_xml_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+}
+
+impl PolicyConfig for LiveConfig {
+    fn policies(&self) -> &PoliciesSection {
+        &self.spec.policies
+    }
+
+    fn vm_types(&self) -> Vec<VmType> {
+        self.spec
+            .templates
+            .iter()
+            .map(|t| VmType {
+                max_vcpus: t.max_vcpus.unwrap_or(t.vcpus),
+                max_memory_mb: t.max_memory_mb.unwrap_or(t.memory_mb),
+                constraints: VmConstraints {
+                    requirements: t.requirements.clone(),
+                    ..VmConstraints::default()
+                },
+                ..VmType::new(t.name.clone(), t.vcpus, t.mips, t.memory_mb)
+            })
+            .collect()
+    }
+
+    fn has_thermal(&self) -> bool {
+        false
+    }
+
+    fn error_at(&self, key: &str, message: String) -> InputError {
+        LiveConfig::error_at(self, key, message)
+    }
+}

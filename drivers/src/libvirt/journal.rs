@@ -1,0 +1,358 @@
+//! The write-ahead journal: one JSON record a line, appended and fsync'd before each action is
+//! attempted (its intent) and after it ends (done, failed, or settled by reconciliation). It is
+//! never rewritten, except that a torn last line (a crash mid-write) is ignored and cut off.
+
+use std::collections::BTreeMap;
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// An action as journaled: by names, which survive restarts (ids do not).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Planned {
+    /// Define VM `vm` from `template` on `host` and start it.
+    Deploy {
+        /// VM name.
+        vm: String,
+        /// Host name.
+        host: String,
+        /// Template name.
+        template: String,
+    },
+    /// Move running VM `vm` from `from` to `to`.
+    Migrate {
+        /// VM name.
+        vm: String,
+        /// Source host.
+        from: String,
+        /// Destination host.
+        to: String,
+    },
+    /// Pause VM `vm` on `host`.
+    Suspend {
+        /// VM name.
+        vm: String,
+        /// Host name.
+        host: String,
+    },
+    /// Resume VM `vm` on `host`.
+    Resume {
+        /// VM name.
+        vm: String,
+        /// Host name.
+        host: String,
+    },
+    /// Stop VM `vm` on `host` and remove its definition.
+    Shutdown {
+        /// VM name.
+        vm: String,
+        /// Host name.
+        host: String,
+    },
+    /// Give VM `vm` on `host` this size.
+    Resize {
+        /// VM name.
+        vm: String,
+        /// Host name.
+        host: String,
+        /// vCPUs.
+        vcpus: u32,
+        /// Memory, MB.
+        memory_mb: f64,
+    },
+    /// Power `host` on.
+    PowerOn {
+        /// Host name.
+        host: String,
+    },
+    /// Power `host` off.
+    PowerOff {
+        /// Host name.
+        host: String,
+    },
+}
+
+/// One journal line.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "record", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Record {
+    /// Action `seq` is about to be attempted.
+    Intent {
+        /// Sequence number (increasing over the journal's life).
+        seq: u64,
+        /// The action.
+        action: Planned,
+    },
+    /// Action `seq` completed.
+    Done {
+        /// Its sequence number.
+        seq: u64,
+    },
+    /// Action `seq` failed; what was done of it was undone.
+    Failed {
+        /// Its sequence number.
+        seq: u64,
+        /// Why.
+        error: String,
+    },
+    /// Action `seq` was interrupted and settled on restart.
+    Reconciled {
+        /// Its sequence number.
+        seq: u64,
+        /// How (finished or rolled back, and why).
+        outcome: String,
+    },
+}
+
+impl Record {
+    fn seq(&self) -> u64 {
+        match self {
+            Record::Intent { seq, .. }
+            | Record::Done { seq }
+            | Record::Failed { seq, .. }
+            | Record::Reconciled { seq, .. } => *seq,
+        }
+    }
+}
+
+/// A journal that cannot be read or written.
+#[derive(Debug, thiserror::Error)]
+#[error("journal {}: {message}", path.display())]
+pub struct JournalError {
+    /// The journal file.
+    pub path: PathBuf,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// An open journal.
+pub struct Journal {
+    path: PathBuf,
+    /// `None` when opened read-only (a dry run never writes).
+    file: Option<File>,
+    next_seq: u64,
+    records: Vec<Record>,
+}
+
+impl Journal {
+    /// Reads the journal at `path` (none yet: no records) without ever writing to it.
+    pub fn read_only(path: &Path) -> Result<Journal, JournalError> {
+        let (records, _) = Self::read(path)?;
+        Ok(Journal {
+            path: path.to_path_buf(),
+            file: None,
+            next_seq: records.iter().map(Record::seq).max().map_or(1, |s| s + 1),
+            records,
+        })
+    }
+
+    /// Opens (creating if needed) the journal at `path` for appending, and reads its records.
+    pub fn open(path: &Path) -> Result<Journal, JournalError> {
+        let fail = |message: String| JournalError {
+            path: path.to_path_buf(),
+            message,
+        };
+        let (records, text) = Self::read(path)?;
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(|e| fail(format!("cannot open for appending: {e}")))?;
+        // A torn tail (a record a crash cut short) is cut off, so the next record starts on a
+        // line of its own; it never took effect (its action had not started).
+        if !text.is_empty() && !text.ends_with('\n') {
+            let keep = text.rfind('\n').map_or(0, |i| i + 1) as u64;
+            file.set_len(keep)
+                .and_then(|()| file.sync_data())
+                .map_err(|e| fail(format!("cannot cut the torn last line: {e}")))?;
+        }
+        let next_seq = records.iter().map(Record::seq).max().map_or(1, |s| s + 1);
+        Ok(Journal {
+            path: path.to_path_buf(),
+            file: Some(file),
+            next_seq,
+            records,
+        })
+    }
+
+    /// The records of the journal at `path`, and its text.
+    fn read(path: &Path) -> Result<(Vec<Record>, String), JournalError> {
+        let fail = |message: String| JournalError {
+            path: path.to_path_buf(),
+            message,
+        };
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => return Err(fail(format!("cannot read: {e}"))),
+        };
+        let mut records = Vec::new();
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            match serde_json::from_str::<Record>(line) {
+                Ok(r) => records.push(r),
+                // A crash while appending leaves at most the last line torn.
+                Err(_) if i + 1 == lines.len() && !text.ends_with('\n') => {}
+                Err(e) => return Err(fail(format!("line {}: {e}", i + 1))),
+            }
+        }
+        Ok((records, text))
+    }
+
+    /// Every record read or written so far, in order.
+    pub fn records(&self) -> &[Record] {
+        &self.records
+    }
+
+    /// Appends and syncs the intent to carry out `action`; returns its sequence number.
+    pub fn intent(&mut self, action: Planned) -> Result<u64, JournalError> {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.append(Record::Intent { seq, action })?;
+        Ok(seq)
+    }
+
+    /// Appends and syncs `record`.
+    pub fn append(&mut self, record: Record) -> Result<(), JournalError> {
+        let mut line = serde_json::to_vec(&record).map_err(|e| JournalError {
+            path: self.path.clone(),
+            message: e.to_string(),
+        })?;
+        line.push(b'\n');
+        let Some(file) = self.file.as_mut() else {
+            return Err(JournalError {
+                path: self.path.clone(),
+                message: "opened read-only (dry run)".into(),
+            });
+        };
+        file.write_all(&line)
+            .and_then(|()| file.sync_data())
+            .map_err(|e| JournalError {
+                path: self.path.clone(),
+                message: format!("cannot append: {e}"),
+            })?;
+        self.records.push(record);
+        Ok(())
+    }
+
+    /// Intents with no later outcome (done, failed or reconciled): actions a crash interrupted.
+    pub fn open_intents(&self) -> Vec<(u64, Planned)> {
+        let mut open: BTreeMap<u64, Planned> = BTreeMap::new();
+        for r in &self.records {
+            match r {
+                Record::Intent { seq, action } => {
+                    open.insert(*seq, action.clone());
+                }
+                other => {
+                    open.remove(&other.seq());
+                }
+            }
+        }
+        open.into_iter().collect()
+    }
+
+    /// Hosts whose last completed power action was a power-off (they are off, not lost).
+    pub fn powered_off(&self) -> std::collections::BTreeSet<String> {
+        let mut intents: BTreeMap<u64, &Planned> = BTreeMap::new();
+        let mut off = std::collections::BTreeSet::new();
+        for r in &self.records {
+            match r {
+                Record::Intent { seq, action } => {
+                    intents.insert(*seq, action);
+                }
+                Record::Done { seq } => match intents.get(seq) {
+                    Some(Planned::PowerOff { host }) => {
+                        off.insert(host.clone());
+                    }
+                    Some(Planned::PowerOn { host }) => {
+                        off.remove(host);
+                    }
+                    _ => {}
+                },
+                _ => {}
+            }
+        }
+        off
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn deploy(vm: &str) -> Planned {
+        Planned::Deploy {
+            vm: vm.into(),
+            host: "h0".into(),
+            template: "t".into(),
+        }
+    }
+
+    #[test]
+    fn records_survive_reopening_and_sequence_numbers_continue() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j");
+        let mut j = Journal::open(&path).unwrap();
+        let a = j.intent(deploy("a")).unwrap();
+        j.append(Record::Done { seq: a }).unwrap();
+        let b = j.intent(deploy("b")).unwrap();
+        assert_eq!((a, b), (1, 2));
+        drop(j);
+        let mut j = Journal::open(&path).unwrap();
+        assert_eq!(j.records().len(), 3);
+        assert_eq!(j.open_intents(), vec![(2, deploy("b"))]);
+        assert_eq!(j.intent(deploy("c")).unwrap(), 3);
+    }
+
+    #[test]
+    fn a_torn_last_line_is_ignored_and_the_next_record_starts_afresh() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j");
+        let mut j = Journal::open(&path).unwrap();
+        j.intent(deploy("a")).unwrap();
+        drop(j);
+        let mut f = OpenOptions::new().append(true).open(&path).unwrap();
+        f.write_all(br#"{"record":"done","se"#).unwrap();
+        drop(f);
+        let mut j = Journal::open(&path).unwrap();
+        assert_eq!(j.open_intents().len(), 1);
+        j.append(Record::Done { seq: 1 }).unwrap();
+        drop(j);
+        let j = Journal::open(&path).unwrap();
+        assert!(j.open_intents().is_empty());
+    }
+
+    #[test]
+    fn a_corrupt_middle_line_is_an_error_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j");
+        std::fs::write(&path, "garbage\n{\"record\":\"done\",\"seq\":1}\n").unwrap();
+        let e = Journal::open(&path).err().unwrap();
+        assert!(e.to_string().contains("line 1"), "{e}");
+    }
+
+    #[test]
+    fn power_state_follows_the_last_completed_power_action() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut j = Journal::open(&dir.path().join("j")).unwrap();
+        let off = |h: &str| Planned::PowerOff { host: h.into() };
+        let s1 = j.intent(off("a")).unwrap();
+        j.append(Record::Done { seq: s1 }).unwrap();
+        let s2 = j.intent(off("b")).unwrap();
+        j.append(Record::Failed {
+            seq: s2,
+            error: "x".into(),
+        })
+        .unwrap();
+        assert_eq!(j.powered_off().into_iter().collect::<Vec<_>>(), vec!["a"]);
+        let s3 = j.intent(Planned::PowerOn { host: "a".into() }).unwrap();
+        j.append(Record::Done { seq: s3 }).unwrap();
+        assert!(j.powered_off().is_empty());
+    }
+}

@@ -1,0 +1,303 @@
+//! Building the cluster view from what the hosts report: node resources, orrery's domains
+//! (those carrying its metadata tag) as VMs, and CPU-time deltas turned into utilisation.
+//! Domains without the tag are never VMs to orrery: their memory is withheld from their host's
+//! capacity and their CPU use counts as the host's background load.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::time::Duration;
+
+use orrery_engine::model::{HostType, Overcommit, PowerState, VmState, VmType};
+use orrery_engine::view::{ClusterView, Compat, HostView, VmSize, VmView};
+
+use super::config::{default_power, LiveConfig};
+use super::hypervisor::{Calls, DomState, DomainFacts, Hypervisor, NodeFacts};
+
+/// What observation carries from one round to the next.
+pub struct Memory {
+    /// Last CPU-time sample per domain (`host/name`): nanoseconds, when, and the utilisation
+    /// it gave.
+    samples: BTreeMap<String, (u64, Duration, f64)>,
+    /// Samples kept in each VM's history.
+    history_len: usize,
+    /// Utilisation history per VM name, newest first.
+    history: BTreeMap<String, VecDeque<f64>>,
+    /// Last node facts per host (kept for hosts that are off now).
+    nodes: BTreeMap<usize, NodeFacts>,
+}
+
+impl Memory {
+    /// Nothing observed yet; keep `history_len` samples per VM.
+    pub fn new(history_len: usize) -> Self {
+        Memory {
+            samples: BTreeMap::new(),
+            history_len,
+            history: BTreeMap::new(),
+            nodes: BTreeMap::new(),
+        }
+    }
+}
+
+/// One round's observation.
+pub struct Observation {
+    /// The view policies decide on.
+    pub view: ClusterView,
+    /// Hosts that did not answer and that orrery did not power off: VMs may run there unseen.
+    pub unreachable: Vec<String>,
+    /// Anomalies worth a line in the log (a VM defined on two hosts, an unknown template…).
+    pub warnings: Vec<String>,
+}
+
+/// Everything `observe` reads besides the hypervisor.
+pub struct Context<'a> {
+    /// The live config.
+    pub config: &'a LiveConfig,
+    /// Its templates as VM types.
+    pub vm_types: &'a [VmType],
+    /// Hosts orrery powered off (from the journal).
+    pub powered_off: &'a BTreeSet<String>,
+    /// VMs placement rejected (left alone until restart).
+    pub rejected: &'a BTreeSet<String>,
+    /// Interval between rounds.
+    pub interval: Duration,
+}
+
+/// A domain found on a host.
+struct Found {
+    host: usize,
+    facts: DomainFacts,
+    template: usize,
+}
+
+/// Observes every host at `now` and builds the view.
+pub fn observe(
+    hv: &mut dyn Hypervisor,
+    cx: &Context<'_>,
+    memory: &mut Memory,
+    now: Duration,
+) -> Observation {
+    let config = cx.config;
+    let mut warnings = Vec::new();
+    let mut unreachable = Vec::new();
+    let mut host_types = Vec::new();
+    let mut hosts = Vec::new();
+    let mut found: BTreeMap<String, Found> = BTreeMap::new();
+    let mut background = Vec::new();
+    for (h, hc) in config.spec.hosts.iter().enumerate() {
+        let answer = hv.node(h).and_then(|n| Ok((n, hv.domains(h)?)));
+        let (node, power, domains) = match answer {
+            Ok((n, d)) => {
+                memory.nodes.insert(h, n);
+                (Some(n), PowerState::On, d)
+            }
+            Err(e) => {
+                let off = cx.powered_off.contains(&hc.name);
+                if !off {
+                    unreachable.push(hc.name.clone());
+                    warnings.push(format!("host {} is unreachable: {e}", hc.name));
+                }
+                let power = if off {
+                    PowerState::Off
+                } else {
+                    PowerState::Failed
+                };
+                (memory.nodes.get(&h).copied(), power, Vec::new())
+            }
+        };
+        let node = node.unwrap_or(NodeFacts {
+            cpus: 0,
+            mhz: 0,
+            memory_kib: 0,
+            free_kib: None,
+        });
+        let mut withheld_mb = 0.0;
+        let mut busy_cpus = 0.0;
+        for d in domains {
+            let key = format!("{}/{}", hc.name, d.name);
+            let template = d.template.as_deref().map(|t| (t, config.template_index(t)));
+            match template {
+                Some((_, Some(t))) => {
+                    if let Some(other) = found.get(&d.name) {
+                        warnings.push(format!(
+                            "VM {} is defined on {} and on {}",
+                            d.name, config.spec.hosts[other.host].name, hc.name
+                        ));
+                        // The running copy is the VM; a defined-only copy is left to
+                        // reconciliation.
+                        if other.facts.state.is_active() || !d.state.is_active() {
+                            continue;
+                        }
+                    }
+                    found.insert(
+                        d.name.clone(),
+                        Found {
+                            host: h,
+                            facts: d,
+                            template: t,
+                        },
+                    );
+                }
+                tagged => {
+                    if let Some((t, None)) = tagged {
+                        warnings.push(format!(
+                            "domain {} on {} names unknown template `{t}`: left alone",
+                            d.name, hc.name
+                        ));
+                    }
+                    if d.state.is_active() {
+                        withheld_mb += d.memory_kib as f64 / 1024.0;
+                        busy_cpus += utilisation(memory, &key, &d, now).0 * d.vcpus as f64;
+                    }
+                }
+            }
+        }
+        let core_mips = hc.core_mips.unwrap_or(node.mhz as f64);
+        host_types.push(HostType {
+            nic_mbps: hc.nic_mbps,
+            attributes: hc.attributes.clone(),
+            ..HostType::new(
+                hc.name.clone(),
+                node.cpus,
+                core_mips,
+                (node.memory_kib as f64 / 1024.0 - withheld_mb).max(0.0),
+                hc.power.clone().unwrap_or_else(default_power),
+            )
+        });
+        background.push(busy_cpus * core_mips);
+        hosts.push(HostView {
+            site: if hc.site.is_empty() {
+                "local".into()
+            } else {
+                hc.site.clone()
+            },
+            cluster: hc.cluster.clone(),
+            rack: hc.rack.clone(),
+            zone: hc.zone.clone(),
+            ..HostView::new(hc.name.clone(), h, power)
+        });
+    }
+
+    // VMs: the config's first (in its order), then other tagged domains by host and name.
+    let mut names: Vec<(String, usize)> = config
+        .spec
+        .vms
+        .iter()
+        .map(|v| {
+            (
+                v.name.clone(),
+                config.template_index(&v.template).expect("validated"),
+            )
+        })
+        .collect();
+    let listed: BTreeSet<&str> = config.spec.vms.iter().map(|v| v.name.as_str()).collect();
+    let mut extra: Vec<(usize, &String)> = found
+        .iter()
+        .filter(|(n, _)| !listed.contains(n.as_str()))
+        .map(|(n, f)| (f.host, n))
+        .collect();
+    extra.sort();
+    names.extend(
+        extra
+            .into_iter()
+            .map(|(_, n)| (n.clone(), found[n].template)),
+    );
+
+    let mut vms = Vec::with_capacity(names.len());
+    for (name, template) in names {
+        let mut vm = VmView::new(name.clone(), template, 0);
+        match found.get(&name) {
+            None => {
+                vm.state = if cx.rejected.contains(&name) {
+                    VmState::Failed
+                } else {
+                    VmState::Pending
+                };
+            }
+            Some(f) => {
+                let t = &cx.vm_types[f.template];
+                vm.vm_type = f.template;
+                vm.host = Some(f.host);
+                vm.state = match f.facts.state {
+                    DomState::Running => VmState::Running,
+                    DomState::Paused => VmState::Suspended,
+                    DomState::ShutOff | DomState::Other => VmState::Stopped,
+                };
+                let size = VmSize {
+                    vcpus: f.facts.vcpus,
+                    memory_mb: f.facts.memory_kib as f64 / 1024.0,
+                };
+                vm.resized =
+                    (size.vcpus != t.vcpus || size.memory_mb != t.memory_mb).then_some(size);
+                let key = format!("{}/{}", config.spec.hosts[f.host].name, name);
+                let (u, fresh) = utilisation(memory, &key, &f.facts, now);
+                let history = memory.history.entry(name.clone()).or_default();
+                if fresh {
+                    history.push_front(u);
+                    history.truncate(memory.history_len);
+                }
+                if vm.state == VmState::Running {
+                    vm.demand = u;
+                }
+                vm.history = history.clone();
+            }
+        }
+        vms.push(vm);
+    }
+
+    let mut view = ClusterView {
+        now: now.as_millis() as u64,
+        overcommit: Overcommit {
+            cpu: config.spec.cpu_overcommit,
+            memory: config.spec.memory_overcommit,
+        },
+        update_interval: cx.interval.as_millis() as u64,
+        hosts,
+        vms,
+        ..ClusterView::new(Compat::None, host_types, cx.vm_types.to_vec())
+    };
+    for v in 0..view.vms.len() {
+        let vm = &view.vms[v];
+        let Some(h) = vm.host.filter(|_| vm.state.is_placed()) else {
+            continue;
+        };
+        let (mips, mb, busy) = (
+            view.vm_mips(v),
+            view.vm_memory_mb(v),
+            view.requested_mips(v),
+        );
+        let host = &mut view.hosts[h];
+        host.vms.push(v);
+        host.reserved_mips += mips;
+        host.reserved_memory_mb += mb;
+        host.busy_mips += busy;
+        host.requested_mips += busy;
+    }
+    for (host, b) in view.hosts.iter_mut().zip(background) {
+        host.busy_mips += b;
+        host.requested_mips += b;
+    }
+    Observation {
+        view,
+        unreachable,
+        warnings,
+    }
+}
+
+/// Utilisation of domain `key` since its last sample: CPU-time delta / (elapsed × vCPUs), in
+/// [0, 1], and whether it is a new sample. A first sample gives 0; no time elapsed gives the
+/// previous value again.
+fn utilisation(memory: &mut Memory, key: &str, d: &DomainFacts, now: Duration) -> (f64, bool) {
+    let previous = memory.samples.get(key).copied();
+    let (u, fresh) = match previous {
+        Some((_, at, u)) if now == at => return (u, false),
+        Some((cpu, at, _)) if now > at && d.state == DomState::Running && d.vcpus > 0 => {
+            let elapsed = (now - at).as_nanos() as f64 * d.vcpus as f64;
+            let u = (d.cpu_time_ns.saturating_sub(cpu) as f64 / elapsed).clamp(0.0, 1.0);
+            (u, true)
+        }
+        _ => (0.0, previous.is_some()),
+    };
+    memory
+        .samples
+        .insert(key.to_string(), (d.cpu_time_ns, now, u));
+    (u, fresh)
+}

@@ -1,0 +1,135 @@
+//! Settling, at start-up, the actions a crash interrupted: every journal intent without an
+//! outcome is compared with what the hosts report now, then finished when part of it took
+//! effect and rolled back when none did, so that no VM is lost, orphaned or running twice.
+
+use super::apply::Executor;
+use super::hypervisor::{Calls, DomState, DriverError};
+use super::journal::{Journal, JournalError, Planned, Record};
+
+/// Settles every open intent in `journal`; returns one line per intent. An intent that cannot
+/// be settled now (a host does not answer) stays open for the next start.
+pub fn reconcile(
+    exec: &mut Executor<'_>,
+    journal: &mut Journal,
+) -> Result<Vec<String>, JournalError> {
+    let mut lines = Vec::new();
+    for (seq, action) in journal.open_intents() {
+        match settle(exec, &action) {
+            Ok(outcome) => {
+                lines.push(format!(
+                    "reconciled #{seq} ({}): {outcome}",
+                    describe(&action)
+                ));
+                journal.append(Record::Reconciled { seq, outcome })?;
+            }
+            Err(e) => lines.push(format!(
+                "cannot reconcile #{seq} ({}) yet: {e}",
+                describe(&action)
+            )),
+        }
+    }
+    Ok(lines)
+}
+
+/// A one-line description of a journaled action.
+pub fn describe(a: &Planned) -> String {
+    match a {
+        Planned::Deploy { vm, host, template } => format!("deploy {vm} ({template}) on {host}"),
+        Planned::Migrate { vm, from, to } => format!("migrate {vm} from {from} to {to}"),
+        Planned::Suspend { vm, host } => format!("suspend {vm} on {host}"),
+        Planned::Resume { vm, host } => format!("resume {vm} on {host}"),
+        Planned::Shutdown { vm, host } => format!("shut down {vm} on {host}"),
+        Planned::Resize {
+            vm,
+            host,
+            vcpus,
+            memory_mb,
+        } => format!("resize {vm} on {host} to {vcpus} vCPUs, {memory_mb} MB"),
+        Planned::PowerOn { host } => format!("power on {host}"),
+        Planned::PowerOff { host } => format!("power off {host}"),
+    }
+}
+
+fn settle(exec: &mut Executor<'_>, action: &Planned) -> Result<String, String> {
+    let host = |name: &str| exec.host_index(name);
+    let err = |e: DriverError| e.message;
+    Ok(match action {
+        Planned::Deploy { vm, host: hn, .. } => {
+            let h = host(hn)?;
+            match exec.hv.domain(h, vm).map_err(err)? {
+                None => "rolled back: nothing was defined; the VM is pending again".into(),
+                Some(_) => {
+                    exec.execute(action)?;
+                    "finished: the VM runs".into()
+                }
+            }
+        }
+        Planned::Migrate { vm, from, to } => {
+            let (f, t) = (host(from)?, host(to)?);
+            let src = exec.hv.domain(f, vm).map_err(err)?;
+            let dst = exec.hv.domain(t, vm).map_err(err)?;
+            match (src, dst) {
+                (Some(s), None) => {
+                    if s.state == DomState::ShutOff {
+                        exec.ensure_running(f, vm).map_err(err)?;
+                        format!("rolled back: restarted on {from}")
+                    } else {
+                        format!("rolled back: it never left {from}")
+                    }
+                }
+                (_, Some(_)) => {
+                    exec.cold_move(vm, f, t).map_err(err)?;
+                    format!("finished: runs on {to}, gone from {from}")
+                }
+                (None, None) => return Err(format!("{vm} is on neither {from} nor {to}")),
+            }
+        }
+        Planned::Suspend { vm, host: hn } => {
+            single(exec, host(hn)?, vm, DomState::Paused, "suspended")?
+        }
+        Planned::Resume { vm, host: hn } => {
+            single(exec, host(hn)?, vm, DomState::Running, "running")?
+        }
+        Planned::Resize {
+            vm,
+            host: hn,
+            vcpus,
+            memory_mb,
+        } => {
+            let d = exec.hv.domain(host(hn)?, vm).map_err(err)?;
+            let kib = (memory_mb * 1024.0).round() as u64;
+            match d {
+                Some(d) if d.vcpus == *vcpus && d.memory_kib == kib => {
+                    "finished: it had taken effect".into()
+                }
+                _ => "rolled back: it had not taken effect; the policies decide again".into(),
+            }
+        }
+        Planned::Shutdown { vm, host: hn } => match exec.hv.domain(host(hn)?, vm).map_err(err)? {
+            None => "finished: it had taken effect".into(),
+            Some(d) if d.state == DomState::ShutOff => {
+                exec.execute(action)?;
+                "finished: the stopped VM was undefined".into()
+            }
+            Some(_) => "rolled back: the VM still runs; the policies decide again".into(),
+        },
+        Planned::PowerOn { .. } | Planned::PowerOff { .. } => {
+            "left to observation: the host's power state is read afresh".into()
+        }
+    })
+}
+
+/// Settles a one-step action by whether its target `state` was reached.
+fn single(
+    exec: &mut Executor<'_>,
+    h: usize,
+    vm: &str,
+    state: DomState,
+    what: &str,
+) -> Result<String, String> {
+    let d = exec.hv.domain(h, vm).map_err(|e| e.message)?;
+    Ok(match d {
+        Some(d) if d.state == state => format!("finished: the VM is {what}"),
+        _ => "rolled back: it had not taken effect; the policies decide again".into(),
+    })
+}
