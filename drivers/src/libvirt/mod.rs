@@ -159,8 +159,13 @@ impl<H: Hypervisor> Live<H> {
         let _ = writeln!(self.out, "{}", redact(line));
     }
 
-    /// Observes every host and replaces the view; returns hosts that did not answer.
-    fn observe(&mut self) -> Vec<String> {
+    /// Gives back the hypervisor (to inspect or reuse the hosts after a run).
+    pub fn into_hypervisor(self) -> H {
+        self.hv
+    }
+
+    /// Observes every host now and replaces the view; returns hosts that did not answer.
+    pub fn observe(&mut self) -> Vec<String> {
         let cx = Context {
             config: &self.config,
             vm_types: &self.vm_types,
@@ -407,13 +412,21 @@ impl<H: Hypervisor> Live<H> {
         let result = exec.execute(&planned);
         self.stale = true;
         let record = match &result {
-            Ok(()) => Record::Done { seq },
-            Err(error) => Record::Failed {
-                seq,
-                error: error.clone(),
-            },
+            Ok(()) => Some(Record::Done { seq }),
+            // What a failed action left is settled at once, so the hosts stay consistent; if
+            // that fails too, the intent stays open for the next start's reconciliation.
+            Err(error) => {
+                reconcile::settle(&mut exec, &planned)
+                    .ok()
+                    .map(|outcome| Record::Failed {
+                        seq,
+                        error: format!("{error} ({outcome})"),
+                    })
+            }
         };
-        self.journal.append(record).map_err(|e| e.to_string())?;
+        if let Some(record) = record {
+            self.journal.append(record).map_err(|e| e.to_string())?;
+        }
         match &planned {
             Planned::PowerOff { host } if result.is_ok() => {
                 self.powered_off.insert(host.clone());
@@ -423,7 +436,61 @@ impl<H: Hypervisor> Live<H> {
             }
             _ => {}
         }
+        if result.is_ok() {
+            self.record(action);
+        }
         result
+    }
+
+    /// Shows a completed action in the view, so the rest of the plan is checked against the
+    /// cluster as it now is (the next decision observes the hosts afresh anyway).
+    fn record(&mut self, action: &Action) {
+        let v = &mut self.view;
+        let detach = |v: &mut ClusterView, vm: usize| {
+            if let Some(h) = v.vms[vm].host.take() {
+                let (mips, mb) = (v.vm_mips(vm), v.vm_memory_mb(vm));
+                let host = &mut v.hosts[h];
+                host.vms.retain(|&x| x != vm);
+                host.reserved_mips -= mips;
+                host.reserved_memory_mb -= mb;
+            }
+        };
+        let attach = |v: &mut ClusterView, vm: usize, h: usize| {
+            let (mips, mb) = (v.vm_mips(vm), v.vm_memory_mb(vm));
+            v.vms[vm].host = Some(h);
+            let host = &mut v.hosts[h];
+            host.vms.push(vm);
+            host.reserved_mips += mips;
+            host.reserved_memory_mb += mb;
+        };
+        match *action {
+            Action::Deploy { vm, host } => {
+                attach(v, vm, host);
+                v.vms[vm].state = VmState::Running;
+            }
+            Action::Migrate { vm, to } => {
+                detach(v, vm);
+                attach(v, vm, to);
+            }
+            Action::Suspend { vm } => v.vms[vm].state = VmState::Suspended,
+            Action::Resume { vm } => v.vms[vm].state = VmState::Running,
+            Action::Shutdown { vm } => {
+                detach(v, vm);
+                v.vms[vm].state = VmState::Stopped;
+            }
+            Action::Resize {
+                vm,
+                vcpus,
+                memory_mb,
+            } => {
+                if let Ok(size) = v.check_resize(vm, vcpus, memory_mb) {
+                    v.set_size(vm, size);
+                }
+            }
+            Action::PowerOn { host } => v.hosts[host].power = PowerState::On,
+            Action::PowerOff { host } => v.hosts[host].power = PowerState::Off,
+            Action::Reject { .. } | Action::Defer { .. } => {}
+        }
     }
 
     fn dry_run(&self) -> ActionResult {
@@ -489,6 +556,11 @@ impl<H: Hypervisor> Infrastructure for Live<H> {
             }
             if self.rounds > 0 {
                 if self.opts.rounds.is_some_and(|n| self.rounds >= n) {
+                    if self.stale {
+                        self.observe();
+                        self.say("after the last round:");
+                        self.print_cluster();
+                    }
                     return Ok(None);
                 }
                 self.clock.sleep(self.interval());

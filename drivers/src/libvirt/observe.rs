@@ -14,8 +14,8 @@ use super::hypervisor::{Calls, DomState, DomainFacts, Hypervisor, NodeFacts};
 
 /// What observation carries from one round to the next.
 pub struct Memory {
-    /// Last CPU-time sample per domain (`host/name`): nanoseconds, when, and the utilisation
-    /// it gave.
+    /// Last CPU-time sample per VM name (`host/name` for unmanaged domains): nanoseconds,
+    /// when, and the utilisation it gave.
     samples: BTreeMap<String, (u64, Duration, f64)>,
     /// Samples kept in each VM's history.
     history_len: usize,
@@ -227,8 +227,8 @@ pub fn observe(
                 };
                 vm.resized =
                     (size.vcpus != t.vcpus || size.memory_mb != t.memory_mb).then_some(size);
-                let key = format!("{}/{}", config.spec.hosts[f.host].name, name);
-                let (u, fresh) = utilisation(memory, &key, &f.facts, now);
+                // By name: a VM keeps its history when it moves.
+                let (u, fresh) = utilisation(memory, &name, &f.facts, now);
                 let history = memory.history.entry(name.clone()).or_default();
                 if fresh {
                     history.push_front(u);
@@ -283,12 +283,17 @@ pub fn observe(
 }
 
 /// Utilisation of domain `key` since its last sample: CPU-time delta / (elapsed × vCPUs), in
-/// [0, 1], and whether it is a new sample. A first sample gives 0; no time elapsed gives the
-/// previous value again.
+/// [0, 1], and whether it is a new sample. A first sample gives 0; no time elapsed, or a
+/// counter that restarted (the domain was restarted or moved cold), gives the previous value.
 fn utilisation(memory: &mut Memory, key: &str, d: &DomainFacts, now: Duration) -> (f64, bool) {
     let previous = memory.samples.get(key).copied();
     let (u, fresh) = match previous {
-        Some((_, at, u)) if now == at => return (u, false),
+        Some((cpu, at, u)) if now == at || d.cpu_time_ns < cpu => {
+            memory
+                .samples
+                .insert(key.to_string(), (d.cpu_time_ns, now, u));
+            return (u, false);
+        }
         Some((cpu, at, _)) if now > at && d.state == DomState::Running && d.vcpus > 0 => {
             let elapsed = (now - at).as_nanos() as f64 * d.vcpus as f64;
             let u = (d.cpu_time_ns.saturating_sub(cpu) as f64 / elapsed).clamp(0.0, 1.0);

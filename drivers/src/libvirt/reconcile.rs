@@ -50,7 +50,9 @@ pub fn describe(a: &Planned) -> String {
     }
 }
 
-fn settle(exec: &mut Executor<'_>, action: &Planned) -> Result<String, String> {
+/// Compares interrupted (or failed) `action` with what the hosts report, and finishes or rolls
+/// it back; says which.
+pub fn settle(exec: &mut Executor<'_>, action: &Planned) -> Result<String, String> {
     let host = |name: &str| exec.host_index(name);
     let err = |e: DriverError| e.message;
     Ok(match action {

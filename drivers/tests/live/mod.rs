@@ -1,0 +1,215 @@
+//! Helpers for the live-mode tests: test-driver node files in a temporary directory, a live
+//! config over them, and hypervisor wrappers (scripted CPU loads, an injected failure).
+
+#![allow(dead_code)] // each test binary uses its own subset
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::Path;
+use std::time::Duration;
+
+use orrery_drivers::libvirt::clock::{Clock, ManualClock};
+use orrery_drivers::libvirt::config::LiveConfig;
+use orrery_drivers::libvirt::hypervisor::{
+    Call, Calls, DomState, DomainFacts, DriverError, ErrorKind, Hypervisor, Reply,
+};
+use orrery_drivers::libvirt::{Libvirt, Live, LiveOptions};
+
+/// orrery's metadata namespace, as node files write it.
+pub const TAG: &str = r#"<metadata><orrery:vm xmlns:orrery="https://orrery.dev/xmlns/live/1" template="small"/></metadata>"#;
+
+/// A domain in a node file: name, whether orrery's (tagged `small`), running or shut off.
+pub struct Dom<'a> {
+    pub name: &'a str,
+    pub managed: bool,
+    pub running: bool,
+}
+
+pub fn running(name: &str) -> Dom<'_> {
+    Dom {
+        name,
+        managed: true,
+        running: true,
+    }
+}
+
+pub fn stopped(name: &str) -> Dom<'_> {
+    Dom {
+        name,
+        managed: true,
+        running: false,
+    }
+}
+
+pub fn foreign(name: &str) -> Dom<'_> {
+    Dom {
+        name,
+        managed: false,
+        running: true,
+    }
+}
+
+/// Writes `hostN.xml` in `dir`: 8 CPUs at 2000 MHz, 16 GiB, with these domains (2 vCPUs and
+/// 2048 MiB each, as template `small`).
+pub fn node(dir: &Path, n: usize, doms: &[Dom<'_>]) {
+    let mut xml = String::from(
+        "<node><cpu><mhz>2000</mhz><model>x86_64</model><active>8</active><max>8</max>\
+         <nodes>1</nodes><sockets>1</sockets><cores>8</cores><threads>1</threads></cpu>\
+         <memory>16777216</memory>\n",
+    );
+    for d in doms {
+        let _ = writeln!(
+            xml,
+            "<domain type='test'><name>{}</name>{}<memory unit='MiB'>4096</memory>\
+             <currentMemory unit='MiB'>2048</currentMemory><vcpu current='2'>4</vcpu>\
+             <os><type>hvm</type></os></domain>",
+            d.name,
+            if d.managed { TAG } else { "" },
+        );
+    }
+    // The test driver starts every domain in its node file; stopped ones are written as
+    // defined-only domains by shutting them off after opening (see `Hosts::open`).
+    xml.push_str("</node>\n");
+    std::fs::write(dir.join(format!("host{n}.xml")), xml).unwrap();
+}
+
+/// A live config over `hosts` test-driver nodes in `dir`, VMs `vms` (template `small`), the
+/// given `[policies]` body and extra top-level keys.
+pub fn config(dir: &Path, hosts: usize, vms: &[&str], policies: &str, extra: &str) -> LiveConfig {
+    let mut text = format!(
+        "journal = \"live.journal\"\ninterval_s = 300\n{extra}\n\
+         [retry]\nattempts = 3\nbackoff_ms = 10\nmax_backoff_ms = 40\n\n\
+         [[templates]]\nname = \"small\"\nvcpus = 2\nmax_vcpus = 4\nmips = 2000\n\
+         memory_mb = 2048\nmax_memory_mb = 4096\ndomain_type = \"test\"\n\n"
+    );
+    for h in 0..hosts {
+        let _ = writeln!(
+            text,
+            "[[hosts]]\nname = \"h-{h}\"\nuri = \"test://{{config_dir}}/host{h}.xml\"\n\
+             power = {{ model = \"linear\", idle_w = 100.0, max_w = 200.0 }}\n"
+        );
+    }
+    for v in vms {
+        let _ = writeln!(text, "[[vms]]\nname = \"{v}\"\ntemplate = \"small\"\n");
+    }
+    let _ = write!(text, "[policies]\n{policies}\n");
+    let file = dir.join("live.toml");
+    std::fs::write(&file, &text).unwrap();
+    LiveConfig::load(&file).unwrap_or_else(|e| panic!("bad test config: {e}"))
+}
+
+/// Opens libvirt connections to the config's hosts and shuts off the domains named in
+/// `stopped` (the test driver starts every domain of a node file).
+pub fn open(config: &LiveConfig, stopped: &[(usize, &str)]) -> Libvirt {
+    let mut hv = Libvirt::new(config.uris());
+    for &(h, name) in stopped {
+        hv.act(h, Call::Destroy(name)).unwrap();
+    }
+    hv
+}
+
+/// Scripted CPU loads: reports each listed domain's CPU time as demand × vCPUs × clock time,
+/// since the test driver's CPU times are synthetic (wall-clock based).
+pub struct Loads<H> {
+    pub inner: H,
+    pub clock: ManualClock,
+    pub demand: BTreeMap<String, f64>,
+}
+
+impl<H: Hypervisor> Loads<H> {
+    fn script(&self, d: &mut DomainFacts) {
+        let u = self.demand.get(&d.name).copied().unwrap_or(0.0);
+        d.cpu_time_ns = (u * d.vcpus as f64 * self.clock.now().as_nanos() as f64) as u64;
+    }
+}
+
+impl<H: Hypervisor> Hypervisor for Loads<H> {
+    fn call(&mut self, host: usize, call: Call<'_>) -> Result<Reply, DriverError> {
+        let mut r = self.inner.call(host, call)?;
+        match &mut r {
+            Reply::Domains(ds) => ds.iter_mut().for_each(|d| self.script(d)),
+            Reply::Domain(Some(d)) => self.script(d),
+            _ => {}
+        }
+        Ok(r)
+    }
+}
+
+/// Fails call number `fail_at` (counting from 1) with an error of `kind`; counts every call.
+pub struct Flaky<H> {
+    pub inner: H,
+    pub calls: usize,
+    pub fail_at: usize,
+    pub kind: ErrorKind,
+}
+
+impl<H: Hypervisor> Hypervisor for Flaky<H> {
+    fn call(&mut self, host: usize, call: Call<'_>) -> Result<Reply, DriverError> {
+        self.calls += 1;
+        if self.calls == self.fail_at {
+            return Err(DriverError {
+                kind: self.kind,
+                message: format!("injected failure of call {}", self.calls),
+            });
+        }
+        self.inner.call(host, call)
+    }
+}
+
+/// Where each managed domain is: name → (host, state) for every host that has it.
+pub fn placement(
+    hv: &mut dyn Hypervisor,
+    hosts: usize,
+) -> BTreeMap<String, Vec<(usize, DomState)>> {
+    let mut at: BTreeMap<String, Vec<(usize, DomState)>> = BTreeMap::new();
+    for h in 0..hosts {
+        for d in hv.domains(h).unwrap() {
+            if d.template.is_some() {
+                at.entry(d.name).or_default().push((h, d.state));
+            }
+        }
+    }
+    at
+}
+
+/// Every domain on every host, CPU time left out (the test driver's is the wall clock).
+pub fn snapshot(hv: &mut dyn Hypervisor, hosts: usize) -> Vec<Vec<DomainFacts>> {
+    (0..hosts)
+        .map(|h| {
+            let mut ds = hv.domains(h).unwrap();
+            ds.iter_mut().for_each(|d| d.cpu_time_ns = 0);
+            ds
+        })
+        .collect()
+}
+
+/// Options for a test run: `apply`, at most `rounds` rounds, the config's interval.
+pub fn opts(apply: bool, rounds: u64) -> LiveOptions {
+    LiveOptions {
+        apply,
+        rounds: Some(rounds),
+        interval: None,
+        crash_after_intent: false,
+    }
+}
+
+/// A live backend over `hv` with a manual clock and a discarded log.
+pub fn live<H: Hypervisor>(
+    config: LiveConfig,
+    hv: H,
+    clock: ManualClock,
+    apply: bool,
+    rounds: u64,
+) -> Live<H> {
+    Live::new(
+        config,
+        hv,
+        Box::new(clock),
+        Box::new(std::io::sink()),
+        opts(apply, rounds),
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Five minutes.
+pub const INTERVAL: Duration = Duration::from_secs(300);
