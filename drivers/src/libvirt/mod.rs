@@ -173,7 +173,7 @@ impl<H: Hypervisor> Live<H> {
             rejected: &self.rejected,
             interval: self.interval(),
         };
-        let o = observe(&mut self.hv, &cx, &mut self.memory, self.clock.now());
+        let o = observe(&mut self.hv, &cx, &mut self.memory, &mut *self.clock);
         self.view = o.view;
         self.stale = false;
         for w in o.warnings {

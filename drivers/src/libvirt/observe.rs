@@ -9,8 +9,10 @@ use std::time::Duration;
 use orrery_engine::model::{HostType, Overcommit, PowerState, VmState, VmType};
 use orrery_engine::view::{ClusterView, Compat, HostView, VmSize, VmView};
 
+use super::clock::Clock;
 use super::config::{default_power, LiveConfig};
 use super::hypervisor::{Calls, DomState, DomainFacts, Hypervisor, NodeFacts};
+use super::retry::with_backoff;
 
 /// What observation carries from one round to the next.
 pub struct Memory {
@@ -73,8 +75,9 @@ pub fn observe(
     hv: &mut dyn Hypervisor,
     cx: &Context<'_>,
     memory: &mut Memory,
-    now: Duration,
+    clock: &mut dyn Clock,
 ) -> Observation {
+    let now = clock.now();
     let config = cx.config;
     let mut warnings = Vec::new();
     let mut unreachable = Vec::new();
@@ -83,7 +86,9 @@ pub fn observe(
     let mut found: BTreeMap<String, Found> = BTreeMap::new();
     let mut background = Vec::new();
     for (h, hc) in config.spec.hosts.iter().enumerate() {
-        let answer = hv.node(h).and_then(|n| Ok((n, hv.domains(h)?)));
+        let answer = with_backoff(&config.spec.retry, clock, || {
+            hv.node(h).and_then(|n| Ok((n, hv.domains(h)?)))
+        });
         let (node, power, domains) = match answer {
             Ok((n, d)) => {
                 memory.nodes.insert(h, n);
