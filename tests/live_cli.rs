@@ -1,0 +1,143 @@
+//! `orrery live` on the bundled test-driver config: a dry run changes nothing; a crash right
+//! after a journal intent is followed by a restart that reconciles it; credentials in URIs
+//! never reach the output.
+//!
+//! What the crash test proves, and its limits: the intent record is on disk (fsync'd) when the
+//! process aborts; the restarted process reads it, compares it with what the hosts report, and
+//! rolls back the deploy that never started, after which the VM is placed exactly once. The
+//! test driver keeps its hosts in the process, so the restart sees the hosts as their node
+//! files describe them: here that is the truth (the action never ran). Crashes that leave an
+//! action half done are covered in-process (drivers/tests/live_safety.rs), with the partial
+//! state written into the node files as a crash would leave it on real hosts.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::*;
+
+/// A copy of scenarios/live in a temporary directory (the journal is written beside it).
+fn live_dir() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/live");
+    for e in std::fs::read_dir(&src).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), tmp.path().join(e.file_name())).unwrap();
+    }
+    let config = tmp.path().join("test-driver.toml");
+    (tmp, config)
+}
+
+fn live(config: &Path, args: &[&str]) -> Command {
+    let mut c = orrery();
+    c.arg("live").arg("--config").arg(config).args(args);
+    c
+}
+
+/// The lines of the cluster listing after the last round.
+fn after(out: &str) -> &str {
+    out.split("after the last round:")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no final listing in:\n{out}"))
+}
+
+#[test]
+fn once_prints_the_cluster_and_the_plan_and_changes_nothing() {
+    let (tmp, config) = live_dir();
+    let out = live(&config, &["--once"]).output().unwrap();
+    assert_success(&out);
+    let text = stdout(&out);
+    for expected in [
+        "host-0",
+        "web-1 Running",
+        "pending: web-2, db-1",
+        "placement plan (2 actions, dry run):",
+        "deploy web-2 on host-1",
+    ] {
+        assert!(text.contains(expected), "no `{expected}` in:\n{text}");
+    }
+    // `legacy` has no orrery tag: it is not a VM.
+    assert!(!text.contains("legacy"), "{text}");
+    assert!(!tmp.path().join("test-driver.journal").exists());
+}
+
+#[test]
+fn a_crash_after_the_journal_intent_is_reconciled_on_restart() {
+    let (tmp, config) = live_dir();
+    let crashed = live(&config, &["--once", "--apply"])
+        .env("ORRERY_LIVE_CRASH_AFTER_INTENT", "1")
+        .output()
+        .unwrap();
+    assert!(!crashed.status.success(), "the process should have aborted");
+    let journal = std::fs::read_to_string(tmp.path().join("test-driver.journal")).unwrap();
+    assert_eq!(
+        journal,
+        "{\"record\":\"intent\",\"seq\":1,\"action\":{\"kind\":\"deploy\",\"vm\":\"web-2\",\"host\":\"host-1\",\"template\":\"small\"}}\n"
+    );
+
+    let out = live(&config, &["--once", "--apply"]).output().unwrap();
+    assert_success(&out);
+    let text = stdout(&out);
+    assert!(
+        text.contains("reconciled #1 (deploy web-2 (small) on host-1): rolled back"),
+        "{text}"
+    );
+    // After the restart's round, web-2 and db-1 each run exactly once.
+    let listing = after(&text);
+    for vm in ["web-1", "web-2", "db-1"] {
+        assert_eq!(
+            listing.matches(&format!("{vm} Running")).count(),
+            1,
+            "{vm} in:\n{listing}"
+        );
+    }
+    let journal = std::fs::read_to_string(tmp.path().join("test-driver.journal")).unwrap();
+    assert!(
+        journal
+            .lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("{\"record\":\"reconciled\",\"seq\":1,"),
+        "{journal}"
+    );
+    assert!(
+        journal.contains("{\"record\":\"done\",\"seq\":2}"),
+        "{journal}"
+    );
+}
+
+#[test]
+fn credentials_in_uris_never_reach_the_output() {
+    let (tmp, config) = live_dir();
+    let text = std::fs::read_to_string(&config).unwrap().replace(
+        "test://{config_dir}/host2.xml",
+        "test://admin:hunter2@localhost/nonexistent/host2.xml?password=swordfish",
+    );
+    std::fs::write(&config, text).unwrap();
+    let out = live(&config, &["--once"]).output().unwrap();
+    assert_success(&out);
+    let all = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(all.contains("host host-2 is unreachable"), "{all}");
+    assert!(
+        !all.contains("hunter2") && !all.contains("swordfish"),
+        "{all}"
+    );
+    assert!(all.contains("***@localhost"), "{all}");
+    drop(tmp);
+}
+
+#[test]
+fn a_bad_live_config_is_a_located_error() {
+    let (_tmp, config) = live_dir();
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("max_migrations = 2", "max_migration = 2");
+    std::fs::write(&config, text).unwrap();
+    let out = live(&config, &["--once"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("test-driver.toml, line 12, column 1"), "{err}");
+    assert!(err.contains("limits.max_migration"), "{err}");
+    assert!(err.contains("docs/live.md"), "{err}");
+}
