@@ -107,16 +107,6 @@ pub enum Call<'a> {
     },
 }
 
-impl Call<'_> {
-    /// Whether the call only reads.
-    pub fn is_read(&self) -> bool {
-        matches!(
-            self,
-            Call::Node | Call::Domains | Call::Domain(_) | Call::DomainXml(_)
-        )
-    }
-}
-
 /// A hypervisor's answer.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Reply {
@@ -182,12 +172,6 @@ impl std::error::Error for DriverError {}
 pub trait Hypervisor {
     /// Carries out `call` on host `host`.
     fn call(&mut self, host: usize, call: Call<'_>) -> Result<Reply, DriverError>;
-}
-
-impl<H: Hypervisor + ?Sized> Hypervisor for Box<H> {
-    fn call(&mut self, host: usize, call: Call<'_>) -> Result<Reply, DriverError> {
-        (**self).call(host, call)
-    }
 }
 
 /// Typed forms of the calls, for any [`Hypervisor`].

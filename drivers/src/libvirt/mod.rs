@@ -62,6 +62,7 @@ pub struct Live<H: Hypervisor> {
     vm_types: Vec<VmType>,
     memory: Memory,
     view: ClusterView,
+    free_mb: Vec<Option<f64>>,
     powered_off: BTreeSet<String>,
     rejected: BTreeSet<String>,
     decisions: VecDeque<Decision>,
@@ -98,6 +99,7 @@ impl<H: Hypervisor> Live<H> {
         let mut live = Live {
             memory: Memory::new(config.spec.history_len),
             view: ClusterView::new(Default::default(), Vec::new(), Vec::new()),
+            free_mb: Vec::new(),
             powered_off: journal.powered_off(),
             config,
             hv,
@@ -175,6 +177,7 @@ impl<H: Hypervisor> Live<H> {
         };
         let o = observe(&mut self.hv, &cx, &mut self.memory, &mut *self.clock);
         self.view = o.view;
+        self.free_mb = o.free_mb;
         self.stale = false;
         for w in o.warnings {
             self.say(&format!("warning: {w}"));
@@ -202,8 +205,9 @@ impl<H: Hypervisor> Live<H> {
                     format!("{} {:?} {:.0}%", vm.name, vm.state, vm.demand * 100.0)
                 })
                 .collect();
+            let free = self.free_mb[h].map_or(String::new(), |f| format!(", {f:.0} free"));
             lines.push(format!(
-                "  {:<12} {:<7} {} CPUs × {:.0} MIPS, {:.0} MB ({:.0} reserved), CPU {:.0}%: {}",
+                "  {:<12} {:<7} {} CPUs × {:.0} MIPS, {:.0} MB ({:.0} reserved{free}), CPU {:.0}%: {}",
                 host.name,
                 format!("{:?}", host.power),
                 ty.cores,
@@ -358,7 +362,7 @@ impl<H: Hypervisor> Live<H> {
                 }
             }
             Action::Reject { .. } | Action::Defer { .. } => {
-                unreachable!("handled before journaling")
+                return Err("not an action on a host".into())
             }
         })
     }
@@ -366,13 +370,12 @@ impl<H: Hypervisor> Live<H> {
     /// Carries out one action (after the plan was printed).
     fn execute(&mut self, action: &Action) -> ActionResult {
         match action {
-            Action::Reject { vm, reason } => {
+            Action::Reject { vm, .. } => {
                 let name = self.view.vms.get(*vm).ok_or("no such VM")?.name.clone();
                 if self.opts.apply {
                     self.rejected.insert(name);
                     self.view.vms[*vm].state = VmState::Failed;
                 }
-                let _ = reason;
                 return self.dry_run();
             }
             Action::Defer { .. } => return self.dry_run(),

@@ -45,6 +45,9 @@ pub struct Observation {
     pub view: ClusterView,
     /// Hosts that did not answer and that orrery did not power off: VMs may run there unseen.
     pub unreachable: Vec<String>,
+    /// Free memory per host in MB, where the driver reports it (for the log; policies use
+    /// orrery's own reservations).
+    pub free_mb: Vec<Option<f64>>,
     /// Anomalies worth a line in the log (a VM defined on two hosts, an unknown template…).
     pub warnings: Vec<String>,
 }
@@ -85,6 +88,7 @@ pub fn observe(
     let mut hosts = Vec::new();
     let mut found: BTreeMap<String, Found> = BTreeMap::new();
     let mut background = Vec::new();
+    let mut free_mb = Vec::new();
     for (h, hc) in config.spec.hosts.iter().enumerate() {
         let answer = with_backoff(&config.spec.retry, clock, || {
             hv.node(h).and_then(|n| Ok((n, hv.domains(h)?)))
@@ -108,6 +112,11 @@ pub fn observe(
                 (memory.nodes.get(&h).copied(), power, Vec::new())
             }
         };
+        free_mb.push(if power == PowerState::On {
+            node.and_then(|n| n.free_kib).map(|k| k as f64 / 1024.0)
+        } else {
+            None
+        });
         let node = node.unwrap_or(NodeFacts {
             cpus: 0,
             mhz: 0,
@@ -283,6 +292,7 @@ pub fn observe(
     Observation {
         view,
         unreachable,
+        free_mb,
         warnings,
     }
 }
