@@ -1,0 +1,105 @@
+//! Aggregation over replicas: for every numeric metric of `results.csv`, per point, the mean,
+//! the sample standard deviation and the half-width of the 95 % confidence interval of the mean.
+
+use polars::prelude::*;
+use statrs::distribution::{ContinuousCDF, StudentsT};
+use statrs::statistics::Statistics;
+
+/// Columns of `results.csv` that identify a run rather than measure it.
+const RUN_COLUMNS: [&str; 3] = ["point", "replica", "seed"];
+
+/// The confidence level of the intervals.
+pub const CONFIDENCE: f64 = 0.95;
+
+/// Column suffixes of `aggregate.csv`: per metric `M`, `M_mean`, `M_sd` (sample standard
+/// deviation, n − 1) and `M_ci95`, the half-width h of the 95 % interval mean ± h.
+pub const MEAN: &str = "_mean";
+/// See [`MEAN`].
+pub const SD: &str = "_sd";
+/// See [`MEAN`].
+pub const CI95: &str = "_ci95";
+
+/// The (1 + [`CONFIDENCE`]) / 2 quantile of Student's t with `dof` degrees of freedom (`dof` ≥ 1).
+pub fn t_quantile(dof: u64) -> f64 {
+    // Only a zero or non-finite `freedom` is rejected, and `dof` ≥ 1 here.
+    StudentsT::new(0.0, 1.0, dof as f64)
+        .map(|t| t.inverse_cdf((1.0 + CONFIDENCE) / 2.0))
+        .unwrap_or(f64::NAN)
+}
+
+/// Half-width of the 95 % confidence interval of a mean of `n` values with sample standard
+/// deviation `sd`; none for fewer than two values.
+pub fn ci_half_width(sd: f64, n: u64) -> Option<f64> {
+    (n >= 2).then(|| t_quantile(n - 1) * sd / (n as f64).sqrt())
+}
+
+/// The numeric metric columns of `results`: every integer or float column but the run's
+/// identity (point, replica, seed) and the swept `keys`.
+pub fn metric_columns(results: &DataFrame, keys: &[String]) -> Vec<String> {
+    results
+        .columns()
+        .iter()
+        .filter(|c| c.dtype().is_primitive_numeric())
+        .map(|c| c.name().to_string())
+        .filter(|n| !RUN_COLUMNS.contains(&n.as_str()) && !keys.contains(n))
+        .collect()
+}
+
+/// A metric's statistics over the runs of one point that have a value for it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Stats {
+    /// The mean (none without values).
+    pub mean: Option<f64>,
+    /// The sample standard deviation (n − 1; none below two values).
+    pub sd: Option<f64>,
+    /// Half-width of the 95 % confidence interval of the mean (none below two values).
+    pub ci95: Option<f64>,
+}
+
+impl Stats {
+    /// The statistics of `values`.
+    pub fn of(values: &[f64]) -> Stats {
+        let n = values.len() as u64;
+        let sd = (n >= 2).then(|| values.iter().std_dev());
+        Stats {
+            mean: (n >= 1).then(|| values.iter().mean()),
+            sd,
+            ci95: sd.and_then(|sd| ci_half_width(sd, n)),
+        }
+    }
+}
+
+/// One row per point (in point order) with `point`, the swept `keys`, `replicas` (runs of the
+/// point) and, per metric, its mean, standard deviation and 95 % CI half-width over the runs
+/// where it has a value (standard deviation and interval empty below two such runs).
+pub fn aggregate(results: &DataFrame, keys: &[String]) -> PolarsResult<DataFrame> {
+    let metrics = metric_columns(results, keys);
+    let group: Vec<&str> = std::iter::once("point")
+        .chain(keys.iter().map(String::as_str))
+        .collect();
+    let sorted = results.sort(
+        ["point"],
+        SortMultipleOptions::default().with_maintain_order(true),
+    )?;
+    let parts = sorted.partition_by_stable(group.iter().copied(), true)?;
+    let mut out = DataFrame::empty();
+    for part in &parts {
+        out.vstack_mut(&part.select(group.iter().copied())?.head(Some(1)))?;
+    }
+    let replicas: Vec<u64> = parts.iter().map(|p| p.height() as u64).collect();
+    out.with_column(Column::new("replicas".into(), replicas))?;
+    for m in &metrics {
+        let mut stats = Vec::with_capacity(parts.len());
+        for part in &parts {
+            let column = part.column(m)?.cast(&DataType::Float64)?;
+            let values: Vec<f64> = column.f64()?.iter().flatten().collect();
+            stats.push(Stats::of(&values));
+        }
+        let pick =
+            |f: fn(&Stats) -> Option<f64>| -> Vec<Option<f64>> { stats.iter().map(f).collect() };
+        out.with_column(Column::new(format!("{m}{MEAN}").into(), pick(|s| s.mean)))?;
+        out.with_column(Column::new(format!("{m}{SD}").into(), pick(|s| s.sd)))?;
+        out.with_column(Column::new(format!("{m}{CI95}").into(), pick(|s| s.ci95)))?;
+    }
+    Ok(out)
+}

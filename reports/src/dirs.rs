@@ -1,0 +1,173 @@
+//! Result directories: a single run (`orrery run --out`) or a sweep (`orrery sweep --out`),
+//! their manifests, and the labels of a sweep's points.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+
+use crate::error::ReportError;
+use crate::values::json_text;
+
+/// A run's headline numbers.
+pub const SUMMARY_JSON: &str = "summary.json";
+/// A run's state at each monitoring update.
+pub const INTERVALS_CSV: &str = "intervals.csv";
+/// Each host's temperature at each monitoring update (runs with a thermal model).
+pub const TEMPERATURES_CSV: &str = "temperatures.csv";
+/// A sweep's manifest.
+pub const SWEEP_JSON: &str = "sweep.json";
+/// A sweep's runs, one row each.
+pub const RESULTS_CSV: &str = "results.csv";
+/// A sweep run's point, replica, seed and swept values.
+pub const RUN_JSON: &str = "run.json";
+/// The folder of a sweep's runs.
+pub const RUNS_DIR: &str = "runs";
+
+/// `sweep.json`: what a sweep swept.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SweepManifest {
+    /// The scenario's name.
+    pub scenario: String,
+    /// The swept dotted paths, in grid order.
+    pub keys: Vec<String>,
+    /// Points in the grid.
+    pub points: usize,
+    /// Runs per point.
+    pub replicas: usize,
+}
+
+impl SweepManifest {
+    /// Reads a `sweep.json`.
+    pub fn read(path: &Path) -> Result<SweepManifest, ReportError> {
+        read_json(path, "write it again with `orrery sweep`")
+    }
+}
+
+/// `run.json` in a sweep's run folder.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RunInfo {
+    /// The grid point.
+    pub point: usize,
+    /// The replica of the point.
+    pub replica: usize,
+    /// The swept values of the point, by dotted key.
+    pub values: BTreeMap<String, serde_json::Value>,
+}
+
+impl RunInfo {
+    /// The label of the run's point (see [`point_label`]).
+    pub fn label(&self, keys: &[String]) -> String {
+        let values: Vec<String> = keys
+            .iter()
+            .map(|k| self.values.get(k).map_or_else(String::new, json_text))
+            .collect();
+        point_label(self.point, keys, &values)
+    }
+}
+
+/// What kind of result directory a path is.
+#[derive(Debug, Clone)]
+pub enum ResultDir {
+    /// A single run: `summary.json`, `intervals.csv`, …
+    Run(PathBuf),
+    /// A sweep: `sweep.json`, `results.csv`, `runs/…`.
+    Sweep(PathBuf, SweepManifest),
+}
+
+impl ResultDir {
+    /// Tells a sweep directory (it has `sweep.json`) from a run directory (`summary.json`).
+    pub fn open(dir: &Path) -> Result<ResultDir, ReportError> {
+        if !dir.is_dir() {
+            return Err(ReportError::input(
+                dir,
+                "no such directory",
+                "pass the --out folder of `orrery run` or `orrery sweep`",
+            ));
+        }
+        if dir.join(SWEEP_JSON).is_file() {
+            let manifest = SweepManifest::read(&dir.join(SWEEP_JSON))?;
+            Ok(ResultDir::Sweep(dir.to_path_buf(), manifest))
+        } else if dir.join(SUMMARY_JSON).is_file() {
+            Ok(ResultDir::Run(dir.to_path_buf()))
+        } else {
+            Err(ReportError::input(
+                dir,
+                "neither a run directory (no summary.json) nor a sweep directory (no sweep.json)",
+                "pass the --out folder of `orrery run` or `orrery sweep`",
+            ))
+        }
+    }
+}
+
+/// An error unless `path` is an existing file; `hint` says how to make it.
+pub fn require_file(path: &Path, hint: &str) -> Result<(), ReportError> {
+    if path.is_file() {
+        Ok(())
+    } else {
+        Err(ReportError::input(path, "file not found", hint))
+    }
+}
+
+/// Reads and parses a JSON file; `hint` says how to make a good one.
+pub fn read_json<T: DeserializeOwned>(path: &Path, hint: &str) -> Result<T, ReportError> {
+    let text = fs::read_to_string(path)
+        .map_err(|e| ReportError::input(path, format!("cannot read: {e}"), hint))?;
+    serde_json::from_str(&text)
+        .map_err(|e| ReportError::input(path, format!("malformed JSON: {e}"), hint))
+}
+
+/// The first replica of each point of a sweep that has one, in point order: (its run info,
+/// its folder), from `DIR/runs/*/run.json`.
+pub fn first_replicas(dir: &Path) -> Result<Vec<(RunInfo, PathBuf)>, ReportError> {
+    let runs = dir.join(RUNS_DIR);
+    let entries = fs::read_dir(&runs).map_err(|e| {
+        ReportError::input(
+            &runs,
+            format!("cannot list: {e}"),
+            "re-run `orrery sweep` into this directory",
+        )
+    })?;
+    let mut first: BTreeMap<usize, (RunInfo, PathBuf)> = BTreeMap::new();
+    for entry in entries {
+        let folder = entry
+            .map_err(|e| ReportError::input(&runs, e, "check the permissions"))?
+            .path();
+        let info_path = folder.join(RUN_JSON);
+        if !info_path.is_file() {
+            continue; // an unfinished run: its files are written atomically at the end
+        }
+        let info: RunInfo = read_json(&info_path, "re-run the sweep with --force")?;
+        let better = first
+            .get(&info.point)
+            .is_none_or(|(f, _)| info.replica < f.replica);
+        if better {
+            first.insert(info.point, (info, folder));
+        }
+    }
+    Ok(first.into_values().collect())
+}
+
+/// A point's label from its swept values (in the order of `keys`): "key=value, …", where a key
+/// is shortened to its last part when that is unambiguous and the key has no list index
+/// (`policies.reallocation` → `reallocation`, `hosts.0.count` stays); "point N" for a sweep of
+/// replicas only.
+pub fn point_label(point: usize, keys: &[String], values: &[String]) -> String {
+    if keys.is_empty() {
+        return format!("point {point}");
+    }
+    let last = |k: &str| k.rsplit('.').next().unwrap_or(k).to_string();
+    keys.iter()
+        .zip(values)
+        .map(|(k, v)| {
+            let short = last(k);
+            let indexed = k.split('.').any(|p| p.parse::<usize>().is_ok());
+            let unique = keys.iter().filter(|o| last(o) == short).count() == 1;
+            let name = if unique && !indexed { short } else { k.clone() };
+            format!("{name}={v}")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}

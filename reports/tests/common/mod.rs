@@ -1,0 +1,114 @@
+//! Test fixtures: real runs of the simulator written as run and sweep directories, following
+//! the sweep output contract (`sweep.json`, `results.csv`, `runs/pNNNNNN-rNNN/`).
+
+#![allow(dead_code)] // each test file uses part of this module
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use orrery_drivers::Simulator;
+use orrery_engine::control::CloudOs;
+use orrery_engine::metrics::RunResult;
+use orrery_engine::rng::RngStreams;
+use orrery_engine::scenario::Scenario;
+
+/// The thermal Table 1 scenario, shortened to six hours.
+pub fn thermal_scenario(extra: &[String]) -> Scenario {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/table1/thermal-balance.toml");
+    let mut sets = vec!["duration_s=21600".to_string()];
+    sets.extend_from_slice(extra);
+    Scenario::load(&path, &sets).expect("the thermal scenario loads")
+}
+
+/// Runs `scenario` with `seed` in simulation.
+pub fn run(scenario: &Scenario, seed: u64) -> RunResult {
+    let placement = orrery_policies::registry::placement(scenario).expect("placement");
+    let reallocation = orrery_policies::registry::reallocation(scenario).expect("reallocation");
+    let mut sim = Simulator::new(scenario, Some(seed)).expect("simulator");
+    let mut os = CloudOs::new(placement, reallocation, &RngStreams::new(seed));
+    os.run(&mut sim).expect("run");
+    sim.finish()
+}
+
+/// A run directory of the six-hour thermal scenario in `dir`.
+pub fn thermal_run_dir(dir: &Path) -> PathBuf {
+    let s = thermal_scenario(&[]);
+    let out = dir.join("run");
+    orrery_reports::write_run(&out, &run(&s, s.spec.seed)).expect("write run");
+    out
+}
+
+/// A sweep directory in `dir`: the six-hour thermal scenario over `policies.reallocation` in
+/// `policies`, `replicas` runs each.
+pub fn thermal_sweep_dir(dir: &Path, policies: &[&str], replicas: usize) -> PathBuf {
+    let out = dir.join("sweep");
+    let key = "policies.reallocation";
+    fs::create_dir_all(out.join("runs")).unwrap();
+    let manifest = serde_json::json!({
+        "scenario": "thermal-balance", "file": "scenarios/table1/thermal-balance.toml",
+        "base_seed": 11, "keys": [key], "points": policies.len(), "replicas": replicas,
+    });
+    fs::write(out.join("sweep.json"), manifest.to_string()).unwrap();
+    let mut results = csv::Writer::from_path(out.join("results.csv")).unwrap();
+    for (point, policy) in policies.iter().enumerate() {
+        let s = thermal_scenario(&[format!("{key}={policy}")]);
+        for replica in 0..replicas {
+            let seed = 11 + 1000 * point as u64 + replica as u64;
+            let r = run(&s, seed);
+            let folder = out.join("runs").join(format!("p{point:06}-r{replica:03}"));
+            orrery_reports::write_run(&folder, &r).unwrap();
+            let info = serde_json::json!({
+                "point": point, "replica": replica, "seed": seed, "values": {key: policy},
+            });
+            fs::write(folder.join("run.json"), info.to_string()).unwrap();
+            let (names, values) = summary_record(&r.summary);
+            if point == 0 && replica == 0 {
+                let header = ["point", "replica", "seed", key].map(String::from);
+                results.write_record(header.iter().chain(&names)).unwrap();
+            }
+            let ids = [
+                point.to_string(),
+                replica.to_string(),
+                seed.to_string(),
+                policy.to_string(),
+            ];
+            results.write_record(ids.iter().chain(&values)).unwrap();
+        }
+    }
+    results.flush().unwrap();
+    out
+}
+
+/// The fields of a summary in serde order and their CSV texts, without `seed`.
+fn summary_record(s: &orrery_engine::metrics::Summary) -> (Vec<String>, Vec<String>) {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.serialize(s).unwrap();
+    let text = String::from_utf8(w.into_inner().unwrap()).unwrap();
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let names: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+    let values: Vec<String> = r
+        .records()
+        .next()
+        .unwrap()
+        .unwrap()
+        .iter()
+        .map(String::from)
+        .collect();
+    names
+        .into_iter()
+        .zip(values)
+        .filter(|(n, _)| n != "seed")
+        .unzip()
+}
+
+/// A copy of the hand-written fixture sweep in `dir`.
+pub fn fixture_sweep_dir(dir: &Path) -> PathBuf {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sweep-small");
+    let out = dir.join("sweep-small");
+    fs::create_dir_all(&out).unwrap();
+    for f in ["sweep.json", "results.csv"] {
+        fs::copy(src.join(f), out.join(f)).unwrap();
+    }
+    out
+}
