@@ -25,7 +25,7 @@ pub fn escape(text: &str) -> String {
 const STYLE: &str =
     "body{font-family:'DejaVu Sans',Verdana,sans-serif;margin:2em auto;max-width:1100px;\
 color:#222}table{border-collapse:collapse;font-size:0.85em;margin:1em 0}\
-th,td{border:1px solid #ccc;padding:3px 6px;text-align:right}th{background:#f3f3f3}\
+th,td{border:1px solid #ccc;padding:3px 6px;text-align:right}td{white-space:nowrap}th{background:#f3f3f3}\
 tr th:first-child{text-align:left}.wide{overflow-x:auto}figure{margin:1.5em 0}\
 img{max-width:100%;border:1px solid #eee}figcaption{color:#555;font-size:0.9em}\
 pre{background:#f7f7f7;padding:1em;overflow-x:auto}";

@@ -17,7 +17,7 @@ use crate::plots::lines::{LineFigure, Panel};
 use crate::plots::{save, Figure};
 use crate::series::{read_heat_grid, read_intervals, Interval};
 use crate::tables::SweepTables;
-use crate::values::json_text;
+use crate::values::{json_text, short_number};
 
 /// The folder of the report inside a result directory.
 pub const REPORT_DIR: &str = "report";
@@ -186,6 +186,17 @@ impl Lines<'_> {
     }
 }
 
+/// A summary value for the page: null as "-", fractions to about four significant digits.
+fn metric_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Null => "-".to_string(),
+        serde_json::Value::Number(n) if n.is_f64() => {
+            n.as_f64().map_or_else(String::new, short_number)
+        }
+        other => json_text(other),
+    }
+}
+
 /// The report page of a single run.
 fn run_page(dir: &Path, out: &Path) -> Result<String, ReportError> {
     let summary: serde_json::Value = read_json(
@@ -208,7 +219,7 @@ fn run_page(dir: &Path, out: &Path) -> Result<String, ReportError> {
         all.push_str(&format!(
             "<tr><th>{}</th><td>{}</td></tr>\n",
             crate::html::escape(k),
-            crate::html::escape(&json_text(v))
+            crate::html::escape(&metric_text(v))
         ));
     }
     all.push_str("</table>\n");

@@ -4,7 +4,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{colour, drawn, text, DrawResult, Figure};
+use super::{axis_number, colour, drawn, text, DrawResult, Figure};
 use crate::values::short_number;
 
 const WIDTH: u32 = 1000;
@@ -75,7 +75,8 @@ impl Figure for BarFigure {
                 .margin_right(30)
                 .x_label_area_size(45)
                 .y_label_area_size(label_width + 15)
-                .build_cartesian_2d(lo..hi, (0..n).into_segmented()),
+                // An integer range is inclusive: 0..n − 1 gives n rows.
+                .build_cartesian_2d(lo..hi, (0..n - 1).into_segmented()),
         )?;
         let labels: Vec<&str> = self.bars.iter().map(|b| b.label.as_str()).collect();
         // Bar i is drawn at row n − 1 − i so that the first is on top.
@@ -93,6 +94,7 @@ impl Figure for BarFigure {
                     _ => String::new(),
                 })
                 .x_desc(self.axis.as_str())
+                .x_label_formatter(&|x| axis_number(*x))
                 .label_style(text(LABEL_SIZE))
                 .axis_desc_style(text(15))
                 .draw(),
@@ -111,20 +113,17 @@ impl Figure for BarFigure {
                 rect
             })),
         )?;
-        drawn(
-            chart.draw_series(self.bars.iter().enumerate().filter_map(|(i, b)| {
-                let h = b.ci95?;
-                let key = SegmentValue::CenterOf(row(i));
-                Some(ErrorBar::new_horizontal(
-                    key,
-                    b.mean - h,
-                    b.mean,
-                    b.mean + h,
-                    BLACK.stroke_width(2),
-                    14,
-                ))
-            })),
-        )?;
+        // Error bars: a whisker from mean − h to mean + h with a cap at each end.
+        let whisker = BLACK.stroke_width(2);
+        for (i, b) in self.bars.iter().enumerate() {
+            let Some(h) = b.ci95 else { continue };
+            let y = SegmentValue::CenterOf(row(i));
+            let (a, z) = ((b.mean - h, y.clone()), (b.mean + h, y));
+            drawn(chart.draw_series([PathElement::new(vec![a.clone(), z.clone()], whisker)]))?;
+            drawn(chart.draw_series([a, z].into_iter().map(|end| {
+                EmptyElement::at(end) + PathElement::new(vec![(0, -8), (0, 8)], whisker)
+            })))?;
+        }
         let value_style = text(13).pos(Pos::new(HPos::Left, VPos::Center));
         drawn(
             chart.draw_series(self.bars.iter().enumerate().map(|(i, b)| {

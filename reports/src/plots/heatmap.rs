@@ -3,7 +3,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{drawn, text, DrawResult, Figure};
+use super::{axis_number, drawn, text, DrawResult, Figure};
 use crate::series::HeatGrid;
 
 const WIDTH: u32 = 1000;
@@ -131,6 +131,7 @@ impl Figure for HeatMap {
                 .y_desc("host")
                 .label_style(text(14))
                 .axis_desc_style(text(15))
+                .x_label_formatter(&|x| axis_number(*x))
                 .y_label_formatter(&|y| format!("{y:.0}"))
                 .draw(),
         )?;
@@ -141,19 +142,22 @@ impl Figure for HeatMap {
                     .map(|&(a, b, c, d, v)| Rectangle::new([(a, c), (b, d)], paint(v).filled())),
             ),
         )?;
+        // The scale: its unit above, its labels on its right.
         let mut bar = drawn(
             ChartBuilder::on(&scale)
-                .margin_top(10)
+                .caption("°C", text(15))
+                .margin_top(2)
                 .margin_bottom(55)
+                .margin_left(25)
                 .margin_right(10)
-                .y_label_area_size(80)
+                .set_label_area_size(LabelAreaPosition::Right, 45)
                 .build_cartesian_2d(0.0..1.0, lo..hi),
         )?;
         drawn(
             bar.configure_mesh()
                 .disable_mesh()
                 .disable_x_axis()
-                .y_desc("temperature (°C)")
+                .y_label_formatter(&|y| axis_number(*y))
                 .label_style(text(14))
                 .axis_desc_style(text(15))
                 .draw(),

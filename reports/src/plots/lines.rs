@@ -4,7 +4,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{colour, drawn, text, value_range, DrawResult, Figure};
+use super::{axis_number, colour, drawn, text, value_range, DrawResult, Figure};
 
 const WIDTH: u32 = 1000;
 const TITLE_HEIGHT: u32 = 40;
@@ -81,6 +81,8 @@ impl Figure for LineFigure {
                     .configure_mesh()
                     .x_desc("time (h)")
                     .y_desc(panel.y_label.as_str())
+                    .x_label_formatter(&|x| axis_number(*x))
+                    .y_label_formatter(&|y| axis_number(*y))
                     .label_style(text(14))
                     .axis_desc_style(text(15))
                     .light_line_style(RGBColor(238, 238, 238))

@@ -124,6 +124,16 @@ pub fn text(size: u32) -> TextStyle<'static> {
     (FONT, size).into_font().into()
 }
 
+/// An axis tick label: whole numbers without decimals, others with at most three.
+pub fn axis_number(x: f64) -> String {
+    if (x - x.round()).abs() < 1e-9 {
+        format!("{x:.0}")
+    } else {
+        let text = format!("{x:.3}");
+        text.trim_end_matches('0').to_string()
+    }
+}
+
 /// An axis range covering `values` (finite ones) with 5 % headroom, from zero when all are
 /// non-negative; (0, 1) when there are none.
 pub fn value_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
