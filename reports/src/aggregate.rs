@@ -103,3 +103,50 @@ pub fn aggregate(results: &DataFrame, keys: &[String]) -> PolarsResult<DataFrame
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn t_quantiles_match_the_tables() {
+        // t_{0.975, dof} from standard tables.
+        for (dof, t) in [
+            (1, 12.706205),
+            (2, 4.302653),
+            (10, 2.228139),
+            (30, 2.042272),
+        ] {
+            assert!(
+                (t_quantile(dof) - t).abs() < 1e-6,
+                "dof {dof}: {}",
+                t_quantile(dof)
+            );
+        }
+    }
+
+    #[test]
+    fn stats_of_few_values() {
+        assert_eq!(
+            Stats::of(&[]),
+            Stats {
+                mean: None,
+                sd: None,
+                ci95: None
+            }
+        );
+        assert_eq!(
+            Stats::of(&[7.0]),
+            Stats {
+                mean: Some(7.0),
+                sd: None,
+                ci95: None
+            }
+        );
+        // 1, 2, 3, 4, 5: mean 3, sd √2.5, h = t(4) · √2.5 / √5 = 2.776445 · √0.5.
+        let s = Stats::of(&[1.0, 2.0, 3.0, 4.0, 5.0]);
+        assert_eq!(s.mean, Some(3.0));
+        assert!((s.sd.unwrap() - 2.5f64.sqrt()).abs() < 1e-12);
+        assert!((s.ci95.unwrap() - 2.776445 * 0.5f64.sqrt()).abs() < 1e-6);
+    }
+}

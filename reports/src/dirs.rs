@@ -171,3 +171,37 @@ pub fn point_label(point: usize, keys: &[String], values: &[String]) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(k: &[&str]) -> Vec<String> {
+        k.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn labels_shorten_unambiguous_keys_without_indices() {
+        let k = keys(&["policies.reallocation", "hosts.0.count"]);
+        let v = keys(&["consolidation", "40"]);
+        assert_eq!(
+            point_label(3, &k, &v),
+            "reallocation=consolidation, hosts.0.count=40"
+        );
+        let k = keys(&["a.limit", "b.limit"]);
+        assert_eq!(
+            point_label(0, &k, &keys(&["1", "2"])),
+            "a.limit=1, b.limit=2"
+        );
+        assert_eq!(point_label(5, &[], &[]), "point 5");
+    }
+
+    #[test]
+    fn run_labels_follow_the_manifest_order() {
+        let info: RunInfo = serde_json::from_str(
+            r#"{"point": 1, "replica": 0, "seed": 9, "values": {"z.b": 2.0, "a.c": "x"}}"#,
+        )
+        .unwrap();
+        assert_eq!(info.label(&keys(&["z.b", "a.c"])), "b=2, c=x");
+    }
+}

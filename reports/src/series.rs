@@ -88,3 +88,23 @@ fn read_rows<T: DeserializeOwned>(path: &Path) -> Result<Vec<T>, ReportError> {
     }
     Ok(rows)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn temperatures_become_a_time_by_host_grid() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("temperatures.csv");
+        let rows = "time_s,host,temperature_c\n300,0,30\n300,2,32\n0,0,22\n0,1,23\n0,2,24\n";
+        std::fs::write(&path, rows).unwrap();
+        let grid = read_heat_grid(&path).unwrap();
+        assert_eq!(grid.times_s, [0.0, 300.0]);
+        assert_eq!(grid.hosts, 3);
+        assert_eq!(grid.celsius[0], [22.0, 23.0, 24.0]);
+        assert_eq!(grid.celsius[1][0], 30.0);
+        assert!(grid.celsius[1][1].is_nan(), "no row for host 1 at 300 s");
+        assert_eq!(grid.celsius[1][2], 32.0);
+    }
+}

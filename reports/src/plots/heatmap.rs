@@ -171,3 +171,36 @@ impl Figure for HeatMap {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocks_cover_the_range_evenly() {
+        assert_eq!(blocks(10, 3), [(0, 3), (3, 6), (6, 10)]);
+        assert_eq!(blocks(3, 300), [(0, 1), (1, 2), (2, 3)]);
+    }
+
+    #[test]
+    fn large_grids_are_averaged_in_blocks() {
+        // One time, 2 · MAX_ROWS hosts at 0, 1, 2, …: rows average host pairs 2k, 2k + 1.
+        let hosts = 2 * MAX_ROWS;
+        let map = HeatMap {
+            title: String::new(),
+            grid: HeatGrid {
+                times_s: vec![600.0],
+                hosts,
+                celsius: vec![(0..hosts).map(|h| h as f64).collect()],
+            },
+        };
+        let cells = map.cells();
+        assert_eq!(cells.len(), MAX_ROWS);
+        // A lone sample spans half an hour-long default step either side of 600 s.
+        assert_eq!(
+            cells[0],
+            (600.0 / 3600.0 - 0.5, 600.0 / 3600.0 + 0.5, 0.0, 2.0, 0.5)
+        );
+        assert_eq!(cells[7].4, 14.5);
+    }
+}

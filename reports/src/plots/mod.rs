@@ -149,3 +149,23 @@ pub fn value_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
     let span = if hi > lo { hi - lo } else { hi.abs().max(1.0) };
     (lo, hi + 0.05 * span)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn axis_numbers_drop_useless_decimals() {
+        assert_eq!(axis_number(10.0), "10");
+        assert_eq!(axis_number(0.5), "0.5");
+        assert_eq!(axis_number(0.125), "0.125");
+    }
+
+    #[test]
+    fn ranges_start_at_zero_for_non_negative_values() {
+        assert_eq!(value_range([2.0, 4.0].into_iter()), (0.0, 4.2));
+        assert_eq!(value_range([-1.0, 1.0].into_iter()), (-1.0, 1.1));
+        assert_eq!(value_range(std::iter::empty()), (0.0, 1.0));
+        assert_eq!(value_range([0.0, f64::NAN].into_iter()), (0.0, 0.05));
+    }
+}
