@@ -120,9 +120,13 @@ pub fn read_json<T: DeserializeOwned>(path: &Path, hint: &str) -> Result<T, Repo
 }
 
 /// The first replica of each point of a sweep that has one, in point order: (its run info,
-/// its folder), from `DIR/runs/*/run.json`.
+/// its folder), from `DIR/runs/*/run.json`; none when the sweep has no `runs` folder (only
+/// its tables were kept).
 pub fn first_replicas(dir: &Path) -> Result<Vec<(RunInfo, PathBuf)>, ReportError> {
     let runs = dir.join(RUNS_DIR);
+    if !runs.exists() {
+        return Ok(Vec::new());
+    }
     let entries = fs::read_dir(&runs).map_err(|e| {
         ReportError::input(
             &runs,

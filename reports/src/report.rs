@@ -309,7 +309,9 @@ fn sweep_page(dir: &Path, out: &Path) -> Result<String, ReportError> {
             read_intervals(&folder.join(INTERVALS_CSV))?,
         ));
     }
-    if !points.is_empty() {
+    if points.is_empty() {
+        page.paragraph("No finished runs under runs/: the time series need them.");
+    } else {
         Lines::Points(&points).add_to(&mut page, out, &m.scenario, &note)?;
     }
     let thermal = first

@@ -61,6 +61,14 @@ pub fn read_heat_grid(path: &Path) -> Result<HeatGrid, ReportError> {
     times_s.sort_by(f64::total_cmp);
     times_s.dedup();
     let hosts = rows.iter().map(|r| r.host + 1).max().unwrap_or(0);
+    // Every host has a row at every update, so a larger index is a damaged file.
+    if hosts > rows.len() {
+        return Err(ReportError::input(
+            path,
+            format!("host index {} but only {} rows", hosts - 1, rows.len()),
+            "it is written by `orrery run --out`; run the scenario again",
+        ));
+    }
     let mut celsius = vec![vec![f64::NAN; hosts]; times_s.len()];
     for r in &rows {
         // `times_s` holds every row's time, so the search always finds it.
@@ -106,5 +114,15 @@ mod tests {
         assert_eq!(grid.celsius[1][0], 30.0);
         assert!(grid.celsius[1][1].is_nan(), "no row for host 1 at 300 s");
         assert_eq!(grid.celsius[1][2], 32.0);
+        std::fs::write(
+            &path,
+            "time_s,host,temperature_c\n0,0,22\n0,5000000000,23\n",
+        )
+        .unwrap();
+        let err = read_heat_grid(&path).unwrap_err().to_string();
+        assert!(
+            err.contains("host index 5000000000 but only 2 rows"),
+            "{err}"
+        );
     }
 }

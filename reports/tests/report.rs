@@ -126,3 +126,32 @@ fn report_of_a_sweep() {
         "the aggregate table"
     );
 }
+
+#[test]
+fn report_of_a_sweep_without_runs_has_tables_and_bars() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sweep = common::fixture_sweep_dir(tmp.path());
+    let index = render_report(&sweep).unwrap();
+    let out = sweep.join("report");
+    for key in [
+        "total_energy_kwh",
+        "mean_active_hosts",
+        "cpu_shortfall_ratio",
+        "vm_migrations",
+    ] {
+        assert_plot(&out, &format!("bars-{key}"), (1000, 110 + 4 * 36));
+    }
+    // No temperatures in the fixture: no bars for them, no heat map, no time series.
+    for name in [
+        "bars-max_host_temperature_c",
+        "temperatures",
+        "power-energy",
+    ] {
+        assert!(!out.join(format!("{name}.png")).exists(), "{name}");
+    }
+    let html = fs::read_to_string(&index).unwrap();
+    assert_self_contained(&html);
+    assert_eq!(html.matches("<img").count(), 4);
+    assert!(html.contains("No finished runs under runs/"));
+    assert!(html.contains("fixture (reallocation=thermal-balance, hosts.0.count=64)"));
+}
