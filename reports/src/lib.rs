@@ -8,6 +8,7 @@ pub mod aggregate;
 pub mod comparison;
 pub mod dirs;
 pub mod error;
+pub mod figures;
 pub mod html;
 pub mod plots;
 pub mod report;

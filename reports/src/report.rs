@@ -4,18 +4,17 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::comparison::{column_metric, html_table, Row, Stat};
+use crate::comparison::{html_table, Row};
 use crate::dirs::{
     first_replicas, read_json, ResultDir, SweepManifest, INTERVALS_CSV, SUMMARY_JSON,
     TEMPERATURES_CSV,
 };
 use crate::error::ReportError;
+use crate::figures::{bar_figures, Lines};
 use crate::html::{frame_table, Page};
-use crate::plots::bars::{Bar, BarFigure};
 use crate::plots::heatmap::HeatMap;
-use crate::plots::lines::{LineFigure, Panel};
 use crate::plots::{save, Figure};
-use crate::series::{read_heat_grid, read_intervals, Interval};
+use crate::series::{read_heat_grid, read_intervals};
 use crate::tables::SweepTables;
 use crate::values::{json_text, short_number};
 
@@ -25,14 +24,6 @@ pub const REPORT_DIR: &str = "report";
 pub const INDEX_HTML: &str = "index.html";
 /// A sweep report draws the time series of at most this many points.
 pub const MAX_LINES: usize = 10;
-/// The metrics compared across a sweep's points in bar plots (when they have values).
-pub const BAR_METRICS: [&str; 5] = [
-    "total_energy_kwh",
-    "mean_active_hosts",
-    "cpu_shortfall_ratio",
-    "vm_migrations",
-    "max_host_temperature_c",
-];
 
 /// Renders the report of a run directory or a sweep directory: `DIR/report/*.png`, `*.svg` and
 /// `index.html`; for a sweep also `results.parquet`, `aggregate.csv` and `aggregate.parquet`
@@ -62,128 +53,6 @@ fn add_plot(
     let png = fs::read(&saved.png).map_err(|e| ReportError::output(&saved.png, e))?;
     page.image(&png, &format!("{caption} ({name}.png, {name}.svg)"));
     Ok(())
-}
-
-/// The time series to draw: a run's own components, or one line per sweep point.
-enum Lines<'a> {
-    Run(&'a [Interval]),
-    Points(&'a [(String, Vec<Interval>)]),
-}
-
-impl Lines<'_> {
-    /// One line per run of `f` against time in hours.
-    fn each(&self, f: impl Fn(&Interval) -> f64) -> Vec<Vec<(f64, f64)>> {
-        let line = |iv: &[Interval]| iv.iter().map(|r| (r.time_s / 3600.0, f(r))).collect();
-        match self {
-            Lines::Run(iv) => vec![line(iv)],
-            Lines::Points(points) => points.iter().map(|(_, iv)| line(iv)).collect(),
-        }
-    }
-
-    fn legend(&self) -> Vec<String> {
-        match self {
-            Lines::Run(_) => Vec::new(),
-            Lines::Points(points) => points.iter().map(|(l, _)| l.clone()).collect(),
-        }
-    }
-
-    /// Power and energy: a run's hosts, cooling and their sum; each point's sum.
-    fn power_energy(&self, title: String) -> LineFigure {
-        let total_power = |r: &Interval| (r.power_w + r.cooling_power_w) / 1000.0;
-        let total_energy = |r: &Interval| r.energy_kwh + r.cooling_energy_kwh;
-        match self {
-            Lines::Run(iv) if iv.iter().any(|r| r.cooling_power_w > 0.0) => LineFigure {
-                title,
-                legend: vec!["hosts".into(), "cooling".into(), "hosts + cooling".into()],
-                panels: vec![
-                    Panel {
-                        y_label: "power (kW)".into(),
-                        series: [
-                            self.each(|r| r.power_w / 1000.0),
-                            self.each(|r| r.cooling_power_w / 1000.0),
-                            self.each(total_power),
-                        ]
-                        .concat(),
-                    },
-                    Panel {
-                        y_label: "energy so far (kWh)".into(),
-                        series: [
-                            self.each(|r| r.energy_kwh),
-                            self.each(|r| r.cooling_energy_kwh),
-                            self.each(total_energy),
-                        ]
-                        .concat(),
-                    },
-                ],
-            },
-            _ => LineFigure {
-                title,
-                legend: self.legend(),
-                panels: vec![
-                    Panel {
-                        y_label: "power incl. cooling (kW)".into(),
-                        series: self.each(total_power),
-                    },
-                    Panel {
-                        y_label: "energy incl. cooling (kWh)".into(),
-                        series: self.each(total_energy),
-                    },
-                ],
-            },
-        }
-    }
-
-    /// One panel of `f`.
-    fn single(&self, title: String, y_label: &str, f: impl Fn(&Interval) -> f64) -> LineFigure {
-        LineFigure {
-            title,
-            legend: self.legend(),
-            panels: vec![Panel {
-                y_label: y_label.into(),
-                series: self.each(f),
-            }],
-        }
-    }
-
-    /// Adds the four time-series plots to `page`.
-    fn add_to(
-        &self,
-        page: &mut Page,
-        out: &Path,
-        name: &str,
-        note: &str,
-    ) -> Result<(), ReportError> {
-        let t = |what: &str| format!("{name}: {what}");
-        let power = self.power_energy(t("power and energy"));
-        add_plot(
-            page,
-            out,
-            "power-energy",
-            &power,
-            &format!("Power and energy{note}"),
-        )?;
-        let hosts = self.single(t("active hosts"), "active hosts", |r| r.active_hosts);
-        add_plot(
-            page,
-            out,
-            "active-hosts",
-            &hosts,
-            &format!("Hosts drawing power{note}"),
-        )?;
-        let shortfall = self.single(t("CPU shortfall"), "CPU shortfall (%)", |r| {
-            100.0 * r.cpu_shortfall_ratio
-        });
-        let caption = format!("CPU requested but not delivered (SLA shortfall){note}");
-        add_plot(page, out, "cpu-shortfall", &shortfall, &caption)?;
-        let migrations = self.single(t("migrations"), "migrations per interval", |r| r.migrations);
-        add_plot(
-            page,
-            out,
-            "migrations",
-            &migrations,
-            &format!("Live migrations started per monitoring interval{note}"),
-        )
-    }
 }
 
 /// A summary value for the page: null as "-", fractions to about four significant digits.
@@ -226,7 +95,9 @@ fn run_page(dir: &Path, out: &Path) -> Result<String, ReportError> {
     page.table(&all);
     page.heading("Plots");
     let intervals = read_intervals(&dir.join(INTERVALS_CSV))?;
-    Lines::Run(&intervals).add_to(&mut page, out, &name, "")?;
+    for (file, caption, figure) in Lines::Run(&intervals).figures(&name, "") {
+        add_plot(&mut page, out, file, &figure, &caption)?;
+    }
     let temperatures = dir.join(TEMPERATURES_CSV);
     if temperatures.is_file() {
         let map = HeatMap {
@@ -267,31 +138,7 @@ fn sweep_page(dir: &Path, out: &Path) -> Result<String, ReportError> {
     page.heading("Points (mean ± 95 % confidence half-width over replicas)");
     page.table(&html_table(&rows));
     page.heading("Comparison");
-    for key in BAR_METRICS {
-        let Some((header, metric)) = column_metric(key) else {
-            continue;
-        };
-        let bars: Vec<Bar> = rows
-            .iter()
-            .filter_map(|r| {
-                let Stat { mean, ci95 } = *r.values.get(key)?;
-                Some(Bar {
-                    label: r.point.clone().unwrap_or_default(),
-                    mean: metric.unit.show(mean),
-                    ci95: ci95.map(|h| metric.unit.show(h)),
-                })
-            })
-            .collect();
-        if bars.is_empty() {
-            continue;
-        }
-        let figure = BarFigure {
-            title: format!("{}: {header}", m.scenario),
-            axis: format!("{header}, mean ± 95 % CI"),
-            bars,
-        };
-        let caption =
-            format!("{header} per point, mean over replicas with 95 % confidence interval");
+    for (key, caption, figure) in bar_figures(&m.scenario, &rows) {
         add_plot(&mut page, out, &format!("bars-{key}"), &figure, &caption)?;
     }
     page.heading("Time series (replica 0 of each point)");
@@ -312,7 +159,9 @@ fn sweep_page(dir: &Path, out: &Path) -> Result<String, ReportError> {
     if points.is_empty() {
         page.paragraph("No finished runs under runs/: the time series need them.");
     } else {
-        Lines::Points(&points).add_to(&mut page, out, &m.scenario, &note)?;
+        for (file, caption, figure) in Lines::Points(&points).figures(&m.scenario, &note) {
+            add_plot(&mut page, out, file, &figure, &caption)?;
+        }
     }
     let thermal = first
         .iter()
