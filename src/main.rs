@@ -61,11 +61,14 @@ enum Command {
         #[arg(long, default_value = "docs/validation.md")]
         out: PathBuf,
     },
-    /// Run several scenarios (e.g. `scenarios/table1/*.toml`) and print a side-by-side table.
+    /// Compare scenario files (run now), run directories and sweep directories side by side.
     Compare {
-        /// Scenario files.
+        /// Scenario files, or result directories of `orrery run` / `orrery sweep`.
         #[arg(required = true)]
-        scenarios: Vec<PathBuf>,
+        inputs: Vec<PathBuf>,
+        /// Table format.
+        #[arg(long, value_enum, default_value_t = TableFormat::Markdown)]
+        format: TableFormat,
         /// Seed for every run (overrides each scenario's `seed`).
         #[arg(long)]
         seed: Option<u64>,
@@ -75,6 +78,12 @@ enum Command {
         /// Also write the table to this file.
         #[arg(long)]
         out: Option<PathBuf>,
+    },
+    /// Plot a run or sweep directory: PNG and SVG figures and one self-contained HTML page in
+    /// DIR/report/.
+    Report {
+        /// A directory written by `orrery run --out` or `orrery sweep --out`.
+        dir: PathBuf,
     },
     /// Run every point of a scenario's `[sweep]` grid (in parallel), or merge or submit one.
     Sweep(SweepCommand),
@@ -251,23 +260,18 @@ fn main() -> ExitCode {
             }
         }
         Command::Compare {
-            scenarios,
+            inputs,
+            format,
             seed,
             sets,
             out,
-        } => match orrery::compare(&scenarios, &sets, seed) {
-            Ok(summaries) => {
-                let table = orrery_reports::comparison_table(&summaries);
-                let _ = write!(std::io::stdout(), "{table}");
-                if let Some(out) = out {
-                    if let Err(e) = std::fs::write(&out, &table) {
-                        eprintln!("error: cannot write {}: {e}", out.display());
-                        return ExitCode::from(1);
-                    }
-                }
+        } => compare(&inputs, format, &sets, seed, out.as_deref()),
+        Command::Report { dir } => match orrery_reports::render_report(&dir) {
+            Ok(page) => {
+                let _ = writeln!(std::io::stdout(), "report in {}", page.display());
                 ExitCode::SUCCESS
             }
-            Err(e) => fail(e),
+            Err(e) => report_fail(e),
         },
         Command::Sweep(cmd) => match cmd.action {
             None => run_sweep(cmd),
@@ -475,6 +479,64 @@ fn bench(suite: &std::path::Path, baseline: &std::path::Path, update: bool) -> E
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// Table formats of `orrery compare`.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum TableFormat {
+    /// A Markdown table with rounded values.
+    Markdown,
+    /// CSV with raw values (and 95 % CI half-widths for sweeps).
+    Csv,
+}
+
+/// `orrery compare`: scenario files are run (in parallel), directories read; rows in the order
+/// given.
+fn compare(
+    inputs: &[PathBuf],
+    format: TableFormat,
+    sets: &[String],
+    seed: Option<u64>,
+    out: Option<&std::path::Path>,
+) -> ExitCode {
+    use orrery_reports::comparison::{dir_rows, render, Row};
+    let files: Vec<PathBuf> = inputs.iter().filter(|p| !p.is_dir()).cloned().collect();
+    let mut summaries = match orrery::compare(&files, sets, seed) {
+        Ok(s) => s.into_iter(),
+        Err(e) => return fail(e),
+    };
+    let mut rows = Vec::new();
+    for input in inputs {
+        if input.is_dir() {
+            match dir_rows(input) {
+                Ok(r) => rows.extend(r),
+                Err(e) => return report_fail(e),
+            }
+        } else if let Some(s) = summaries.next() {
+            rows.push(Row::from_summary(&s));
+        }
+    }
+    let format = match format {
+        TableFormat::Markdown => orrery_reports::Format::Markdown,
+        TableFormat::Csv => orrery_reports::Format::Csv,
+    };
+    let table = render(&rows, format);
+    let _ = write!(std::io::stdout(), "{table}");
+    if let Some(out) = out {
+        if let Err(e) = std::fs::write(out, &table) {
+            eprintln!("error: cannot write {}: {e}", out.display());
+            return ExitCode::from(1);
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+fn report_fail(e: orrery_reports::ReportError) -> ExitCode {
+    eprintln!("error: {e}");
+    match e {
+        orrery_reports::ReportError::Input { .. } => ExitCode::from(2),
+        orrery_reports::ReportError::Output { .. } => ExitCode::from(1),
     }
 }
 

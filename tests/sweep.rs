@@ -43,7 +43,7 @@ fn one_two_and_four_threads_give_identical_results() {
         .collect();
     let first = contents(&dirs[0]);
     // 18 runs, each with summary, intervals, events, temperatures and run.json.
-    assert_eq!(first.len(), 1 + 18 * 5);
+    assert_eq!(first.len(), 2 + 18 * 5);
     for d in &dirs[1..] {
         assert!(
             first == contents(d),
@@ -233,4 +233,31 @@ fn the_cli_reports_bad_grids_and_shards() {
     ]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a sweep directory"));
+}
+
+#[test]
+fn a_sweep_has_parquet_and_aggregate_tables_a_report_and_a_comparison() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("s");
+    plan(&[]).run(&opts(&dir, 2, Shard::WHOLE)).unwrap();
+    for f in ["results.parquet", "aggregate.csv", "aggregate.parquet"] {
+        assert!(dir.join(f).exists(), "{f}");
+    }
+    // One aggregate row per point, over its two replicas.
+    let aggregate = fs::read_to_string(dir.join("aggregate.csv")).unwrap();
+    assert_eq!(aggregate.lines().count(), 1 + 9);
+
+    let out = common::run_orrery(["report", dir.to_str().unwrap()]);
+    common::assert_success(&out);
+    let page = fs::read_to_string(dir.join("report/index.html")).unwrap();
+    assert!(page.contains("data:image/png;base64,"));
+
+    let out = common::run_orrery(["compare", "--format", "csv", dir.to_str().unwrap()]);
+    common::assert_success(&out);
+    let table = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines.len(), 1 + 9, "{table}");
+    assert!(
+        lines[2].starts_with("\"policies-sweep (placement=packing, reallocation=consolidation)\",")
+    );
 }

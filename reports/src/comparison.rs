@@ -353,14 +353,19 @@ pub fn dir_rows(dir: &std::path::Path) -> Result<Vec<Row>, ReportError> {
     }
 }
 
+/// Rows as a table in `format`.
+pub fn render(rows: &[Row], format: Format) -> String {
+    match format {
+        Format::Markdown => markdown(rows),
+        Format::Csv => csv_text(rows),
+    }
+}
+
 /// Compares result directories (runs and sweeps, in the order given) as a table in `format`.
 pub fn compare_dirs(dirs: &[PathBuf], format: Format) -> Result<String, ReportError> {
     let mut rows = Vec::new();
     for dir in dirs {
         rows.extend(dir_rows(dir)?);
     }
-    Ok(match format {
-        Format::Markdown => markdown(&rows),
-        Format::Csv => csv_text(&rows),
-    })
+    Ok(render(&rows, format))
 }

@@ -2,8 +2,9 @@
 //! parallel, with results that depend only on the grid and the seeds.
 //!
 //! A sweep directory holds `sweep.json` (the manifest), `runs/pNNNNNN-rRRR/` (one folder per
-//! run: what `orrery run` writes plus `run.json`) and `results.csv` (one row per run, in point
-//! order). A run's folder appears atomically when the run is complete, so an interrupted sweep
+//! run: what `orrery run` writes plus `run.json`), `results.csv` (one row per run, in point
+//! order) and, made from it by the reports crate, `results.parquet` and `aggregate.csv` /
+//! `aggregate.parquet` (mean, standard deviation and 95 % confidence interval per point). A run's folder appears atomically when the run is complete, so an interrupted sweep
 //! resumes where it stopped. A shard (`--shard i/N`) runs the points `k` with `k mod N = i` and
 //! writes `parts/part-i-of-N.csv`; `merge` joins the parts into the same `results.csv` a single
 //! process would have written.
@@ -41,6 +42,9 @@ pub enum SweepError {
     /// The sweep directory is unusable: unreadable, unwritable, or holding another sweep.
     #[error("{0}")]
     Store(String),
+    /// The Parquet and aggregate tables could not be made from `results.csv`.
+    #[error(transparent)]
+    Tables(#[from] orrery_reports::ReportError),
 }
 
 impl SweepError {
@@ -204,7 +208,9 @@ impl Plan {
         })?;
         progress.finish();
         let table = if opts.shard == Shard::WHOLE {
-            store.write_results(&runs)?
+            let results = store.write_results(&runs)?;
+            orrery_reports::finish_sweep(&opts.out)?;
+            results
         } else {
             store.write_part(opts.shard, &runs)?
         };
@@ -219,9 +225,12 @@ impl Plan {
 }
 
 /// Joins the parts of an `expect`-way sharded sweep in `dir` into `results.csv`, checking that
-/// every part is present and every run appears once.
+/// every part is present and every run appears once, then writes the Parquet and aggregate
+/// tables as a whole sweep does.
 pub fn merge(dir: &Path, expect: usize) -> Result<PathBuf, SweepError> {
-    Store::existing(dir)?.merge(expect)
+    let results = Store::existing(dir)?.merge(expect)?;
+    orrery_reports::finish_sweep(dir)?;
+    Ok(results)
 }
 
 /// Worker threads Slurm gave this task, if any.

@@ -176,7 +176,7 @@ pub fn line_of(text: &str, line: &str) -> usize {
 }
 
 /// Every file of every run folder of sweep directory `dir`, by relative path, after its
-/// `results.csv`: what two sweeps must agree on byte for byte.
+/// `results.csv` and `aggregate.csv`: what two sweeps must agree on byte for byte.
 pub fn sweep_contents(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     let read = |p: &Path| std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
     let sorted = |d: &Path| {
@@ -187,7 +187,10 @@ pub fn sweep_contents(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
         v.sort();
         v
     };
-    let mut files = vec![("results.csv".into(), read(&dir.join("results.csv")))];
+    let mut files: Vec<(PathBuf, Vec<u8>)> = ["results.csv", "aggregate.csv"]
+        .iter()
+        .map(|f| (f.into(), read(&dir.join(f))))
+        .collect();
     for run in sorted(&dir.join("runs")) {
         for f in sorted(&run) {
             files.push((f.strip_prefix(dir).unwrap().into(), read(&f)));
