@@ -1,5 +1,7 @@
 //! Metering: host energy, SLA time and shutdowns, VM shortfall, and the run summary.
 
+pub mod accounting;
+
 use serde::{Deserialize, Serialize};
 
 use crate::time::{to_secs, Millis};
@@ -279,6 +281,25 @@ pub struct Summary {
     pub total_energy_kwh: f64,
     /// Host-seconds spent above the red-line temperature.
     pub time_above_redline_s: f64,
+    /// Mean over VMs not rejected of up time over requested lifetime since arrival (null
+    /// without such VMs).
+    #[serde(default)]
+    pub availability_mean: Option<f64>,
+    /// Lowest availability of a VM not rejected.
+    #[serde(default)]
+    pub availability_min: Option<f64>,
+    /// Host failures.
+    #[serde(default)]
+    pub host_failures: u64,
+    /// VM crashes.
+    #[serde(default)]
+    pub vm_crashes: u64,
+    /// VMs the VM manager put back for placement after a crash or host failure.
+    #[serde(default)]
+    pub vm_restarts: u64,
+    /// Everything billed (prices × started billing periods).
+    #[serde(default)]
+    pub cost_total: f64,
 }
 
 /// Everything a finished run produced.
@@ -292,6 +313,12 @@ pub struct RunResult {
     pub events: Vec<EventRow>,
     /// Each host's temperature at each monitoring update (empty without a thermal model).
     pub temperatures: Vec<TemperatureRow>,
+    /// Usage per VM stay on a host and per tenant.
+    pub usage: Vec<accounting::UsageRow>,
+    /// Bill and availability per VM and per tenant.
+    pub billing: Vec<accounting::BillingRow>,
+    /// Every action taken, with its actor.
+    pub audit: Vec<accounting::AuditRow>,
 }
 
 /// Mean of a list of durations in seconds, `None` when empty.

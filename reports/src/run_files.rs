@@ -1,5 +1,5 @@
-//! The files one run writes: `summary.json`, `intervals.csv`, `events.csv` and
-//! `temperatures.csv`.
+//! The files one run writes: `summary.json`, `intervals.csv`, `events.csv`, the accounts
+//! (`usage.csv`, `billing.csv`, `audit.csv`) and `temperatures.csv`.
 
 use std::fs;
 use std::io;
@@ -7,14 +7,18 @@ use std::path::Path;
 
 use orrery_engine::metrics::RunResult;
 
-/// Writes `summary.json`, `intervals.csv` and `events.csv` into `dir` (created if missing), and
-/// `temperatures.csv` when the run has a thermal model.
+/// Writes `summary.json`, `intervals.csv`, `events.csv` and the accounts (`usage.csv`,
+/// `billing.csv`, `audit.csv`) into `dir` (created if missing), and `temperatures.csv` when the
+/// run has a thermal model.
 pub fn write_run(dir: &Path, run: &RunResult) -> io::Result<()> {
     fs::create_dir_all(dir)?;
     let json = serde_json::to_string_pretty(&run.summary).map_err(io::Error::other)?;
     fs::write(dir.join("summary.json"), json + "\n")?;
     write_csv(&dir.join("intervals.csv"), &run.intervals)?;
     write_csv(&dir.join("events.csv"), &run.events)?;
+    write_csv(&dir.join("usage.csv"), &run.usage)?;
+    write_csv(&dir.join("billing.csv"), &run.billing)?;
+    write_csv(&dir.join("audit.csv"), &run.audit)?;
     if !run.temperatures.is_empty() {
         write_csv(&dir.join("temperatures.csv"), &run.temperatures)?;
     }

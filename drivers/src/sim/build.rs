@@ -6,17 +6,18 @@ use orrery_engine::error::InputError;
 use orrery_engine::model::thermal::{HostThermal, Recirculation, ThermalModel, ThermalParams};
 use orrery_engine::model::PowerState;
 use orrery_engine::rng::RngStreams;
-use orrery_engine::scenario::{Assignment, HostOrder, Scenario};
+use orrery_engine::scenario::{Assignment, HostOrder, Scenario, DEFAULT_TENANT};
 use orrery_engine::time::{from_secs, Millis};
 use orrery_engine::view::{HostView, VmView};
 use orrery_engine::workload::{load_planetlab_dir, Demand};
 
-/// A VM of the scenario before the run: its view, demand curve, arrival and end.
+/// A VM of the scenario before the run: its view, demand curve, arrival, end and tenant.
 pub(super) struct VmPlan {
     pub view: VmView,
     pub demand: Demand,
     pub arrival: Millis,
     pub end: Option<Millis>,
+    pub tenant: String,
 }
 
 /// Host views in id order, laid out as the scenario asks.
@@ -155,6 +156,7 @@ pub(super) fn vms(scenario: &Scenario, streams: &RngStreams) -> Result<Vec<VmPla
                 demand: Demand::Trace(Arc::new(f.series)),
                 arrival: 0,
                 end: None,
+                tenant: tenant(scenario, t, None),
             });
         }
     }
@@ -184,8 +186,17 @@ pub(super) fn vms(scenario: &Scenario, streams: &RngStreams) -> Result<Vec<VmPla
                 demand,
                 arrival: at,
                 end,
+                tenant: tenant(scenario, t, gen.tenant.as_deref()),
             });
         }
     }
     Ok(plans)
+}
+
+/// The tenant of a VM of type `t`: its generator's, else its type's, else the default.
+fn tenant(scenario: &Scenario, t: usize, generator: Option<&str>) -> String {
+    generator
+        .or(scenario.spec.vm_types[t].tenant.as_deref())
+        .unwrap_or(DEFAULT_TENANT)
+        .to_string()
 }

@@ -13,12 +13,15 @@
 //! VM during stop-and-copy: it is then allocated nothing on its source, which its SLA (and PDM)
 //! charges, while the source host's CPU share and power stay as for any VM migrating out.
 
+mod accounting;
 mod build;
+mod failures;
 mod migration;
 
 use orrery_engine::action::{Action, ActionResult};
 use orrery_engine::error::InputError;
 use orrery_engine::infra::{Decision, InfraError, Infrastructure};
+use orrery_engine::metrics::accounting::{AuditRow, Ledger};
 use orrery_engine::metrics::{
     mean_secs, EnergyMeter, EnergyRule, EventRow, HostSla, IntervalRow, RunResult, Summary,
     TemperatureRow, VmSla,
@@ -34,6 +37,8 @@ use orrery_engine::time::{from_secs, to_secs, Millis};
 use orrery_engine::view::{ClusterView, HostId, Quirks, VmId};
 use orrery_engine::workload::Demand;
 
+use accounting::Actors;
+use failures::Ha;
 use migration::{Change, Migrations};
 
 /// CloudSim's first update comes 0.1 s after each interval boundary (its start-up latencies).
@@ -60,6 +65,17 @@ enum Event {
     PoweredOff(HostId),
     Update,
     Reallocate,
+    /// A host breaks.
+    HostFail(HostId),
+    /// A failed host is repaired.
+    HostRepair(HostId),
+    /// A VM crashes; stale unless `life` is the VM's current one (`None`: from a trace).
+    Crash {
+        vm: VmId,
+        life: Option<u32>,
+    },
+    /// The VM manager notices that a VM is lost.
+    Detect(VmId),
 }
 
 /// Per-host simulation state that policies do not see.
@@ -77,6 +93,9 @@ struct HostSim {
     /// recomputing again changes nothing when its meter adds no energy (skipped: updates at
     /// every migration completion would otherwise revisit every idle host).
     idle_as: Option<PowerState>,
+    /// When the boot or shutdown under way completes (an earlier one a failure cut short
+    /// completes nothing).
+    power_due: Option<Millis>,
 }
 
 /// Per-VM simulation state that policies do not see.
@@ -86,6 +105,8 @@ struct VmSim {
     migration_started: Option<Millis>,
     /// Why placement last deferred the VM (while it stays pending).
     deferred: Option<String>,
+    /// When its boot completes (a boot a failure cut short completes nothing).
+    deploy_due: Option<Millis>,
 }
 
 /// A simulated datacenter built from a scenario.
@@ -135,6 +156,13 @@ pub struct Simulator {
     rejected: u64,
     arrived: u64,
     done: bool,
+    /// Failures and the VM manager's restarts.
+    ha: Ha,
+    /// Usage, billing and availability.
+    ledger: Ledger,
+    /// Every action taken.
+    audit: Vec<AuditRow>,
+    actors: Actors,
 }
 
 impl Simulator {
@@ -190,6 +218,19 @@ impl Simulator {
         };
 
         let mut queue = EventQueue::new();
+        let ledger = accounting::ledger(scenario, &plans);
+        let ha = Ha::new(
+            scenario,
+            &streams,
+            &hosts.iter().map(|h| h.host_type).collect::<Vec<_>>(),
+            &host_names,
+            &plans
+                .iter()
+                .map(|p| p.view.name.clone())
+                .collect::<Vec<_>>(),
+            &plans.iter().map(|p| p.view.vm_type).collect::<Vec<_>>(),
+            &mut queue,
+        )?;
         let mut vms = Vec::with_capacity(plans.len());
         let mut views = Vec::with_capacity(plans.len());
         for (id, p) in plans.into_iter().enumerate() {
@@ -203,6 +244,7 @@ impl Simulator {
                 sla: VmSla::default(),
                 migration_started: None,
                 deferred: None,
+                deploy_due: None,
             });
         }
         queue.push(offset + update_interval, Event::Update);
@@ -273,6 +315,10 @@ impl Simulator {
             rejected: 0,
             arrived: 0,
             done: false,
+            ha,
+            ledger,
+            audit: Vec::new(),
+            actors: Actors::new(scenario),
         };
         for h in 0..sim.view.hosts.len() {
             let (w, u) = sim.host_power(h);
@@ -486,6 +532,7 @@ impl Simulator {
             for v in idle {
                 self.detach(v, h);
                 self.view.vms[v].state = VmState::Stopped;
+                self.ledger.ended(v, self.view.now);
                 self.log(
                     "removed",
                     Some(v),
@@ -602,9 +649,13 @@ impl Simulator {
                 self.log("arrival", Some(v), None, String::new());
             }
             Event::Deployed(v) => {
-                if self.view.vms[v].state == VmState::Deploying {
+                if self.view.vms[v].state == VmState::Deploying
+                    && self.vms[v].deploy_due == Some(self.view.now)
+                {
+                    self.vms[v].deploy_due = None;
                     self.view.vms[v].state = VmState::Running;
                     let h = self.view.vms[v].host.expect("deploying VMs have a host");
+                    self.vm_up(v, h);
                     self.view.vms[v].demand = self.vms[v].demand.at(self.view.now);
                     self.log("deployed", Some(v), Some(h), String::new());
                     if !self.quirks().update_grid {
@@ -616,21 +667,29 @@ impl Simulator {
                 if self.view.vms[v].state.is_placed() || self.view.vms[v].state == VmState::Pending
                 {
                     self.stop_vm(v, "lifetime over");
+                } else {
+                    self.expire_lost(v);
                 }
             }
-            Event::MigrationDone { vm, to, .. } => self.finish_migration(vm, to, None),
+            Event::MigrationDone { vm, to, .. } => {
+                if !self.ha.cancelled(vm, to) {
+                    self.finish_migration(vm, to, None)
+                }
+            }
             Event::MigrationStep { vm, ticket } => {
                 if self.precopy.as_mut().is_some_and(|p| p.fire(vm, ticket)) {
                     self.resync_migrations(|_| {});
                 }
             }
             Event::Booted(h) => {
+                if self.hosts[h].power_due.take() != Some(self.view.now) {
+                    return; // the host failed while booting
+                }
                 self.view.hosts[h].power = PowerState::On;
                 self.recompute(h);
                 self.log("host-on", None, Some(h), String::new());
                 for v in std::mem::take(&mut self.hosts[h].waiting_vms) {
-                    self.queue
-                        .push(self.view.now + self.vm_boot, Event::Deployed(v));
+                    self.boot_vm(v);
                 }
                 for action in std::mem::take(&mut self.hosts[h].waiting) {
                     if let Err(e) = self.execute(action.clone()) {
@@ -639,6 +698,9 @@ impl Simulator {
                 }
             }
             Event::PoweredOff(h) => {
+                if self.hosts[h].power_due.take() != Some(self.view.now) {
+                    return; // the host failed while shutting down
+                }
                 self.view.hosts[h].power = PowerState::Off;
                 self.recompute(h);
                 self.log("host-off", None, Some(h), String::new());
@@ -665,31 +727,50 @@ impl Simulator {
                     .push(self.view.now + self.realloc_interval, Event::Reallocate);
                 self.decisions.push(Decision::Reallocate);
             }
+            Event::HostFail(h) => self.fail_host(h),
+            Event::HostRepair(h) => self.repair_host(h),
+            Event::Crash { vm, life } => self.crash_vm(vm, life),
+            Event::Detect(v) => self.detect(v),
         }
     }
 
+    /// Starts VM `v`'s boot on its host, which is up: it runs after the VM boot delay.
+    fn boot_vm(&mut self, v: VmId) {
+        let at = self.view.now + self.vm_boot;
+        self.vms[v].deploy_due = Some(at);
+        self.queue.push(at, Event::Deployed(v));
+    }
+
     fn stop_vm(&mut self, v: VmId, why: &str) {
-        let vm = &self.view.vms[v];
-        let resident = vm.host;
-        let targets: Vec<HostId> = (0..self.view.hosts.len())
-            .filter(|&h| self.view.hosts[h].incoming.contains(&v))
-            .collect();
-        self.pending.retain(|&p| p != v);
-        for &h in resident.iter().chain(targets.iter()) {
-            self.detach(v, h);
-        }
-        let vm = &mut self.view.vms[v];
-        vm.state = VmState::Stopped;
-        vm.in_migration = false;
-        vm.demand = 0.0;
+        let resident = self.view.vms[v].host;
+        let hosts = self.unplace(v);
+        self.view.vms[v].state = VmState::Stopped;
+        self.ledger.ended(v, self.view.now);
         self.log("stopped", Some(v), resident, why.into());
-        for h in resident.into_iter().chain(targets) {
+        for h in hosts {
             self.recompute(h);
             self.maybe_power_off(h);
         }
         if self.precopy.as_ref().is_some_and(|p| p.contains(v)) {
             self.resync_migrations(|p| p.remove(v));
         }
+    }
+
+    /// Takes VM `v` off its host and every host it is migrating to (leaving its state to the
+    /// caller); returns those hosts, its own first.
+    fn unplace(&mut self, v: VmId) -> Vec<HostId> {
+        let mut hosts: Vec<HostId> = self.view.vms[v].host.into_iter().collect();
+        hosts.extend(
+            (0..self.view.hosts.len()).filter(|&h| self.view.hosts[h].incoming.contains(&v)),
+        );
+        self.pending.retain(|&p| p != v);
+        for &h in &hosts {
+            self.detach(v, h);
+        }
+        let vm = &mut self.view.vms[v];
+        vm.in_migration = false;
+        vm.demand = 0.0;
+        hosts
     }
 
     /// Advances the pre-copy migrations to now, applies `edit` to the set, then shares the links
@@ -739,6 +820,7 @@ impl Simulator {
         vm.host = Some(to);
         vm.in_migration = false;
         vm.state = VmState::Running;
+        self.ledger.moved(v, to, self.view.now);
         let duration = self.vms[v].migration_started.take().map(|start| {
             let d = self.view.now - start;
             self.migration_times.push(d);
@@ -779,7 +861,16 @@ impl Simulator {
             && self.hosts[h].waiting.is_empty()
             && self.hosts[h].waiting_vms.is_empty()
         {
-            self.hosts[h].off_requested = false;
+            if !std::mem::take(&mut self.hosts[h].off_requested) {
+                let result = Ok("idle".into());
+                self.audit(
+                    accounting::POWER_MANAGER,
+                    "power-off",
+                    None,
+                    Some(h),
+                    result,
+                );
+            }
             self.power_off(h);
         }
     }
@@ -796,6 +887,7 @@ impl Simulator {
             self.log("host-off", None, Some(h), String::new());
         } else {
             self.recompute(h);
+            self.hosts[h].power_due = Some(self.view.now + delay);
             self.queue.push(self.view.now + delay, Event::PoweredOff(h));
         }
     }
@@ -805,6 +897,7 @@ impl Simulator {
         let energy = self.view.host_type(h).boot_energy_j;
         self.view.hosts[h].power = PowerState::Booting;
         self.log("host-boot", None, Some(h), String::new());
+        self.hosts[h].power_due = Some(self.view.now + delay);
         if delay == 0 {
             self.hosts[h].meter.joules += energy;
             self.handle(Event::Booted(h));
@@ -871,9 +964,10 @@ impl Simulator {
                 match self.view.hosts[host].power {
                     // CloudSim creates VMs at once and samples them at the next update.
                     PowerState::On if self.quirks().update_grid => {
-                        self.view.vms[vm].state = VmState::Running
+                        self.view.vms[vm].state = VmState::Running;
+                        self.vm_up(vm, host);
                     }
-                    PowerState::On => self.queue.push(now + self.vm_boot, Event::Deployed(vm)),
+                    PowerState::On => self.boot_vm(vm),
                     power => {
                         self.hosts[host].waiting_vms.push(vm);
                         if power == PowerState::Off {
@@ -890,6 +984,7 @@ impl Simulator {
                 }
                 self.pending.retain(|&p| p != vm);
                 self.view.vms[vm].state = VmState::Failed;
+                self.ledger.rejected(vm);
                 self.rejected += 1;
                 self.log("rejected", Some(vm), None, reason);
                 Ok(())
@@ -1091,6 +1186,7 @@ impl Simulator {
             .map_or(0.0, |t| t.cooling_energy_j() / 3.6e6);
         let slatah = ratio(saturated as f64, active as f64);
         let pdm = ratio(mig, req);
+        let accounts = self.ledger.finish(self.end);
         let summary = Summary {
             scenario: self.scenario.clone(),
             seed: self.seed,
@@ -1128,12 +1224,21 @@ impl Simulator {
                 .thermal
                 .as_ref()
                 .map_or(0.0, |t| t.seconds_above_redline().iter().sum()),
+            availability_mean: accounts.availability_mean,
+            availability_min: accounts.availability_min,
+            host_failures: self.ha.host_failures,
+            vm_crashes: self.ha.vm_crashes,
+            vm_restarts: self.ha.vm_restarts,
+            cost_total: accounts.cost_total,
         };
         RunResult {
             summary,
             intervals: self.intervals,
             temperatures: self.temperatures,
             events: self.events,
+            usage: accounts.usage,
+            billing: accounts.billing,
+            audit: self.audit,
         }
     }
 
@@ -1156,7 +1261,9 @@ impl Infrastructure for Simulator {
     fn next_decision(&mut self) -> Result<Option<Decision>, InfraError> {
         loop {
             if !self.decisions.is_empty() {
-                return Ok(Some(self.decisions.remove(0)));
+                let decision = self.decisions.remove(0);
+                self.actors.answering(&decision);
+                return Ok(Some(decision));
             }
             if self.done {
                 return Ok(None);
@@ -1176,6 +1283,8 @@ impl Infrastructure for Simulator {
                 _ => to_secs(t),
             };
             self.handle(event);
+            #[cfg(test)]
+            self.assert_consistent();
             let more_now = self.queue.peek_time() == Some(t);
             if !self.pending.is_empty() && (!more_now || !self.decisions.is_empty()) {
                 let batch = std::mem::take(&mut self.pending);
@@ -1191,6 +1300,7 @@ impl Infrastructure for Simulator {
                 if let Err(e) = &result {
                     self.log("action-refused", None, None, format!("{action}: {e}"));
                 }
+                self.audit_action(&action, &result);
                 result
             })
             .collect()

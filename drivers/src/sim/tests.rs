@@ -17,6 +17,8 @@ use orrery_policies::registry;
 
 use super::Simulator;
 
+mod ha;
+
 /// Parses `text`, runs it with its policies (seed overridden by `seed` when given) and returns
 /// the result.
 fn run(text: &str, seed: Option<u64>) -> RunResult {

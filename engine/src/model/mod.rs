@@ -1,6 +1,7 @@
 //! The datacenter model: host and VM types, power, CPU sharing, lifecycle states.
 
 pub mod cpu;
+pub mod failures;
 pub mod groups;
 pub mod power;
 pub mod precopy;

@@ -1,11 +1,13 @@
 //! Scenario files: loading, `--set` overrides, validation, and located errors.
 
+mod failures;
 mod schema;
 pub mod sweep;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+pub use failures::FailuresSection;
 pub use schema::*;
 
 use crate::error::InputError;
@@ -164,7 +166,7 @@ impl Scenario {
                 max_memory_mb: t.max_memory_mb.unwrap_or(t.memory_mb),
                 disk_gb: t.disk_gb,
                 image: t.image.clone(),
-                owner: t.owner.clone(),
+                owner: t.tenant.clone().unwrap_or_else(|| DEFAULT_TENANT.into()),
                 constraints: VmConstraints {
                     requirements: t.requirements.clone(),
                     group: t
@@ -563,9 +565,12 @@ impl Scenario {
             "policies.reallocation_interval_s",
             s.policies.reallocation_interval_s,
         )?;
-        Ok(())
+        self.validate_failures()
     }
 }
+
+/// The tenant of VMs whose type and generator name none.
+pub const DEFAULT_TENANT: &str = "default";
 
 /// The source named in errors about a key given on the command line.
 const SET: &str = "--set";

@@ -51,6 +51,9 @@ pub struct ScenarioFile {
     /// What to write.
     #[serde(default)]
     pub output: OutputSection,
+    /// Failure detection and VM restarts.
+    #[serde(default)]
+    pub failures: super::FailuresSection,
     /// The parameter grid of `orrery sweep`, read from the text by
     /// [`Grid`](crate::scenario::sweep::Grid); a single run ignores it.
     pub sweep: Option<serde::de::IgnoredAny>,
@@ -267,6 +270,10 @@ pub struct HostGroup {
     /// Whether the hosts start on (`true`, default) or off.
     #[serde(default = "yes")]
     pub initially_on: bool,
+    /// Mean time between failures of each host, s (exponential; with `mttr_s`).
+    pub mtbf_s: Option<f64>,
+    /// Mean time to repair a failed host, s (exponential).
+    pub mttr_s: Option<f64>,
 }
 
 fn one_usize() -> usize {
@@ -316,9 +323,19 @@ pub struct VmTypeSection {
     /// Image name.
     #[serde(default)]
     pub image: String,
-    /// Owning tenant.
+    /// Owning tenant (`owner` is accepted too); generators may name their own.
+    #[serde(alias = "owner")]
+    pub tenant: Option<String>,
+    /// Crashes per day of up time (exponential), each VM on its own random stream.
     #[serde(default)]
-    pub owner: String,
+    pub crash_rate_per_day: f64,
+    /// Price of one billing period.
+    #[serde(default)]
+    pub price: f64,
+    /// Billing period: `"second"`, `"minute"`, `"hour"` (default) or `"day"`; started periods
+    /// are billed in full.
+    #[serde(default)]
+    pub billing_period: crate::metrics::accounting::BillingPeriod,
     /// Requirements over host attributes, OpenNebula syntax (e.g. `HYPERVISOR = "kvm" & ZONE = "a"`).
     pub requirements: Option<String>,
     /// VM group the VMs belong to (`[[vm_groups]]` name).
@@ -467,6 +484,8 @@ pub struct GeneratorSection {
     pub lifetime: LifetimeSpec,
     /// CPU utilisation pattern.
     pub utilisation: PatternSpec,
+    /// Owning tenant of the requests (the VM type's when absent).
+    pub tenant: Option<String>,
 }
 
 /// The cloud OS's policies.

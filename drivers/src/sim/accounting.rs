@@ -1,0 +1,119 @@
+//! The simulator's books: the usage ledger of every VM and the audit log of every action, with
+//! who took it.
+
+use orrery_engine::action::{Action, ActionResult};
+use orrery_engine::infra::Decision;
+use orrery_engine::metrics::accounting::{Account, AuditRow, Ledger};
+use orrery_engine::scenario::Scenario;
+use orrery_engine::time::{from_secs, to_secs};
+use orrery_engine::view::{HostId, VmId};
+
+use super::build::VmPlan;
+use super::Simulator;
+
+/// The actor of power changes the simulator makes on its own (idle hosts powered off).
+pub(super) const POWER_MANAGER: &str = "power-manager";
+
+/// The ledger of `plans`' VMs (by id).
+pub(super) fn ledger(scenario: &Scenario, plans: &[VmPlan]) -> Ledger {
+    let horizon = from_secs(scenario.spec.duration_s);
+    let accounts = plans
+        .iter()
+        .map(|p| {
+            let t = &scenario.spec.vm_types[p.view.vm_type];
+            Account {
+                name: p.view.name.clone(),
+                tenant: p.tenant.clone(),
+                vm_type: t.name.clone(),
+                vcpus: t.vcpus,
+                memory_mb: t.memory_mb,
+                price: t.price,
+                period: t.billing_period,
+                arrival: p.arrival,
+                end: p.end.map_or(horizon, |e| e.min(horizon)),
+            }
+        })
+        .collect();
+    Ledger::new(accounts)
+}
+
+/// Who decides: the policies by name, and which of them the actions being applied come from.
+pub(super) struct Actors {
+    placement: String,
+    reallocation: String,
+    /// Whether the actions being applied answer a placement decision (else a reallocation).
+    placing: bool,
+}
+
+impl Actors {
+    /// The actors of `scenario`'s policies.
+    pub(super) fn new(scenario: &Scenario) -> Self {
+        let p = &scenario.spec.policies;
+        Actors {
+            placement: p.placement.clone(),
+            reallocation: p.reallocation.clone(),
+            placing: true,
+        }
+    }
+
+    /// The actions applied next answer `decision`.
+    pub(super) fn answering(&mut self, decision: &Decision) {
+        self.placing = matches!(decision, Decision::Place(_));
+    }
+
+    fn current(&self) -> &str {
+        if self.placing {
+            &self.placement
+        } else {
+            &self.reallocation
+        }
+    }
+}
+
+impl Simulator {
+    /// Records that `actor` took `action` on `vm` / `host`: `Ok(detail)` or `Err(why refused)`.
+    pub(super) fn audit(
+        &mut self,
+        actor: &str,
+        action: &'static str,
+        vm: Option<VmId>,
+        host: Option<HostId>,
+        result: Result<String, String>,
+    ) {
+        let (result, detail) = match result {
+            Ok(d) => ("ok", d),
+            Err(d) => ("refused", d),
+        };
+        self.audit.push(AuditRow {
+            time_s: to_secs(self.view.now),
+            actor: actor.to_string(),
+            action,
+            vm,
+            host,
+            result,
+            detail,
+        });
+    }
+
+    /// Records a policy's action and the answer it got.
+    pub(super) fn audit_action(&mut self, action: &Action, result: &ActionResult) {
+        let (kind, vm, host, reason) = match action {
+            Action::Deploy { vm, host } => ("deploy", Some(*vm), Some(*host), None),
+            Action::Reject { vm, reason } => ("reject", Some(*vm), None, Some(reason.clone())),
+            Action::Defer { vm, reason } => ("defer", Some(*vm), None, Some(reason.clone())),
+            Action::Migrate { vm, to } => ("migrate", Some(*vm), Some(*to), None),
+            Action::Suspend { vm } => ("suspend", Some(*vm), None, None),
+            Action::Resume { vm } => ("resume", Some(*vm), None, None),
+            Action::Shutdown { vm } => ("shutdown", Some(*vm), None, None),
+            Action::Resize { vm, .. } => ("resize", Some(*vm), None, Some(action.to_string())),
+            Action::PowerOn { host } => ("power-on", None, Some(*host), None),
+            Action::PowerOff { host } => ("power-off", None, Some(*host), None),
+        };
+        let result = match result {
+            Ok(()) => Ok(reason.unwrap_or_default()),
+            Err(e) => Err(e.clone()),
+        };
+        let actor = self.actors.current().to_string();
+        self.audit(&actor, kind, vm, host, result);
+    }
+}
