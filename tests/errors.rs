@@ -406,7 +406,7 @@ fn toml_syntax_error_is_one_line() {
 #[test]
 fn every_shipped_scenario_validates() {
     let mut files = Vec::new();
-    for dir in ["scenarios", "scenarios/beloglazov"] {
+    for dir in ["scenarios", "scenarios/beloglazov", "scenarios/services"] {
         for entry in fs::read_dir(root().join(dir)).unwrap() {
             let p = entry.unwrap().path();
             if p.extension().is_some_and(|e| e == "toml") {
@@ -416,8 +416,8 @@ fn every_shipped_scenario_validates() {
     }
     files.sort();
     assert!(
-        files.len() >= 17,
-        "expected the 3 top-level and 14 beloglazov scenarios, found {}",
+        files.len() >= 18,
+        "expected the 3 top-level, 14 beloglazov and 1 services scenarios, found {}",
         files.len()
     );
     let out = orrery().arg("validate").args(&files).output().unwrap();
