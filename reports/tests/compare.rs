@@ -44,6 +44,7 @@ fn comparison_table_keeps_its_columns_and_formats() {
         cooling_energy_kwh: 20.0,
         total_energy_kwh: 120.04,
         time_above_redline_s: 5400.0,
+        ..Summary::default()
     };
     let cool = Summary {
         scenario: "b".into(),

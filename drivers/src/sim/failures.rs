@@ -360,11 +360,7 @@ impl Simulator {
             if host.power == PowerState::Failed {
                 assert!(host.vms.is_empty(), "failed host {h} holds VMs at {now} s");
             }
-            let memory: f64 = host
-                .vms
-                .iter()
-                .map(|&v| self.view.vm_type(v).memory_mb)
-                .sum();
+            let memory: f64 = host.vms.iter().map(|&v| self.view.vm_memory_mb(v)).sum();
             assert!(
                 (host.reserved_memory_mb - memory).abs() < 1e-6,
                 "host {h} reserves {} MB for {memory} MB at {now} s",
