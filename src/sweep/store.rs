@@ -58,7 +58,7 @@ impl Store {
         fs::create_dir_all(dir.join("runs")).map_err(|e| io(dir, e))?;
         let path = dir.join("sweep.json");
         if path.exists() {
-            let existing = read_manifest(&path)?;
+            let existing: Manifest = read_json(&path)?;
             if &existing != manifest {
                 return Err(SweepError::Store(format!(
                     "{} holds runs of another sweep ({} from {}, fingerprint {}): its grid or \
@@ -91,7 +91,7 @@ impl Store {
         }
         Ok(Store {
             dir: dir.to_path_buf(),
-            manifest: read_manifest(&path)?,
+            manifest: read_json(&path)?,
         })
     }
 
@@ -337,10 +337,6 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), SweepError> {
     ));
     fs::write(&tmp, bytes).map_err(|e| io(&tmp, e))?;
     fs::rename(&tmp, path).map_err(|e| io(path, e))
-}
-
-fn read_manifest(path: &Path) -> Result<Manifest, SweepError> {
-    read_json(path)
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, SweepError> {
