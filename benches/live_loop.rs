@@ -81,6 +81,7 @@ fn bench(c: &mut Criterion) {
             let plan = match infra.next_decision().unwrap().unwrap() {
                 Decision::Place(p) => placement.place(infra.view(), &p, &mut prng),
                 Decision::Reallocate => reallocation.reallocate(infra.view(), &mut rrng),
+                Decision::Admit(_) | Decision::Scale => unreachable!("live mode has no services"),
             };
             actions += plan.len();
             infra.apply(plan);

@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use crate::model::ServiceId;
 use crate::view::{HostId, VmId};
 
 /// One change a policy asks the infrastructure to make.
@@ -70,6 +71,30 @@ pub enum Action {
         /// The host.
         host: HostId,
     },
+    /// Admit a pending service: its roles deploy in dependency order.
+    AdmitService {
+        /// The service.
+        service: ServiceId,
+    },
+    /// Refuse a pending service.
+    RejectService {
+        /// The service.
+        service: ServiceId,
+        /// Why (recorded in the service's view, the event log and the audit log).
+        reason: String,
+    },
+    /// Set a role's cardinality: new VMs are requested (and placed as any pending VM) or the
+    /// newest VMs are shut down, then the role cools down for `cooldown_s`.
+    ScaleRole {
+        /// The service.
+        service: ServiceId,
+        /// Index of the role in the service.
+        role: usize,
+        /// The new cardinality (within the role's `min_vms..=max_vms`).
+        cardinality: u32,
+        /// Seconds after scaling finishes during which the role is in cooldown.
+        cooldown_s: u64,
+    },
 }
 
 impl fmt::Display for Action {
@@ -98,6 +123,19 @@ impl fmt::Display for Action {
             }
             Action::PowerOn { host } => write!(f, "power on host {host}"),
             Action::PowerOff { host } => write!(f, "power off host {host}"),
+            Action::AdmitService { service } => write!(f, "admit service {service}"),
+            Action::RejectService { service, reason } => {
+                write!(f, "reject service {service} ({reason})")
+            }
+            Action::ScaleRole {
+                service,
+                role,
+                cardinality,
+                cooldown_s,
+            } => write!(
+                f,
+                "scale role {role} of service {service} to {cardinality} VMs (cooldown {cooldown_s} s)"
+            ),
         }
     }
 }

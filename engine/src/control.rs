@@ -1,7 +1,8 @@
 //! The control loop (the "cloud OS"): view → policies → plan → apply, until the run ends.
 
+use crate::action::Action;
 use crate::infra::{Decision, InfraError, Infrastructure};
-use crate::policy::{Placement, Reallocation};
+use crate::policy::{Admission, Elasticity, Placement, Reallocation};
 use crate::rng::{Rng, RngStreams};
 
 /// Counts of what the control loop did.
@@ -11,18 +12,26 @@ pub struct LoopStats {
     pub placements: u64,
     /// Reallocation rounds run.
     pub reallocations: u64,
+    /// Admission decisions made.
+    pub admissions: u64,
+    /// Elasticity evaluations run.
+    pub scalings: u64,
     /// Actions issued.
     pub actions: u64,
     /// Actions the infrastructure refused.
     pub refused: u64,
 }
 
-/// The cloud OS: a placement policy, an optional reallocation policy and their random streams.
+/// The cloud OS: a placement policy, an optional reallocation policy, the service manager's
+/// admission and elasticity policies and their random streams.
 pub struct CloudOs {
     placement: Box<dyn Placement>,
     reallocation: Option<Box<dyn Reallocation>>,
+    admission: Option<Box<dyn Admission>>,
+    elasticity: Option<Box<dyn Elasticity>>,
     placement_rng: Rng,
     reallocation_rng: Rng,
+    elasticity_rng: Rng,
 }
 
 impl CloudOs {
@@ -35,9 +44,24 @@ impl CloudOs {
         CloudOs {
             placement,
             reallocation,
+            admission: None,
+            elasticity: None,
             placement_rng: streams.stream("placement", 0),
             reallocation_rng: streams.stream("reallocation", 0),
+            elasticity_rng: streams.stream("elasticity", 0),
         }
+    }
+
+    /// This cloud OS with a service manager: admission control (without one, every service
+    /// is admitted) and elasticity (without one, roles keep their cardinality).
+    pub fn with_services(
+        mut self,
+        admission: Option<Box<dyn Admission>>,
+        elasticity: Option<Box<dyn Elasticity>>,
+    ) -> Self {
+        self.admission = admission;
+        self.elasticity = elasticity;
+        self
     }
 
     /// Runs the loop until the infrastructure says the run is over.
@@ -54,6 +78,23 @@ impl CloudOs {
                     Some(policy) => {
                         stats.reallocations += 1;
                         policy.reallocate(infra.view(), &mut self.reallocation_rng)
+                    }
+                    None => continue,
+                },
+                Decision::Admit(services) => {
+                    stats.admissions += 1;
+                    match self.admission.as_mut() {
+                        Some(policy) => policy.admit(infra.view(), &services),
+                        None => services
+                            .into_iter()
+                            .map(|service| Action::AdmitService { service })
+                            .collect(),
+                    }
+                }
+                Decision::Scale => match self.elasticity.as_mut() {
+                    Some(policy) => {
+                        stats.scalings += 1;
+                        policy.scale(infra.view(), &mut self.elasticity_rng)
                     }
                     None => continue,
                 },

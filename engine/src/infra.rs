@@ -1,6 +1,7 @@
 //! The `Infrastructure` trait: what the control loop needs from a datacenter, simulated or real.
 
 use crate::action::{Action, ActionResult};
+use crate::model::ServiceId;
 use crate::view::{ClusterView, VmId};
 
 /// Why the cloud OS must decide now.
@@ -10,6 +11,10 @@ pub enum Decision {
     Place(Vec<VmId>),
     /// The reallocation interval has elapsed.
     Reallocate,
+    /// These services are waiting for admission control.
+    Admit(Vec<ServiceId>),
+    /// Monitoring delivered new metric values: elasticity rules may act on them.
+    Scale,
 }
 
 /// A failure of the infrastructure itself (not of a single action).

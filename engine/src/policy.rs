@@ -3,7 +3,7 @@
 
 use crate::action::Action;
 use crate::error::InputError;
-use crate::model::VmType;
+use crate::model::{ServiceId, VmType};
 use crate::rng::Rng;
 use crate::scenario::{PoliciesSection, Scenario};
 use crate::view::{ClusterView, VmId};
@@ -18,6 +18,18 @@ pub trait Placement: Send {
 pub trait Reallocation: Send {
     /// Actions to improve the current allocation.
     fn reallocate(&mut self, view: &ClusterView, rng: &mut Rng) -> Vec<Action>;
+}
+
+/// Admission control: accepts or rejects submitted services.
+pub trait Admission: Send {
+    /// `AdmitService` or `RejectService` (with the reason) for each service in `pending`.
+    fn admit(&mut self, view: &ClusterView, pending: &[ServiceId]) -> Vec<Action>;
+}
+
+/// Elasticity: runs whenever monitoring delivers and returns `ScaleRole` and `Resize` actions.
+pub trait Elasticity: Send {
+    /// Actions that bring the services' roles to the size their rules ask for.
+    fn scale(&mut self, view: &ClusterView, rng: &mut Rng) -> Vec<Action>;
 }
 
 /// What building policies by name needs from a configuration file (a scenario, or a live-mode

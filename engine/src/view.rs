@@ -1,10 +1,13 @@
 //! The read-only view of the cluster that policies decide on.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{HostType, MigrationModel, Overcommit, PowerState, VmGroup, VmState, VmType};
+use crate::model::{
+    HostType, MigrationModel, Overcommit, PowerState, ServiceSlot, ServiceView, VmGroup, VmState,
+    VmType,
+};
 use crate::time::Millis;
 
 /// Index of a host in [`ClusterView::hosts`].
@@ -108,6 +111,8 @@ pub struct ClusterView {
     pub hosts: Vec<HostView>,
     /// VMs, by id (every VM of the run, whatever its state).
     pub vms: Vec<VmView>,
+    /// Services, by id (every service of the run, whatever its state).
+    pub services: Vec<ServiceView>,
 }
 
 /// One host as policies see it.
@@ -166,6 +171,11 @@ pub struct VmView {
     pub arrival: Millis,
     /// Its size after a resize (`None`: its type's vCPUs and memory).
     pub resized: Option<VmSize>,
+    /// The service role it belongs to, if any.
+    pub service: Option<ServiceSlot>,
+    /// Metric values as monitoring last delivered them (`CPU` in percent, application
+    /// metrics such as `RT`); empty when nothing monitors the VM.
+    pub metrics: BTreeMap<String, f64>,
 }
 
 /// A VM's vCPUs and memory when a resize has changed them from its type's.
@@ -213,6 +223,8 @@ impl VmView {
             history: VecDeque::new(),
             arrival,
             resized: None,
+            service: None,
+            metrics: BTreeMap::new(),
         }
     }
 }
@@ -234,6 +246,7 @@ impl ClusterView {
             redline_c: None,
             hosts: Vec::new(),
             vms: Vec::new(),
+            services: Vec::new(),
         }
     }
 

@@ -293,6 +293,11 @@ impl<H: Hypervisor> Live<H> {
             }
         };
         Ok(match *action {
+            Action::AdmitService { .. }
+            | Action::RejectService { .. }
+            | Action::ScaleRole { .. } => {
+                return Err("services are not managed in live mode (simulation only)".into())
+            }
             Action::Deploy { vm, host } => {
                 if v.vms.get(vm).map(|x| x.state) != Some(VmState::Pending) {
                     return Err("VM is not pending".into());
@@ -492,7 +497,11 @@ impl<H: Hypervisor> Live<H> {
             }
             Action::PowerOn { host } => v.hosts[host].power = PowerState::On,
             Action::PowerOff { host } => v.hosts[host].power = PowerState::Off,
-            Action::Reject { .. } | Action::Defer { .. } => {}
+            Action::Reject { .. }
+            | Action::Defer { .. }
+            | Action::AdmitService { .. }
+            | Action::RejectService { .. }
+            | Action::ScaleRole { .. } => {}
         }
     }
 
@@ -536,6 +545,9 @@ impl<H: Hypervisor> Live<H> {
             }
             Action::PowerOn { host: h } => format!("power on {}", host(*h)),
             Action::PowerOff { host: h } => format!("power off {}", host(*h)),
+            Action::AdmitService { .. }
+            | Action::RejectService { .. }
+            | Action::ScaleRole { .. } => action.to_string(),
         }
     }
 }
@@ -554,6 +566,8 @@ impl<H: Hypervisor> Infrastructure for Live<H> {
                 self.deciding = match d {
                     Decision::Place(_) => "placement",
                     Decision::Reallocate => "reallocation",
+                    Decision::Admit(_) => "admission",
+                    Decision::Scale => "elasticity",
                 };
                 return Ok(Some(d));
             }

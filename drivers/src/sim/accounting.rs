@@ -3,9 +3,9 @@
 
 use orrery_engine::action::{Action, ActionResult};
 use orrery_engine::infra::Decision;
-use orrery_engine::metrics::accounting::{Account, AuditRow, Ledger};
-use orrery_engine::scenario::Scenario;
-use orrery_engine::time::{from_secs, to_secs};
+use orrery_engine::metrics::accounting::{Account, AuditRow};
+use orrery_engine::scenario::{Scenario, VmTypeSection};
+use orrery_engine::time::{to_secs, Millis};
 use orrery_engine::view::{HostId, VmId};
 
 use super::build::VmPlan;
@@ -14,35 +14,35 @@ use super::Simulator;
 /// The actor of power changes the simulator makes on its own (idle hosts powered off).
 pub(super) const POWER_MANAGER: &str = "power-manager";
 
-/// The ledger of `plans`' VMs (by id).
-pub(super) fn ledger(scenario: &Scenario, plans: &[VmPlan]) -> Ledger {
-    let horizon = from_secs(scenario.spec.duration_s);
-    let accounts = plans
-        .iter()
-        .map(|p| {
-            let t = &scenario.spec.vm_types[p.view.vm_type];
-            Account {
-                name: p.view.name.clone(),
-                tenant: p.tenant.clone(),
-                vm_type: t.name.clone(),
-                vcpus: t.vcpus,
-                memory_mb: t.memory_mb,
-                price: t.price,
-                period: t.billing_period,
-                arrival: p.arrival,
-                end: p.end.map_or(horizon, |e| e.min(horizon)),
-            }
-        })
-        .collect();
-    Ledger::new(accounts)
+/// The ledger account of VM `plan`, of type `t`, in a run that ends at `horizon`.
+pub(super) fn account(t: &VmTypeSection, plan: &VmPlan, horizon: Millis) -> Account {
+    Account {
+        name: plan.view.name.clone(),
+        tenant: plan.tenant.clone(),
+        vm_type: t.name.clone(),
+        vcpus: t.vcpus,
+        memory_mb: t.memory_mb,
+        price: t.price,
+        period: t.billing_period,
+        arrival: plan.arrival,
+        end: plan.end.map_or(horizon, |e| e.min(horizon)),
+    }
 }
 
 /// Who decides: the policies by name, and which of them the actions being applied come from.
 pub(super) struct Actors {
     placement: String,
     reallocation: String,
-    /// Whether the actions being applied answer a placement decision (else a reallocation).
-    placing: bool,
+    /// The decision the actions being applied answer.
+    current: DecisionKind,
+}
+
+#[derive(Clone, Copy)]
+enum DecisionKind {
+    Placement,
+    Reallocation,
+    Admission,
+    Elasticity,
 }
 
 impl Actors {
@@ -52,20 +52,26 @@ impl Actors {
         Actors {
             placement: p.placement.clone(),
             reallocation: p.reallocation.clone(),
-            placing: true,
+            current: DecisionKind::Placement,
         }
     }
 
     /// The actions applied next answer `decision`.
     pub(super) fn answering(&mut self, decision: &Decision) {
-        self.placing = matches!(decision, Decision::Place(_));
+        self.current = match decision {
+            Decision::Place(_) => DecisionKind::Placement,
+            Decision::Reallocate => DecisionKind::Reallocation,
+            Decision::Admit(_) => DecisionKind::Admission,
+            Decision::Scale => DecisionKind::Elasticity,
+        };
     }
 
     fn current(&self) -> &str {
-        if self.placing {
-            &self.placement
-        } else {
-            &self.reallocation
+        match self.current {
+            DecisionKind::Placement => &self.placement,
+            DecisionKind::Reallocation => &self.reallocation,
+            DecisionKind::Admission => "admission",
+            DecisionKind::Elasticity => "elasticity",
         }
     }
 }
@@ -108,6 +114,11 @@ impl Simulator {
             Action::Resize { vm, .. } => ("resize", Some(*vm), None, Some(action.to_string())),
             Action::PowerOn { host } => ("power-on", None, Some(*host), None),
             Action::PowerOff { host } => ("power-off", None, Some(*host), None),
+            Action::AdmitService { .. } => ("admit-service", None, None, Some(action.to_string())),
+            Action::RejectService { .. } => {
+                ("reject-service", None, None, Some(action.to_string()))
+            }
+            Action::ScaleRole { .. } => ("scale-role", None, None, Some(action.to_string())),
         };
         let result = match result {
             Ok(()) => Ok(reason.unwrap_or_default()),

@@ -11,12 +11,19 @@ use orrery_engine::time::{from_secs, Millis};
 use orrery_engine::view::{HostView, VmView};
 use orrery_engine::workload::{load_planetlab_dir, Demand};
 
-/// A VM of the scenario before the run: its view, demand curve, arrival, end and tenant.
-pub(super) struct VmPlan {
+/// A VM request before it arrives: a VM of the scenario, or one submitted while the
+/// simulation runs (by a service manager or a federation layer).
+#[derive(Debug, Clone)]
+pub struct VmPlan {
+    /// How policies will see it (name, type, arrival; `VmView::new` builds one).
     pub view: VmView,
+    /// Its CPU demand curve.
     pub demand: Demand,
+    /// When the request arrives (pending from then on).
     pub arrival: Millis,
+    /// When its lifetime ends (`None`: it runs to the end of the run).
     pub end: Option<Millis>,
+    /// The owning tenant (for usage, billing and quotas).
     pub tenant: String,
 }
 

@@ -51,16 +51,15 @@ pub(super) struct Ha {
 }
 
 impl Ha {
-    /// The failure model of `scenario` for these hosts and VMs (by name; VM `i` of type
-    /// `vm_types[i]`), with its scheduled host failures, repairs and trace crashes put on
-    /// `queue`.
+    /// The failure model of `scenario` for these hosts, with its scheduled host failures,
+    /// repairs and the trace's crashes of the VMs named in `vm_names` put on `queue`. VMs are
+    /// registered with [`Ha::add_vm`].
     pub(super) fn new(
         scenario: &Scenario,
         streams: &RngStreams,
         host_groups: &[usize],
         host_names: &[String],
         vm_names: &[String],
-        vm_types: &[usize],
         queue: &mut EventQueue<Event>,
     ) -> Result<Ha, InputError> {
         let spec = &scenario.spec;
@@ -88,28 +87,29 @@ impl Ha {
             };
             queue.push(e.at, event);
         }
-        let vms = vm_types
-            .iter()
-            .enumerate()
-            .map(|(v, &t)| {
-                let rate = spec.vm_types[t].crash_rate_per_day;
-                VmHa {
-                    crash: (rate > 0.0)
-                        .then(|| Box::new((streams.stream("crashes", v as u64), 86_400.0 / rate))),
-                    ..VmHa::default()
-                }
-            })
-            .collect();
         Ok(Ha {
             detection: from_secs(f.detection_s),
             restart: f.restart,
             max_restarts: f.max_restarts,
-            vms,
+            vms: Vec::new(),
             cancelled: Vec::new(),
             host_failures: 0,
             vm_crashes: 0,
             vm_restarts: 0,
         })
+    }
+
+    /// Registers VM `v` (the next id) of a type that crashes `crash_rate_per_day` times a day
+    /// on average (never when 0), drawing from its own stream.
+    pub(super) fn add_vm(&mut self, v: VmId, crash_rate_per_day: f64, streams: &RngStreams) {
+        debug_assert_eq!(v, self.vms.len());
+        self.vms.push(VmHa {
+            crash: (crash_rate_per_day > 0.0).then(|| {
+                let mean_s = 86_400.0 / crash_rate_per_day;
+                Box::new((streams.stream("crashes", v as u64), mean_s))
+            }),
+            ..VmHa::default()
+        });
     }
 
     /// Whether the completion of VM `v`'s migration to `to` is that of a migration a failure

@@ -32,12 +32,13 @@ use orrery_engine::model::thermal::ThermalModel;
 use orrery_engine::model::{PowerState, VmState};
 use orrery_engine::queue::EventQueue;
 use orrery_engine::rng::RngStreams;
-use orrery_engine::scenario::{EnergyAccounting, MigrationKind, Scenario};
+use orrery_engine::scenario::{EnergyAccounting, MigrationKind, Scenario, VmTypeSection};
 use orrery_engine::time::{from_secs, to_secs, Millis};
 use orrery_engine::view::{ClusterView, HostId, Quirks, VmId};
 use orrery_engine::workload::Demand;
 
 use accounting::Actors;
+pub use build::VmPlan;
 use failures::Ha;
 use migration::{Change, Migrations};
 
@@ -163,6 +164,12 @@ pub struct Simulator {
     /// Every action taken.
     audit: Vec<AuditRow>,
     actors: Actors,
+    streams: RngStreams,
+    /// The scenario's VM types (for the books and crash rates of VMs submitted later).
+    vm_type_specs: Vec<VmTypeSection>,
+    /// `next_decision` returns `None` before any event after this time, without ending the
+    /// run (see [`Simulator::pause_at`]).
+    pause: Option<Millis>,
 }
 
 impl Simulator {
@@ -218,7 +225,6 @@ impl Simulator {
         };
 
         let mut queue = EventQueue::new();
-        let ledger = accounting::ledger(scenario, &plans);
         let ha = Ha::new(
             scenario,
             &streams,
@@ -228,25 +234,8 @@ impl Simulator {
                 .iter()
                 .map(|p| p.view.name.clone())
                 .collect::<Vec<_>>(),
-            &plans.iter().map(|p| p.view.vm_type).collect::<Vec<_>>(),
             &mut queue,
         )?;
-        let mut vms = Vec::with_capacity(plans.len());
-        let mut views = Vec::with_capacity(plans.len());
-        for (id, p) in plans.into_iter().enumerate() {
-            queue.push(p.arrival, Event::Arrive(id));
-            if let Some(e) = p.end {
-                queue.push(e, Event::Expire(id));
-            }
-            views.push(p.view);
-            vms.push(VmSim {
-                demand: p.demand,
-                sla: VmSla::default(),
-                migration_started: None,
-                deferred: None,
-                deploy_due: None,
-            });
-        }
         queue.push(offset + update_interval, Event::Update);
         if spec.policies.reallocation != "none" {
             queue.push(offset + realloc_interval, Event::Reallocate);
@@ -272,12 +261,13 @@ impl Simulator {
             vm_groups,
             redline_c: spec.thermal.as_ref().map(|t| t.redline_c),
             hosts,
-            vms: views,
+            vms: Vec::with_capacity(plans.len()),
+            services: Vec::new(),
         };
         let mut sim = Simulator {
             hosts: (0..view.hosts.len()).map(|_| HostSim::default()).collect(),
             view,
-            vms,
+            vms: Vec::with_capacity(plans.len()),
             queue,
             scenario: scenario.name.clone(),
             seed,
@@ -316,10 +306,16 @@ impl Simulator {
             arrived: 0,
             done: false,
             ha,
-            ledger,
+            ledger: Ledger::new(Vec::new()),
             audit: Vec::new(),
             actors: Actors::new(scenario),
+            streams,
+            vm_type_specs: spec.vm_types.clone(),
+            pause: None,
         };
+        for plan in plans {
+            sim.add_vm(plan);
+        }
         for h in 0..sim.view.hosts.len() {
             let (w, u) = sim.host_power(h);
             sim.hosts[h].meter.set_point(0, w, u);
@@ -328,6 +324,68 @@ impl Simulator {
             }
         }
         Ok(sim)
+    }
+
+    /// Adds VM `plan` (the next id): it arrives at its arrival time, and ends at its end.
+    fn add_vm(&mut self, plan: VmPlan) -> VmId {
+        let id = self.view.vms.len();
+        let t = &self.vm_type_specs[plan.view.vm_type];
+        self.ledger.add(accounting::account(t, &plan, self.end));
+        self.ha.add_vm(id, t.crash_rate_per_day, &self.streams);
+        self.queue.push(plan.arrival, Event::Arrive(id));
+        if let Some(e) = plan.end {
+            self.queue.push(e, Event::Expire(id));
+        }
+        self.view.vms.push(plan.view);
+        self.vms.push(VmSim {
+            demand: plan.demand,
+            sla: VmSla::default(),
+            migration_started: None,
+            deferred: None,
+            deploy_due: None,
+        });
+        id
+    }
+
+    /// Submits a VM request while the simulation runs (a federation layer forwarding work
+    /// here, say); it arrives at `plan.arrival`, which must not be in the past.
+    pub fn submit(&mut self, plan: VmPlan) -> Result<VmId, String> {
+        if plan.arrival < self.view.now {
+            return Err(format!(
+                "arrival at {} s is before the current time {} s",
+                to_secs(plan.arrival),
+                to_secs(self.view.now)
+            ));
+        }
+        if plan.view.vm_type >= self.view.vm_types.len() {
+            return Err(format!("no VM type {}", plan.view.vm_type));
+        }
+        if self.done {
+            return Err("the run is over".into());
+        }
+        Ok(self.add_vm(plan))
+    }
+
+    /// Makes [`Infrastructure::next_decision`] return `None` before handling any event later
+    /// than `t` (events at `t` are handled), without ending the run: a caller stepping several
+    /// simulators in lock-step runs each up to the same time. `None` runs to the end.
+    pub fn pause_at(&mut self, t: Option<Millis>) {
+        self.pause = t;
+    }
+
+    /// Whether the run has ended.
+    pub fn is_finished(&self) -> bool {
+        self.done
+    }
+
+    /// When the run ends.
+    pub fn end(&self) -> Millis {
+        self.end
+    }
+
+    /// The time of the next event still to handle, if any before the end.
+    pub fn next_event_time(&mut self) -> Option<Millis> {
+        self.queue.peek_time().filter(|&t| t <= self.end)
     }
 
     fn quirks(&self) -> Quirks {
@@ -1128,6 +1186,9 @@ impl Simulator {
                 self.maybe_power_off(host);
                 Ok(())
             }
+            Action::AdmitService { service }
+            | Action::RejectService { service, .. }
+            | Action::ScaleRole { service, .. } => Err(format!("no service {service}")),
         }
     }
 
@@ -1270,6 +1331,16 @@ impl Infrastructure for Simulator {
             }
             // Events at the end time still happen (the last update records its interval).
             let next = self.queue.peek_time().filter(|&t| t <= self.end);
+            if let (Some(t), Some(pause)) = (next, self.pause) {
+                if t > pause {
+                    if self.view.now < pause {
+                        self.advance_thermal(pause);
+                        self.view.now = pause;
+                        self.now_secs = to_secs(pause);
+                    }
+                    return Ok(None);
+                }
+            }
             let Some((t, event)) = next.and_then(|_| self.queue.pop()) else {
                 self.advance_thermal(self.end);
                 self.view.now = self.end;

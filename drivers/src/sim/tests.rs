@@ -552,6 +552,7 @@ fn run_scripted(text: &str, hosts: &[usize], script: &[(f64, Action)]) -> RunRes
                     .map(|(_, a)| a.clone())
                     .collect()
             }
+            Decision::Admit(_) | Decision::Scale => panic!("these scenarios have no services"),
         };
         for result in sim.apply(plan) {
             result.expect("the action is accepted");

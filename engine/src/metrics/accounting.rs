@@ -113,6 +113,12 @@ impl Ledger {
         }
     }
 
+    /// Opens the books of one more VM (the next id).
+    pub fn add(&mut self, account: Account) {
+        self.accounts.push(account);
+        self.books.push(Books::default());
+    }
+
     /// VM `vm` starts running on `host` at `t` (a new run).
     pub fn up(&mut self, vm: VmId, host: HostId, t: Millis) {
         let b = &mut self.books[vm];

@@ -6,11 +6,13 @@ pub mod groups;
 pub mod power;
 pub mod precopy;
 pub mod queueing;
+pub mod service;
 pub mod spec;
 pub mod state;
 pub mod thermal;
 
 pub use groups::{Role, RolePolicy, VmGroup};
 pub use power::PowerModel;
+pub use service::{RolePhase, RoleView, ServiceId, ServiceSlot, ServiceState, ServiceView};
 pub use spec::{GroupRole, HostType, MigrationModel, Overcommit, VmConstraints, VmType};
 pub use state::{PowerState, VmState};
