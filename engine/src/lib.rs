@@ -7,6 +7,7 @@ pub mod error;
 pub mod infra;
 pub mod metrics;
 pub mod model;
+pub mod monitoring;
 pub mod num;
 pub mod policy;
 pub mod queue;
