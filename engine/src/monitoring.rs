@@ -368,7 +368,10 @@ mod tests {
         let every_20 = spec(10.0, 20.0, Aggregation::Median);
         set.insert(("web", 2), Sensor::new(&every_20, 0).unwrap());
         set.insert(("web", 1), Sensor::new(&every_20, 0).unwrap());
-        set.insert(("db", 1), Sensor::new(&spec(5.0, 5.0, Aggregation::Raw), 0).unwrap());
+        set.insert(
+            ("db", 1),
+            Sensor::new(&spec(5.0, 5.0, Aggregation::Raw), 0).unwrap(),
+        );
         assert_eq!(set.next_due(), Some(5_000));
         let load = |k: &(&str, i32), t: u64| match k {
             ("web", 2) => None,
@@ -393,7 +396,10 @@ mod tests {
     fn spec_defaults_and_validation() {
         let s: MonitorSpec = toml::from_str("aggregation = \"median\"").unwrap();
         assert_eq!(s, spec(60.0, 60.0, Aggregation::Median));
-        assert_eq!(toml::from_str::<MonitorSpec>("").unwrap(), MonitorSpec::default());
+        assert_eq!(
+            toml::from_str::<MonitorSpec>("").unwrap(),
+            MonitorSpec::default()
+        );
         assert!(toml::from_str::<MonitorSpec>("interval = 3").is_err());
         assert!(toml::from_str::<MonitorSpec>("aggregation = \"sum\"").is_err());
         assert!(spec(0.5, 2.0, Aggregation::Raw).validate().is_ok());

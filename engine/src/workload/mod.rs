@@ -1,4 +1,5 @@
-//! Workloads: VM demand patterns, arrival processes, lifetimes and PlanetLab traces.
+//! Workloads: VM demand patterns, arrival processes, lifetimes, PlanetLab traces and request
+//! arrivals at services.
 //!
 //! A scenario describes its VMs with specs read from TOML ([`PatternSpec`], [`ArrivalSpec`],
 //! [`LifetimeSpec`]); each spec validates its parameters and then draws concrete values from a
@@ -8,10 +9,12 @@
 
 pub mod arrival;
 pub mod pattern;
+pub mod requests;
 pub mod series;
 pub mod trace;
 
 pub use arrival::{ArrivalSpec, LifetimeSpec};
 pub use pattern::{Demand, PatternSpec};
+pub use requests::{RequestRate, RequestSpec};
 pub use series::SampledSeries;
 pub use trace::{load_planetlab_dir, load_planetlab_file, TraceFile, PLANETLAB_INTERVAL};
