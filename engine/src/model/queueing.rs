@@ -23,8 +23,7 @@
 //! timeout rule because a bounded backlog is what servers configure and it needs no
 //! assumption on patience.
 //!
-//! Integration with request-level workloads (per-interval λ, per-request CPU demand giving
-//! μ, KPIs per interval) comes with the service simulator.
+//! [`mod@crate::model::service_load`] builds multi-tier services out of these stations.
 
 /// One role seen as a queueing station.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -150,13 +149,10 @@ impl Station {
         -(1.0 - p).ln() * self.ps_mean_response()
     }
 
-    /// The fraction of arrivals dropped when the role holds at most `capacity` requests
-    /// (M/M/c/K blocking, `K = max(capacity, c)`); computed in log space, so stable for
-    /// large `c` and `K` and for any load.
-    pub fn drop_probability(&self, capacity: u32) -> f64 {
-        if self.servers == 0 {
-            return 1.0;
-        }
+    /// The stationary distribution `π_0 … π_K` of the number of requests in M/M/c/K
+    /// (`K = max(capacity, c)`, `c ≥ 1`); computed in log space, so stable for large `c` and `K`
+    /// and for any load.
+    pub fn state_probabilities(&self, capacity: u32) -> Vec<f64> {
         let k = capacity.max(self.servers);
         let ln_a = self.offered_load().ln();
         // ln of the unnormalised p_n: a^n/n! up to c, then times ρ per extra request.
@@ -169,7 +165,19 @@ impl Station {
         }
         let max = terms.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         let sum: f64 = terms.iter().map(|t| (t - max).exp()).sum();
-        (ln_t - max).exp() / sum
+        terms.iter().map(|t| (t - max).exp() / sum).collect()
+    }
+
+    /// The fraction of arrivals dropped when the role holds at most `capacity` requests
+    /// (M/M/c/K blocking `π_K`, `K = max(capacity, c)`; 1 without servers).
+    pub fn drop_probability(&self, capacity: u32) -> f64 {
+        if self.servers == 0 {
+            return 1.0;
+        }
+        self.state_probabilities(capacity)
+            .last()
+            .copied()
+            .unwrap_or(1.0)
     }
 }
 
@@ -274,5 +282,9 @@ mod tests {
         assert!(close(st(0.5, 1.0, 1).drop_probability(2), 1.0 / 7.0));
         // Overloaded by 2×, large buffer: the drop fraction tends to 1 − 1/ρ = 0.5.
         assert!((st(2000.0, 1.0, 1000).drop_probability(5000) - 0.5).abs() < 1e-6);
+        // M/M/2/3 at a = 1: unnormalised 1, 1, 1/2, 1/4 → divided by 11/4.
+        let p = st(1.0, 1.0, 2).state_probabilities(3);
+        let expected = [4.0 / 11.0, 4.0 / 11.0, 2.0 / 11.0, 1.0 / 11.0];
+        assert!(p.iter().zip(expected).all(|(a, b)| close(*a, b)), "{p:?}");
     }
 }
