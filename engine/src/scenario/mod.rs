@@ -2,6 +2,7 @@
 
 mod failures;
 mod schema;
+mod services;
 pub mod sweep;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -9,6 +10,10 @@ use std::path::{Path, PathBuf};
 
 pub use failures::FailuresSection;
 pub use schema::*;
+pub use services::{
+    AllocationKind, MemberRole, OrganisationSection, QuotaSection, ServiceRoleSection,
+    ServiceSection, VdcSection,
+};
 
 use crate::error::InputError;
 use crate::model::{
@@ -565,7 +570,8 @@ impl Scenario {
             "policies.reallocation_interval_s",
             s.policies.reallocation_interval_s,
         )?;
-        self.validate_failures()
+        self.validate_failures()?;
+        self.validate_services()
     }
 }
 

@@ -54,6 +54,12 @@ pub struct ScenarioFile {
     /// Failure detection and VM restarts.
     #[serde(default)]
     pub failures: super::FailuresSection,
+    /// Multi-tier services (vApps) with their request workload and elasticity rules.
+    #[serde(default)]
+    pub services: Vec<super::ServiceSection>,
+    /// Organisations (tenants) with quotas and virtual datacenters.
+    #[serde(default)]
+    pub organisations: Vec<super::OrganisationSection>,
     /// The parameter grid of `orrery sweep`, read from the text by
     /// [`Grid`](crate::scenario::sweep::Grid); a single run ignores it.
     pub sweep: Option<serde::de::IgnoredAny>,

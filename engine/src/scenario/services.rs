@@ -1,0 +1,380 @@
+//! The `[[services]]` and `[[organisations]]` sections: multi-tier services with their request
+//! workload, monitoring and elasticity rules, and the tenants that own them.
+//!
+//! Elasticity rules are kept as written (OneFlow's role keys, a target-tracking table, a
+//! vertical rule) and read by the policies crate, which owns their grammar; the structure here
+//! (roles, cardinalities, dependencies, tenants) is checked when the scenario loads.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Deserialize;
+
+use super::Scenario;
+use crate::error::InputError;
+use crate::monitoring::MonitorSpec;
+use crate::workload::RequestSpec;
+
+/// One service (vApp): roles deployed in dependency order, fed by a request workload.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceSection {
+    /// Unique name.
+    pub name: String,
+    /// Owning organisation (the default tenant when absent).
+    pub tenant: Option<String>,
+    /// The member of the organisation who submits it.
+    #[serde(default = "default_user")]
+    pub user: String,
+    /// The organisation's vDC it draws from (its first vDC when absent).
+    pub vdc: Option<String>,
+    /// Seconds from the start of the run to its submission.
+    #[serde(default)]
+    pub submit_s: f64,
+    /// Runtime lease, seconds after deployment: when it expires the service is suspended.
+    pub runtime_lease_s: Option<f64>,
+    /// Seconds after submission at which the service is undeployed.
+    pub lifetime_s: Option<f64>,
+    /// Whether admission control places the service's VMs on distinct hosts.
+    #[serde(default)]
+    pub anti_affinity: bool,
+    /// Request arrivals (no request-level load when absent: VMs idle).
+    pub requests: Option<RequestSpec>,
+    /// How its VMs and KPIs are monitored.
+    #[serde(default)]
+    pub monitoring: MonitorSpec,
+    /// Most requests one VM holds (queued and in service); more are dropped. No limit when
+    /// absent.
+    pub max_backlog: Option<u32>,
+    /// Roles (tiers), in the order a request visits them.
+    pub roles: Vec<ServiceRoleSection>,
+}
+
+fn default_user() -> String {
+    "admin".into()
+}
+
+/// One role (tier) of a service.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceRoleSection {
+    /// Name, unique in the service.
+    pub name: String,
+    /// The VM type its VMs are made from.
+    pub vm_type: String,
+    /// VMs at deployment.
+    #[serde(default = "one")]
+    pub cardinality: u32,
+    /// Least cardinality (OneFlow's `min_vms`; the initial cardinality when absent).
+    pub min_vms: Option<u32>,
+    /// Greatest cardinality (OneFlow's `max_vms`; the initial cardinality when absent).
+    pub max_vms: Option<u32>,
+    /// Default cooldown of its rules, seconds (OneFlow's role `cooldown`).
+    pub cooldown: Option<u64>,
+    /// Roles that must be running before this one deploys (OneFlow's `parents`).
+    #[serde(default)]
+    pub depends_on: Vec<String>,
+    /// CPU work of one request in this role, in million instructions.
+    #[serde(default)]
+    pub request_mi: f64,
+    /// OneFlow `elasticity_policies`, as OneFlow writes them.
+    #[serde(default)]
+    pub elasticity_policies: Vec<serde_json::Value>,
+    /// OneFlow `scheduled_policies`, as OneFlow writes them.
+    #[serde(default)]
+    pub scheduled_policies: Vec<serde_json::Value>,
+    /// Target tracking as the Kubernetes HPA does it.
+    pub target_tracking: Option<serde_json::Value>,
+    /// Vertical scaling of the role's VMs.
+    pub vertical: Option<serde_json::Value>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+impl ServiceRoleSection {
+    /// Least cardinality in force.
+    pub fn min(&self) -> u32 {
+        self.min_vms.unwrap_or(self.cardinality)
+    }
+
+    /// Greatest cardinality in force.
+    pub fn max(&self) -> u32 {
+        self.max_vms.unwrap_or(self.cardinality)
+    }
+}
+
+/// An organisation (tenant, as in vCloud Director): members, quota and virtual datacenters.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrganisationSection {
+    /// Unique name (what services' and VM types' `tenant` refer to).
+    pub name: String,
+    /// Members: name to role (`admin`, `user` or `viewer`).
+    #[serde(default)]
+    pub users: BTreeMap<String, MemberRole>,
+    /// Limits on the organisation's running VMs.
+    #[serde(default)]
+    pub quota: QuotaSection,
+    /// Its virtual datacenters.
+    #[serde(default)]
+    pub vdcs: Vec<VdcSection>,
+}
+
+/// What a member of an organisation may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MemberRole {
+    /// Manages the organisation and deploys.
+    Admin,
+    /// Deploys services.
+    User,
+    /// Only reads.
+    Viewer,
+}
+
+/// Limits on an organisation's usage; absent keys are unlimited.
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuotaSection {
+    /// Most VMs.
+    pub vms: Option<u32>,
+    /// Most vCPUs.
+    pub vcpus: Option<u32>,
+    /// Most memory, MB.
+    pub memory_mb: Option<u64>,
+}
+
+/// How a vDC takes capacity from the provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AllocationKind {
+    /// Nothing set aside up front; each admitted VM reserves its guaranteed fraction.
+    PayAsYouGo,
+    /// The guaranteed fraction of the allocation is reserved when the vDC is created.
+    AllocationPool,
+    /// The whole allocation is reserved up front.
+    Reservation,
+}
+
+/// A virtual datacenter: a slice of the provider under an allocation model.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VdcSection {
+    /// Name, unique in its organisation.
+    pub name: String,
+    /// The allocation model.
+    pub model: AllocationKind,
+    /// The allocation: most VMs, vCPUs and memory (MB) its VMs may use.
+    pub allocation: QuotaSection,
+    /// Fraction of the allocation guaranteed (reserved) on the provider: pay-as-you-go and
+    /// allocation pool (reservation is always 1).
+    #[serde(default)]
+    pub guaranteed: f64,
+    /// vCPU overprovisioning factor at the vDC level (≥ 1).
+    #[serde(default = "unit")]
+    pub overprovisioning: f64,
+}
+
+fn unit() -> f64 {
+    1.0
+}
+
+impl Scenario {
+    /// Checks the services and organisations: unique names, known VM types, tenants, users
+    /// and vDCs, role dependencies that exist and form no cycle, `min ≤ cardinality ≤ max`.
+    pub(super) fn validate_services(&self) -> Result<(), InputError> {
+        let spec = &self.spec;
+        let mut orgs = BTreeMap::new();
+        for (o, org) in spec.organisations.iter().enumerate() {
+            let at = |k: &str| format!("organisations[{o}].{k}");
+            if orgs.insert(org.name.as_str(), org).is_some() {
+                return Err(self
+                    .error_at(&at("name"), format!("organisation `{}` twice", org.name))
+                    .hint("give each organisation its own name"));
+            }
+            let mut vdcs = BTreeSet::new();
+            for (d, vdc) in org.vdcs.iter().enumerate() {
+                let at = |k: &str| format!("organisations[{o}].vdcs[{d}].{k}");
+                if !vdcs.insert(vdc.name.as_str()) {
+                    return Err(self
+                        .error_at(&at("name"), format!("vDC `{}` twice", vdc.name))
+                        .hint("give each vDC of an organisation its own name"));
+                }
+                if !(0.0..=1.0).contains(&vdc.guaranteed) {
+                    return Err(self
+                        .error_at(&at("guaranteed"), "must be a fraction in [0, 1]")
+                        .hint("0.2 reserves a fifth of the allocation"));
+                }
+                if !(vdc.overprovisioning >= 1.0 && vdc.overprovisioning.is_finite()) {
+                    return Err(self
+                        .error_at(&at("overprovisioning"), "must be a finite factor ≥ 1")
+                        .hint("1 disables overprovisioning"));
+                }
+            }
+        }
+        let mut names = BTreeSet::new();
+        for (s, svc) in spec.services.iter().enumerate() {
+            let at = |k: &str| format!("services[{s}].{k}");
+            if !names.insert(svc.name.as_str()) {
+                return Err(self
+                    .error_at(&at("name"), format!("service `{}` twice", svc.name))
+                    .hint("give each service its own name"));
+            }
+            if let Some(t) = &svc.tenant {
+                let Some(org) = orgs.get(t.as_str()) else {
+                    return Err(self
+                        .error_at(&at("tenant"), format!("no organisation `{t}`"))
+                        .hint("declare it in an [[organisations]] table"));
+                };
+                if !org.users.is_empty() && !org.users.contains_key(&svc.user) {
+                    return Err(self
+                        .error_at(
+                            &at("user"),
+                            format!("`{}` is not a member of `{t}`", svc.user),
+                        )
+                        .hint("add the user to the organisation's `users` table"));
+                }
+                if let Some(v) = &svc.vdc {
+                    if !org.vdcs.iter().any(|d| &d.name == v) {
+                        return Err(self
+                            .error_at(&at("vdc"), format!("`{t}` has no vDC `{v}`"))
+                            .hint("name one of the organisation's [[organisations.vdcs]]"));
+                    }
+                }
+            } else if let Some(v) = &svc.vdc {
+                return Err(self
+                    .error_at(&at("vdc"), format!("vDC `{v}` without a tenant"))
+                    .hint("set `tenant` to the organisation that owns the vDC"));
+            }
+            for (key, v) in [
+                ("submit_s", Some(svc.submit_s)),
+                ("lifetime_s", svc.lifetime_s),
+            ]
+            .into_iter()
+            .chain([("runtime_lease_s", svc.runtime_lease_s)])
+            {
+                if let Some(v) = v {
+                    if !(v >= 0.0 && v.is_finite()) {
+                        return Err(self
+                            .error_at(&at(key), "must be a finite number of seconds ≥ 0")
+                            .hint("write seconds, e.g. 3600"));
+                    }
+                }
+            }
+            if let Some(r) = &svc.requests {
+                r.validate()
+                    .map_err(|m| self.error_at(&at("requests"), m))?;
+            }
+            svc.monitoring
+                .validate()
+                .map_err(|m| self.error_at(&at("monitoring"), m))?;
+            if svc.roles.is_empty() {
+                return Err(self
+                    .error_at(&at("roles"), "a service needs at least one role")
+                    .hint("add a [[services.roles]] table"));
+            }
+            self.validate_roles(s, svc)?;
+        }
+        Ok(())
+    }
+
+    fn validate_roles(&self, s: usize, svc: &ServiceSection) -> Result<(), InputError> {
+        let mut roles = BTreeMap::new();
+        for (r, role) in svc.roles.iter().enumerate() {
+            let at = |k: &str| format!("services[{s}].roles[{r}].{k}");
+            if roles.insert(role.name.as_str(), r).is_some() {
+                return Err(self
+                    .error_at(&at("name"), format!("role `{}` twice", role.name))
+                    .hint("give each role of a service its own name"));
+            }
+            if self.vm_type_index(&role.vm_type).is_none() {
+                return Err(self
+                    .error_at(&at("vm_type"), format!("no VM type `{}`", role.vm_type))
+                    .hint("name one of the [[vm_types]]"));
+            }
+            if !(role.min() <= role.cardinality && role.cardinality <= role.max()) {
+                return Err(self
+                    .error_at(
+                        &at("cardinality"),
+                        format!(
+                            "cardinality {} is outside min_vms..=max_vms ({}..={})",
+                            role.cardinality,
+                            role.min(),
+                            role.max()
+                        ),
+                    )
+                    .hint("start the role within its bounds"));
+            }
+            if !(role.request_mi >= 0.0 && role.request_mi.is_finite()) {
+                return Err(self
+                    .error_at(&at("request_mi"), "must be a finite number ≥ 0")
+                    .hint("the CPU work of one request in this tier, in million instructions"));
+            }
+        }
+        // Dependencies exist and form no cycle (visited in file order, so errors are stable).
+        for (r, role) in svc.roles.iter().enumerate() {
+            for d in &role.depends_on {
+                if !roles.contains_key(d.as_str()) {
+                    return Err(self
+                        .error_at(
+                            &format!("services[{s}].roles[{r}].depends_on"),
+                            format!("no role `{d}` in service `{}`", svc.name),
+                        )
+                        .hint("name another role of the same service"));
+                }
+            }
+        }
+        if let Some(r) = dependency_cycle(svc, &roles) {
+            return Err(self
+                .error_at(
+                    &format!("services[{s}].roles[{r}].depends_on"),
+                    format!(
+                        "the dependencies of role `{}` form a cycle",
+                        svc.roles[r].name
+                    ),
+                )
+                .hint("dependencies must form no cycle"));
+        }
+        Ok(())
+    }
+
+    /// The section of organisation `name`.
+    pub fn organisation(&self, name: &str) -> Option<&OrganisationSection> {
+        self.spec.organisations.iter().find(|o| o.name == name)
+    }
+}
+
+/// A role on a dependency cycle, if there is one.
+fn dependency_cycle(svc: &ServiceSection, index: &BTreeMap<&str, usize>) -> Option<usize> {
+    // 0 unvisited, 1 on the stack, 2 done.
+    fn visit(
+        r: usize,
+        svc: &ServiceSection,
+        index: &BTreeMap<&str, usize>,
+        mark: &mut [u8],
+    ) -> bool {
+        match mark[r] {
+            1 => return true,
+            2 => return false,
+            _ => {}
+        }
+        mark[r] = 1;
+        for d in &svc.roles[r].depends_on {
+            if visit(index[d.as_str()], svc, index, mark) {
+                return true;
+            }
+        }
+        mark[r] = 2;
+        false
+    }
+    let mut mark = vec![0u8; svc.roles.len()];
+    (0..svc.roles.len()).find(|&r| {
+        let mut m = mark.clone();
+        let cyclic = visit(r, svc, index, &mut m);
+        if !cyclic {
+            mark = m;
+        }
+        cyclic
+    })
+}
