@@ -10,4 +10,6 @@
 //! Times are [`orrery_engine::time::Millis`] handed in by the caller; nothing here reads a
 //! clock, does I/O or draws from a global generator.
 
+pub mod broker;
+pub mod metabroker;
 pub mod protocol;
