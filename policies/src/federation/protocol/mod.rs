@@ -343,7 +343,13 @@ impl SiteAgent {
                     migration,
                     req,
                 };
-                self.on_request(r, vm, announced, depth, max_depth, hosts, &mut out)
+                let ask = Ask {
+                    vm,
+                    announced,
+                    depth,
+                    max_depth,
+                };
+                self.on_request(r, ask, hosts, &mut out)
             }
             Body::Evict { vm } => self.on_evict(from, &vm, &mut out),
             Body::Prepare { vm } => {
@@ -504,17 +510,13 @@ impl SiteAgent {
         self.gathers.insert(id, Gather { waiter, asked });
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn on_request(
-        &mut self,
-        r: Request,
-        vm: VmDescriptor,
-        announced: TransferStatus,
-        depth: u32,
-        max_depth: u32,
-        hosts: &mut dyn HostChooser,
-        out: &mut Step,
-    ) {
+    fn on_request(&mut self, r: Request, ask: Ask, hosts: &mut dyn HostChooser, out: &mut Step) {
+        let Ask {
+            vm,
+            announced,
+            depth,
+            max_depth,
+        } = ask;
         if !self.policy.accepts(&r.from, &self.site) {
             return r.answer(self, out, Body::Refused(Refusal::NotAccepted));
         }
