@@ -1,6 +1,7 @@
 //! Metering: host energy, SLA time and shutdowns, VM shortfall, and the run summary.
 
 pub mod accounting;
+pub mod services;
 
 use serde::{Deserialize, Serialize};
 
@@ -300,6 +301,31 @@ pub struct Summary {
     /// Everything billed (prices × started billing periods).
     #[serde(default)]
     pub cost_total: f64,
+    /// Services submitted.
+    #[serde(default)]
+    pub services_total: u64,
+    /// Services admission control rejected.
+    #[serde(default)]
+    pub services_rejected: u64,
+    /// Mean over admitted services of the fraction of time, from admission to undeployment or
+    /// the end, in which every role had a running VM (null without admitted services).
+    #[serde(default)]
+    pub service_availability_mean: Option<f64>,
+    /// Lowest availability of an admitted service.
+    #[serde(default)]
+    pub service_availability_min: Option<f64>,
+    /// Requests that arrived at services.
+    #[serde(default)]
+    pub requests_total: u64,
+    /// Requests dropped, as a fraction of those that arrived (null without requests).
+    #[serde(default)]
+    pub requests_dropped_ratio: Option<f64>,
+    /// Mean end-to-end response time over served requests, s.
+    #[serde(default)]
+    pub response_time_mean_s: Option<f64>,
+    /// Scaling actions (role cardinality changes) carried out.
+    #[serde(default)]
+    pub scaling_actions: u64,
 }
 
 /// Everything a finished run produced.
@@ -319,6 +345,10 @@ pub struct RunResult {
     pub billing: Vec<accounting::BillingRow>,
     /// Every action taken, with its actor.
     pub audit: Vec<accounting::AuditRow>,
+    /// Each service at each measurement (empty without services).
+    pub services: Vec<services::ServiceRow>,
+    /// Each role at each measurement (empty without services).
+    pub roles: Vec<services::RoleRow>,
 }
 
 /// Mean of a list of durations in seconds, `None` when empty.

@@ -1,5 +1,6 @@
 //! The files one run writes: `summary.json`, `intervals.csv`, `events.csv`, the accounts
-//! (`usage.csv`, `billing.csv`, `audit.csv`) and `temperatures.csv`.
+//! (`usage.csv`, `billing.csv`, `audit.csv`), `temperatures.csv`, and `services.csv` and
+//! `roles.csv` for scenarios with services.
 
 use std::fs;
 use std::io;
@@ -19,6 +20,10 @@ pub fn write_run(dir: &Path, run: &RunResult) -> io::Result<()> {
     write_csv(&dir.join("usage.csv"), &run.usage)?;
     write_csv(&dir.join("billing.csv"), &run.billing)?;
     write_csv(&dir.join("audit.csv"), &run.audit)?;
+    if !run.services.is_empty() {
+        write_csv(&dir.join("services.csv"), &run.services)?;
+        write_csv(&dir.join("roles.csv"), &run.roles)?;
+    }
     if !run.temperatures.is_empty() {
         write_csv(&dir.join("temperatures.csv"), &run.temperatures)?;
     }

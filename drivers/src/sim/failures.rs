@@ -125,7 +125,6 @@ impl Ha {
     }
 
     /// Whether VM `v` is lost and waiting for the VM manager to notice.
-    #[cfg(test)]
     pub(super) fn awaiting_restart(&self, v: VmId) -> bool {
         self.vms[v].down_since.is_some()
     }

@@ -17,6 +17,7 @@ mod accounting;
 mod build;
 mod failures;
 mod migration;
+mod services;
 
 use orrery_engine::action::{Action, ActionResult};
 use orrery_engine::error::InputError;
@@ -29,7 +30,7 @@ use orrery_engine::metrics::{
 use orrery_engine::model::cpu::{Claim, Role, ShareRule};
 use orrery_engine::model::precopy::PrecopyParams;
 use orrery_engine::model::thermal::ThermalModel;
-use orrery_engine::model::{PowerState, VmState};
+use orrery_engine::model::{PowerState, ServiceId, VmState};
 use orrery_engine::queue::EventQueue;
 use orrery_engine::rng::RngStreams;
 use orrery_engine::scenario::{EnergyAccounting, MigrationKind, Scenario, VmTypeSection};
@@ -41,6 +42,7 @@ use accounting::Actors;
 pub use build::VmPlan;
 use failures::Ha;
 use migration::{Change, Migrations};
+use services::Services;
 
 /// CloudSim's first update comes 0.1 s after each interval boundary (its start-up latencies).
 const CLOUDSIM_OFFSET: Millis = 100;
@@ -77,6 +79,20 @@ enum Event {
     },
     /// The VM manager notices that a VM is lost.
     Detect(VmId),
+    /// A service is submitted.
+    ServiceSubmit(ServiceId),
+    /// A service's measurement interval ends.
+    ServiceTick(ServiceId),
+    /// A service's runtime lease expires.
+    ServiceLease(ServiceId),
+    /// A service's lifetime is over.
+    ServiceEnd(ServiceId),
+    /// A role's cooldown ends; stale unless the role still cools down until `until`.
+    CooldownOver {
+        service: ServiceId,
+        role: usize,
+        until: Millis,
+    },
 }
 
 /// Per-host simulation state that policies do not see.
@@ -167,6 +183,8 @@ pub struct Simulator {
     streams: RngStreams,
     /// The scenario's VM types (for the books and crash rates of VMs submitted later).
     vm_type_specs: Vec<VmTypeSection>,
+    /// Services, their load and monitoring.
+    services: Services,
     /// `next_decision` returns `None` before any event after this time, without ending the
     /// run (see [`Simulator::pause_at`]).
     pause: Option<Millis>,
@@ -236,6 +254,7 @@ impl Simulator {
                 .collect::<Vec<_>>(),
             &mut queue,
         )?;
+        let (services, service_views) = Services::new(scenario, &streams, &mut queue)?;
         queue.push(offset + update_interval, Event::Update);
         if spec.policies.reallocation != "none" {
             queue.push(offset + realloc_interval, Event::Reallocate);
@@ -262,7 +281,7 @@ impl Simulator {
             redline_c: spec.thermal.as_ref().map(|t| t.redline_c),
             hosts,
             vms: Vec::with_capacity(plans.len()),
-            services: Vec::new(),
+            services: service_views,
         };
         let mut sim = Simulator {
             hosts: (0..view.hosts.len()).map(|_| HostSim::default()).collect(),
@@ -311,6 +330,7 @@ impl Simulator {
             actors: Actors::new(scenario),
             streams,
             vm_type_specs: spec.vm_types.clone(),
+            services,
             pause: None,
         };
         for plan in plans {
@@ -789,6 +809,15 @@ impl Simulator {
             Event::HostRepair(h) => self.repair_host(h),
             Event::Crash { vm, life } => self.crash_vm(vm, life),
             Event::Detect(v) => self.detect(v),
+            Event::ServiceSubmit(s) => self.submit_service(s),
+            Event::ServiceTick(s) => self.service_tick(s),
+            Event::ServiceLease(s) => self.lease_expired(s),
+            Event::ServiceEnd(s) => self.undeploy(s),
+            Event::CooldownOver {
+                service,
+                role,
+                until,
+            } => self.cooldown_over(service, role, until),
         }
     }
 
@@ -1186,9 +1215,14 @@ impl Simulator {
                 self.maybe_power_off(host);
                 Ok(())
             }
-            Action::AdmitService { service }
-            | Action::RejectService { service, .. }
-            | Action::ScaleRole { service, .. } => Err(format!("no service {service}")),
+            Action::AdmitService { service } => self.admit_service(service),
+            Action::RejectService { service, reason } => self.reject_service(service, reason),
+            Action::ScaleRole {
+                service,
+                role,
+                cardinality,
+                cooldown_s,
+            } => self.scale_role(service, role, cardinality, cooldown_s),
         }
     }
 
@@ -1247,6 +1281,7 @@ impl Simulator {
             .map_or(0.0, |t| t.cooling_energy_j() / 3.6e6);
         let slatah = ratio(saturated as f64, active as f64);
         let pdm = ratio(mig, req);
+        let services = self.finish_services();
         let accounts = self.ledger.finish(self.end);
         let summary = Summary {
             scenario: self.scenario.clone(),
@@ -1291,6 +1326,14 @@ impl Simulator {
             vm_crashes: self.ha.vm_crashes,
             vm_restarts: self.ha.vm_restarts,
             cost_total: accounts.cost_total,
+            services_total: services.total,
+            services_rejected: services.rejected,
+            service_availability_mean: services.availability_mean,
+            service_availability_min: services.availability_min,
+            requests_total: services.requests_total,
+            requests_dropped_ratio: services.dropped_ratio,
+            response_time_mean_s: services.response_mean_s,
+            scaling_actions: services.scaling_actions,
         };
         RunResult {
             summary,
@@ -1300,6 +1343,8 @@ impl Simulator {
             usage: accounts.usage,
             billing: accounts.billing,
             audit: self.audit,
+            services: services.rows,
+            roles: services.role_rows,
         }
     }
 
@@ -1354,9 +1399,16 @@ impl Infrastructure for Simulator {
                 _ => to_secs(t),
             };
             self.handle(event);
+            if self.services.any() {
+                self.refresh_services();
+            }
             #[cfg(test)]
             self.assert_consistent();
             let more_now = self.queue.peek_time() == Some(t);
+            if !self.services.pending.is_empty() && !more_now {
+                let batch = std::mem::take(&mut self.services.pending);
+                self.decisions.insert(0, Decision::Admit(batch));
+            }
             if !self.pending.is_empty() && (!more_now || !self.decisions.is_empty()) {
                 let batch = std::mem::take(&mut self.pending);
                 self.decisions.insert(0, Decision::Place(batch));

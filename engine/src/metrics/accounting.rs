@@ -119,6 +119,14 @@ impl Ledger {
         self.books.push(Books::default());
     }
 
+    /// What VM `vm` has been billed up to `t`: its price for every billing period started
+    /// so far, the open run's included.
+    pub fn billed_to(&self, vm: VmId, t: Millis) -> f64 {
+        let (a, b) = (&self.accounts[vm], &self.books[vm]);
+        let open = b.run.map_or(0, |start| a.period.periods(t.saturating_sub(start)));
+        a.price * (b.periods + open) as f64
+    }
+
     /// VM `vm` starts running on `host` at `t` (a new run).
     pub fn up(&mut self, vm: VmId, host: HostId, t: Millis) {
         let b = &mut self.books[vm];

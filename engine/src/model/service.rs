@@ -134,6 +134,8 @@ pub struct ServiceView {
     pub name: String,
     /// The organisation that owns it.
     pub tenant: String,
+    /// The member of the organisation who submitted it.
+    pub user: String,
     /// The tenant's virtual datacenter it draws from (`None`: the organisation's default).
     pub vdc: Option<String>,
     /// Lifecycle state.

@@ -525,13 +525,13 @@ impl Scenario {
         }
         let known = || names.iter().copied().collect::<Vec<_>>().join(", ");
         let w = &s.workload;
-        if w.trace_dir.is_none() && w.generators.is_empty() {
+        if w.trace_dir.is_none() && w.generators.is_empty() && s.services.is_empty() {
             return Err(self
                 .error_at(
                     "workload",
-                    "the workload has neither a trace_dir nor generators",
+                    "the workload has neither a trace_dir, nor generators, nor services",
                 )
-                .hint("set workload.trace_dir or add [[workload.generators]]"));
+                .hint("set workload.trace_dir, add [[workload.generators]] or [[services]]"));
         }
         if w.trace_dir.is_some() && w.trace_vm_types.is_empty() {
             return Err(self

@@ -1,0 +1,778 @@
+//! The service manager's mechanism: services submitted, admitted or rejected, their roles
+//! deployed in dependency order, the request load on their VMs, monitoring, scaling and the
+//! lifecycle; the decisions (admission, elasticity) are the policies'.
+//!
+//! * **Lifecycle.** A service is submitted at `submit_s` and waits for admission
+//!   ([`Decision::Admit`]). Once admitted, each role whose dependencies have settled deploys
+//!   its cardinality: its VMs are new pending requests, placed by the placement policy. A role
+//!   settles when none of its VMs is still pending, deploying or awaiting a restart. A service
+//!   is `deploying` while a role waits or deploys, then `scaling` while a role scales,
+//!   `warning` while a role runs fewer VMs than its cardinality (a crash, a failed host, a VM
+//!   placement rejected), `cooldown` while a role cools down, else `running`. Its runtime
+//!   lease suspends its VMs; its lifetime undeploys it (`done`).
+//! * **Scaling.** `ScaleRole` adds pending VMs or shuts down the role's newest VMs (as OneFlow
+//!   does); when the role settles it cools down for the action's `cooldown_s`.
+//! * **Load.** Every measurement interval the requests that arrived (a Poisson count of the
+//!   service's rate) go through the roles in order (the model of
+//!   [`orrery_engine::model::service_load`]): each running VM's CPU demand becomes its share of
+//!   the work, each VM's service rate its nominal MIPS scaled down when its host is
+//!   oversubscribed. A role with no running VM drops every request.
+//! * **Monitoring.** Per VM, sensors measure `CPU` (percent of one CPU), `CPU_UTILIZATION`
+//!   (percent of its vCPUs), `REQUESTS` (req/s) and `RT` (its role's mean response time, s);
+//!   per service `RESPONSE_TIME`, `RESPONSE_TIME_P95`, `THROUGHPUT` and `DROP_RATE`. Each
+//!   sensor follows the service's monitoring specifier (measurement and delivery intervals,
+//!   aggregation); what it delivers goes into the view (`VmView::metrics`, with the service's
+//!   KPIs copied into each of its VMs, and `ServiceView::kpis`) and raises
+//!   [`Decision::Scale`]. Policies never see undelivered values.
+//! * **Availability.** A service is up while every role has a running VM; its availability is
+//!   the fraction of time from admission to undeployment (or the end) it was up.
+
+use std::collections::BTreeMap;
+
+use orrery_engine::action::ActionResult;
+use orrery_engine::error::InputError;
+use orrery_engine::infra::Decision;
+use orrery_engine::metrics::services::{RoleRow, ServiceRow};
+use orrery_engine::model::service_load::{service_load, RoleDemand, VmCapacity};
+use orrery_engine::model::{
+    RolePhase, RoleView, ServiceId, ServiceSlot, ServiceState, ServiceView, VmState,
+};
+use orrery_engine::monitoring::{MonitorSpec, Sensor};
+use orrery_engine::rng::{Rng, RngStreams};
+use orrery_engine::scenario::{Scenario, DEFAULT_TENANT};
+use orrery_engine::time::{from_secs, to_secs, Millis};
+use orrery_engine::view::{VmId, VmView};
+use orrery_engine::workload::{Demand, RequestRate};
+
+use super::build::VmPlan;
+use super::{Event, Simulator};
+
+/// A sensor's subject: a VM's metric, or (`None`) one of the service's KPIs.
+type SensorKey = (Option<VmId>, &'static str);
+
+/// The simulation side of one service.
+struct ServiceSim {
+    rate: Option<RequestRate>,
+    request_mi: Vec<f64>,
+    max_backlog: Option<u32>,
+    monitor: MonitorSpec,
+    measurement: Millis,
+    rng: Rng,
+    sensors: BTreeMap<SensorKey, Sensor>,
+    /// When the monitoring grid started (admission).
+    monitoring_since: Millis,
+    last_tick: Millis,
+    /// The cooldown each role takes once its scaling under way settles.
+    cooldown: Vec<Millis>,
+    /// VMs created so far per role (names VMs uniquely).
+    created: Vec<u32>,
+    /// Every VM the service ever had (for its bill).
+    vms_ever: Vec<VmId>,
+    runtime_lease: Option<Millis>,
+    /// Up (every role has a running VM) since then.
+    up_since: Option<Millis>,
+    up_total: Millis,
+    admitted_at: Option<Millis>,
+    finished_at: Option<Millis>,
+    billed: f64,
+    arrivals: u64,
+    dropped: f64,
+    served: f64,
+    /// Σ served × mean response time.
+    response_weighted: f64,
+}
+
+/// Every service's simulation state, the services waiting for admission and the records.
+pub(super) struct Services {
+    sims: Vec<ServiceSim>,
+    pub(super) pending: Vec<ServiceId>,
+    rows: Vec<ServiceRow>,
+    role_rows: Vec<RoleRow>,
+    scaling_actions: u64,
+}
+
+/// What the services add to the summary and the outputs.
+pub(super) struct ServiceOutcome {
+    pub rows: Vec<ServiceRow>,
+    pub role_rows: Vec<RoleRow>,
+    pub total: u64,
+    pub rejected: u64,
+    pub availability_mean: Option<f64>,
+    pub availability_min: Option<f64>,
+    pub requests_total: u64,
+    pub dropped_ratio: Option<f64>,
+    pub response_mean_s: Option<f64>,
+    pub scaling_actions: u64,
+}
+
+impl Services {
+    /// The services of `scenario` as policies will see them and their simulation state; their
+    /// submissions and lifetimes are put on `queue`.
+    pub(super) fn new(
+        scenario: &Scenario,
+        streams: &RngStreams,
+        queue: &mut orrery_engine::queue::EventQueue<Event>,
+    ) -> Result<(Services, Vec<ServiceView>), InputError> {
+        let spec = &scenario.spec;
+        if !spec.services.is_empty() && spec.compat.cloudsim() {
+            return Err(scenario
+                .error_at("services", "services are not modelled with compat = \"cloudsim-3.0.3\"")
+                .hint("CloudSim 3.0.3 has no services: drop compat or the [[services]]"));
+        }
+        let mut sims = Vec::new();
+        let mut views = Vec::new();
+        for (s, svc) in spec.services.iter().enumerate() {
+            let rate = match &svc.requests {
+                Some(r) => Some(r.load(&scenario.base_dir).map_err(|mut e| {
+                    if e.key.is_none() && e.file == scenario.base_dir {
+                        e = scenario.error_at(&format!("services[{s}].requests"), e.message);
+                    }
+                    e
+                })?),
+                None => None,
+            };
+            let submitted = from_secs(svc.submit_s);
+            queue.push(submitted, Event::ServiceSubmit(s));
+            if let Some(life) = svc.lifetime_s {
+                queue.push(submitted + from_secs(life), Event::ServiceEnd(s));
+            }
+            let roles: Vec<RoleView> = svc
+                .roles
+                .iter()
+                .map(|r| RoleView {
+                    name: r.name.clone(),
+                    vm_type: scenario.vm_type_index(&r.vm_type).expect("validated"),
+                    cardinality: r.cardinality,
+                    min_vms: r.min(),
+                    max_vms: r.max(),
+                    depends_on: r
+                        .depends_on
+                        .iter()
+                        .map(|d| svc.roles.iter().position(|x| &x.name == d).expect("validated"))
+                        .collect(),
+                    vms: Vec::new(),
+                    phase: RolePhase::Waiting,
+                    phase_since: 0,
+                    cooldown_until: 0,
+                })
+                .collect();
+            sims.push(ServiceSim {
+                rate,
+                request_mi: svc.roles.iter().map(|r| r.request_mi).collect(),
+                max_backlog: svc.max_backlog,
+                measurement: from_secs(svc.monitoring.measurement_interval_s),
+                monitor: svc.monitoring.clone(),
+                rng: streams.stream("requests", s as u64),
+                sensors: BTreeMap::new(),
+                monitoring_since: 0,
+                last_tick: 0,
+                cooldown: vec![0; roles.len()],
+                created: vec![0; roles.len()],
+                vms_ever: Vec::new(),
+                runtime_lease: svc.runtime_lease_s.map(from_secs),
+                up_since: None,
+                up_total: 0,
+                admitted_at: None,
+                finished_at: None,
+                billed: 0.0,
+                arrivals: 0,
+                dropped: 0.0,
+                served: 0.0,
+                response_weighted: 0.0,
+            });
+            views.push(ServiceView {
+                name: svc.name.clone(),
+                tenant: svc.tenant.clone().unwrap_or_else(|| DEFAULT_TENANT.into()),
+                user: svc.user.clone(),
+                vdc: svc.vdc.clone(),
+                state: ServiceState::Future,
+                submitted,
+                roles,
+                kpis: BTreeMap::new(),
+                rejection: None,
+            });
+        }
+        let services = Services {
+            sims,
+            pending: Vec::new(),
+            rows: Vec::new(),
+            role_rows: Vec::new(),
+            scaling_actions: 0,
+        };
+        Ok((services, views))
+    }
+
+    /// Whether the run has services at all.
+    pub(super) fn any(&self) -> bool {
+        !self.sims.is_empty()
+    }
+}
+
+impl Simulator {
+    /// Service `s` is submitted: it waits for admission control.
+    pub(super) fn submit_service(&mut self, s: ServiceId) {
+        self.view.services[s].state = ServiceState::Pending;
+        self.services.pending.push(s);
+        self.log_service(s, "service-submitted", String::new());
+    }
+
+    /// Admission control admitted service `s`: its monitoring starts and its first roles deploy.
+    pub(super) fn admit_service(&mut self, s: ServiceId) -> ActionResult {
+        let now = self.view.now;
+        let state = self.view.services.get(s).ok_or("no such service")?.state;
+        if state != ServiceState::Pending {
+            return Err(format!("service is {}, not pending", state.name()));
+        }
+        self.services.pending.retain(|&p| p != s);
+        self.view.services[s].state = ServiceState::Deploying;
+        let sim = &mut self.services.sims[s];
+        sim.admitted_at = Some(now);
+        sim.monitoring_since = now;
+        sim.last_tick = now;
+        if let Some(lease) = sim.runtime_lease {
+            self.queue.push(now + lease, Event::ServiceLease(s));
+        }
+        self.queue
+            .push(now + self.services.sims[s].measurement, Event::ServiceTick(s));
+        self.log_service(s, "service-admitted", String::new());
+        self.refresh_service(s);
+        Ok(())
+    }
+
+    /// Admission control rejected service `s`.
+    pub(super) fn reject_service(&mut self, s: ServiceId, reason: String) -> ActionResult {
+        let state = self.view.services.get(s).ok_or("no such service")?.state;
+        if state != ServiceState::Pending {
+            return Err(format!("service is {}, not pending", state.name()));
+        }
+        self.services.pending.retain(|&p| p != s);
+        let view = &mut self.view.services[s];
+        view.state = ServiceState::Rejected;
+        view.rejection = Some(reason.clone());
+        self.log_service(s, "service-rejected", reason);
+        Ok(())
+    }
+
+    /// Sets role `r` of service `s` to `cardinality` VMs; it cools down for `cooldown_s` once
+    /// the change has settled.
+    pub(super) fn scale_role(
+        &mut self,
+        s: ServiceId,
+        r: usize,
+        cardinality: u32,
+        cooldown_s: u64,
+    ) -> ActionResult {
+        let svc = self.view.services.get(s).ok_or("no such service")?;
+        if !svc.state.is_live() {
+            return Err(format!("service is {}", svc.state.name()));
+        }
+        let role = svc.roles.get(r).ok_or("no such role")?;
+        if !matches!(role.phase, RolePhase::Running | RolePhase::Cooldown) {
+            return Err(format!("role `{}` is {:?}, not running", role.name, role.phase));
+        }
+        if !(role.min_vms..=role.max_vms).contains(&cardinality) {
+            return Err(format!(
+                "cardinality {cardinality} is outside {}..={} for role `{}`",
+                role.min_vms, role.max_vms, role.name
+            ));
+        }
+        let from = role.cardinality;
+        if cardinality == from {
+            return Ok(());
+        }
+        let now = self.view.now;
+        self.services.scaling_actions += 1;
+        self.services.sims[s].cooldown[r] = from_secs(cooldown_s as f64);
+        let role = &mut self.view.services[s].roles[r];
+        role.cardinality = cardinality;
+        role.phase = RolePhase::Scaling;
+        role.phase_since = now;
+        let name = role.name.clone();
+        self.log_service(s, "role-scaling", format!("{name}: {from} → {cardinality} VMs"));
+        if cardinality > from {
+            for _ in from..cardinality {
+                self.spawn(s, r);
+            }
+        } else {
+            // The newest VMs go first, as in OneFlow.
+            let surplus = self.view.services[s].roles[r].vms.len() - cardinality as usize;
+            for _ in 0..surplus {
+                let v = self.view.services[s].roles[r]
+                    .vms
+                    .pop()
+                    .expect("a role has as many VMs as counted");
+                self.stop_vm(v, "scaled in");
+            }
+        }
+        self.refresh_service(s);
+        Ok(())
+    }
+
+    /// Adds one VM to role `r` of service `s`: a new pending request.
+    fn spawn(&mut self, s: ServiceId, r: usize) {
+        let now = self.view.now;
+        let sim = &mut self.services.sims[s];
+        let k = sim.created[r];
+        sim.created[r] += 1;
+        let svc = &self.view.services[s];
+        let role = &svc.roles[r];
+        let view = VmView {
+            service: Some(ServiceSlot { service: s, role: r }),
+            ..VmView::new(format!("{}.{}.{k}", svc.name, role.name), role.vm_type, now)
+        };
+        let tenant = svc.tenant.clone();
+        let v = self.add_vm(VmPlan {
+            view,
+            demand: Demand::Constant(0.0),
+            arrival: now,
+            end: None,
+            tenant,
+        });
+        self.services.sims[s].vms_ever.push(v);
+        self.view.services[s].roles[r].vms.push(v);
+    }
+
+    /// Brings service `s`'s roles and state up to date with its VMs: drops VMs gone for good,
+    /// deploys roles whose dependencies have settled, settles deployments and scalings, and
+    /// derives the service state and its up time.
+    pub(super) fn refresh_service(&mut self, s: ServiceId) {
+        if !self.view.services[s].state.is_live() {
+            return;
+        }
+        let now = self.view.now;
+        for r in 0..self.view.services[s].roles.len() {
+            let mut vms = std::mem::take(&mut self.view.services[s].roles[r].vms);
+            vms.retain(|&v| match self.view.vms[v].state {
+                VmState::Stopped => false,
+                VmState::Failed => self.ha.awaiting_restart(v),
+                _ => true,
+            });
+            let unsettled = vms.iter().any(|&v| {
+                matches!(
+                    self.view.vms[v].state,
+                    VmState::Future | VmState::Pending | VmState::Deploying | VmState::Failed
+                )
+            });
+            self.view.services[s].roles[r].vms = vms;
+            let role = &self.view.services[s].roles[r];
+            match role.phase {
+                RolePhase::Waiting => {
+                    let roles = &self.view.services[s].roles;
+                    let ready = role.depends_on.iter().all(|&d| {
+                        !matches!(roles[d].phase, RolePhase::Waiting | RolePhase::Deploying)
+                    });
+                    if ready {
+                        let role = &mut self.view.services[s].roles[r];
+                        role.phase = RolePhase::Deploying;
+                        role.phase_since = now;
+                        let (n, name) = (role.cardinality, role.name.clone());
+                        self.log_service(s, "role-deploying", format!("{name}: {n} VMs"));
+                        for _ in 0..n {
+                            self.spawn(s, r);
+                        }
+                    }
+                }
+                RolePhase::Deploying if !unsettled => {
+                    let role = &mut self.view.services[s].roles[r];
+                    role.phase = RolePhase::Running;
+                    role.phase_since = now;
+                    let name = role.name.clone();
+                    self.log_service(s, "role-running", name);
+                }
+                RolePhase::Scaling if !unsettled => {
+                    let cooldown = self.services.sims[s].cooldown[r];
+                    let role = &mut self.view.services[s].roles[r];
+                    role.phase_since = now;
+                    let name = role.name.clone();
+                    if cooldown > 0 {
+                        role.phase = RolePhase::Cooldown;
+                        role.cooldown_until = now + cooldown;
+                        self.queue.push(
+                            now + cooldown,
+                            Event::CooldownOver {
+                                service: s,
+                                role: r,
+                                until: now + cooldown,
+                            },
+                        );
+                        self.log_service(s, "role-cooldown", name);
+                    } else {
+                        role.phase = RolePhase::Running;
+                        self.log_service(s, "role-running", name);
+                    }
+                }
+                _ => {}
+            }
+        }
+        // A role that started deploying above may let its dependents start: settle again.
+        let waiting_ready = self.view.services[s].roles.iter().any(|role| {
+            role.phase == RolePhase::Waiting
+                && role.depends_on.iter().all(|&d| {
+                    !matches!(
+                        self.view.services[s].roles[d].phase,
+                        RolePhase::Waiting | RolePhase::Deploying
+                    )
+                })
+        });
+        if waiting_ready {
+            return self.refresh_service(s);
+        }
+        let running = |v: &VmId| self.view.vms[*v].state.is_active();
+        let svc = &self.view.services[s];
+        let up = svc.roles.iter().all(|r| r.vms.iter().any(running));
+        let state = if svc
+            .roles
+            .iter()
+            .any(|r| matches!(r.phase, RolePhase::Waiting | RolePhase::Deploying))
+        {
+            ServiceState::Deploying
+        } else if svc.roles.iter().any(|r| r.phase == RolePhase::Scaling) {
+            ServiceState::Scaling
+        } else if svc
+            .roles
+            .iter()
+            .any(|r| (r.vms.iter().filter(|v| running(v)).count() as u32) < r.cardinality)
+        {
+            ServiceState::Warning
+        } else if svc.roles.iter().any(|r| r.phase == RolePhase::Cooldown) {
+            ServiceState::Cooldown
+        } else {
+            ServiceState::Running
+        };
+        self.set_up(s, up);
+        if state != self.view.services[s].state {
+            self.view.services[s].state = state;
+            self.log_service(s, "service-state", state.name().into());
+        }
+    }
+
+    /// Records whether service `s` is up from now on.
+    fn set_up(&mut self, s: ServiceId, up: bool) {
+        let now = self.view.now;
+        let sim = &mut self.services.sims[s];
+        match (sim.up_since, up) {
+            (None, true) => sim.up_since = Some(now),
+            (Some(since), false) => {
+                sim.up_total += now - since;
+                sim.up_since = None;
+            }
+            _ => {}
+        }
+    }
+
+    /// Brings every live service up to date (after any event: VMs changed state).
+    pub(super) fn refresh_services(&mut self) {
+        for s in 0..self.view.services.len() {
+            self.refresh_service(s);
+        }
+    }
+
+    /// A role's cooldown that ended at `until` is over (stale if the role scaled again).
+    pub(super) fn cooldown_over(&mut self, s: ServiceId, r: usize, until: Millis) {
+        let role = &mut self.view.services[s].roles[r];
+        if role.phase == RolePhase::Cooldown && role.cooldown_until == until {
+            role.phase = RolePhase::Running;
+            role.phase_since = self.view.now;
+            let name = role.name.clone();
+            self.log_service(s, "role-running", name);
+            self.refresh_service(s);
+        }
+    }
+
+    /// Service `s`'s runtime lease expired: its VMs are suspended.
+    pub(super) fn lease_expired(&mut self, s: ServiceId) {
+        if !self.view.services[s].state.is_live() {
+            return;
+        }
+        let vms: Vec<VmId> = self.service_vms(s);
+        for v in vms {
+            if self.view.vms[v].state == VmState::Running {
+                let _ = self.execute(orrery_engine::Action::Suspend { vm: v });
+            }
+        }
+        self.set_up(s, false);
+        self.view.services[s].state = ServiceState::Suspended;
+        self.log_service(s, "service-state", "suspended (runtime lease expired)".into());
+    }
+
+    /// Service `s`'s lifetime is over: its VMs are shut down and it is done.
+    pub(super) fn undeploy(&mut self, s: ServiceId) {
+        let state = self.view.services[s].state;
+        if matches!(state, ServiceState::Done | ServiceState::Rejected) {
+            return;
+        }
+        self.services.pending.retain(|&p| p != s);
+        self.view.services[s].state = ServiceState::Undeploying;
+        self.log_service(s, "service-state", "undeploying".into());
+        for v in self.service_vms(s) {
+            if self.view.vms[v].state != VmState::Stopped {
+                self.stop_vm(v, "service undeployed");
+            }
+        }
+        for role in &mut self.view.services[s].roles {
+            role.vms.clear();
+        }
+        self.set_up(s, false);
+        self.services.sims[s].finished_at = Some(self.view.now);
+        self.view.services[s].state = ServiceState::Done;
+        self.log_service(s, "service-state", "done".into());
+    }
+
+    /// The VMs of service `s`'s roles.
+    fn service_vms(&self, s: ServiceId) -> Vec<VmId> {
+        let roles = &self.view.services[s].roles;
+        roles.iter().flat_map(|r| r.vms.iter().copied()).collect()
+    }
+
+    /// One measurement interval of service `s` ends: the requests that arrived in it are
+    /// served, the VMs' demand follows, sensors measure and deliver, and the interval is
+    /// recorded.
+    pub(super) fn service_tick(&mut self, s: ServiceId) {
+        let now = self.view.now;
+        let state = self.view.services[s].state;
+        if !(state.is_live() || state == ServiceState::Suspended) {
+            return;
+        }
+        let next = now + self.services.sims[s].measurement;
+        if next <= self.end {
+            self.queue.push(next, Event::ServiceTick(s));
+        }
+        let t0 = self.services.sims[s].last_tick;
+        self.services.sims[s].last_tick = now;
+        let sim = &mut self.services.sims[s];
+        let arrivals = sim
+            .rate
+            .as_ref()
+            .map_or(0, |rate| rate.arrivals(t0, now, &mut sim.rng));
+        let dt = to_secs(now - t0);
+        let lambda = if dt > 0.0 { arrivals as f64 / dt } else { 0.0 };
+        // Running VMs per role, with the MIPS each vCPU really gets.
+        let running: Vec<Vec<VmId>> = self.view.services[s]
+            .roles
+            .iter()
+            .map(|r| {
+                let active = r.vms.iter().copied();
+                active.filter(|&v| self.view.vms[v].state.is_active()).collect()
+            })
+            .collect();
+        let demands: Vec<RoleDemand> = running
+            .iter()
+            .enumerate()
+            .map(|(r, vms)| RoleDemand {
+                mi_per_request: self.services.sims[s].request_mi[r],
+                vms: vms
+                    .iter()
+                    .map(|&v| VmCapacity {
+                        vcpus: self.view.vm_vcpus(v),
+                        mips_per_vcpu: self.view.vm_type(v).mips * self.host_share(v),
+                    })
+                    .collect(),
+            })
+            .collect();
+        let load = service_load(lambda, &demands, self.services.sims[s].max_backlog)
+            .expect("validated service parameters");
+        // The VMs' CPU demand from now on.
+        let mut touched = Vec::new();
+        for (r, vms) in running.iter().enumerate() {
+            for (i, &v) in vms.iter().enumerate() {
+                let u = load.roles[r].vms[i].utilisation;
+                self.vms[v].demand = Demand::Constant(u);
+                self.view.vms[v].demand = u;
+                touched.extend(self.view.vms[v].host);
+            }
+        }
+        touched.sort_unstable();
+        touched.dedup();
+        for h in touched {
+            self.recompute(h);
+        }
+        let finite = |x: f64| x.is_finite().then_some(x);
+        // Sensors measure.
+        let mut samples: Vec<(SensorKey, f64)> = Vec::new();
+        for (r, vms) in running.iter().enumerate() {
+            let role = &load.roles[r];
+            for (i, &v) in vms.iter().enumerate() {
+                let u = role.vms[i].utilisation;
+                let vcpus = self.view.vm_vcpus(v) as f64;
+                samples.push(((Some(v), "CPU"), 100.0 * u * vcpus));
+                samples.push(((Some(v), "CPU_UTILIZATION"), 100.0 * u));
+                samples.push(((Some(v), "REQUESTS"), role.vms[i].arrival_rate));
+                samples.push(((Some(v), "RT"), role.mean_response_s));
+            }
+        }
+        samples.push(((None, "RESPONSE_TIME"), load.mean_response_s));
+        samples.push(((None, "RESPONSE_TIME_P95"), load.p95_response_s));
+        samples.push(((None, "THROUGHPUT"), load.throughput));
+        samples.push(((None, "DROP_RATE"), load.drop_rate));
+        let delivered = self.measure(s, now, samples);
+        if delivered {
+            self.decisions.push(Decision::Scale);
+        }
+        // Books and records.
+        let sim = &mut self.services.sims[s];
+        sim.arrivals += arrivals;
+        let dropped = (load.drop_rate * dt).min(arrivals as f64);
+        let served = arrivals as f64 - dropped;
+        sim.served += served;
+        sim.dropped += dropped;
+        if let Some(rt) = finite(load.mean_response_s) {
+            sim.response_weighted += served * rt;
+        }
+        let billed: f64 = sim.vms_ever.iter().map(|&v| self.ledger.billed_to(v, now)).sum();
+        let cost = billed - sim.billed;
+        sim.billed = billed;
+        let time_s = to_secs(now);
+        let svc = &self.view.services[s];
+        self.services.rows.push(ServiceRow {
+            time_s,
+            service: s,
+            name: svc.name.clone(),
+            state: svc.state.name(),
+            vms_running: running.iter().map(|v| v.len() as u64).sum(),
+            arrivals,
+            throughput_per_s: load.throughput,
+            dropped,
+            mean_response_s: finite(load.mean_response_s).filter(|_| served > 0.0),
+            p95_response_s: finite(load.p95_response_s).filter(|_| served > 0.0),
+            cost,
+        });
+        for (r, role) in svc.roles.iter().enumerate() {
+            let l = &load.roles[r];
+            let n = running[r].len();
+            let util = if n > 0 {
+                l.vms.iter().map(|v| v.utilisation).sum::<f64>() / n as f64
+            } else {
+                0.0
+            };
+            self.services.role_rows.push(RoleRow {
+                time_s,
+                service: s,
+                role: role.name.clone(),
+                phase: phase_name(role.phase),
+                cardinality: role.cardinality,
+                vms_running: n as u64,
+                arrival_rate_per_s: l.arrival_rate,
+                cpu_utilisation: util,
+                mean_response_s: finite(l.mean_response_s).filter(|_| l.served_rate > 0.0),
+                drop_fraction: l.drop_fraction,
+            });
+        }
+    }
+
+    /// The fraction of its nominal MIPS VM `v` gets: less than 1 when its host is
+    /// oversubscribed.
+    fn host_share(&self, v: VmId) -> f64 {
+        let Some(h) = self.view.vms[v].host else {
+            return 0.0;
+        };
+        let capacity = self.view.host_type(h).total_mips();
+        let requested = self.view.hosts[h].requested_mips;
+        if requested > capacity {
+            capacity / requested
+        } else {
+            1.0
+        }
+    }
+
+    /// Feeds `samples` to service `s`'s sensors (creating those of new VMs, dropping those of
+    /// VMs gone), delivers what is due into the view, and says whether anything was delivered.
+    fn measure(&mut self, s: ServiceId, now: Millis, samples: Vec<(SensorKey, f64)>) -> bool {
+        let sim = &mut self.services.sims[s];
+        let keep: std::collections::BTreeSet<SensorKey> = samples.iter().map(|(k, _)| *k).collect();
+        sim.sensors.retain(|k, _| keep.contains(k));
+        for (key, value) in samples {
+            let sensor = sim.sensors.entry(key).or_insert_with(|| {
+                Sensor::new(&sim.monitor, sim.monitoring_since).expect("validated monitoring")
+            });
+            sensor.measure(now, value);
+        }
+        let mut delivered = false;
+        let mut kpis = Vec::new();
+        let mut vm_values = Vec::new();
+        for (&(vm, name), sensor) in sim.sensors.iter_mut() {
+            if sensor.due_delivery() > now {
+                continue;
+            }
+            if let Some(value) = sensor.deliver(now) {
+                delivered = true;
+                match vm {
+                    Some(v) => vm_values.push((v, name, value)),
+                    None => kpis.push((name, value)),
+                }
+            }
+        }
+        for (v, name, value) in vm_values {
+            self.view.vms[v].metrics.insert(name.to_string(), value);
+        }
+        if !kpis.is_empty() {
+            let vms = self.service_vms(s);
+            for (name, value) in kpis {
+                self.view.services[s].kpis.insert(name.to_string(), value);
+                for &v in &vms {
+                    self.view.vms[v].metrics.insert(name.to_string(), value);
+                }
+            }
+        }
+        delivered
+    }
+
+    fn log_service(&mut self, s: ServiceId, kind: &'static str, detail: String) {
+        let name = &self.view.services[s].name;
+        let detail = if detail.is_empty() {
+            name.clone()
+        } else {
+            format!("{name}: {detail}")
+        };
+        self.log(kind, None, None, detail);
+    }
+
+    /// Closes the services' books at the end of the run.
+    pub(super) fn finish_services(&mut self) -> ServiceOutcome {
+        let end = self.end;
+        for s in 0..self.view.services.len() {
+            self.set_up(s, false);
+        }
+        let svc = &mut self.services;
+        let availability: Vec<f64> = svc
+            .sims
+            .iter()
+            .filter_map(|sim| {
+                let from = sim.admitted_at?;
+                let to = sim.finished_at.unwrap_or(end);
+                (to > from).then(|| sim.up_total as f64 / (to - from) as f64)
+            })
+            .collect();
+        let requests: u64 = svc.sims.iter().map(|s| s.arrivals).sum();
+        let served: f64 = svc.sims.iter().map(|s| s.served).sum();
+        let dropped: f64 = svc.sims.iter().map(|s| s.dropped).sum();
+        let weighted: f64 = svc.sims.iter().map(|s| s.response_weighted).sum();
+        ServiceOutcome {
+            rows: std::mem::take(&mut svc.rows),
+            role_rows: std::mem::take(&mut svc.role_rows),
+            total: svc.sims.len() as u64,
+            rejected: self
+                .view
+                .services
+                .iter()
+                .filter(|s| s.state == ServiceState::Rejected)
+                .count() as u64,
+            availability_mean: (!availability.is_empty())
+                .then(|| availability.iter().sum::<f64>() / availability.len() as f64),
+            availability_min: availability.iter().copied().reduce(f64::min),
+            requests_total: requests,
+            dropped_ratio: (requests > 0).then(|| dropped / requests as f64),
+            response_mean_s: (served > 0.0).then(|| weighted / served),
+            scaling_actions: svc.scaling_actions,
+        }
+    }
+}
+
+fn phase_name(phase: RolePhase) -> &'static str {
+    match phase {
+        RolePhase::Waiting => "waiting",
+        RolePhase::Deploying => "deploying",
+        RolePhase::Running => "running",
+        RolePhase::Scaling => "scaling",
+        RolePhase::Cooldown => "cooldown",
+    }
+}
