@@ -33,7 +33,9 @@ use orrery_engine::action::ActionResult;
 use orrery_engine::error::InputError;
 use orrery_engine::infra::Decision;
 use orrery_engine::metrics::services::{RoleRow, ServiceRow};
-use orrery_engine::model::service_load::{service_load, RoleDemand, VmCapacity};
+use orrery_engine::model::service_load::{
+    service_load, RoleDemand, RoleLoad, ServiceLoad, VmCapacity, VmLoad,
+};
 use orrery_engine::model::{
     RolePhase, RoleView, ServiceId, ServiceSlot, ServiceState, ServiceView, VmState,
 };
@@ -116,7 +118,10 @@ impl Services {
         let spec = &scenario.spec;
         if !spec.services.is_empty() && spec.compat.cloudsim() {
             return Err(scenario
-                .error_at("services", "services are not modelled with compat = \"cloudsim-3.0.3\"")
+                .error_at(
+                    "services",
+                    "services are not modelled with compat = \"cloudsim-3.0.3\"",
+                )
                 .hint("CloudSim 3.0.3 has no services: drop compat or the [[services]]"));
         }
         let mut sims = Vec::new();
@@ -148,7 +153,12 @@ impl Services {
                     depends_on: r
                         .depends_on
                         .iter()
-                        .map(|d| svc.roles.iter().position(|x| &x.name == d).expect("validated"))
+                        .map(|d| {
+                            svc.roles
+                                .iter()
+                                .position(|x| &x.name == d)
+                                .expect("validated")
+                        })
                         .collect(),
                     vms: Vec::new(),
                     phase: RolePhase::Waiting,
@@ -232,8 +242,10 @@ impl Simulator {
         if let Some(lease) = sim.runtime_lease {
             self.queue.push(now + lease, Event::ServiceLease(s));
         }
-        self.queue
-            .push(now + self.services.sims[s].measurement, Event::ServiceTick(s));
+        self.queue.push(
+            now + self.services.sims[s].measurement,
+            Event::ServiceTick(s),
+        );
         self.log_service(s, "service-admitted", String::new());
         self.refresh_service(s);
         Ok(())
@@ -268,7 +280,10 @@ impl Simulator {
         }
         let role = svc.roles.get(r).ok_or("no such role")?;
         if !matches!(role.phase, RolePhase::Running | RolePhase::Cooldown) {
-            return Err(format!("role `{}` is {:?}, not running", role.name, role.phase));
+            return Err(format!(
+                "role `{}` is {:?}, not running",
+                role.name, role.phase
+            ));
         }
         if !(role.min_vms..=role.max_vms).contains(&cardinality) {
             return Err(format!(
@@ -288,7 +303,11 @@ impl Simulator {
         role.phase = RolePhase::Scaling;
         role.phase_since = now;
         let name = role.name.clone();
-        self.log_service(s, "role-scaling", format!("{name}: {from} → {cardinality} VMs"));
+        self.log_service(
+            s,
+            "role-scaling",
+            format!("{name}: {from} → {cardinality} VMs"),
+        );
         if cardinality > from {
             for _ in from..cardinality {
                 self.spawn(s, r);
@@ -317,7 +336,10 @@ impl Simulator {
         let svc = &self.view.services[s];
         let role = &svc.roles[r];
         let view = VmView {
-            service: Some(ServiceSlot { service: s, role: r }),
+            service: Some(ServiceSlot {
+                service: s,
+                role: r,
+            }),
             ..VmView::new(format!("{}.{}.{k}", svc.name, role.name), role.vm_type, now)
         };
         let tenant = svc.tenant.clone();
@@ -492,7 +514,11 @@ impl Simulator {
         }
         self.set_up(s, false);
         self.view.services[s].state = ServiceState::Suspended;
-        self.log_service(s, "service-state", "suspended (runtime lease expired)".into());
+        self.log_service(
+            s,
+            "service-state",
+            "suspended (runtime lease expired)".into(),
+        );
     }
 
     /// Service `s`'s lifetime is over: its VMs are shut down and it is done.
@@ -552,7 +578,9 @@ impl Simulator {
             .iter()
             .map(|r| {
                 let active = r.vms.iter().copied();
-                active.filter(|&v| self.view.vms[v].state.is_active()).collect()
+                active
+                    .filter(|&v| self.view.vms[v].state.is_active())
+                    .collect()
             })
             .collect();
         let demands: Vec<RoleDemand> = running
@@ -569,8 +597,11 @@ impl Simulator {
                     .collect(),
             })
             .collect();
-        let load = service_load(lambda, &demands, self.services.sims[s].max_backlog)
-            .expect("validated service parameters");
+        let load = match self.services.sims[s].rate {
+            Some(_) => service_load(lambda, &demands, self.services.sims[s].max_backlog)
+                .expect("validated service parameters"),
+            None => idle(&demands),
+        };
         // The VMs' CPU demand from now on.
         let mut touched = Vec::new();
         for (r, vms) in running.iter().enumerate() {
@@ -618,7 +649,11 @@ impl Simulator {
         if let Some(rt) = finite(load.mean_response_s) {
             sim.response_weighted += served * rt;
         }
-        let billed: f64 = sim.vms_ever.iter().map(|&v| self.ledger.billed_to(v, now)).sum();
+        let billed: f64 = sim
+            .vms_ever
+            .iter()
+            .map(|&v| self.ledger.billed_to(v, now))
+            .sum();
         let cost = billed - sim.billed;
         sim.billed = billed;
         let time_s = to_secs(now);
@@ -764,6 +799,33 @@ impl Simulator {
             response_mean_s: (served > 0.0).then(|| weighted / served),
             scaling_actions: svc.scaling_actions,
         }
+    }
+}
+
+/// The load of a service without requests: nothing arrives, every VM idles.
+fn idle(roles: &[RoleDemand]) -> ServiceLoad {
+    let vm = VmLoad {
+        arrival_rate: 0.0,
+        utilisation: 0.0,
+        drop_fraction: 0.0,
+    };
+    ServiceLoad {
+        arrival_rate: 0.0,
+        throughput: 0.0,
+        drop_rate: 0.0,
+        mean_response_s: f64::NAN,
+        p95_response_s: f64::NAN,
+        roles: roles
+            .iter()
+            .map(|r| RoleLoad {
+                arrival_rate: 0.0,
+                served_rate: 0.0,
+                drop_fraction: 0.0,
+                mean_response_s: f64::NAN,
+                p95_response_s: f64::NAN,
+                vms: vec![vm; r.vms.len()],
+            })
+            .collect(),
     }
 }
 

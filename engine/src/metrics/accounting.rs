@@ -123,7 +123,9 @@ impl Ledger {
     /// so far, the open run's included.
     pub fn billed_to(&self, vm: VmId, t: Millis) -> f64 {
         let (a, b) = (&self.accounts[vm], &self.books[vm]);
-        let open = b.run.map_or(0, |start| a.period.periods(t.saturating_sub(start)));
+        let open = b
+            .run
+            .map_or(0, |start| a.period.periods(t.saturating_sub(start)));
         a.price * (b.periods + open) as f64
     }
 

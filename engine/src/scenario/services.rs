@@ -306,9 +306,13 @@ impl Scenario {
                     )
                     .hint("start the role within its bounds"));
             }
-            if !(role.request_mi >= 0.0 && role.request_mi.is_finite()) {
+            let positive = role.request_mi > 0.0 && role.request_mi.is_finite();
+            if svc.requests.is_some() && !positive {
                 return Err(self
-                    .error_at(&at("request_mi"), "must be a finite number ≥ 0")
+                    .error_at(
+                        &at("request_mi"),
+                        "must be a finite number > 0 with `requests`",
+                    )
                     .hint("the CPU work of one request in this tier, in million instructions"));
             }
         }
