@@ -46,6 +46,7 @@ pub fn load_scenario(path: Option<&Path>, sets: &[String]) -> Result<Scenario, I
 pub fn check(scenario: &Scenario) -> Result<(), InputError> {
     orrery_policies::registry::placement(scenario)?;
     orrery_policies::registry::reallocation(scenario)?;
+    orrery_policies::registry::service_manager(scenario)?;
     Simulator::check_layout(scenario)
 }
 
@@ -53,9 +54,11 @@ pub fn check(scenario: &Scenario) -> Result<(), InputError> {
 pub fn run(scenario: &Scenario, seed: Option<u64>) -> Result<RunResult, RunError> {
     let placement = orrery_policies::registry::placement(scenario)?;
     let reallocation = orrery_policies::registry::reallocation(scenario)?;
+    let (admission, elasticity) = orrery_policies::registry::service_manager(scenario)?;
     let mut sim = Simulator::new(scenario, seed)?;
     let seed = seed.unwrap_or(scenario.spec.seed);
-    let mut os = CloudOs::new(placement, reallocation, &RngStreams::new(seed));
+    let mut os = CloudOs::new(placement, reallocation, &RngStreams::new(seed))
+        .with_services(admission, elasticity);
     os.run(&mut sim)?;
     Ok(sim.finish())
 }

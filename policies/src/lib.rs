@@ -12,5 +12,7 @@ pub mod federation;
 pub mod governor;
 pub mod placement;
 pub mod registry;
+#[cfg(test)]
+mod service_fixtures;
 pub mod stats;
 pub mod tenancy;

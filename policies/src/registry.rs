@@ -2,16 +2,19 @@
 //! any [`PolicyConfig`], so the simulator and live mode build their policies the same way.
 
 use orrery_engine::error::InputError;
-use orrery_engine::policy::{Placement, PolicyConfig, Reallocation};
+use orrery_engine::policy::{Admission, Elasticity, Placement, PolicyConfig, Reallocation};
+use orrery_engine::scenario::Scenario;
 
 use crate::balance::{Balance, BalanceKind};
 use crate::consolidation::{Consolidation, Detector, Selection};
+use crate::elasticity::manager::ServiceElasticity;
 use crate::constraints::Requirements;
 use crate::expr::{Rank, Weigher};
 use crate::governor::Governor;
 use crate::placement::index::Order;
 use crate::placement::rank::Ranked;
 use crate::placement::Greedy;
+use crate::tenancy::admission::TenancyAdmission;
 
 /// Placement policy names and what they do.
 pub const PLACEMENTS: &[(&str, &str)] = &[
@@ -215,4 +218,25 @@ fn unknown(config: &dyn PolicyConfig, key: &str, name: &str, known: &[(&str, &st
 /// An error about `key`, located in the configuration's file.
 fn err(config: &dyn PolicyConfig, key: &str, message: impl Into<String>) -> InputError {
     config.error_at(key, message.into())
+}
+
+/// The service manager's policies for `scenario`: admission control by tenancy and capacity
+/// ([`TenancyAdmission`]) and the roles' elasticity rules ([`ServiceElasticity`], `None` when
+/// no role has a rule); `(None, None)` for a scenario without services. Bad rules are located
+/// errors.
+#[allow(clippy::type_complexity)]
+pub fn service_manager(
+    scenario: &Scenario,
+) -> Result<(Option<Box<dyn Admission>>, Option<Box<dyn Elasticity>>), InputError> {
+    if scenario.spec.services.is_empty() {
+        return Ok((None, None));
+    }
+    let admission = TenancyAdmission::from_scenario(scenario)?;
+    let elasticity = ServiceElasticity::from_scenario(scenario)?;
+    let elasticity: Option<Box<dyn Elasticity>> = if elasticity.has_rules() {
+        Some(Box::new(elasticity))
+    } else {
+        None
+    };
+    Ok((Some(Box::new(admission)), elasticity))
 }

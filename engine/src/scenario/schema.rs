@@ -23,6 +23,10 @@ pub struct ScenarioFile {
     pub seed: u64,
     /// Simulated time, in seconds.
     pub duration_s: f64,
+    /// The calendar time of simulated t = 0, for scheduled elasticity rules: Unix seconds or a
+    /// `"YYYY-MM-DD HH:MM:SS"` UTC string (kept as written; the policies crate parses it).
+    /// 1970-01-01 00:00:00 UTC when absent.
+    pub epoch: Option<serde_json::Value>,
     /// Semantics to follow: `"none"` (corrected, the default) or `"cloudsim-3.0.3"`.
     #[serde(default)]
     pub compat: Compat,

@@ -30,6 +30,7 @@ use orrery_engine::time::Millis;
 
 pub mod expr;
 pub mod hpa;
+pub mod manager;
 pub mod oneflow;
 pub mod schedule;
 pub mod vertical;

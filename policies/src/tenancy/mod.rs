@@ -20,10 +20,14 @@
 //!   constraint (anti-affinity: its VMs on distinct hosts). The first failure is the recorded
 //!   reason; on acceptance the caller applies [`Admission::Accepted`] with [`commit`].
 //!
-//! The service manager will call this when a service is submitted and log the outcome.
+//! [`ledger`] recomputes organisations' and vDCs' usage from a cluster view; [`admission`]
+//! is the service manager's admission control built on [`admit`].
 
 use std::collections::BTreeMap;
 use std::fmt;
+
+pub mod admission;
+pub mod ledger;
 
 /// An amount of resources.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
@@ -149,7 +153,7 @@ pub struct Vdc {
     pub name: String,
     /// The allocation model.
     pub model: AllocationModel,
-    /// vCPUs and memory allocated to the vDC (`vms` unused).
+    /// The VMs, vCPUs and memory allocated to the vDC.
     pub allocation: Resources,
     /// vCPU overprovisioning factor (≥ 1): VMs' vCPUs may add up to `allocation × factor`.
     pub overprovisioning: f64,
@@ -179,8 +183,15 @@ impl Vdc {
 
     /// Whether `req` fits the allocation (vCPUs overprovisioned by the factor).
     pub fn check(&self, req: Resources) -> Result<(), String> {
+        let vms = u64::from(self.usage.vms) + u64::from(req.vms);
+        if vms > u64::from(self.allocation.vms) {
+            return Err(format!(
+                "vDC {}: {vms} VMs > allocation {}",
+                self.name, self.allocation.vms
+            ));
+        }
         let vcpu_cap = (self.allocation.vcpus as f64 * self.overprovisioning).floor() as u64;
-        let vcpus = u64::from(self.usage.vcpus + req.vcpus);
+        let vcpus = u64::from(self.usage.vcpus) + u64::from(req.vcpus);
         if vcpus > vcpu_cap {
             return Err(format!(
                 "vDC {}: {vcpus} vCPUs > allocation {} × overprovisioning {} = {vcpu_cap}",
@@ -348,7 +359,7 @@ mod tests {
             name: "acme-vdc".into(),
             model,
             allocation: Resources {
-                vms: 0,
+                vms: 10,
                 vcpus: 8,
                 memory_mb: 16_384,
             },
