@@ -7,8 +7,8 @@ use orrery_engine::scenario::Scenario;
 
 use crate::balance::{Balance, BalanceKind};
 use crate::consolidation::{Consolidation, Detector, Selection};
-use crate::elasticity::manager::ServiceElasticity;
 use crate::constraints::Requirements;
+use crate::elasticity::manager::ServiceElasticity;
 use crate::expr::{Rank, Weigher};
 use crate::governor::Governor;
 use crate::placement::index::Order;

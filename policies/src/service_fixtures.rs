@@ -14,8 +14,19 @@ use orrery_engine::{ClusterView, Compat, HostView, VmId, VmView};
 /// Two hosts of 8 cores and 16 GiB; VM types `web` (2 vCPUs, 2 GiB, resizable to 4 vCPUs and
 /// 4 GiB, owned by `acme`) and `big` (4 vCPUs, 4 GiB, default tenant). `extra` is appended.
 pub fn scenario(extra: &str) -> Scenario {
-    let text = format!(
-        r#"
+    parse(&text("", extra))
+}
+
+/// Parses a scenario text.
+pub fn parse(text: &str) -> Scenario {
+    Scenario::parse(text, Path::new("t.toml"), Path::new("."), &[])
+        .unwrap_or_else(|e| panic!("invalid test scenario: {e}"))
+}
+
+/// The text of [`scenario`], with top-level keys `top` first and `extra` appended.
+pub fn text(top: &str, extra: &str) -> String {
+    format!(
+        r#"{top}
 duration_s = 3600
 
 [[hosts]]
@@ -52,9 +63,7 @@ utilisation = {{ pattern = "constant", level = 0.1 }}
 [policies]
 placement = "first-fit"
 {extra}"#
-    );
-    Scenario::parse(&text, Path::new("t.toml"), Path::new("."), &[])
-        .unwrap_or_else(|e| panic!("invalid test scenario: {e}"))
+    )
 }
 
 /// The scenario's hosts (all on) and VM types, no VMs or services, at time 0.
@@ -108,12 +117,7 @@ pub fn add_service(
 }
 
 /// Adds a running VM of type `vm_type` on `host` (of role `slot`, if any).
-pub fn add_vm(
-    v: &mut ClusterView,
-    vm_type: usize,
-    host: usize,
-    slot: Option<ServiceSlot>,
-) -> VmId {
+pub fn add_vm(v: &mut ClusterView, vm_type: usize, host: usize, slot: Option<ServiceSlot>) -> VmId {
     let id = v.vms.len();
     let mut vm = VmView::new(format!("vm-{id}"), vm_type, 0);
     vm.state = VmState::Running;
@@ -135,7 +139,13 @@ pub fn deliver(v: &mut ClusterView, vm: VmId, metrics: &[(&str, f64)]) {
 }
 
 /// Puts role `role` of `service` in `phase` since `since`.
-pub fn set_phase(v: &mut ClusterView, service: ServiceId, role: usize, phase: RolePhase, since: Millis) {
+pub fn set_phase(
+    v: &mut ClusterView,
+    service: ServiceId,
+    role: usize,
+    phase: RolePhase,
+    since: Millis,
+) {
     let r = &mut v.services[service].roles[role];
     r.phase = phase;
     r.phase_since = since;

@@ -188,7 +188,9 @@ fn role_rules(
                 if obj.contains_key(bound) {
                     return Err(scenario
                         .error_at(&format!("{key}.{bound}"), "the role's bounds apply")
-                        .hint(format!("set `{bound}` on the role, not in `target_tracking`")));
+                        .hint(format!(
+                            "set `{bound}` on the role, not in `target_tracking`"
+                        )));
                 }
             }
             obj.insert("min_vms".into(), role.min().into());
@@ -233,13 +235,19 @@ fn check_vertical(
     ] {
         if !(target.is_finite() && target > 0.0) {
             return Err(scenario
-                .error_at(&format!("{key}.{name}"), format!("{target} is not a positive percentage"))
+                .error_at(
+                    &format!("{key}.{name}"),
+                    format!("{target} is not a positive percentage"),
+                )
                 .hint("e.g. 60 keeps the VMs at 60 % utilisation"));
         }
     }
     if !(0.0..1.0).contains(&rule.tolerance) {
         return Err(scenario
-            .error_at(&format!("{key}.tolerance"), format!("{} is not in [0, 1)", rule.tolerance))
+            .error_at(
+                &format!("{key}.tolerance"),
+                format!("{} is not in [0, 1)", rule.tolerance),
+            )
             .hint("0.1 ignores deviations of up to 10 %"));
     }
     let types = scenario.vm_types();
@@ -292,13 +300,20 @@ impl Horizontal {
     }
 
     /// The cardinality and cooldown (seconds) the rules ask for, if they change it.
-    fn decide(&mut self, now: Millis, role: &RoleView, metrics: &RoleMetrics) -> Option<(u32, u64)> {
+    fn decide(
+        &mut self,
+        now: Millis,
+        role: &RoleView,
+        metrics: &RoleMetrics,
+    ) -> Option<(u32, u64)> {
         let decision = match self {
             Horizontal::OneFlow(scaler) => match scaler.evaluate(now, role.cardinality, metrics) {
                 Outcome::Scale(d) => d,
                 _ => return None,
             },
-            Horizontal::TargetTracking(scaler) => scaler.evaluate(now, role.cardinality, metrics)?,
+            Horizontal::TargetTracking(scaler) => {
+                scaler.evaluate(now, role.cardinality, metrics)?
+            }
         };
         (decision.to != role.cardinality).then_some((decision.to, decision.cooldown / SECOND))
     }
@@ -317,7 +332,10 @@ impl RoleRules {
         let Some(rule) = &self.vertical else {
             return Vec::new();
         };
-        if self.last_resize.is_some_and(|t| view.now < t + self.resize_pause) {
+        if self
+            .last_resize
+            .is_some_and(|t| view.now < t + self.resize_pause)
+        {
             return Vec::new();
         }
         let ty = &view.vm_types[role.vm_type];
@@ -326,7 +344,11 @@ impl RoleRules {
             memory_mb: ty.max_memory_mb.floor() as u64,
         };
         let mut plan = Vec::new();
-        for &v in role.vms.iter().filter(|&&v| view.vms[v].state == VmState::Running) {
+        for &v in role
+            .vms
+            .iter()
+            .filter(|&&v| view.vms[v].state == VmState::Running)
+        {
             let now = size_of(view, v);
             let current = VmSize {
                 vcpus: now.vcpus,
@@ -404,5 +426,291 @@ impl Elasticity for ServiceElasticity {
             }
         }
         plan
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use orrery_engine::model::{ServiceSlot, ServiceState};
+    use orrery_engine::rng::RngStreams;
+    use orrery_engine::VmId;
+
+    use super::*;
+    use crate::service_fixtures::{add_service, add_vm, deliver, parse, set_phase, text, view};
+
+    const S: Millis = SECOND;
+    const WEB: usize = 0;
+
+    /// The text of a scenario with service `app` of `acme` whose role `web` (VM type web) has
+    /// `role`'s keys; `orgs` comes before it, `top` at the top.
+    fn one_role_text(top: &str, orgs: &str, role: &str) -> String {
+        text(
+            top,
+            &format!(
+                r#"
+{orgs}
+[[services]]
+name = "app"
+tenant = "acme"
+
+[[services.roles]]
+name = "web"
+vm_type = "web"
+{role}
+"#
+            ),
+        )
+    }
+
+    fn one_role(orgs: &str, role: &str) -> Scenario {
+        parse(&one_role_text("", orgs, role))
+    }
+
+    const ACME: &str = "[[organisations]]\nname = \"acme\"\n";
+
+    /// The view of `s` with `app` running and its role at `cardinality` running VMs,
+    /// alternately on both hosts.
+    fn running(s: &Scenario, cardinality: u32) -> (ClusterView, Vec<VmId>) {
+        let mut v = view(s);
+        let app = add_service(
+            &mut v,
+            "app",
+            "acme",
+            None,
+            ServiceState::Running,
+            &[("web", WEB, cardinality)],
+        );
+        let slot = Some(ServiceSlot {
+            service: app,
+            role: 0,
+        });
+        let vms = (0..cardinality as usize)
+            .map(|i| add_vm(&mut v, WEB, i % 2, slot))
+            .collect();
+        (v, vms)
+    }
+
+    fn all(v: &mut ClusterView, vms: &[VmId], metrics: &[(&str, f64)]) {
+        for &vm in vms {
+            deliver(v, vm, metrics);
+        }
+    }
+
+    fn scale(e: &mut ServiceElasticity, v: &mut ClusterView, at: Millis) -> Vec<Action> {
+        v.now = at;
+        e.scale(v, &mut RngStreams::new(0).stream("elasticity", 0))
+    }
+
+    fn to(cardinality: u32, cooldown_s: u64) -> Vec<Action> {
+        vec![Action::ScaleRole {
+            service: 0,
+            role: 0,
+            cardinality,
+            cooldown_s,
+        }]
+    }
+
+    #[test]
+    fn oneflow_change_fires_after_period_number_and_waits_out_scaling_and_cooldown() {
+        let s = one_role(
+            ACME,
+            r#"cardinality = 2
+min_vms = 1
+max_vms = 4
+elasticity_policies = [{ type = "CHANGE", adjust = 1, expression = "CPU > 80", period = 60, period_number = 2, cooldown = 120 }]"#,
+        );
+        let mut e = ServiceElasticity::from_scenario(&s).unwrap();
+        let (mut v, vms) = running(&s, 2);
+        all(&mut v, &vms, &[("CPU", 90.0)]);
+        // True at 0 (1 of 2); 30 s is within the period; true again at 60: fires.
+        assert_eq!(scale(&mut e, &mut v, 0), vec![]);
+        assert_eq!(scale(&mut e, &mut v, 30 * S), vec![]);
+        assert_eq!(scale(&mut e, &mut v, 60 * S), to(3, 120));
+        // The role scales from 60 s to 100 s, then cools down until 220 s: nothing is
+        // evaluated, however hot.
+        v.services[0].roles[0].cardinality = 3;
+        let third = add_vm(
+            &mut v,
+            WEB,
+            0,
+            Some(ServiceSlot {
+                service: 0,
+                role: 0,
+            }),
+        );
+        set_phase(&mut v, 0, 0, RolePhase::Scaling, 60 * S);
+        assert_eq!(scale(&mut e, &mut v, 90 * S), vec![]);
+        set_phase(&mut v, 0, 0, RolePhase::Cooldown, 100 * S);
+        all(&mut v, &[vms[0], vms[1], third], &[("CPU", 95.0)]);
+        for t in [120, 180] {
+            assert_eq!(scale(&mut e, &mut v, t * S), vec![]);
+        }
+        // Running again from 220 s: the count starts afresh, two true periods fire again.
+        set_phase(&mut v, 0, 0, RolePhase::Running, 220 * S);
+        assert_eq!(scale(&mut e, &mut v, 240 * S), vec![]);
+        assert_eq!(scale(&mut e, &mut v, 270 * S), vec![]);
+        assert_eq!(scale(&mut e, &mut v, 300 * S), to(4, 120));
+    }
+
+    #[test]
+    fn a_metric_no_running_vm_delivers_makes_the_comparison_false() {
+        let s = one_role(
+            ACME,
+            r#"cardinality = 3
+min_vms = 1
+max_vms = 4
+cooldown = 30
+elasticity_policies = [{ type = "CHANGE", adjust = -1, expression = "RT < 0.1" }]"#,
+        );
+        let mut e = ServiceElasticity::from_scenario(&s).unwrap();
+        let (mut v, vms) = running(&s, 3);
+        all(&mut v, &vms, &[("CPU", 10.0)]);
+        // No RT at all: false (not RT = 0).
+        assert_eq!(scale(&mut e, &mut v, 0), vec![]);
+        // Only a VM that is not running reports RT: still false.
+        deliver(&mut v, vms[2], &[("RT", 0.05)]);
+        v.vms[vms[2]].state = VmState::Suspended;
+        assert_eq!(scale(&mut e, &mut v, 10 * S), vec![]);
+        // A running VM reports it: the mean over the reporting VMs is 0.05 < 0.1.
+        v.vms[vms[2]].state = VmState::Running;
+        assert_eq!(scale(&mut e, &mut v, 20 * S), to(2, 30));
+    }
+
+    #[test]
+    fn target_tracking_ceils_the_ratio_and_stabilises_scale_down() {
+        let s = one_role(
+            ACME,
+            r#"cardinality = 4
+min_vms = 1
+max_vms = 10
+target_tracking = { metrics = [{ metric = "CPU_UTILIZATION", target = 60 }] }"#,
+        );
+        let mut e = ServiceElasticity::from_scenario(&s).unwrap();
+        let (mut v, mut vms) = running(&s, 4);
+        // 4 × 90 / 60 = 6, no cooldown.
+        all(&mut v, &vms, &[("CPU_UTILIZATION", 90.0)]);
+        assert_eq!(scale(&mut e, &mut v, 0), to(6, 0));
+        v.services[0].roles[0].cardinality = 6;
+        let slot = Some(ServiceSlot {
+            service: 0,
+            role: 0,
+        });
+        vms.extend((0..2).map(|_| add_vm(&mut v, WEB, 1, slot)));
+        // 65 / 60 is within the 0.1 tolerance.
+        all(&mut v, &vms, &[("CPU_UTILIZATION", 65.0)]);
+        assert_eq!(scale(&mut e, &mut v, 30 * S), vec![]);
+        // 6 × 20 / 60 = 2, held at 6 while the proposals of 0 s and 30 s (6) are within the
+        // 300 s window; at 330 s only proposals after 30 s count.
+        all(&mut v, &vms, &[("CPU_UTILIZATION", 20.0)]);
+        assert_eq!(scale(&mut e, &mut v, 60 * S), vec![]);
+        assert_eq!(scale(&mut e, &mut v, 329 * S), vec![]);
+        assert_eq!(scale(&mut e, &mut v, 330 * S), to(2, 0));
+    }
+
+    #[test]
+    fn vertical_rule_resizes_running_vms_within_the_type_maximum() {
+        let s = one_role(
+            ACME,
+            r#"cooldown = 60
+vertical = { target_cpu = 50, target_memory = 70, min = { vcpus = 1, memory_mb = 1024 } }"#,
+        );
+        let mut e = ServiceElasticity::from_scenario(&s).unwrap();
+        let (mut v, vms) = running(&s, 1);
+        // 2 × 90 / 50 = 3.6 → 4 vCPUs (the type's maximum); no memory metric: unchanged.
+        all(&mut v, &vms, &[("CPU_UTILIZATION", 90.0)]);
+        let grow = vec![Action::Resize {
+            vm: vms[0],
+            vcpus: Some(4),
+            memory_mb: None,
+        }];
+        assert_eq!(scale(&mut e, &mut v, 0), grow);
+        // Not again within the role's cooldown of 60 s.
+        assert_eq!(scale(&mut e, &mut v, 59 * S), vec![]);
+        // 2 × 200 / 50 = 8, capped at 4.
+        all(&mut v, &vms, &[("CPU_UTILIZATION", 200.0)]);
+        assert_eq!(scale(&mut e, &mut v, 60 * S), grow);
+    }
+
+    #[test]
+    fn scale_out_is_clamped_to_the_quota() {
+        // Quota 8 vCPUs; 2 web VMs use 4; the rule asks for 5 VMs: only 2 more fit.
+        let s = one_role(
+            "[[organisations]]\nname = \"acme\"\nquota = { vcpus = 8 }\n",
+            r#"cardinality = 2
+max_vms = 6
+elasticity_policies = [{ type = "CARDINALITY", adjust = 5, expression = "CPU > 80" }]"#,
+        );
+        let mut e = ServiceElasticity::from_scenario(&s).unwrap();
+        let (mut v, vms) = running(&s, 2);
+        all(&mut v, &vms, &[("CPU", 90.0)]);
+        assert_eq!(scale(&mut e, &mut v, 0), to(4, 300));
+        // At the quota nothing is asked for.
+        let (mut v, vms) = running(&s, 4);
+        all(&mut v, &vms, &[("CPU", 90.0)]);
+        let mut e = ServiceElasticity::from_scenario(&s).unwrap();
+        assert_eq!(scale(&mut e, &mut v, 0), vec![]);
+    }
+
+    fn err(top: &str, role: &str) -> InputError {
+        ServiceElasticity::from_scenario(&parse(&one_role_text(top, ACME, role)))
+            .err()
+            .expect("a bad rule")
+    }
+
+    #[test]
+    fn bad_rules_are_located_errors() {
+        let role = r#"max_vms = 3
+elasticity_policies = [{ type = "CHANGE", adjust = 1, expression = "CPU >> 80" }]"#;
+        let e = err("", role);
+        assert_eq!(
+            e.key.as_deref(),
+            Some("services[0].roles[0].elasticity_policies[0].expression")
+        );
+        assert!(e.message.starts_with("column 6: expected a number"), "{e}");
+        // Located at the expression's value in the file.
+        let text = one_role_text("", ACME, role);
+        let line = text.lines().position(|l| l.contains("CPU >> 80")).unwrap();
+        let column = text.lines().nth(line).unwrap().find("\"CPU >> 80").unwrap();
+        assert_eq!(
+            (e.line, e.column),
+            (Some(line + 1), Some(column + 1)),
+            "{e}"
+        );
+        let e = err(
+            "",
+            r#"elasticity_policies = [{ type = "GROW", adjust = 1, expression = "CPU > 80" }]"#,
+        );
+        assert_eq!(
+            e.key.as_deref(),
+            Some("services[0].roles[0].elasticity_policies[0].type")
+        );
+        let e = err(
+            "",
+            r#"elasticity_policies = [{ type = "CHANGE", adjust = 1, expression = "CPU > 80" }]
+target_tracking = { metrics = [{ metric = "CPU_UTILIZATION", target = 60 }] }"#,
+        );
+        assert_eq!(
+            e.key.as_deref(),
+            Some("services[0].roles[0].target_tracking")
+        );
+        assert!(e.hint.unwrap().starts_with("pick one"));
+        let e = err(
+            "",
+            r#"target_tracking = { metrics = [{ metric = "CPU_UTILIZATION", target = 0 }] }"#,
+        );
+        assert_eq!(
+            e.key.as_deref(),
+            Some("services[0].roles[0].target_tracking.metrics[0].target")
+        );
+        let e = err("epoch = \"2024-13-01 00:00:00\"", "");
+        assert_eq!((e.key.as_deref(), e.line), (Some("epoch"), Some(1)));
+    }
+
+    #[test]
+    fn epoch_reads_seconds_and_dates() {
+        let at = |top: &str| epoch(&parse(&text(top, ""))).unwrap().unix_at_zero;
+        assert_eq!(at(""), 0);
+        assert_eq!(at("epoch = 1704067200"), 1_704_067_200);
+        assert_eq!(at("epoch = \"2024-01-01 00:00:00\""), 1_704_067_200);
     }
 }

@@ -93,7 +93,9 @@ impl Admission for TenancyAdmission {
                     }
                     plan.push(Action::AdmitService { service });
                 }
-                Verdict::Rejected { reason } => plan.push(Action::RejectService { service, reason }),
+                Verdict::Rejected { reason } => {
+                    plan.push(Action::RejectService { service, reason })
+                }
             }
         }
         plan
@@ -138,21 +140,49 @@ roles = [{ name = "web", vm_type = "web" }]
         );
         let mut v = view(&s);
         // shop is live with 2 web VMs asked for, one of them running: 2 VMs, 4 vCPUs.
-        let shop = add_service(&mut v, "shop", "acme", None, ServiceState::Deploying, &[("web", WEB, 2)]);
-        add_vm(&mut v, WEB, 0, Some(ServiceSlot { service: shop, role: 0 }));
+        let shop = add_service(
+            &mut v,
+            "shop",
+            "acme",
+            None,
+            ServiceState::Deploying,
+            &[("web", WEB, 2)],
+        );
+        add_vm(
+            &mut v,
+            WEB,
+            0,
+            Some(ServiceSlot {
+                service: shop,
+                role: 0,
+            }),
+        );
         // A web VM outside services: its type belongs to acme (6 vCPUs in all). A big VM
         // belongs to the default tenant.
         add_vm(&mut v, WEB, 1, None);
         add_vm(&mut v, BIG, 1, None);
-        let blog = add_service(&mut v, "blog", "acme", None, ServiceState::Pending, &[("web", WEB, 1)]);
+        let blog = add_service(
+            &mut v,
+            "blog",
+            "acme",
+            None,
+            ServiceState::Pending,
+            &[("web", WEB, 1)],
+        );
         let mut a = TenancyAdmission::from_scenario(&s).unwrap();
         assert_eq!(
             a.admit(&v, &[blog]),
-            vec![reject(blog, "quota of acme: vCPUs 6 used + 2 requested > 6")]
+            vec![reject(
+                blog,
+                "quota of acme: vCPUs 6 used + 2 requested > 6"
+            )]
         );
         // Once shop is done, its VMs no longer count: 2 + 2 ≤ 6.
         v.services[shop].state = ServiceState::Done;
-        assert_eq!(a.admit(&v, &[blog]), vec![Action::AdmitService { service: blog }]);
+        assert_eq!(
+            a.admit(&v, &[blog]),
+            vec![Action::AdmitService { service: blog }]
+        );
     }
 
     #[test]
@@ -207,7 +237,10 @@ roles = [{ name = "web", vm_type = "web" }]
             vec![
                 // 3 × 2 = 6 vCPUs: over the allocation of 4 but within 4 × 1.5.
                 Action::AdmitService { service: a1 },
-                reject(a2, "vDC pool: 8 vCPUs > allocation 4 × overprovisioning 1.5 = 6"),
+                reject(
+                    a2,
+                    "vDC pool: 8 vCPUs > allocation 4 × overprovisioning 1.5 = 6"
+                ),
                 // Reserves 4 × 0.5 = 2 vCPUs and 2048 MiB of the 2 and 4096 unreserved.
                 Action::AdmitService { service: l1 },
                 reject(
@@ -218,7 +251,10 @@ roles = [{ name = "web", vm_type = "web" }]
             ]
         );
         // Alone, l2 fits the pay-as-you-go reservation; it is its vDC's third VM of 3.
-        assert_eq!(a.admit(&v, &[l2]), vec![Action::AdmitService { service: l2 }]);
+        assert_eq!(
+            a.admit(&v, &[l2]),
+            vec![Action::AdmitService { service: l2 }]
+        );
         let l3 = add_service(&mut v, "l2", "lab", None, p, &[("web", WEB, 4)]);
         assert_eq!(
             a.admit(&v, &[l3]),
@@ -246,11 +282,21 @@ roles = [{ name = "a", vm_type = "web" }, { name = "b", vm_type = "web", cardina
         v.hosts[1].power = PowerState::Failed;
         let p = ServiceState::Pending;
         let hpc = add_service(&mut v, "hpc", "", None, p, &[("solver", BIG, 3)]);
-        let spread = add_service(&mut v, "spread", "", None, p, &[("a", WEB, 1), ("b", WEB, 2)]);
+        let spread = add_service(
+            &mut v,
+            "spread",
+            "",
+            None,
+            p,
+            &[("a", WEB, 1), ("b", WEB, 2)],
+        );
         let mut a = TenancyAdmission::from_scenario(&s).unwrap();
         assert_eq!(
             a.admit(&v, &[hpc]),
-            vec![reject(hpc, "capacity: VM 1 (4 vCPUs, 4096 MiB) fits no host")]
+            vec![reject(
+                hpc,
+                "capacity: VM 1 (4 vCPUs, 4096 MiB) fits no host"
+            )]
         );
         // Repaired: 4 + 8 vCPUs hold three big VMs, and then nothing else in the batch.
         v.hosts[1].power = PowerState::Off;
@@ -258,13 +304,19 @@ roles = [{ name = "a", vm_type = "web" }, { name = "b", vm_type = "web", cardina
             a.admit(&v, &[hpc, spread]),
             vec![
                 Action::AdmitService { service: hpc },
-                reject(spread, "capacity: VM 0 (2 vCPUs, 2048 MiB) fits no host on a host of its own"),
+                reject(
+                    spread,
+                    "capacity: VM 0 (2 vCPUs, 2048 MiB) fits no host on a host of its own"
+                ),
             ]
         );
         // Without hpc, the three web VMs need three hosts: two exist.
         assert_eq!(
             a.admit(&v, &[spread]),
-            vec![reject(spread, "capacity: VM 2 (2 vCPUs, 2048 MiB) fits no host on a host of its own")]
+            vec![reject(
+                spread,
+                "capacity: VM 2 (2 vCPUs, 2048 MiB) fits no host on a host of its own"
+            )]
         );
     }
 }

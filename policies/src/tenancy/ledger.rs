@@ -4,7 +4,7 @@
 //!
 //! Usage of an organisation (and of the vDC each VM draws from):
 //!
-//! * every role of its live services ([`ServiceState::is_live`]): the role's VMs that have
+//! * every role of its live services ([`orrery_engine::model::ServiceState::is_live`]): the role's VMs that have
 //!   not stopped or failed, at their current size, plus the VMs its cardinality still asks
 //!   for (roles waiting on their dependencies, scale-outs not yet requested) at its VM type's
 //!   size. A live service thus holds what it was admitted for from the moment it is admitted;
@@ -318,8 +318,8 @@ impl Ledger {
                 if host.power == PowerState::Failed {
                     return (0, 0);
                 }
-                let vcpus = (f64::from(view.host_type(h).cores) * view.overcommit_of(h).cpu)
-                    .floor();
+                let vcpus =
+                    (f64::from(view.host_type(h).cores) * view.overcommit_of(h).cpu).floor();
                 let mb = view.reservable_memory_mb(h).floor();
                 total_vcpus += vcpus;
                 total_mb += mb;
