@@ -13,15 +13,16 @@
 //!   tolerance, stabilisation windows, min/max) and [`hpa::HpaScaler`], its state machine, with
 //!   conversion to and from an `autoscaling/v2` HorizontalPodAutoscaler object.
 //! * [`vertical`]: resizing the vCPUs and memory of a role's VMs within their maximum.
+//! * [`manager`]: [`manager::ServiceElasticity`], the service manager's elasticity policy:
+//!   every role's rules from a scenario, applied at each monitoring delivery.
 //!
 //! Times are [`Millis`] of simulated time: nothing here reads a clock. Inputs are the metric
 //! values a monitoring layer has *delivered* ([`RoleMetrics`]); outputs are [`Decision`]s: the
 //! desired cardinality, the rule that fired and why.
 //!
-//! Not built yet (the simulator integration): scenario keys for services and rules, calling a
-//! scaler every evaluation interval with the metrics the monitoring layer delivered (with its
-//! delays and aggregation), deploying or terminating VMs to reach the decided cardinality and
-//! reporting back when scaling finished ([`oneflow::OneFlowScaler::scaling_finished`]).
+//! The simulator owns the mechanism: deploying or terminating VMs to reach the decided
+//! cardinality and the roles' phases, from which [`manager`] reports when scaling finished
+//! ([`oneflow::OneFlowScaler::scaling_finished`]).
 
 use std::collections::BTreeMap;
 use std::fmt;
