@@ -106,6 +106,7 @@ pub fn add_service(
     v.services.push(ServiceView {
         name: name.into(),
         tenant: tenant.into(),
+        user: "admin".into(),
         vdc: vdc.map(Into::into),
         state,
         submitted: 0,
