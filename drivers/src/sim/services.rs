@@ -642,7 +642,10 @@ impl Simulator {
         // Books and records.
         let sim = &mut self.services.sims[s];
         sim.arrivals += arrivals;
-        let dropped = (load.drop_rate * dt).min(arrivals as f64);
+        // Below a millionth of a request is the model's rounding, not a drop.
+        let dropped = Some(load.drop_rate * dt)
+            .filter(|&d| d >= 1e-6)
+            .map_or(0.0, |d| d.min(arrivals as f64));
         let served = arrivals as f64 - dropped;
         sim.served += served;
         sim.dropped += dropped;
