@@ -5,7 +5,8 @@ use orrery_engine::metrics::Summary;
 /// The summary as an aligned two-column text table.
 pub fn summary_table(s: &Summary) -> String {
     let opt = |v: Option<f64>| v.map_or("-".to_string(), |x| format!("{x:.2}"));
-    let rows: Vec<(&str, String)> = vec![
+    let pct = |v: Option<f64>| v.map_or("-".to_string(), |x| format!("{:.4} %", 100.0 * x));
+    let mut rows: Vec<(&str, String)> = vec![
         ("scenario", s.scenario.clone()),
         ("seed", s.seed.to_string()),
         ("compat", s.compat.clone()),
@@ -54,7 +55,43 @@ pub fn summary_table(s: &Summary) -> String {
         ("PDM", format!("{:.4} %", 100.0 * s.pdm)),
         ("SLAV", format!("{:.6} %", 100.0 * s.slav)),
         ("ESV", format!("{:.6}", s.esv)),
+        ("cost", format!("{:.2}", s.cost_total)),
     ];
+    if s.host_failures + s.vm_crashes > 0 || s.availability_mean.is_some_and(|a| a < 1.0) {
+        rows.extend([
+            ("host failures", s.host_failures.to_string()),
+            (
+                "VM crashes (restarts)",
+                format!("{} ({})", s.vm_crashes, s.vm_restarts),
+            ),
+            ("VM availability mean", pct(s.availability_mean)),
+            ("VM availability min", pct(s.availability_min)),
+        ]);
+    }
+    if s.services_total > 0 {
+        rows.extend([
+            (
+                "services (rejected)",
+                format!("{} ({})", s.services_total, s.services_rejected),
+            ),
+            (
+                "service availability mean",
+                pct(s.service_availability_mean),
+            ),
+            ("service availability min", pct(s.service_availability_min)),
+            ("requests", s.requests_total.to_string()),
+            ("requests dropped", pct(s.requests_dropped_ratio)),
+            (
+                "mean response time",
+                format!(
+                    "{} s",
+                    s.response_time_mean_s
+                        .map_or("-".into(), |x| format!("{x:.4}"))
+                ),
+            ),
+            ("scaling actions", s.scaling_actions.to_string()),
+        ]);
+    }
     let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
     rows.iter()
         .map(|(k, v)| format!("{k:<width$}  {v}\n"))

@@ -382,3 +382,146 @@ fn dependency_cycle(svc: &ServiceSection, index: &BTreeMap<&str, usize>) -> Opti
         cyclic
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use crate::scenario::Scenario;
+
+    const BASE: &str = r#"
+duration_s = 60
+[[hosts]]
+type = "h"
+count = 1
+cores = 1
+core_mips = 1000
+memory_mb = 1000
+power = { model = "linear", idle_w = 1.0, max_w = 2.0 }
+[[vm_types]]
+name = "v"
+mips = 1000
+memory_mb = 100
+[workload]
+[policies]
+placement = "first-fit"
+[[organisations]]
+name = "acme"
+users = { ann = "admin" }
+[[organisations.vdcs]]
+name = "d"
+model = "allocation-pool"
+allocation = { vcpus = 4 }
+guaranteed = 0.5
+"#;
+
+    /// The error of `BASE` plus `services`: (key, line, message).
+    fn error(services: &str) -> (String, usize, String) {
+        let text = format!("{BASE}{services}");
+        let e = Scenario::parse(&text, Path::new("s.toml"), Path::new("."), &[])
+            .expect_err("the scenario is invalid");
+        (e.key.unwrap_or_default(), e.line.unwrap_or(0), e.message)
+    }
+
+    fn line_of(services: &str, needle: &str) -> usize {
+        let text = format!("{BASE}{services}");
+        1 + text.lines().position(|l| l.contains(needle)).unwrap()
+    }
+
+    #[test]
+    fn a_valid_service_loads() {
+        let services = r#"
+[[services]]
+name = "s"
+tenant = "acme"
+user = "ann"
+requests = { kind = "poisson", rate_per_s = 1 }
+[[services.roles]]
+name = "a"
+vm_type = "v"
+request_mi = 1
+depends_on = ["b"]
+[[services.roles]]
+name = "b"
+vm_type = "v"
+request_mi = 1
+"#;
+        let text = format!("{BASE}{services}");
+        let s = Scenario::parse(&text, Path::new("s.toml"), Path::new("."), &[]).unwrap();
+        assert_eq!(s.spec.services[0].roles[0].depends_on, ["b"]);
+        assert_eq!(s.organisation("acme").unwrap().vdcs[0].guaranteed, 0.5);
+    }
+
+    #[test]
+    fn dependency_cycles_are_located() {
+        let services = r#"
+[[services]]
+name = "s"
+[[services.roles]]
+name = "a"
+vm_type = "v"
+depends_on = ["b"]
+[[services.roles]]
+name = "b"
+vm_type = "v"
+depends_on = ["a"]
+"#;
+        let (key, line, message) = error(services);
+        assert_eq!(key, "services[0].roles[0].depends_on");
+        assert_eq!(line, line_of(services, "depends_on = [\"b\"]"));
+        assert_eq!(message, "the dependencies of role `a` form a cycle");
+    }
+
+    #[test]
+    fn unknown_names_are_located() {
+        let role = "[[services.roles]]\nname = \"a\"\nvm_type = \"v\"\n";
+        let cases = [
+            (
+                format!("[[services]]\nname = \"s\"\ntenant = \"nobody\"\n{role}"),
+                "services[0].tenant",
+                "no organisation `nobody`",
+            ),
+            (
+                format!("[[services]]\nname = \"s\"\ntenant = \"acme\"\nuser = \"bob\"\n{role}"),
+                "services[0].user",
+                "`bob` is not a member of `acme`",
+            ),
+            (
+                format!("[[services]]\nname = \"s\"\ntenant = \"acme\"\nuser = \"ann\"\nvdc = \"x\"\n{role}"),
+                "services[0].vdc",
+                "`acme` has no vDC `x`",
+            ),
+            (
+                "[[services]]\nname = \"s\"\n[[services.roles]]\nname = \"a\"\nvm_type = \"w\"\n"
+                    .to_string(),
+                "services[0].roles[0].vm_type",
+                "no VM type `w`",
+            ),
+            (
+                format!("[[services]]\nname = \"s\"\n{role}depends_on = [\"z\"]\n"),
+                "services[0].roles[0].depends_on",
+                "no role `z` in service `s`",
+            ),
+        ];
+        for (services, key, message) in cases {
+            let (k, _, m) = error(&services);
+            assert_eq!((k.as_str(), m.as_str()), (key, message), "{services}");
+        }
+    }
+
+    #[test]
+    fn cardinality_and_request_work_are_checked() {
+        let (key, _, message) = error(
+            "[[services]]\nname = \"s\"\n[[services.roles]]\nname = \"a\"\nvm_type = \"v\"\ncardinality = 5\nmax_vms = 3\n",
+        );
+        assert_eq!(key, "services[0].roles[0].cardinality");
+        assert_eq!(
+            message,
+            "cardinality 5 is outside min_vms..=max_vms (5..=3)"
+        );
+        let (key, _, _) = error(
+            "[[services]]\nname = \"s\"\nrequests = { kind = \"poisson\", rate_per_s = 1 }\n[[services.roles]]\nname = \"a\"\nvm_type = \"v\"\n",
+        );
+        assert_eq!(key, "services[0].roles[0].request_mi");
+    }
+}
