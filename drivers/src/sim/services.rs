@@ -171,7 +171,7 @@ impl Services {
                 request_mi: svc.roles.iter().map(|r| r.request_mi).collect(),
                 max_backlog: svc.max_backlog,
                 measurement: from_secs(svc.monitoring.measurement_interval_s),
-                monitor: svc.monitoring.clone(),
+                monitor: svc.monitoring,
                 rng: streams.stream("requests", s as u64),
                 sensors: BTreeMap::new(),
                 monitoring_since: 0,

@@ -65,10 +65,13 @@ name = "s"
 /// What a script sees at each decision and may answer.
 type Script<'a> = dyn FnMut(&ClusterView, &Decision) -> Vec<Action> + 'a;
 
+/// What a script's action got, and when (s).
+type Answer = (f64, Action, Result<(), String>);
+
 /// Runs `text`: placement by its policy, everything else by `script` (admission: every
 /// service admitted when the script answers nothing). Returns the result and, per decision,
 /// what the script's actions got.
-fn drive(text: &str, script: &mut Script) -> (RunResult, Vec<(f64, Action, Result<(), String>)>) {
+fn drive(text: &str, script: &mut Script) -> (RunResult, Vec<Answer>) {
     let scenario = Scenario::parse(text, Path::new("t.toml"), Path::new("."), &[])
         .unwrap_or_else(|e| panic!("invalid test scenario: {e}"));
     let mut sim = Simulator::new(&scenario, None).expect("the scenario builds");
