@@ -117,6 +117,8 @@ enum Command {
         #[arg(long)]
         interval: Option<f64>,
     },
+    /// Run a federation file (docs/federation.md), or compare several on the same demand.
+    Federate(FederateCommand),
     /// Check scenario files without running them.
     Validate {
         /// Scenario files.
@@ -125,6 +127,30 @@ enum Command {
         /// Overrides applied to each file before checking.
         #[arg(long = "set", value_name = "KEY=VALUE")]
         sets: Vec<String>,
+    },
+}
+
+/// `orrery federate FILE [--out DIR]` or `orrery federate compare FILE...`.
+#[derive(Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+struct FederateCommand {
+    #[command(subcommand)]
+    action: Option<FederateAction>,
+    /// Federation file (TOML).
+    #[arg(required = true)]
+    file: Option<PathBuf>,
+    /// Directory for summary.json, intervals.csv and events.csv.
+    #[arg(long, default_value = "out")]
+    out: PathBuf,
+}
+
+#[derive(Subcommand)]
+enum FederateAction {
+    /// Run each federation file and print one comparison table.
+    Compare {
+        /// Federation files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
     },
 }
 
@@ -310,6 +336,7 @@ fn main() -> ExitCode {
                 name: String::new(),
             }),
         },
+        Command::Federate(cmd) => federate(cmd),
         Command::Bench {
             suite,
             baseline,
@@ -550,5 +577,37 @@ fn fail(e: RunError) -> ExitCode {
     match e {
         RunError::Input(_) => ExitCode::from(2),
         RunError::Infra(_) => ExitCode::from(1),
+    }
+}
+
+fn federate(cmd: FederateCommand) -> ExitCode {
+    use orrery_federation::{comparison_table, RunError as FedError};
+    let result = match (cmd.action, cmd.file) {
+        (Some(FederateAction::Compare { files }), _) => {
+            orrery_federation::compare(&files).map(|s| Some(comparison_table(&s)))
+        }
+        (None, Some(file)) => orrery_federation::run(&file).map(|o| {
+            if let Err(e) = o.write(&cmd.out) {
+                eprintln!("error: cannot write results to {}: {e}", cmd.out.display());
+                return None;
+            }
+            let table = comparison_table(std::slice::from_ref(&o.summary));
+            Some(format!("{table}results in {}\n", cmd.out.display()))
+        }),
+        (None, None) => unreachable!("clap requires a file without a subcommand"),
+    };
+    match result {
+        Ok(Some(text)) => {
+            let _ = write!(std::io::stdout(), "{text}");
+            ExitCode::SUCCESS
+        }
+        Ok(None) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("error: {e}");
+            match e {
+                FedError::Input(_) => ExitCode::from(2),
+                FedError::Infra(_) => ExitCode::from(1),
+            }
+        }
     }
 }

@@ -37,7 +37,7 @@ pub struct IntervalRow {
     pub reserved_fraction: f64,
     /// Mean CPU utilisation of its powered hosts (private sites).
     pub cpu_utilisation: f64,
-    /// Federation VMs placed there (instances running, for a public cloud).
+    /// VMs placed there, the site's own included (instances running, for a public cloud).
     pub federation_vms: u64,
     /// What the federation has spent there so far.
     pub cost: f64,
