@@ -311,13 +311,61 @@ impl Runtime {
     /// Bursting's return: burst requests come home, oldest first, while the home site stays
     /// at or below `return_below` with them and nothing is pending there.
     pub(crate) fn on_tick(&mut self) {
-        let ArchitectureSpec::Bursting {
-            home, return_below, ..
-        } = self.fed.spec.architecture.clone()
-        else {
+        match self.fed.spec.architecture.clone() {
+            ArchitectureSpec::Bursting {
+                home, return_below, ..
+            } => self.bring_back(&home, return_below),
+            ArchitectureSpec::Aggregated { .. } => self.reclaim(),
+            ArchitectureSpec::Broker { .. } | ArchitectureSpec::Multitier { .. } => {}
+        }
+    }
+
+    /// Aggregation's return: a request running at a partner comes back to its entry site
+    /// through the protocol (a forced migration of the running VM) once the entry site has
+    /// room for it and nothing pending.
+    fn reclaim(&mut self) {
+        for r in 0..self.tracked.len() {
+            let Loc::Private { site, .. } = self.tracked[r].loc else {
+                continue;
+            };
+            let e = self.tracked[r].req.entry;
+            if site == e || self.in_protocol.contains(&r) || self.pending_at(e) > 0 {
+                continue;
+            }
+            let req = &self.tracked[r].req;
+            let mut state = self.planned_state(e);
+            if reserve(&mut state, f64::from(req.vcpus) * req.mips, req.memory_mb).is_none() {
+                continue;
+            }
+            let name = req.name.clone();
+            self.log(
+                "reclaim",
+                Some(e),
+                Some(r),
+                format!("from {}", self.names[site]),
+            );
+            let home = SiteId(self.names[e].clone());
+            let step = self
+                .agents
+                .get_mut(&e)
+                .expect("private sites have agents")
+                .start_migration(&name, &[home]);
+            self.start_protocol(r, step);
+            // One hand-back per round: the next round sees this one's reservation.
             return;
-        };
-        let h = self.fed.site_index(&home).expect("checked on load");
+        }
+    }
+
+    fn start_protocol(&mut self, r: usize, step: orrery_policies::federation::protocol::Step) {
+        if let Some(m) = step.messages.first() {
+            self.migrations.insert(m.migration.clone(), r);
+            self.in_protocol.insert(r);
+        }
+        self.protocol_step(step);
+    }
+
+    fn bring_back(&mut self, home: &str, return_below: f64) {
+        let h = self.fed.site_index(home).expect("checked on load");
         if self.pending_at(h) > 0 {
             return;
         }
@@ -389,10 +437,7 @@ impl Runtime {
             .get_mut(&e)
             .expect("private sites have agents")
             .start_placement(vm, &candidates);
-        if let Some(m) = step.messages.first() {
-            self.migrations.insert(m.migration.clone(), r);
-        }
-        self.protocol_step(step);
+        self.start_protocol(r, step);
     }
 
     fn protocol_step(&mut self, step: orrery_policies::federation::protocol::Step) {
@@ -442,13 +487,36 @@ impl Runtime {
                     self.private(s)
                         .and_then(|p| p.view().hosts.iter().position(|h| h.name == name))
                 });
-                self.tracked[r].forwarded |= s != self.tracked[r].req.entry;
+                self.in_protocol.remove(&r);
+                if self.tracked[r].loc == Loc::Done {
+                    return; // its lifetime ended while the protocol ran
+                }
+                let entry = self.tracked[r].req.entry;
+                self.tracked[r].forwarded |= s != entry;
+                let at = self.tracked[r].loc;
+                if let Loc::Private { site: from, .. } = at {
+                    // A running VM moved: it stops at its old site when it resumes here.
+                    self.tracked[r].moving_from = Some(at);
+                    self.tracked[r].returned |= s == entry;
+                    if let Some(agent) = self.agents.get_mut(&from) {
+                        agent.release(&vm);
+                    }
+                }
+                self.tracked[r].loc = Loc::InTransit { to: s };
                 self.queue
                     .push(self.now, Event::Deliver { r, site: s, host });
             }
             ProtocolOutcome::Refused { vm, reason, .. } => {
-                if let Some(r) = self.tracked.iter().position(|t| t.req.name == vm) {
-                    self.reject(r, format!("protocol: {reason}"));
+                let Some(r) = self.tracked.iter().position(|t| t.req.name == vm) else {
+                    return;
+                };
+                self.in_protocol.remove(&r);
+                match self.tracked[r].loc {
+                    // A hand-back that failed leaves the VM where it runs.
+                    Loc::Private { .. } => {
+                        self.log("reclaim_refused", None, Some(r), reason.to_string())
+                    }
+                    _ => self.reject(r, format!("protocol: {reason}")),
                 }
             }
         }

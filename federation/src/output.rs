@@ -62,7 +62,7 @@ pub struct Summary {
     pub rejected: u64,
     /// Requests that ran on a public cloud.
     pub burst: u64,
-    /// Burst requests that came back to their home site.
+    /// Requests that came back to their entry site (from a public cloud or a partner).
     pub returned: u64,
     /// Requests handed to a site other than their entry site.
     pub forwarded: u64,

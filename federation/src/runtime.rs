@@ -2,7 +2,7 @@
 //! clouds, WAN transfers and monitoring delayed by their links, and the coupling rules every
 //! cross-site action goes through.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use orrery_drivers::sim::VmPlan;
 use orrery_engine::infra::InfraError;
@@ -142,6 +142,8 @@ pub struct Runtime {
     pub(crate) agents: BTreeMap<usize, SiteAgent>,
     /// The request each protocol run is about.
     pub(crate) migrations: BTreeMap<MigrationId, usize>,
+    /// Requests with a protocol run under way.
+    pub(crate) in_protocol: BTreeSet<usize>,
     /// Which private VM belongs to which request: (site, vm) → request.
     owners: BTreeMap<(usize, usize), usize>,
     pub(crate) events: Vec<EventRow>,
@@ -232,6 +234,7 @@ impl Runtime {
             used: BTreeMap::new(),
             agents: BTreeMap::new(),
             migrations: BTreeMap::new(),
+            in_protocol: BTreeSet::new(),
             owners: BTreeMap::new(),
             events: Vec::new(),
             intervals: Vec::new(),

@@ -532,6 +532,8 @@ fn every_shipped_architecture_serves_the_shared_demand() {
     }
     assert!(summaries[0].burst > 0 && summaries[0].returned > 0);
     assert!(summaries[2].protocol_messages["migration_request"] > 0);
+    assert!(summaries[2].protocol_messages["forced_migration"] > 0);
+    assert!(summaries[2].returned > 0);
     assert!(summaries[3].forwarded > 0);
     let table = comparison_table(&summaries);
     assert_eq!(table.lines().count(), 5);
@@ -562,4 +564,57 @@ fn bad_files_get_located_errors() {
         e.contains("demand.generators.0.vm_type") && e.contains("huge"),
         "{e}"
     );
+}
+
+#[test]
+fn aggregation_hands_a_vm_back_to_its_entry_site_by_forced_migration() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = CHAIN
+        .replace("DEPTH", "2")
+        .replace("count = 1\n", "count = 2\nlifetime = { dist = \"fixed\", s = 300 }\n")
+        + r#"
+[[demand.generators]]
+entry = "a"
+vm_type = "std"
+count = 1
+arrival = { process = "batch", at_s = 10 }
+utilisation = { pattern = "constant", level = 0.5 }
+image_mb = 1000
+"#;
+    let sites = [
+        ("a.toml", site("anode", 1, 4)),
+        ("b.toml", site("bnode", 1, 4)),
+        ("c.toml", site("cnode", 1, 1)),
+        ("d.toml", site("dnode", 1, 1)),
+    ];
+    let fed = federation(&dir, &text, &sites);
+    let mut rt = Runtime::new(fed).unwrap();
+    rt.run_until(399_000).unwrap();
+    // a holds two VMs (4 cores): the third request went to b.
+    assert!(matches!(rt.tracked()[2].loc, Loc::Private { site: 1, .. }));
+    // g0's VMs end at 310 s; the 400 s round hands g1-0 back to a.
+    rt.run_until(500_000).unwrap();
+    let Loc::Private { site: 0, vm } = rt.tracked()[2].loc else {
+        panic!("g1-0 is back at a: {:?}", rt.tracked()[2].loc);
+    };
+    assert_eq!(rt.private(0).unwrap().view().vms[vm].state, VmState::Running);
+    let o = rt.run().unwrap();
+    let forced: Vec<&str> = o
+        .events
+        .iter()
+        .filter(|e| e.kind == "forced_migration")
+        .map(|e| e.detail.split(": ").next().unwrap())
+        .collect();
+    assert_eq!(
+        forced,
+        vec![
+            "forced_migration a#2 a -> b",
+            "forced_migration a#2 b -> a"
+        ]
+    );
+    assert_eq!(o.summary.returned, 1);
+    // Out: the image (1000 MB); back: image and memory state (1000 + 4096 MB).
+    assert_eq!(o.summary.traffic_mb["a->b"], 1000.0);
+    assert_eq!(o.summary.traffic_mb["b->a"], 5096.0);
+    assert_eq!(o.sites["b"].summary.vms_total, 1);
 }
