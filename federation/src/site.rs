@@ -3,7 +3,7 @@
 //!
 //! A VM may come with a host chosen elsewhere (a multitier parent's placement, or the host a
 //! protocol token stands for): the site then deploys it there instead of asking its own
-//! placement policy (see [`Directed`]).
+//! placement policy.
 
 use std::collections::BTreeMap;
 
