@@ -569,10 +569,10 @@ fn bad_files_get_located_errors() {
 #[test]
 fn aggregation_hands_a_vm_back_to_its_entry_site_by_forced_migration() {
     let dir = tempfile::tempdir().unwrap();
-    let text = CHAIN
-        .replace("DEPTH", "2")
-        .replace("count = 1\n", "count = 2\nlifetime = { dist = \"fixed\", s = 300 }\n")
-        + r#"
+    let text = CHAIN.replace("DEPTH", "2").replace(
+        "count = 1\n",
+        "count = 2\nlifetime = { dist = \"fixed\", s = 300 }\n",
+    ) + r#"
 [[demand.generators]]
 entry = "a"
 vm_type = "std"
@@ -597,7 +597,10 @@ image_mb = 1000
     let Loc::Private { site: 0, vm } = rt.tracked()[2].loc else {
         panic!("g1-0 is back at a: {:?}", rt.tracked()[2].loc);
     };
-    assert_eq!(rt.private(0).unwrap().view().vms[vm].state, VmState::Running);
+    assert_eq!(
+        rt.private(0).unwrap().view().vms[vm].state,
+        VmState::Running
+    );
     let o = rt.run().unwrap();
     let forced: Vec<&str> = o
         .events
@@ -607,10 +610,7 @@ image_mb = 1000
         .collect();
     assert_eq!(
         forced,
-        vec![
-            "forced_migration a#2 a -> b",
-            "forced_migration a#2 b -> a"
-        ]
+        vec!["forced_migration a#2 a -> b", "forced_migration a#2 b -> a"]
     );
     assert_eq!(o.summary.returned, 1);
     // Out: the image (1000 MB); back: image and memory state (1000 + 4096 MB).
