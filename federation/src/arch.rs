@@ -170,7 +170,17 @@ impl Runtime {
                     None => self.transfer(r, req.entry, h, req.image_mb, None),
                 }
             }
-            ArchitectureSpec::Broker { goal } => self.broker(r, goal),
+            ArchitectureSpec::Broker {
+                metabroker: Some(config),
+                ..
+            } => match self.meta_choose(r, &config) {
+                Ok(s) => {
+                    let (entry, mb) = (req.entry, req.image_mb);
+                    self.transfer(r, entry, s, mb, None);
+                }
+                Err(why) => self.reject(r, why),
+            },
+            ArchitectureSpec::Broker { goal, .. } => self.broker(r, goal),
             ArchitectureSpec::Aggregated { .. } => {
                 let e = req.entry;
                 let mut state = self.planned_state(e);
@@ -214,7 +224,7 @@ impl Runtime {
     }
 
     /// What site `s` offers the broker for request `r`, moved there from `from`.
-    fn offer(&self, s: usize, r: usize, from: usize) -> Option<CloudOffer> {
+    pub(crate) fn offer(&self, s: usize, r: usize, from: usize) -> Option<CloudOffer> {
         let req = &self.tracked[r].req;
         let carry = self.link_delay(from, s, req.image_mb);
         match (&self.sites[s], &self.fed.spec.sites[s]) {
@@ -250,7 +260,7 @@ impl Runtime {
         }
     }
 
-    fn broker_request(&self, r: usize) -> BrokerRequest {
+    pub(crate) fn broker_request(&self, r: usize) -> BrokerRequest {
         let req = &self.tracked[r].req;
         BrokerRequest {
             work_mi: req.work_mi(self.end),

@@ -6,12 +6,14 @@
 //! * [`spec`]: the federation file and its checks.
 //! * [`coupling`]: coupling levels, what a remote view holds and which actions are allowed.
 //! * [`site`] and [`public`]: private sites (a simulator and its cloud OS) and public clouds.
-//! * [`runtime`]: the event loop; [`arch`]: the architectures' routing rules.
+//! * [`runtime`]: the event loop; [`arch`]: the architectures' routing rules;
+//!   [`metabroker`]: the broker ranking clouds by probed health.
 //! * [`output`]: summary, per-interval rows and the event log.
 
 pub mod arch;
 pub mod coupling;
 pub mod demand;
+pub mod metabroker;
 pub mod output;
 pub mod public;
 pub mod runtime;

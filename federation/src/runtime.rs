@@ -11,6 +11,7 @@ use orrery_engine::queue::EventQueue;
 use orrery_engine::rng::RngStreams;
 use orrery_engine::time::{from_secs, to_secs, Millis};
 use orrery_engine::view::{HostId, VmView};
+use orrery_policies::federation::metabroker::Health;
 use orrery_policies::federation::protocol::{Message, MigrationId, SiteAgent};
 
 use crate::coupling::{Contract, Coupling, FederationError, RemoteOp, RemoteView};
@@ -107,6 +108,10 @@ pub(crate) enum Event {
     },
     /// A protocol message reaches its receiver.
     Protocol(Box<Message>),
+    /// The meta-broker's probe round (repeated every so many ms).
+    Probe(Millis),
+    /// A cloud's probe results reach the meta-broker.
+    Health(Box<Health>),
 }
 
 /// A WAN link.
@@ -144,6 +149,8 @@ pub struct Runtime {
     pub(crate) migrations: BTreeMap<MigrationId, usize>,
     /// Requests with a protocol run under way.
     pub(crate) in_protocol: BTreeSet<usize>,
+    /// The meta-broker's latest probe results per site.
+    pub(crate) health: BTreeMap<usize, Health>,
     /// Which private VM belongs to which request: (site, vm) → request.
     owners: BTreeMap<(usize, usize), usize>,
     pub(crate) events: Vec<EventRow>,
@@ -235,6 +242,7 @@ impl Runtime {
             agents: BTreeMap::new(),
             migrations: BTreeMap::new(),
             in_protocol: BTreeSet::new(),
+            health: BTreeMap::new(),
             owners: BTreeMap::new(),
             events: Vec::new(),
             intervals: Vec::new(),
@@ -244,6 +252,7 @@ impl Runtime {
             streams,
         };
         rt.init_architecture();
+        rt.schedule_probes();
         Ok(rt)
     }
 
@@ -329,6 +338,11 @@ impl Runtime {
                 self.views.insert((observer, observed), (at, view));
             }
             Event::Protocol(msg) => self.deliver_message(*msg),
+            Event::Probe(every) => self.probe(every),
+            Event::Health(h) => {
+                let s = self.fed.site_index(&h.cloud).expect("probes name sites");
+                self.health.insert(s, *h);
+            }
         }
     }
 

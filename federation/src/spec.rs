@@ -8,6 +8,7 @@ use orrery_engine::error::InputError;
 use orrery_engine::scenario::{error_in_toml, Scenario};
 use orrery_engine::workload::{ArrivalSpec, LifetimeSpec, PatternSpec};
 use orrery_policies::federation::broker::Goal;
+use orrery_policies::federation::metabroker::MetaBrokerConfig;
 use serde::Deserialize;
 
 use crate::coupling::Coupling;
@@ -182,6 +183,12 @@ pub enum ArchitectureSpec {
         /// What the broker prefers among feasible clouds.
         #[serde(default)]
         goal: Goal,
+        /// With this table, the broker is a meta-broker (seed 004): it probes every cloud and
+        /// takes the best-ranked feasible one by monitored health instead of by `goal`.
+        metabroker: Option<MetaBrokerConfig>,
+        /// Seconds between the meta-broker's probes of each cloud.
+        #[serde(default = "default_probe_s")]
+        probe_interval_s: f64,
     },
     /// Partner clouds sharing capacity under contracts.
     Aggregated {
@@ -199,6 +206,10 @@ pub enum ArchitectureSpec {
         /// The child sites.
         children: Vec<String>,
     },
+}
+
+fn default_probe_s() -> f64 {
+    300.0
 }
 
 fn default_depth() -> u32 {
@@ -517,7 +528,22 @@ impl Federation {
                         .hint("VMs come back only once the home site is below the burst level"));
                 }
             }
-            ArchitectureSpec::Broker { .. } => {}
+            ArchitectureSpec::Broker {
+                metabroker,
+                probe_interval_s,
+                ..
+            } => {
+                if let Some(m) = metabroker {
+                    m.check()
+                        .map_err(|e| self.error_at("architecture.metabroker", e))?;
+                }
+                if !(probe_interval_s.is_finite() && *probe_interval_s > 0.0) {
+                    return Err(self.error_at(
+                        "architecture.probe_interval_s",
+                        format!("must be a positive number, got {probe_interval_s}"),
+                    ));
+                }
+            }
             ArchitectureSpec::Aggregated {
                 partners,
                 max_depth,

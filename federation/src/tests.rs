@@ -618,3 +618,93 @@ image_mb = 1000
     assert_eq!(o.summary.traffic_mb["b->a"], 5096.0);
     assert_eq!(o.sites["b"].summary.vms_total, 1);
 }
+
+const META: &str = r#"
+duration_s = 2000
+interval_s = 100
+[[sites]]
+kind = "private"
+name = "home"
+scenario = "home.toml"
+price_per_vm_hour = 1.0
+[[sites]]
+kind = "public"
+name = "cheap"
+[[sites.instance_types]]
+name = "m"
+vcpus = 2
+memory_mb = 4096
+price_per_period = 0.1
+billing_period_s = 3600
+quota = 4
+provisioning_s = 600
+speed = 0.5
+[[sites]]
+kind = "public"
+name = "quick"
+[[sites.instance_types]]
+name = "m"
+vcpus = 2
+memory_mb = 4096
+price_per_period = 0.3
+billing_period_s = 3600
+quota = 4
+provisioning_s = 0
+speed = 2.0
+[[links]]
+a = "home"
+b = "cheap"
+latency_ms = 100
+bandwidth_mbps = 100
+[[links]]
+a = "home"
+b = "quick"
+latency_ms = 10
+bandwidth_mbps = 1000
+[architecture]
+kind = "broker"
+probe_interval_s = 5000
+[architecture.metabroker]
+fresh_ms = 300000
+stale_ms = 900000
+[[demand.generators]]
+entry = "home"
+vm_type = "std"
+count = 2
+arrival = { process = "fixed", interval_s = 10, start_s = 10 }
+lifetime = { dist = "fixed", s = 100 }
+utilisation = { pattern = "constant", level = 0.5 }
+[[demand.generators]]
+entry = "home"
+vm_type = "std"
+count = 1
+arrival = { process = "batch", at_s = 1000 }
+lifetime = { dist = "fixed", s = 100 }
+utilisation = { pattern = "constant", level = 0.5 }
+"#;
+
+#[test]
+fn the_meta_broker_takes_the_healthiest_feasible_cloud_and_ignores_stale_probes() {
+    let dir = tempfile::tempdir().unwrap();
+    let fed = federation(&dir, META, &[("home.toml", site("hnode", 1, 2))]);
+    let o = Runtime::new(fed).unwrap().run().unwrap();
+    // Probes at 0 s of a 2-vCPU × 1000-MIPS VM (60 s of work, 1024 MB image, 100 MB test):
+    //   home:  compute 60 s, transfer 0.001 s (within the site), available;
+    //   cheap: compute 600 + 82.02 (image) + 120 s = 802.02 s, transfer 8.1 s;
+    //   quick: compute 8.202 + 30 s = 38.202 s, transfer 0.81 s.
+    // Scores 0.5·a + 0.3·(38.202/c) + 0.2·(0.001/t): home 0.891, quick 0.800, cheap 0.514.
+    let ranks: Vec<&str> = o
+        .events
+        .iter()
+        .filter(|e| e.kind == "metabroker_rank")
+        .map(|e| e.detail.as_str())
+        .collect();
+    assert_eq!(ranks[0], "ranked: home 0.891, quick 0.800, cheap 0.514");
+    // g0-0 takes home's only slot; g0-1 finds home full and takes quick, not cheap.
+    assert_eq!(kinds(&o, "submit"), vec![(10.0, "g0-0")]);
+    assert_eq!(kinds(&o, "instance_start"), vec![(28.202, "g0-1")]);
+    // At 1000 s the probes from 0 s are 1000 s old, past stale_ms: nothing is ranked.
+    assert_eq!(ranks[2], "ranked: none; stale: cheap, home, quick");
+    let reject = o.events.iter().find(|e| e.kind == "reject").unwrap();
+    assert_eq!(reject.request, "g1-0");
+}
