@@ -135,6 +135,10 @@ impl Outcome {
             name: rt.fed.name.clone(),
             architecture: match &rt.fed.spec.architecture {
                 ArchitectureSpec::Bursting { .. } => "bursting",
+                ArchitectureSpec::Broker {
+                    metabroker: Some(_),
+                    ..
+                } => "metabroker",
                 ArchitectureSpec::Broker { .. } => "broker",
                 ArchitectureSpec::Aggregated { .. } => "aggregated",
                 ArchitectureSpec::Multitier { .. } => "multitier",

@@ -521,10 +521,16 @@ fn billing_period_aware_shutdown_saves_cost() {
 
 #[test]
 fn every_shipped_architecture_serves_the_shared_demand() {
-    let paths: Vec<PathBuf> = ["bursting", "broker", "aggregated", "multitier"]
-        .iter()
-        .map(|a| shipped(&format!("{a}.toml")))
-        .collect();
+    let paths: Vec<PathBuf> = [
+        "bursting",
+        "broker",
+        "aggregated",
+        "multitier",
+        "metabroker",
+    ]
+    .iter()
+    .map(|a| shipped(&format!("{a}.toml")))
+    .collect();
     let summaries = compare(&paths).unwrap();
     for s in &summaries {
         assert_eq!(s.requests, 60, "{}", s.name);
@@ -535,8 +541,9 @@ fn every_shipped_architecture_serves_the_shared_demand() {
     assert!(summaries[2].protocol_messages["forced_migration"] > 0);
     assert!(summaries[2].returned > 0);
     assert!(summaries[3].forwarded > 0);
+    assert!(summaries[4].served > 0);
     let table = comparison_table(&summaries);
-    assert_eq!(table.lines().count(), 5);
+    assert_eq!(table.lines().count(), 6);
 }
 
 #[test]
@@ -707,4 +714,13 @@ fn the_meta_broker_takes_the_healthiest_feasible_cloud_and_ignores_stale_probes(
     assert_eq!(ranks[2], "ranked: none; stale: cheap, home, quick");
     let reject = o.events.iter().find(|e| e.kind == "reject").unwrap();
     assert_eq!(reject.request, "g1-0");
+}
+
+#[test]
+fn a_run_is_reproducible() {
+    let run_once = || run(&shipped("aggregated.toml")).unwrap();
+    let (a, b) = (run_once(), run_once());
+    assert_eq!(a.summary, b.summary);
+    assert_eq!(a.events, b.events);
+    assert_eq!(a.intervals, b.intervals);
 }
