@@ -167,7 +167,7 @@ impl Runtime {
                 let state = self.planned_state(h);
                 match burst_reason(&state, self.pending_at(h), mips, req.memory_mb, threshold) {
                     Some(why) => self.burst(r, h, why),
-                    None => self.transfer(r, req.entry, h, req.image_mb, None),
+                    None => self.send_or_reject(r, req.entry, h, req.image_mb),
                 }
             }
             ArchitectureSpec::Broker {
@@ -185,7 +185,7 @@ impl Runtime {
                 let e = req.entry;
                 let mut state = self.planned_state(e);
                 if reserve(&mut state, mips, req.memory_mb).is_some() {
-                    self.transfer(r, e, e, req.image_mb, None);
+                    self.send_or_reject(r, e, e, req.image_mb);
                 } else {
                     self.aggregate(r, e);
                 }
@@ -208,6 +208,30 @@ impl Runtime {
             }
             _ => self.reject(r, format!("refused by {}", self.names[site])),
         }
+    }
+
+    /// Sends request `r` to `to` unless its network may not reach there.
+    fn send_or_reject(&mut self, r: usize, from: usize, to: usize, mb: f64) {
+        match self.network_check(r, to) {
+            Ok(()) => self.transfer(r, from, to, mb, None),
+            Err(e) => self.reject(r, e.to_string()),
+        }
+    }
+
+    /// The sites of `sites` request `r`'s network may reach, and the first refusal.
+    fn reachable(&self, r: usize, sites: Vec<usize>) -> (Vec<usize>, Option<FederationError>) {
+        let mut refusal = None;
+        let ok = sites
+            .into_iter()
+            .filter(|&s| match self.network_check(r, s) {
+                Ok(()) => true,
+                Err(e) => {
+                    refusal.get_or_insert(e);
+                    false
+                }
+            })
+            .collect();
+        (ok, refusal)
     }
 
     fn reject(&mut self, r: usize, why: String) {
@@ -272,9 +296,14 @@ impl Runtime {
 
     fn broker(&mut self, r: usize, goal: Goal) {
         let entry = self.tracked[r].req.entry;
-        let offers: Vec<CloudOffer> = (0..self.sites.len())
+        let (sites, refusal) = self.reachable(r, (0..self.sites.len()).collect());
+        let offers: Vec<CloudOffer> = sites
+            .into_iter()
             .filter_map(|s| self.offer(s, r, entry))
             .collect();
+        if let (true, Some(e)) = (offers.is_empty(), refusal) {
+            return self.reject(r, e.to_string());
+        }
         match choose(&offers, &self.broker_request(r), self.now, goal) {
             Ok(est) => {
                 let s = self.fed.site_index(&est.cloud).expect("offers name sites");
@@ -297,9 +326,16 @@ impl Runtime {
     }
 
     fn burst(&mut self, r: usize, home: usize, why: String) {
-        let offers: Vec<CloudOffer> = (0..self.sites.len())
+        let public: Vec<usize> = (0..self.sites.len())
             .filter(|&s| matches!(self.sites[s], Site::Public(_)))
             .filter(|&s| self.check(&self.names[home], s, RemoteOp::Request).is_ok())
+            .collect();
+        let (sites, refusal) = self.reachable(r, public);
+        if let (true, Some(e)) = (sites.is_empty(), refusal) {
+            return self.reject(r, format!("{why}; {e}"));
+        }
+        let offers: Vec<CloudOffer> = sites
+            .into_iter()
             .filter_map(|s| self.offer(s, r, home))
             .collect();
         let request = BrokerRequest {
@@ -392,6 +428,9 @@ impl Runtime {
             {
                 continue;
             }
+            if self.network_check(r, h).is_err() {
+                continue;
+            }
             let req = &self.tracked[r].req;
             let mips = f64::from(req.vcpus) * req.mips;
             let mut with = state.clone();
@@ -422,7 +461,10 @@ impl Runtime {
         let vcpus = self.tracked[r].req.vcpus;
         let mut candidates = Vec::new();
         for p in self.partners_of(e, &partners) {
-            match self.check(&self.names[e], p, RemoteOp::ProtocolHandover) {
+            let allowed = self
+                .check(&self.names[e], p, RemoteOp::ProtocolHandover)
+                .and_then(|_| self.network_check(r, p));
+            match allowed {
                 Err(err) => self.log("forbidden", Some(p), Some(r), err.to_string()),
                 Ok(_) if !self.contract(&self.names[e], p).admits(vcpus) => {
                     self.log("contract_full", Some(p), Some(r), String::new())
@@ -567,7 +609,10 @@ impl Runtime {
             .filter_map(|c| self.fed.site_index(c))
             .collect();
         for c in children {
-            let state = match self.parent_view(parent, c) {
+            let state = match self
+                .parent_view(parent, c)
+                .and_then(|s| self.network_check(r, c).map(|()| s))
+            {
                 Ok(s) => s,
                 Err(e) => {
                     self.log("forbidden", Some(c), Some(r), e.to_string());
@@ -600,6 +645,7 @@ impl Runtime {
         host: HostId,
     ) -> Result<(), FederationError> {
         self.check(party, site, RemoteOp::PlaceOnHost)?;
+        self.network_check(r, site)?;
         let hosts = self.private(site).map_or(0, |p| p.view().hosts.len());
         if host >= hosts {
             return Err(FederationError::Refused {
@@ -640,6 +686,7 @@ impl Runtime {
         if party != self.names[site] {
             self.check(party, site, RemoteOp::LiveMigrate)?;
         }
+        self.network_check(r, to)?;
         self.log(
             "live_migration",
             Some(site),

@@ -34,6 +34,8 @@ pub struct Request {
     pub deadline: Option<Millis>,
     /// Most it may cost.
     pub budget: Option<f64>,
+    /// The virtual network it belongs to.
+    pub network: Option<String>,
 }
 
 impl Request {
@@ -83,6 +85,7 @@ pub fn requests(fed: &Federation) -> Vec<Request> {
                 demand: g.utilisation.instantiate(t, stop, &mut patterns),
                 deadline: g.deadline_s.map(|d| t + from_secs(d)),
                 budget: g.budget,
+                network: g.network.clone(),
             });
         }
     }

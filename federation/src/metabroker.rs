@@ -87,6 +87,10 @@ impl Runtime {
         let mut reasons = Vec::new();
         for c in &ranking.ranked {
             let s = self.fed.site_index(&c.cloud).expect("probes name sites");
+            if let Err(e) = self.network_check(r, s) {
+                reasons.push(e.to_string());
+                continue;
+            }
             let Some(offer): Option<CloudOffer> = self.offer(s, r, entry) else {
                 continue;
             };

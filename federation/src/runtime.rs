@@ -151,6 +151,8 @@ pub struct Runtime {
     pub(crate) in_protocol: BTreeSet<usize>,
     /// The meta-broker's latest probe results per site.
     pub(crate) health: BTreeMap<usize, Health>,
+    /// Cross-site networks set up: (network, site, site), the smaller site first.
+    networks: BTreeSet<(String, usize, usize)>,
     /// Which private VM belongs to which request: (site, vm) → request.
     owners: BTreeMap<(usize, usize), usize>,
     pub(crate) events: Vec<EventRow>,
@@ -243,6 +245,7 @@ impl Runtime {
             migrations: BTreeMap::new(),
             in_protocol: BTreeSet::new(),
             health: BTreeMap::new(),
+            networks: BTreeSet::new(),
             owners: BTreeMap::new(),
             events: Vec::new(),
             intervals: Vec::new(),
@@ -518,6 +521,59 @@ impl Runtime {
         }
     }
 
+    /// Whether request `r` may run at site `to`: a member of a virtual network needs a
+    /// cross-site network from every site where another member is, which the coupling of
+    /// each of those relationships must allow.
+    pub fn network_check(&self, r: usize, to: usize) -> Result<(), FederationError> {
+        let Some(net) = &self.tracked[r].req.network else {
+            return Ok(());
+        };
+        for (q, t) in self.tracked.iter().enumerate() {
+            if q == r || t.req.network.as_ref() != Some(net) {
+                continue;
+            }
+            let site = match t.loc {
+                Loc::Private { site, .. }
+                | Loc::Public { site, .. }
+                | Loc::InTransit { to: site } => site,
+                _ => continue,
+            };
+            if site != to {
+                self.check(&self.names[site], to, RemoteOp::CrossSiteNetwork)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Extends request `r`'s network to site `to` where it does not reach yet.
+    fn join_network(&mut self, r: usize, to: usize) {
+        let Some(net) = self.tracked[r].req.network.clone() else {
+            return;
+        };
+        let sites: BTreeSet<usize> = self
+            .tracked
+            .iter()
+            .enumerate()
+            .filter(|(q, t)| *q != r && t.req.network.as_ref() == Some(&net))
+            .filter_map(|(_, t)| match t.loc {
+                Loc::Private { site, .. }
+                | Loc::Public { site, .. }
+                | Loc::InTransit { to: site } => Some(site),
+                _ => None,
+            })
+            .filter(|&s| s != to)
+            .collect();
+        for s in sites {
+            if self.networks.insert((net.clone(), s.min(to), s.max(to))) {
+                let detail = format!(
+                    "network {net} between {} and {}",
+                    self.names[s], self.names[to]
+                );
+                self.log("network_extend", Some(to), Some(r), detail);
+            }
+        }
+    }
+
     /// Sends request `r`'s image from `from` to `to` over their link (at once within a site)
     /// and hands it to `to` on arrival; `host` when the destination host was chosen elsewhere.
     pub(crate) fn transfer(
@@ -528,6 +584,7 @@ impl Runtime {
         mb: f64,
         host: Option<HostId>,
     ) {
+        self.join_network(r, to);
         let delay = self.wan(from, to, mb, Some(r));
         if from != to {
             self.tracked[r].forwarded |= to != self.tracked[r].req.entry;

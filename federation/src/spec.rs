@@ -259,6 +259,9 @@ pub struct GeneratorSpec {
     pub deadline_s: Option<f64>,
     /// Most each request may cost.
     pub budget: Option<f64>,
+    /// A virtual network its VMs share: running them at two sites needs a cross-site network
+    /// between those sites, which only partial and tight coupling allow.
+    pub network: Option<String>,
 }
 
 fn default_image_mb() -> f64 {

@@ -724,3 +724,44 @@ fn a_run_is_reproducible() {
     assert_eq!(a.events, b.events);
     assert_eq!(a.intervals, b.intervals);
 }
+
+#[test]
+fn a_virtual_network_spans_sites_only_where_the_coupling_allows_it() {
+    // Loose: a networked request that would burst may not leave its network's site.
+    let dir = tempfile::tempdir().unwrap();
+    let text = BURST.replace("image_mb = 1000", "image_mb = 1000\nnetwork = \"web\"")
+        + "[[relations]]\na = \"home\"\nb = \"pub\"\ncoupling = \"loose\"\n";
+    let fed = federation(&dir, &text, &[("home.toml", site("hnode", 1, 8))]);
+    let o = Runtime::new(fed).unwrap().run().unwrap();
+    assert_eq!(o.summary.burst, 0);
+    let rejected: Vec<(&str, &str)> = o
+        .events
+        .iter()
+        .filter(|e| e.kind == "reject")
+        .map(|e| (e.request.as_str(), e.detail.as_str()))
+        .collect();
+    let why = "reserved fraction 0.750 would exceed 0.5; cross-site network from `home` to \
+               `pub` is not allowed under loose coupling";
+    assert_eq!(rejected, vec![("g0-2", why)]);
+
+    // Tight: the network follows a VM that live-migrates to the other site.
+    let dir = tempfile::tempdir().unwrap();
+    let text = PAIR
+        .replace("COUPLING", "tight")
+        .replace("count = 1", "count = 2\nnetwork = \"web\"");
+    let sites = [
+        ("a.toml", site("anode", 2, 8)),
+        ("b.toml", site("bnode", 2, 8)),
+    ];
+    let mut rt = Runtime::new(federation(&dir, &text, &sites)).unwrap();
+    rt.run_until(500_000).unwrap();
+    rt.live_migrate("a", 0, 1, 0).unwrap();
+    let o = rt.run().unwrap();
+    let extended: Vec<&str> = o
+        .events
+        .iter()
+        .filter(|e| e.kind == "network_extend")
+        .map(|e| e.detail.as_str())
+        .collect();
+    assert_eq!(extended, vec!["network web between a and b"]);
+}
