@@ -575,13 +575,13 @@ impl Runtime {
     }
 
     /// The parent's per-host picture of child `c`: its last snapshot plus what the parent
-    /// placed there since.
+    /// placed there since (before its first snapshot arrives, the child's current state).
     fn parent_view(&self, parent: &str, c: usize) -> Result<SiteState, FederationError> {
         self.check(parent, c, RemoteOp::PlaceOnHost)?;
         let (at, hosts) = match self.remote_view_at(parent, c) {
             Some((at, RemoteView::Hosts(h))) => (at, h.clone()),
             _ => (
-                0,
+                self.now,
                 self.private(c).map(|p| p.state().hosts).unwrap_or_default(),
             ),
         };
