@@ -75,6 +75,24 @@ impl InputError {
     }
 }
 
+/// Checks that a number read from a file is finite and positive; the message names the value.
+pub fn require_positive(v: f64) -> Result<(), String> {
+    if v.is_finite() && v > 0.0 {
+        Ok(())
+    } else {
+        Err(format!("must be a positive number, got {v}"))
+    }
+}
+
+/// Checks that a number read from a file is finite and zero or positive.
+pub fn require_non_negative(v: f64) -> Result<(), String> {
+    if v.is_finite() && v >= 0.0 {
+        Ok(())
+    } else {
+        Err(format!("must be zero or positive, got {v}"))
+    }
+}
+
 impl fmt::Display for InputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.file.display())?;

@@ -4,8 +4,8 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use orrery_engine::error::InputError;
-use orrery_engine::scenario::{error_in_toml, Scenario};
+use orrery_engine::error::{require_non_negative, require_positive, InputError};
+use orrery_engine::scenario::{error_in_toml, parse_toml, Scenario};
 use orrery_engine::workload::{ArrivalSpec, LifetimeSpec, PatternSpec};
 use orrery_policies::federation::broker::Goal;
 use orrery_policies::federation::metabroker::MetaBrokerConfig;
@@ -295,22 +295,11 @@ impl Federation {
 
     /// Parses federation `text` as if read from `file`, scenario paths relative to `base_dir`.
     pub fn parse(text: &str, file: &Path, base_dir: &Path) -> Result<Federation, InputError> {
-        let de = toml::Deserializer::new(text);
-        let spec: FederationFile = serde_path_to_error::deserialize(de).map_err(|e| {
-            let key = e.path().to_string();
-            let inner = e.into_inner();
-            let message = inner.message().trim().replace('\n', "; ");
-            let err = if key == "." || key.is_empty() {
-                let err = InputError::file(file, message);
-                match inner.span() {
-                    Some(span) => err.at_offset(text, span.start),
-                    None => err,
-                }
-            } else {
-                error_in_toml(file, text, &key, message)
-            };
-            err.hint("see docs/federation.md for every key and its type")
-        })?;
+        let spec: FederationFile = parse_toml(
+            text,
+            file,
+            "see docs/federation.md for every key and its type",
+        )?;
         let name = spec.name.clone().unwrap_or_else(|| {
             file.file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
@@ -363,20 +352,9 @@ impl Federation {
 
     fn validate(&self) -> Result<(), InputError> {
         let s = &self.spec;
-        let positive = |key: &str, v: f64| {
-            if v.is_finite() && v > 0.0 {
-                Ok(())
-            } else {
-                Err(self.error_at(key, format!("must be a positive number, got {v}")))
-            }
-        };
-        let non_negative = |key: &str, v: f64| {
-            if v.is_finite() && v >= 0.0 {
-                Ok(())
-            } else {
-                Err(self.error_at(key, format!("must be zero or positive, got {v}")))
-            }
-        };
+        let positive = |key: &str, v: f64| require_positive(v).map_err(|m| self.error_at(key, m));
+        let non_negative =
+            |key: &str, v: f64| require_non_negative(v).map_err(|m| self.error_at(key, m));
         positive("duration_s", s.duration_s)?;
         positive("interval_s", s.interval_s)?;
         if s.sites.is_empty() {

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use orrery_engine::error::InputError;
+use orrery_engine::error::{require_positive, InputError};
 use orrery_engine::model::{PowerModel, VmConstraints, VmType};
 use orrery_engine::policy::PolicyConfig;
 use orrery_engine::scenario::{error_in_toml, parse_toml, PoliciesSection};
@@ -275,13 +275,7 @@ impl LiveConfig {
 
     fn validate(&self) -> Result<(), InputError> {
         let s = &self.spec;
-        let positive = |key: &str, v: f64| {
-            if v.is_finite() && v > 0.0 {
-                Ok(())
-            } else {
-                Err(self.error_at(key, format!("must be a positive number, got {v}")))
-            }
-        };
+        let positive = |key: &str, v: f64| require_positive(v).map_err(|m| self.error_at(key, m));
         positive("interval_s", s.interval_s)?;
         positive("shutdown_timeout_s", s.shutdown_timeout_s)?;
         positive("cpu_overcommit", s.cpu_overcommit)?;

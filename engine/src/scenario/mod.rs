@@ -15,7 +15,7 @@ pub use services::{
     ServiceSection, VdcSection,
 };
 
-use crate::error::InputError;
+use crate::error::{require_non_negative, require_positive, InputError};
 use crate::model::{
     GroupRole, HostType, MigrationModel, Overcommit, Role, RolePolicy, VmConstraints, VmGroup,
     VmType,
@@ -296,20 +296,9 @@ impl Scenario {
 
     fn validate(&self) -> Result<(), InputError> {
         let s = &self.spec;
-        let positive = |key: &str, v: f64| -> Result<(), InputError> {
-            if v.is_finite() && v > 0.0 {
-                Ok(())
-            } else {
-                Err(self.error_at(key, format!("must be a positive number, got {v}")))
-            }
-        };
-        let non_negative = |key: &str, v: f64| -> Result<(), InputError> {
-            if v.is_finite() && v >= 0.0 {
-                Ok(())
-            } else {
-                Err(self.error_at(key, format!("must be zero or positive, got {v}")))
-            }
-        };
+        let positive = |key: &str, v: f64| require_positive(v).map_err(|m| self.error_at(key, m));
+        let non_negative =
+            |key: &str, v: f64| require_non_negative(v).map_err(|m| self.error_at(key, m));
         let fraction = |key: &str, v: f64| -> Result<(), InputError> {
             if (0.0..=1.0).contains(&v) {
                 Ok(())

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Deserialize;
 
 use super::Scenario;
-use crate::error::InputError;
+use crate::error::{require_non_negative, InputError};
 use crate::monitoring::MonitorSpec;
 use crate::workload::RequestSpec;
 
@@ -247,19 +247,15 @@ impl Scenario {
                     .error_at(&at("vdc"), format!("vDC `{v}` without a tenant"))
                     .hint("set `tenant` to the organisation that owns the vDC"));
             }
-            for (key, v) in [
+            let times = [
                 ("submit_s", Some(svc.submit_s)),
                 ("lifetime_s", svc.lifetime_s),
-            ]
-            .into_iter()
-            .chain([("runtime_lease_s", svc.runtime_lease_s)])
-            {
+                ("runtime_lease_s", svc.runtime_lease_s),
+            ];
+            for (key, v) in times {
                 if let Some(v) = v {
-                    if !(v >= 0.0 && v.is_finite()) {
-                        return Err(self
-                            .error_at(&at(key), "must be a finite number of seconds ≥ 0")
-                            .hint("write seconds, e.g. 3600"));
-                    }
+                    require_non_negative(v)
+                        .map_err(|m| self.error_at(&at(key), m).hint("write seconds, e.g. 3600"))?;
                 }
             }
             if let Some(r) = &svc.requests {
