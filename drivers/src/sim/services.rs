@@ -127,15 +127,13 @@ impl Services {
         let mut sims = Vec::new();
         let mut views = Vec::new();
         for (s, svc) in spec.services.iter().enumerate() {
-            let rate = match &svc.requests {
-                Some(r) => Some(r.load(&scenario.base_dir).map_err(|mut e| {
-                    if e.key.is_none() && e.file == scenario.base_dir {
-                        e = scenario.error_at(&format!("services[{s}].requests"), e.message);
-                    }
-                    e
-                })?),
-                None => None,
-            };
+            // The spec was checked with the scenario; what can fail here is reading a trace,
+            // whose errors name the trace file and line.
+            let rate = svc
+                .requests
+                .as_ref()
+                .map(|r| r.load(&scenario.base_dir))
+                .transpose()?;
             let submitted = from_secs(svc.submit_s);
             queue.push(submitted, Event::ServiceSubmit(s));
             if let Some(life) = svc.lifetime_s {
@@ -314,7 +312,8 @@ impl Simulator {
             }
         } else {
             // The newest VMs go first, as in OneFlow.
-            let surplus = self.view.services[s].roles[r].vms.len() - cardinality as usize;
+            let vms = self.view.services[s].roles[r].vms.len();
+            let surplus = vms.saturating_sub(cardinality as usize);
             for _ in 0..surplus {
                 let v = self.view.services[s].roles[r]
                     .vms

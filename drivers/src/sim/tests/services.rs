@@ -406,3 +406,46 @@ fn a_host_failure_warns_and_the_restart_recovers() {
     );
     assert_eq!(r.summary.vm_restarts, 1);
 }
+
+#[test]
+fn scaling_in_a_role_that_lost_its_vms_stops_nothing_more() {
+    // Both VMs land on h-0 (first fit), which fails at 300 s; restarts are off, so the role
+    // keeps no VM. Scaling it in from 2 to 1 at 600 s then has nothing to stop: the service
+    // stays in warning with one VM missing.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("f.csv");
+    std::fs::write(&path, "time_s,target,event\n300,h-0,fail\n").unwrap();
+    let extra = format!(
+        "[failures]\nrestart = false\ntrace = {:?}\n",
+        path.display().to_string()
+    );
+    let roles =
+        "[[services.roles]]\nname = \"web\"\nvm_type = \"v\"\ncardinality = 2\nmin_vms = 1\n";
+    let (r, answers) = drive(
+        &svc(2, "", roles, &extra),
+        &mut |view, d| match (d, view.now) {
+            (Decision::Scale, 600_000) => {
+                assert!(view.services[0].roles[0].vms.is_empty());
+                vec![Action::ScaleRole {
+                    service: 0,
+                    role: 0,
+                    cardinality: 1,
+                    cooldown_s: 0,
+                }]
+            }
+            _ => Vec::new(),
+        },
+    );
+    assert!(answers.iter().any(|(t, a, res)| *t == 600.0
+        && matches!(a, Action::ScaleRole { cardinality: 1, .. })
+        && res.is_ok()));
+    assert_eq!(events(&r, "stopped").len(), 0);
+    let states = timeline(&r, "service-state");
+    assert_eq!(states.last().unwrap(), &(300.0, "s: warning".to_string()));
+    assert_close(
+        r.summary.service_availability_mean.unwrap(),
+        270.0 / 3600.0,
+        1e-12,
+        "availability",
+    );
+}
