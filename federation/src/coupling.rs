@@ -44,7 +44,7 @@ impl Coupling {
     /// Whether `op` is allowed across a relationship at this level.
     pub fn allows(self, op: RemoteOp) -> bool {
         match op {
-            RemoteOp::Request => true,
+            RemoteOp::Request | RemoteOp::ForwardCall => true,
             RemoteOp::ProtocolHandover | RemoteOp::CrossSiteNetwork => self >= Coupling::Partial,
             RemoteOp::PlaceOnHost | RemoteOp::LiveMigrate => self == Coupling::Tight,
         }
@@ -69,6 +69,8 @@ impl Coupling {
 pub enum RemoteOp {
     /// Request a VM through the remote cloud's interface (it places it).
     Request,
+    /// Forward a service call to the remote site's offer of the same appliance (SaaS layer).
+    ForwardCall,
     /// Hand a VM over through the cross-site migration protocol (hosts hidden).
     ProtocolHandover,
     /// Set up a virtual network spanning both sites.
@@ -84,6 +86,7 @@ impl RemoteOp {
     pub fn name(self) -> &'static str {
         match self {
             RemoteOp::Request => "request",
+            RemoteOp::ForwardCall => "call forwarding",
             RemoteOp::ProtocolHandover => "protocol hand-over",
             RemoteOp::CrossSiteNetwork => "cross-site network",
             RemoteOp::PlaceOnHost => "remote placement",

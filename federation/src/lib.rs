@@ -8,7 +8,9 @@
 //! * [`site`] and [`public`]: private sites (a simulator and its cloud OS) and public clouds.
 //! * [`runtime`]: the event loop; [`arch`]: the architectures' routing rules;
 //!   [`metabroker`]: the broker ranking clouds by probed health.
-//! * [`output`]: summary, per-interval rows and the event log.
+//! * [`saas`]: appliances offered at several sites, each site's cloud broker, and service
+//!   calls forwarded between sites (the SaaS layer).
+//! * [`output`]: summary, per-interval rows, the event log and the calls.
 
 pub mod arch;
 pub mod coupling;
@@ -17,6 +19,7 @@ pub mod metabroker;
 pub mod output;
 pub mod public;
 pub mod runtime;
+pub mod saas;
 pub mod site;
 pub mod spec;
 
@@ -64,7 +67,7 @@ pub fn compare(paths: &[PathBuf]) -> Result<Vec<Summary>, RunError> {
 /// The comparison table of `summaries`: one row per run.
 pub fn comparison_table(summaries: &[Summary]) -> String {
     let mut out = format!(
-        "{:<14} {:<11} {:>8} {:>7} {:>8} {:>6} {:>8} {:>9} {:>9} {:>10} {:>9} {:>9}\n",
+        "{:<14} {:<11} {:>8} {:>7} {:>8} {:>6} {:>8} {:>9} {:>9} {:>10} {:>9} {:>9} {:>6} {:>8} {:>9}\n",
         "federation",
         "arch",
         "requests",
@@ -76,12 +79,15 @@ pub fn comparison_table(summaries: &[Summary]) -> String {
         "cost",
         "traffic_gb",
         "protocol",
-        "shortfall"
+        "shortfall",
+        "calls",
+        "call_fwd",
+        "call_miss"
     );
     for s in summaries {
         let shortfall = s.sla_shortfall.values().copied().fold(0.0, f64::max);
         out += &format!(
-            "{:<14} {:<11} {:>8} {:>7} {:>8} {:>6} {:>8} {:>9} {:>9.2} {:>10.2} {:>9} {:>9.4}\n",
+            "{:<14} {:<11} {:>8} {:>7} {:>8} {:>6} {:>8} {:>9} {:>9.2} {:>10.2} {:>9} {:>9.4} {:>6} {:>8} {:>9}\n",
             s.name,
             s.architecture,
             s.requests,
@@ -93,7 +99,10 @@ pub fn comparison_table(summaries: &[Summary]) -> String {
             s.cost_total,
             s.cross_site_traffic_gb,
             s.protocol_messages.values().sum::<u64>(),
-            shortfall
+            shortfall,
+            s.calls.calls,
+            s.calls.forwarded,
+            s.calls.deadline_misses
         );
     }
     out

@@ -9,6 +9,7 @@ use orrery_engine::time::to_secs;
 use serde::Serialize;
 
 use crate::runtime::{Loc, Runtime};
+use crate::saas::{CallRow, CallSummary};
 use crate::spec::ArchitectureSpec;
 
 /// One federation event (the protocol's messages among them).
@@ -86,6 +87,8 @@ pub struct Summary {
     pub protocol_messages: BTreeMap<String, u64>,
     /// Monitoring snapshots sent between sites.
     pub monitoring_messages: u64,
+    /// The SaaS layer's service calls.
+    pub calls: CallSummary,
 }
 
 /// Everything a federation run produced.
@@ -96,6 +99,8 @@ pub struct Outcome {
     pub intervals: Vec<IntervalRow>,
     /// The federation event log.
     pub events: Vec<EventRow>,
+    /// Every service call.
+    pub calls: Vec<CallRow>,
     /// Each private site's own run.
     pub sites: BTreeMap<String, RunResult>,
 }
@@ -107,6 +112,7 @@ impl Outcome {
         sites: BTreeMap<String, RunResult>,
     ) -> Outcome {
         let intervals = rt.intervals();
+        let (call_rows, call_summary) = rt.saas_outcome();
         let tracked = rt.tracked();
         let count = |f: &dyn Fn(&crate::runtime::Tracked) -> bool| {
             tracked.iter().filter(|t| f(t)).count() as u64
@@ -176,22 +182,29 @@ impl Outcome {
                 .map(|(k, v)| (k.to_string(), *v))
                 .collect(),
             monitoring_messages: rt.monitoring_messages(),
+            calls: call_summary,
         };
         Outcome {
             summary,
             intervals,
             events: std::mem::take(&mut rt.events),
+            calls: call_rows,
             sites,
         }
     }
 
-    /// Writes `summary.json`, `intervals.csv` and `events.csv` into `dir` (created if needed).
+    /// Writes `summary.json`, `intervals.csv` and `events.csv` into `dir` (created if needed),
+    /// and `calls.csv` when the federation has service calls.
     pub fn write(&self, dir: &Path) -> std::io::Result<()> {
         std::fs::create_dir_all(dir)?;
         let json = serde_json::to_string_pretty(&self.summary).map_err(std::io::Error::other)?;
         std::fs::write(dir.join("summary.json"), json + "\n")?;
         write_csv(&dir.join("intervals.csv"), &self.intervals)?;
-        write_csv(&dir.join("events.csv"), &self.events)
+        write_csv(&dir.join("events.csv"), &self.events)?;
+        if !self.calls.is_empty() {
+            write_csv(&dir.join("calls.csv"), &self.calls)?;
+        }
+        Ok(())
     }
 }
 

@@ -18,6 +18,7 @@ use crate::coupling::{Contract, Coupling, FederationError, RemoteOp, RemoteView}
 use crate::demand::{requests, Request};
 use crate::output::{EventRow, IntervalRow, Outcome};
 use crate::public::PublicCloud;
+use crate::saas::Saas;
 use crate::site::PrivateSite;
 use crate::spec::{Federation, SiteSpec};
 
@@ -112,6 +113,18 @@ pub(crate) enum Event {
     Probe(Millis),
     /// A cloud's probe results reach the meta-broker.
     Health(Box<Health>),
+    /// Service call `c` arrives at its entry site.
+    CallArrive(usize),
+    /// Forwarded call `c`'s input reached the peer it was forwarded to.
+    CallDeliver(usize),
+    /// Call `c`'s execution ends (stale unless it still runs until now).
+    CallDone(usize),
+    /// Worker `w` runs (a public instance), or is expected to (a private VM: checked then).
+    WorkerReady(usize),
+    /// Idle worker `worker` stops, unless it took a call since `idle_since`.
+    WorkerStop { worker: usize, idle_since: Millis },
+    /// Desk `d`'s periodic broker round.
+    BrokerRound(usize),
 }
 
 /// A WAN link.
@@ -162,6 +175,8 @@ pub struct Runtime {
     pub(crate) protocol_messages: BTreeMap<&'static str, u64>,
     monitoring_messages: u64,
     pub(crate) streams: RngStreams,
+    /// The SaaS layer: calls, workers and the sites' cloud brokers.
+    pub(crate) saas: Saas,
 }
 
 impl Runtime {
@@ -229,6 +244,7 @@ impl Runtime {
         for i in 0..fed.spec.relations.len() {
             queue.push(0, Event::Monitor(i));
         }
+        let saas = Saas::new(&fed);
         let mut rt = Runtime {
             fed,
             now: 0,
@@ -253,8 +269,10 @@ impl Runtime {
             protocol_messages: BTreeMap::new(),
             monitoring_messages: 0,
             streams,
+            saas,
         };
         rt.init_architecture();
+        rt.init_saas();
         rt.schedule_probes();
         Ok(rt)
     }
@@ -346,6 +364,12 @@ impl Runtime {
                 let s = self.fed.site_index(&h.cloud).expect("probes name sites");
                 self.health.insert(s, *h);
             }
+            saas @ (Event::CallArrive(_)
+            | Event::CallDeliver(_)
+            | Event::CallDone(_)
+            | Event::WorkerReady(_)
+            | Event::WorkerStop { .. }
+            | Event::BrokerRound(_)) => self.handle_saas(saas),
         }
     }
 
@@ -367,7 +391,7 @@ impl Runtime {
     pub fn check(&self, a: &str, b: usize, op: RemoteOp) -> Result<Coupling, FederationError> {
         let to = &self.names[b];
         let Some(rel) = self.fed.coupling(a, to) else {
-            return if op == RemoteOp::Request {
+            return if matches!(op, RemoteOp::Request | RemoteOp::ForwardCall) {
                 Ok(Coupling::Loose) // a public interface needs no agreement
             } else {
                 Err(FederationError::Unrelated {
@@ -761,7 +785,8 @@ impl Runtime {
         }
     }
 
-    /// What the federation's VMs cost at private site `s` up to `until`.
+    /// What the federation's VMs (requests and SaaS workers) cost at private site `s` up to
+    /// `until`.
     pub(crate) fn private_cost(&self, s: usize, until: Millis) -> f64 {
         let SiteSpec::Private {
             price_per_vm_hour, ..
@@ -769,6 +794,10 @@ impl Runtime {
         else {
             return 0.0;
         };
+        let workers: f64 = (0..self.saas.desks.len())
+            .filter(|&d| self.saas.desks[d].site == s)
+            .map(|d| self.worker_hours(d, until))
+            .fold(0.0, |a, b| a + b);
         let hours: f64 = self
             .tracked
             .iter()
@@ -776,7 +805,7 @@ impl Runtime {
             .filter(|st| st.0 == s)
             .map(|st| to_secs(st.2.min(until).saturating_sub(st.1)) / 3600.0)
             .fold(0.0, |a, b| a + b);
-        hours * price_per_vm_hour
+        (hours + workers) * price_per_vm_hour
     }
 
     fn finish(mut self) -> Result<Outcome, InfraError> {

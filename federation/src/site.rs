@@ -72,6 +72,11 @@ impl PrivateSite {
         Ok(vm)
     }
 
+    /// Holds VM `vm`'s CPU demand at `level` from now on (a worker going busy or idle).
+    pub fn set_demand(&mut self, vm: VmId, level: f64) -> Result<(), String> {
+        self.sim.set_demand(vm, level)
+    }
+
     /// Stops VM `vm` (it left for another site or its request was withdrawn).
     pub fn stop(&mut self, vm: VmId) -> ActionResult {
         self.sim

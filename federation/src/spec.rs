@@ -12,6 +12,7 @@ use orrery_policies::federation::metabroker::MetaBrokerConfig;
 use serde::Deserialize;
 
 use crate::coupling::Coupling;
+pub use crate::saas::spec::{ApplianceSpec, CallSpec, OfferSpec};
 
 /// A federation file as written.
 #[derive(Debug, Clone, Deserialize)]
@@ -37,7 +38,10 @@ pub struct FederationFile {
     pub relations: Vec<RelationSpec>,
     /// How the clouds are federated.
     pub architecture: ArchitectureSpec,
-    /// The VM requests entering the federation.
+    /// Services offered at the SaaS layer and the sites offering them.
+    #[serde(default)]
+    pub appliances: Vec<ApplianceSpec>,
+    /// The VM requests and service calls entering the federation.
     pub demand: DemandSpec,
 }
 
@@ -226,12 +230,16 @@ pub struct PartnerSpec {
     pub partners: Vec<String>,
 }
 
-/// The VM requests entering the federation.
+/// The VM requests and service calls entering the federation.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DemandSpec {
-    /// Request generators.
+    /// VM request generators.
+    #[serde(default)]
     pub generators: Vec<GeneratorSpec>,
+    /// Service call generators (SaaS layer).
+    #[serde(default)]
+    pub calls: Vec<CallSpec>,
 }
 
 /// A stream of VM requests entering the federation at one site.
@@ -451,10 +459,11 @@ impl Federation {
             }
         }
         self.validate_architecture()?;
-        self.validate_demand()
+        self.validate_demand()?;
+        self.validate_saas()
     }
 
-    fn site_names(&self) -> String {
+    pub(crate) fn site_names(&self) -> String {
         let names: Vec<&str> = self.spec.sites.iter().map(SiteSpec::name).collect();
         names.join(", ")
     }

@@ -7,7 +7,7 @@ use crate::coupling::{FederationError, RemoteOp, RemoteView};
 use crate::runtime::Loc;
 use crate::spec::{SiteSpec, StopSpec};
 
-fn shipped(name: &str) -> PathBuf {
+pub(crate) fn shipped(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../scenarios/federation")
         .join(name)
@@ -44,14 +44,18 @@ placement = "packing"
 
 /// A federation from `text` with its private sites' scenarios `sites` (file name, text)
 /// written beside it.
-fn federation(dir: &tempfile::TempDir, text: &str, sites: &[(&str, String)]) -> Federation {
+pub(crate) fn federation(
+    dir: &tempfile::TempDir,
+    text: &str,
+    sites: &[(&str, String)],
+) -> Federation {
     for (name, body) in sites {
         std::fs::write(dir.path().join(name), body).unwrap();
     }
     Federation::parse(text, &dir.path().join("fed.toml"), dir.path()).unwrap()
 }
 
-fn kinds<'a>(o: &'a Outcome, kind: &str) -> Vec<(f64, &'a str)> {
+pub(crate) fn kinds<'a>(o: &'a Outcome, kind: &str) -> Vec<(f64, &'a str)> {
     o.events
         .iter()
         .filter(|e| e.kind == kind)

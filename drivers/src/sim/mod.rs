@@ -386,6 +386,31 @@ impl Simulator {
         Ok(self.add_vm(plan))
     }
 
+    /// Holds VM `vm`'s CPU demand at `level` (a fraction of its vCPUs) from now on, in place of
+    /// its demand curve: a federation layer's worker VM going busy or idle, say.
+    pub fn set_demand(&mut self, vm: VmId, level: f64) -> Result<(), String> {
+        if vm >= self.vms.len() {
+            return Err(format!("no VM {vm}"));
+        }
+        if !(0.0..=1.0).contains(&level) {
+            return Err(format!("demand {level} is not between 0 and 1"));
+        }
+        self.hold_demand(vm, level);
+        if let Some(h) = self.view.vms[vm].host {
+            self.recompute(h);
+        }
+        Ok(())
+    }
+
+    /// Replaces VM `v`'s demand curve by the constant `level` (seen at once if it runs); the
+    /// caller re-shares its host.
+    fn hold_demand(&mut self, v: VmId, level: f64) {
+        self.vms[v].demand = Demand::Constant(level);
+        if self.view.vms[v].state.is_active() {
+            self.view.vms[v].demand = level;
+        }
+    }
+
     /// Makes [`Infrastructure::next_decision`] return `None` before handling any event later
     /// than `t` (events at `t` are handled), without ending the run: a caller stepping several
     /// simulators in lock-step runs each up to the same time. `None` runs to the end.

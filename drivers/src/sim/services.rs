@@ -606,8 +606,7 @@ impl Simulator {
         for (r, vms) in running.iter().enumerate() {
             for (i, &v) in vms.iter().enumerate() {
                 let u = load.roles[r].vms[i].utilisation;
-                self.vms[v].demand = Demand::Constant(u);
-                self.view.vms[v].demand = u;
+                self.hold_demand(v, u);
                 touched.extend(self.view.vms[v].host);
             }
         }

@@ -207,6 +207,12 @@ impl CloudBroker {
         self.calls.push_back(call);
     }
 
+    /// Takes call `id` out of the call queue (it goes elsewhere); the call if it was there.
+    pub fn withdraw(&mut self, id: u64) -> Option<Call> {
+        let k = self.calls.iter().position(|c| c.id == id)?;
+        self.calls.remove(k)
+    }
+
     /// Puts VM `vm` of `appliance` in that appliance's VM queue (it is idle and ready).
     pub fn vm_ready(&mut self, appliance: &str, vm: u64) {
         self.idle

@@ -229,3 +229,22 @@ fn the_cloud_broker_pairs_calls_with_idle_vms_of_their_appliance() {
         (1, 1, 0)
     );
 }
+
+#[test]
+fn a_withdrawn_call_leaves_the_queue_and_the_rest_keep_their_order() {
+    let mut b = CloudBroker::new();
+    for id in 1..=3 {
+        b.submit(Call {
+            id,
+            appliance: "wrf".to_string(),
+            arrived: id * SECOND,
+        });
+    }
+    assert_eq!(b.withdraw(2).map(|c| c.arrived), Some(2 * SECOND));
+    assert_eq!(b.withdraw(2), None, "already gone");
+    assert_eq!(b.waiting("wrf"), 2);
+    b.vm_ready("wrf", 7);
+    b.vm_ready("wrf", 8);
+    let pairs: Vec<(u64, u64)> = b.dispatch().into_iter().map(|(c, v)| (c.id, v)).collect();
+    assert_eq!(pairs, [(1, 7), (3, 8)]);
+}
