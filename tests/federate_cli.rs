@@ -71,3 +71,35 @@ fn a_bad_federation_file_is_a_located_input_error() {
         "{err}"
     );
 }
+
+#[test]
+fn federate_writes_one_calls_row_per_service_call() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out_dir = tmp.path().join("out");
+    let out = run_orrery([
+        "federate".as_ref(),
+        scenario("federation/saas.toml").as_os_str(),
+        "--out".as_ref(),
+        out_dir.as_os_str(),
+    ]);
+    assert_success(&out);
+    let s = summary(&out_dir);
+    let calls = &s["calls"];
+    let calls_csv = Table::read(&out_dir.join("calls.csv"));
+    assert_eq!(calls_csv.rows.len() as f64, num(calls, "calls"));
+    let (done, fwd, site, entry) = (
+        calls_csv.col("done_s"),
+        calls_csv.col("forwarded"),
+        calls_csv.col("site"),
+        calls_csv.col("entry"),
+    );
+    let count = |f: &dyn Fn(&Vec<String>) -> bool| calls_csv.rows.iter().filter(|r| f(r)).count();
+    assert_eq!(count(&|r| !r[done].is_empty()) as f64, num(calls, "done"));
+    assert_eq!(count(&|r| r[fwd] == "true") as f64, num(calls, "forwarded"));
+    assert!(num(calls, "forwarded") > 0.0);
+    // Forwarded calls ran away from their entry site.
+    assert_eq!(
+        count(&|r| r[fwd] == "true" && !r[done].is_empty() && r[site] == r[entry]),
+        0
+    );
+}

@@ -174,7 +174,7 @@ impl Outcome {
                 .iter()
                 .map(|(n, r)| (n.clone(), r.summary.energy_kwh))
                 .collect(),
-            cross_site_traffic_gb: traffic_mb.values().sum::<f64>() / 1024.0,
+            cross_site_traffic_gb: traffic_mb.values().fold(0.0, |a, b| a + b) / 1024.0,
             traffic_mb,
             protocol_messages: rt
                 .protocol_messages

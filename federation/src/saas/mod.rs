@@ -37,7 +37,7 @@ use orrery_engine::view::VmView;
 use orrery_engine::workload::Demand;
 use orrery_policies::federation::broker::{
     choose, stop_time, vms_to_start, Call as BrokerCall, CloudBroker, CloudOffer, Limits,
-    QueueState, Request as BrokerRequest, StopStrategy,
+    QueueState, Request as BrokerRequest, StopStrategy, Unfit,
 };
 use serde::Serialize;
 
@@ -151,7 +151,7 @@ pub struct CallSummary {
     pub done: u64,
     /// Calls forwarded to a peer.
     pub forwarded: u64,
-    /// Calls with a deadline done after it or not at all.
+    /// Calls done after their deadline, or not done when it passed within the run.
     pub deadline_misses: u64,
     /// Mean time from arrival to done over the calls done, seconds.
     pub mean_response_s: f64,
@@ -410,7 +410,7 @@ impl Runtime {
             .get_mut(&site)
             .expect("offering site")
             .vm_ready(&app, w as u64);
-        let late = if self.saas.calls[c].missed() {
+        let late = if self.saas.calls[c].missed(self.end) {
             " (after its deadline)"
         } else {
             ""
@@ -434,11 +434,9 @@ impl Runtime {
 
     /// How many workers desk `d` starts now, and which of its calls go to peers.
     fn size(&mut self, d: usize) {
-        let desk = &self.saas.desks[d];
-        let (site, app_i) = (desk.site, desk.appliance);
-        let offer = self.fed.spec.appliances[app_i].offers[desk.offer].clone();
-        let app = self.appliance_name(d);
-        let broker = &self.saas.brokers[&site];
+        let offer = &self.fed.spec.appliances[self.saas.desks[d].appliance].offers
+            [self.saas.desks[d].offer];
+        let forward = offer.forward;
         let waiting: Vec<usize> = self
             .saas
             .calls
@@ -447,39 +445,21 @@ impl Runtime {
             .filter(|(_, c)| c.at == CallAt::Queued { desk: d })
             .map(|(i, _)| i)
             .collect();
-        debug_assert_eq!(waiting.len() as u32, broker.waiting(&app));
-        let workers = || desk.workers.iter().map(|&w| &self.saas.workers[w]);
-        let running = workers().filter(|w| w.running()).count() as u32;
-        let booting = workers().filter(|w| w.booting()).count() as u32;
-        let q = QueueState {
-            waiting: waiting.len() as u32,
-            running,
-            booting,
-            exec_time: desk.exec.get(),
-            deploy_time: desk.deploy.get(),
-        };
         let until_deadline = waiting
             .iter()
             .filter_map(|&c| self.saas.calls[c].deadline)
             .filter(|&t| t > self.now)
             .min()
             .map(|t| t - self.now);
-        let (price, cap) = self.worker_price_and_room(d);
-        let limits = Limits {
-            until_deadline,
-            budget_left: offer
-                .budget
-                .map_or(f64::INFINITY, |b| b - self.desk_spent(d, self.now)),
-            price_per_period: price,
-            max_vms: offer.max_vms.min((running + booting).saturating_add(cap)),
-        };
+        let (q, limits) = self.desk_state(d, 0, until_deadline);
+        debug_assert_eq!(waiting.len() as u32, q.waiting);
         let plan = vms_to_start(&q, &limits);
         for _ in 0..plan.start {
             if !self.start_worker(d) {
                 break;
             }
         }
-        if plan.unserved > 0 && offer.forward {
+        if plan.unserved > 0 && forward {
             // The newest calls with a deadline would be served last: offer them to peers.
             let movable: Vec<usize> = waiting
                 .iter()
@@ -495,6 +475,39 @@ impl Runtime {
                 self.forward(c, d);
             }
         }
+    }
+
+    /// Desk `d`'s queue as its broker sees it, with `extra` calls more waiting, and its limits
+    /// for calls due within `until_deadline`.
+    fn desk_state(
+        &self,
+        d: usize,
+        extra: u32,
+        until_deadline: Option<Millis>,
+    ) -> (QueueState, Limits) {
+        let desk = &self.saas.desks[d];
+        let app = &self.fed.spec.appliances[desk.appliance];
+        let offer = &app.offers[desk.offer];
+        let workers = || desk.workers.iter().map(|&w| &self.saas.workers[w]);
+        let running = workers().filter(|w| w.running()).count() as u32;
+        let booting = workers().filter(|w| w.booting()).count() as u32;
+        let q = QueueState {
+            waiting: self.saas.brokers[&desk.site].waiting(&app.name) + extra,
+            running,
+            booting,
+            exec_time: desk.exec.get(),
+            deploy_time: desk.deploy.get(),
+        };
+        let (price, cap) = self.worker_price_and_room(d);
+        let limits = Limits {
+            until_deadline,
+            budget_left: offer
+                .budget
+                .map_or(f64::INFINITY, |b| b - self.desk_spent(d, self.now)),
+            price_per_period: price,
+            max_vms: offer.max_vms.min((running + booting).saturating_add(cap)),
+        };
+        (q, limits)
     }
 
     /// Price of one worker for one billing period at desk `d`'s site, and how many more
@@ -631,45 +644,43 @@ impl Runtime {
         }
     }
 
-    /// What peer desk `p` quotes for one more call from `origin`'s site: an offer whose
-    /// provisioning delay is the input transfer plus `p`'s wait estimate (from the calls
-    /// queued or promised there, its idle and deploying workers and its VM limit), priced per
-    /// call.
-    fn quote(&self, p: usize, origin: usize) -> CloudOffer {
+    /// What peer desk `p` quotes for call `c` from desk `origin`: an offer whose provisioning
+    /// delay is the input transfer plus `p`'s wait estimate, priced per call. The peer plans
+    /// as its broker would with `c` (and the calls promised to it) in its queue: it declines
+    /// (no quota) when that plan cannot serve them by `c`'s deadline; otherwise the calls
+    /// ahead of `c` that no idle worker takes are served as many at a time as the plan has
+    /// workers, after a new worker deploys or a busy one finishes.
+    fn quote(&self, p: usize, origin: usize, c: usize) -> CloudOffer {
         let desk = &self.saas.desks[p];
         let app = &self.fed.spec.appliances[desk.appliance];
         let offer = &app.offers[desk.offer];
-        let workers: Vec<&Worker> = desk
+        let from = self.saas.desks[origin].site;
+        let transfer = self
+            .link(from, desk.site)
+            .map_or(0, |l| l.transfer(app.input_mb));
+        let deadline = self.saas.calls[c].deadline.unwrap_or(self.end);
+        let until = deadline.saturating_sub(self.now + transfer);
+        let (q, limits) = self.desk_state(p, desk.promised + 1, Some(until));
+        let plan = vms_to_start(&q, &limits);
+        let idle = desk
             .workers
             .iter()
-            .map(|&w| &self.saas.workers[w])
-            .collect();
-        let idle = workers.iter().filter(|w| w.idle()).count() as u32;
-        let up = workers
-            .iter()
-            .filter(|w| w.running() || w.booting())
+            .filter(|&&w| self.saas.workers[w].idle())
             .count() as u32;
-        let (_, room) = self.worker_price_and_room(p);
-        let ahead = self.saas.brokers[&desk.site].waiting(&app.name) + desk.promised;
-        // The workers it can have; the calls ahead of this one that no idle worker takes
-        // are served `n` at a time, after a new worker deploys or a busy one finishes.
-        let n = offer.max_vms.min(up.saturating_add(room)).max(up);
+        let ahead = q.waiting - 1;
+        let n = q.running + q.booting + plan.start;
         let wait = if ahead < idle {
             0
         } else if n == 0 {
             Millis::MAX / 4
         } else {
-            let first = if up < n {
-                desk.deploy.get()
+            let first = if q.running < n {
+                q.deploy_time
             } else {
-                desk.exec.get()
+                q.exec_time
             };
-            first + Millis::from((ahead - idle) / n) * desk.exec.get()
+            first + Millis::from((ahead - idle) / n) * q.exec_time
         };
-        let from = self.saas.desks[origin].site;
-        let transfer = self
-            .link(from, desk.site)
-            .map_or(0, |l| l.transfer(app.input_mb));
         let (vcpus, _) = self.fed.vm_type_size(&app.vm_type).expect("checked");
         let energy = match &self.fed.spec.sites[desk.site] {
             SiteSpec::Private {
@@ -690,7 +701,7 @@ impl Runtime {
             // Work is counted in seconds at nominal speed, so speed is relative to nominal.
             mips: desk.speed,
             energy_per_hour: energy,
-            quota_left: u32::from(offer.accept),
+            quota_left: u32::from(offer.accept && plan.unserved == 0),
         }
     }
 
@@ -719,7 +730,7 @@ impl Runtime {
                 .expect("only calls with a deadline are forwarded"),
             budget: call.budget.unwrap_or(f64::INFINITY),
         };
-        let offers: Vec<CloudOffer> = peers.iter().map(|&p| self.quote(p, d)).collect();
+        let offers: Vec<CloudOffer> = peers.iter().map(|&p| self.quote(p, d, c)).collect();
         match choose(
             &offers,
             &request,
@@ -761,7 +772,15 @@ impl Runtime {
                     let detail = if peers.is_empty() {
                         "no peer offers it".to_string()
                     } else {
-                        none.to_string()
+                        let why: Vec<String> = none
+                            .0
+                            .iter()
+                            .map(|(peer, why)| match why {
+                                Unfit::Quota { .. } => format!("{peer} declines"),
+                                other => format!("{peer} {other}"),
+                            })
+                            .collect();
+                        why.join("; ")
                     };
                     self.log_call("forward_declined", d, c, detail);
                 }
@@ -855,7 +874,7 @@ impl Runtime {
             };
             s.calls += 1;
             s.forwarded += u64::from(call.forwarded);
-            s.deadline_misses += u64::from(call.missed());
+            s.deadline_misses += u64::from(call.missed(self.end));
             s.charges += call.charge;
             if let Some(done) = call.done {
                 s.done += 1;
@@ -871,7 +890,7 @@ impl Runtime {
                 start_s: call.started.map(to_secs),
                 done_s: call.done.map(to_secs),
                 deadline_s: call.deadline.map(to_secs),
-                missed: call.missed(),
+                missed: call.missed(self.end),
                 forwarded: call.forwarded,
                 charge: call.charge,
             });

@@ -70,10 +70,13 @@ pub struct Call {
 }
 
 impl Call {
-    /// Whether it was done after its deadline or not at all.
-    pub fn missed(&self) -> bool {
-        self.deadline
-            .is_some_and(|d| self.done.is_none_or(|done| done > d))
+    /// Whether, seen at the end `end` of the run, it missed its deadline: done after it, or
+    /// not done and the deadline passed.
+    pub fn missed(&self, end: Millis) -> bool {
+        self.deadline.is_some_and(|d| match self.done {
+            Some(done) => done > d,
+            None => d <= end,
+        })
     }
 }
 
