@@ -108,6 +108,33 @@ arrival = {{ process = "batch", at_s = 0 }}
     )
 }
 
+#[test]
+fn a_demand_held_mid_run_changes_the_power_from_then_on() {
+    // One host of 2 × 1000 MIPS (100 → 200 W) and one 1-vCPU VM at 0.5: 500 of 2000 MIPS, 125 W.
+    // At 1800 s its demand is held at 1: 1000 of 2000 MIPS, 150 W. Energy
+    // 125 × 1800 + 150 × 1800 = 495 000 J.
+    let text = scenario(2, LINEAR, "", &batch(1, 0.5, ""), "");
+    let scenario = Scenario::parse(&text, Path::new("t.toml"), Path::new("."), &[]).unwrap();
+    let mut sim = Simulator::new(&scenario, None).unwrap();
+    let mut os = CloudOs::new(
+        registry::placement(&scenario).unwrap(),
+        registry::reallocation(&scenario).unwrap(),
+        &RngStreams::new(1),
+    );
+    sim.pause_at(Some(1_800_000));
+    os.run(&mut sim).unwrap();
+    assert_eq!(sim.view().now, 1_800_000);
+    assert!(sim.set_demand(1, 1.0).is_err(), "there is no VM 1");
+    assert!(sim.set_demand(0, 1.5).is_err(), "a demand is a fraction");
+    sim.set_demand(0, 1.0).unwrap();
+    assert_eq!(sim.view().vms[0].demand, 1.0);
+    assert_eq!(sim.view().hosts[0].requested_mips, 1000.0);
+    sim.pause_at(None);
+    os.run(&mut sim).unwrap();
+    let r = sim.finish();
+    assert_close(r.summary.energy_kwh, kwh(495_000.0), 1e-9, "energy");
+}
+
 // ---------------------------------------------------------------------------------------------
 // a. Energy of a constant load
 
