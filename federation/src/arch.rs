@@ -19,7 +19,9 @@ use orrery_policies::federation::protocol::{
     HostChooser, Message, Outcome as ProtocolOutcome, SiteAgent, SiteId, SitePolicy, VmDescriptor,
 };
 
-use crate::coupling::{FederationError, RemoteOp, RemoteView, SiteState};
+use std::collections::BTreeMap;
+
+use crate::coupling::{Contract, FederationError, RemoteOp, RemoteView, SiteState};
 use crate::runtime::{Event, Loc, Runtime, Site};
 use crate::spec::{ArchitectureSpec, SiteSpec};
 
@@ -60,10 +62,12 @@ fn reserve(state: &mut SiteState, mips: f64, memory_mb: f64) -> Option<HostId> {
     Some(h)
 }
 
-/// A site's placement answer to the protocol: the first host with room in its planned state.
+/// A site's placement answer to the protocol: the first host with room in its planned state;
+/// and its delegation check: a partner its coupling allows and its contract there has room for.
 struct FirstFit<'a> {
     state: SiteState,
     requests: &'a [crate::runtime::Tracked],
+    contracts: BTreeMap<String, Contract>,
 }
 
 impl HostChooser for FirstFit<'_> {
@@ -72,6 +76,12 @@ impl HostChooser for FirstFit<'_> {
         let mips = f64::from(t.req.vcpus) * t.req.mips;
         let h = reserve(&mut self.state, mips, t.req.memory_mb)?;
         Some(self.state.hosts[h].name.clone())
+    }
+
+    fn may_delegate(&mut self, vm: &VmDescriptor, to: &SiteId) -> bool {
+        self.contracts
+            .get(&to.0)
+            .is_some_and(|c| c.admits(vm.vcpus))
     }
 }
 
@@ -513,9 +523,23 @@ impl Runtime {
         *self.protocol_messages.entry(msg.kind()).or_default() += 1;
         let r = self.migrations.get(&msg.migration).copied();
         self.log(msg.kind(), Some(to), r, msg.to_string());
+        if msg.kind() == "migration_request" {
+            let from = self.fed.site_index(&msg.from.0).expect("agents are sites");
+            self.asked_by.insert((msg.migration.clone(), to), from);
+        }
+        // The partners `to` may hand a VM on to, with its contract at each.
+        let contracts = (0..self.sites.len())
+            .filter(|&p| p != to)
+            .filter(|&p| {
+                self.check(&self.names[to], p, RemoteOp::ProtocolHandover)
+                    .is_ok()
+            })
+            .map(|p| (self.names[p].clone(), self.contract(&self.names[to], p)))
+            .collect();
         let mut chooser = FirstFit {
             state: self.planned_state(to),
             requests: &self.tracked,
+            contracts,
         };
         let step = self
             .agents
@@ -528,12 +552,18 @@ impl Runtime {
     fn protocol_outcome(&mut self, outcome: ProtocolOutcome) {
         match outcome {
             ProtocolOutcome::Accepted {
-                vm, site, handle, ..
+                migration: outcome_run,
+                vm,
+                site,
+                handle,
+                ..
             } => {
                 let Some(r) = self.tracked.iter().position(|t| t.req.name == vm) else {
                     return;
                 };
                 let s = self.fed.site_index(&site.0).expect("agents are sites");
+                let asker = self.asked_by.get(&(outcome_run.clone(), s)).copied();
+                self.asked_by.retain(|(run, _), _| *run != outcome_run);
                 // Only the destination resolves its token to a host.
                 let host = self.agents[&s].resolve(&handle).and_then(|name| {
                     self.private(s)
@@ -555,6 +585,7 @@ impl Runtime {
                     }
                 }
                 self.tracked[r].loc = Loc::InTransit { to: s };
+                self.tracked[r].via = asker.filter(|&a| a != entry);
                 self.queue
                     .push(self.now, Event::Deliver { r, site: s, host });
             }

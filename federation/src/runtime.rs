@@ -73,6 +73,11 @@ pub struct Tracked {
     pub returned: bool,
     /// Where it ran before the transfer under way (stopped there when it arrives).
     pub moving_from: Option<Loc>,
+    /// The site that handed it to the site it is on its way to (a protocol delegation's last
+    /// hop), when not its entry site: whose contract it uses there.
+    pub via: Option<usize>,
+    /// The contract its current private stay counts against: (user, provider site).
+    pub charged: Option<(String, usize)>,
 }
 
 /// A cloud of the federation.
@@ -154,12 +159,15 @@ pub struct Runtime {
     links: BTreeMap<(usize, usize), Link>,
     /// Monitoring snapshots as delivered: (observer, observed site) → (taken at, view).
     views: BTreeMap<(String, usize), (Millis, RemoteView)>,
-    /// Contract use: (user, provider site) → (VMs, vCPUs).
+    /// Contract use: (user, provider site) → (VMs, vCPUs); a VM delegated along a chain uses
+    /// the contract of the site that handed it to its destination.
     used: BTreeMap<(String, usize), (u32, u32)>,
     /// Protocol agents by site (aggregated architecture).
     pub(crate) agents: BTreeMap<usize, SiteAgent>,
     /// The request each protocol run is about.
     pub(crate) migrations: BTreeMap<MigrationId, usize>,
+    /// Who asked each site in each protocol run: (run, asked site) → asking site.
+    pub(crate) asked_by: BTreeMap<(MigrationId, usize), usize>,
     /// Requests with a protocol run under way.
     pub(crate) in_protocol: BTreeSet<usize>,
     /// The meta-broker's latest probe results per site.
@@ -235,6 +243,8 @@ impl Runtime {
                 forwarded: false,
                 returned: false,
                 moving_from: None,
+                via: None,
+                charged: None,
             })
             .collect();
         for (r, t) in tracked.iter().enumerate() {
@@ -259,6 +269,7 @@ impl Runtime {
             used: BTreeMap::new(),
             agents: BTreeMap::new(),
             migrations: BTreeMap::new(),
+            asked_by: BTreeMap::new(),
             in_protocol: BTreeSet::new(),
             health: BTreeMap::new(),
             networks: BTreeSet::new(),
@@ -519,10 +530,11 @@ impl Runtime {
                 stay.2 = now;
             }
         }
-        let user = self.names[self.tracked[r].req.entry].clone();
-        if let Some(u) = self.used.get_mut(&(user, site)) {
-            u.0 = u.0.saturating_sub(1);
-            u.1 = u.1.saturating_sub(self.tracked[r].req.vcpus);
+        if let Some(key) = self.tracked[r].charged.take() {
+            if let Some(u) = self.used.get_mut(&key) {
+                u.0 = u.0.saturating_sub(1);
+                u.1 = u.1.saturating_sub(self.tracked[r].req.vcpus);
+            }
         }
     }
 
@@ -673,10 +685,12 @@ impl Runtime {
                         t.finish = end;
                         t.stays.push((site, now, end.unwrap_or(self.end)));
                         self.owners.insert((site, vm), r);
-                        let user = self.names[req.entry].clone();
-                        let u = self.used.entry((user, site)).or_default();
+                        let user =
+                            self.names[self.tracked[r].via.take().unwrap_or(req.entry)].clone();
+                        let u = self.used.entry((user.clone(), site)).or_default();
                         u.0 += 1;
                         u.1 += req.vcpus;
+                        self.tracked[r].charged = Some((user, site));
                         self.log("submit", Some(site), Some(r), format!("vm {vm}"));
                     }
                     Err(e) => {

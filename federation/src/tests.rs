@@ -450,6 +450,11 @@ image_mb = 1000
 "#;
 
 fn chain(depth: u32) -> Outcome {
+    chain_with(depth, "").1.run().unwrap()
+}
+
+/// The chain with `cd_contract` (e.g. `limit_vms = 0`) added to the c–d relationship.
+fn chain_with(depth: u32, cd_contract: &str) -> (tempfile::TempDir, Runtime) {
     let dir = tempfile::tempdir().unwrap();
     let sites = [
         ("a.toml", site("anode", 1, 1)),
@@ -457,8 +462,36 @@ fn chain(depth: u32) -> Outcome {
         ("c.toml", site("cnode", 1, 1)),
         ("d.toml", site("dnode", 3, 4)),
     ];
-    let fed = federation(&dir, &CHAIN.replace("DEPTH", &depth.to_string()), &sites);
-    Runtime::new(fed).unwrap().run().unwrap()
+    let text = CHAIN.replace("DEPTH", &depth.to_string()).replace(
+        "b = \"d\"\ncoupling = \"partial\"",
+        &format!("b = \"d\"\ncoupling = \"partial\"\n{cd_contract}"),
+    );
+    let fed = federation(&dir, &text, &sites);
+    (dir, Runtime::new(fed).unwrap())
+}
+
+#[test]
+fn an_intermediary_delegates_only_within_its_own_contract() {
+    // c's contract at d admits no VM: c, the last intermediary, does not pass the VM on, and
+    // a's request finds no site.
+    let full = chain_with(2, "limit_vms = 0").1.run().unwrap();
+    assert_eq!(full.summary.rejected, 1);
+    let asks = full
+        .events
+        .iter()
+        .filter(|e| e.kind == "migration_request" && e.detail.contains("c -> d"))
+        .count();
+    assert_eq!(asks, 0, "c never asks d");
+    // With room for one VM the chain completes, and the VM counts against c's contract at d
+    // (c handed it over), not a's (a has none with d).
+    let (_dir, mut rt) = chain_with(2, "limit_vms = 1");
+    rt.run_until(1_000_000).unwrap();
+    let d = 3;
+    assert!(matches!(rt.tracked()[0].loc, Loc::Private { site: 3, .. }));
+    assert_eq!(rt.contract("c", d).used_vms, 1);
+    assert_eq!(rt.contract("a", d).used_vms, 0);
+    let room = rt.run().unwrap();
+    assert_eq!((room.summary.served, room.summary.rejected), (1, 0));
 }
 
 #[test]

@@ -122,6 +122,12 @@ pub trait HostChooser {
     /// A local host for `vm`, or `None` if the site cannot take it. Called when the site is
     /// about to offer; the runtime treats the choice as tentative until the image arrives.
     fn choose_host(&mut self, vm: &VmDescriptor) -> Option<String>;
+
+    /// Whether the site may pass `vm` on to partner `to` as an intermediary (its coupling
+    /// and contract there allow it, say). By default it may.
+    fn may_delegate(&mut self, _vm: &VmDescriptor, _to: &SiteId) -> bool {
+        true
+    }
 }
 
 /// What one call into an agent produced.
@@ -536,6 +542,7 @@ impl SiteAgent {
         // A controller asking itself does not delegate: it asks its partners directly.
         let partners: Vec<SiteId> = (self.policy.delegate_to.iter())
             .filter(|p| r.from != self.site && **p != r.from && **p != self.site)
+            .filter(|p| hosts.may_delegate(&vm, p))
             .cloned()
             .collect();
         let limit = max_depth.min(self.policy.max_depth);
