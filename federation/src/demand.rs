@@ -53,13 +53,7 @@ pub fn requests(fed: &Federation) -> Vec<Request> {
     let mut out = Vec::new();
     for (gi, g) in fed.spec.demand.generators.iter().enumerate() {
         let entry = fed.site_index(&g.entry).expect("checked on load");
-        let vm_type = fed
-            .scenarios
-            .iter()
-            .flatten()
-            .flat_map(|s| &s.spec.vm_types)
-            .find(|t| t.name == g.vm_type)
-            .expect("checked on load");
+        let vm_type = fed.vm_type(&g.vm_type).expect("checked on load");
         let gi64 = gi as u64;
         let mut arrivals = streams.stream("federation-arrival", gi64);
         let mut lifetimes = streams.stream("federation-lifetime", gi64);

@@ -8,6 +8,16 @@ use orrery_policies::federation::broker::{stop_time, CloudOffer, StopStrategy};
 use crate::coupling::FederationError;
 use crate::spec::{InstanceTypeSpec, StopSpec};
 
+/// The cheapest (per second) of `types` holding `vcpus` and `memory_mb` (ties: file order).
+pub fn cheapest_type(types: &[InstanceTypeSpec], vcpus: u32, memory_mb: f64) -> Option<usize> {
+    (0..types.len())
+        .filter(|&t| types[t].vcpus >= vcpus && types[t].memory_mb >= memory_mb)
+        .min_by(|&a, &b| {
+            let hourly = |t: usize| types[t].price_per_period / types[t].billing_period_s;
+            hourly(a).total_cmp(&hourly(b)).then(a.cmp(&b))
+        })
+}
+
 /// One rented instance.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Instance {
@@ -56,15 +66,9 @@ impl PublicCloud {
         from_secs(self.types[t].billing_period_s).max(1)
     }
 
-    /// The cheapest instance type holding `vcpus` and `memory_mb` (ties: file order).
+    /// The cheapest instance type holding `vcpus` and `memory_mb` ([`cheapest_type`]).
     pub fn instance_type_for(&self, vcpus: u32, memory_mb: f64) -> Option<usize> {
-        (0..self.types.len())
-            .filter(|&t| self.types[t].vcpus >= vcpus && self.types[t].memory_mb >= memory_mb)
-            .min_by(|&a, &b| {
-                let (pa, pb) = (&self.types[a], &self.types[b]);
-                let hourly = |t: &InstanceTypeSpec| t.price_per_period / t.billing_period_s;
-                hourly(pa).total_cmp(&hourly(pb)).then(a.cmp(&b))
-            })
+        cheapest_type(&self.types, vcpus, memory_mb)
     }
 
     fn alive(&self, i: &Instance, now: Millis) -> bool {

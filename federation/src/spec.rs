@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use orrery_engine::error::{require_non_negative, require_positive, InputError};
-use orrery_engine::scenario::{error_in_toml, parse_toml, Scenario};
+use orrery_engine::scenario::{error_in_toml, parse_toml, Scenario, VmTypeSection};
 use orrery_engine::workload::{ArrivalSpec, LifetimeSpec, PatternSpec};
 use orrery_policies::federation::broker::Goal;
 use orrery_policies::federation::metabroker::MetaBrokerConfig;
@@ -328,6 +328,15 @@ impl Federation {
     /// An error about dotted `key`, located in the file.
     pub fn error_at(&self, key: &str, message: impl Into<String>) -> InputError {
         error_in_toml(&self.file, &self.text, key, message)
+    }
+
+    /// VM type `name` as the first private site defining it has it.
+    pub fn vm_type(&self, name: &str) -> Option<&VmTypeSection> {
+        self.scenarios
+            .iter()
+            .flatten()
+            .flat_map(|s| &s.spec.vm_types)
+            .find(|t| t.name == name)
     }
 
     /// The index of the site named `name`.

@@ -16,6 +16,11 @@ pub(crate) fn shipped(name: &str) -> PathBuf {
 /// A private site's scenario: `hosts` hosts of `cores` cores at 1000 MIPS and 32 GB, host
 /// type `host_type`, VM type `std` (2 vCPUs × 1000 MIPS, 4 GB), no load of its own.
 fn site(host_type: &str, hosts: usize, cores: u32) -> String {
+    site_booting(host_type, hosts, cores, 0)
+}
+
+/// [`site`] with VMs booting in `boot_s` seconds.
+pub(crate) fn site_booting(host_type: &str, hosts: usize, cores: u32, boot_s: u32) -> String {
     format!(
         r#"
 duration_s = 7200
@@ -31,6 +36,8 @@ name = "std"
 vcpus = 2
 mips = 1000
 memory_mb = 4096
+[workload]
+vm_boot_s = {boot_s}
 [[workload.generators]]
 vm_type = "std"
 count = 0

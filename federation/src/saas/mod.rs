@@ -42,6 +42,7 @@ use orrery_policies::federation::broker::{
 use serde::Serialize;
 
 use crate::coupling::RemoteOp;
+use crate::public::cheapest_type;
 use crate::runtime::{Event, Runtime, Site};
 use crate::spec::{Federation, SiteSpec};
 use state::{calls, Call, CallAt, Desk, Mean, Place, Worker};
@@ -69,8 +70,11 @@ impl Saas {
                 let site = fed.site_index(&offer.site).expect("checked on load");
                 let speed = match &fed.spec.sites[site] {
                     SiteSpec::Public { instance_types, .. } => {
-                        let (vcpus, mem) = fed.vm_type_size(&app.vm_type).expect("checked");
-                        cheapest(instance_types, vcpus, mem)
+                        let (vcpus, mem) = fed
+                            .vm_type(&app.vm_type)
+                            .map(|t| (t.vcpus, t.memory_mb))
+                            .expect("checked");
+                        cheapest_type(instance_types, vcpus, mem)
                             .map_or(1.0, |t| instance_types[t].speed)
                     }
                     SiteSpec::Private { .. } => 1.0,
@@ -102,17 +106,6 @@ impl Saas {
             brokers,
         }
     }
-}
-
-/// The cheapest instance type (per second) of `types` holding `vcpus` and `memory_mb`, as a
-/// public cloud picks it.
-fn cheapest(types: &[crate::spec::InstanceTypeSpec], vcpus: u32, memory_mb: f64) -> Option<usize> {
-    (0..types.len())
-        .filter(|&t| types[t].vcpus >= vcpus && types[t].memory_mb >= memory_mb)
-        .min_by(|&a, &b| {
-            let hourly = |t: usize| types[t].price_per_period / types[t].billing_period_s;
-            hourly(a).total_cmp(&hourly(b)).then(a.cmp(&b))
-        })
 }
 
 /// One call in `calls.csv`.
@@ -256,11 +249,7 @@ impl Runtime {
             arrived: self.now,
         };
         let site = self.saas.desks[desk].site;
-        self.saas
-            .brokers
-            .get_mut(&site)
-            .expect("offering site")
-            .submit(call);
+        self.site_broker(site).submit(call);
         self.broker_round(site);
     }
 
@@ -320,11 +309,7 @@ impl Runtime {
         self.saas.desks[desk].deploy.observe(now - requested);
         let app = self.appliance_name(desk);
         let site = self.saas.desks[desk].site;
-        self.saas
-            .brokers
-            .get_mut(&site)
-            .expect("offering site")
-            .vm_ready(&app, w as u64);
+        self.site_broker(site).vm_ready(&app, w as u64);
         self.log(
             "worker_ready",
             Some(site),
@@ -333,16 +318,24 @@ impl Runtime {
         );
     }
 
-    fn lose_worker(&mut self, w: usize) {
+    /// Site `site`'s cloud broker.
+    fn site_broker(&mut self, site: usize) -> &mut CloudBroker {
+        self.saas.brokers.get_mut(&site).expect("offering site")
+    }
+
+    /// Worker `w` stops now: it leaves its appliance's VM queue. Returns its desk, site and
+    /// appliance name.
+    fn retire(&mut self, w: usize) -> (usize, usize, String) {
         let desk = self.saas.workers[w].desk;
         let site = self.saas.desks[desk].site;
         let app = self.appliance_name(desk);
-        self.saas
-            .brokers
-            .get_mut(&site)
-            .expect("offering site")
-            .vm_gone(&app, w as u64);
+        self.site_broker(site).vm_gone(&app, w as u64);
         self.saas.workers[w].stopped = Some(self.now);
+        (desk, site, app)
+    }
+
+    fn lose_worker(&mut self, w: usize) {
+        let (desk, site, app) = self.retire(w);
         let mut detail = format!("{app} worker {w}: its VM is gone");
         if let Some(c) = self.saas.workers[w].busy.take() {
             detail += &format!("; {} queued again", self.saas.calls[c].name);
@@ -352,23 +345,14 @@ impl Runtime {
                 appliance: app,
                 arrived: self.saas.calls[c].arrival,
             };
-            self.saas
-                .brokers
-                .get_mut(&site)
-                .expect("offering site")
-                .submit(call);
+            self.site_broker(site).submit(call);
         }
         self.log("worker_lost", Some(site), None, detail);
     }
 
     /// Starts every call the site's broker associates with an idle worker.
     fn dispatch(&mut self, site: usize) {
-        let pairs = self
-            .saas
-            .brokers
-            .get_mut(&site)
-            .expect("offering site")
-            .dispatch();
+        let pairs = self.site_broker(site).dispatch();
         for (call, w) in pairs {
             let (c, w) = (call.id as usize, w as usize);
             let desk = self.saas.workers[w].desk;
@@ -405,11 +389,7 @@ impl Runtime {
         self.worker_demand(w, 0.0);
         let app = self.appliance_name(desk);
         let site = self.saas.desks[desk].site;
-        self.saas
-            .brokers
-            .get_mut(&site)
-            .expect("offering site")
-            .vm_ready(&app, w as u64);
+        self.site_broker(site).vm_ready(&app, w as u64);
         let late = if self.saas.calls[c].missed(self.end) {
             " (after its deadline)"
         } else {
@@ -510,11 +490,17 @@ impl Runtime {
         (q, limits)
     }
 
+    /// vCPUs and memory of desk `d`'s workers.
+    fn worker_size(&self, d: usize) -> (u32, f64) {
+        let app = &self.fed.spec.appliances[self.saas.desks[d].appliance];
+        let t = self.fed.vm_type(&app.vm_type).expect("checked on load");
+        (t.vcpus, t.memory_mb)
+    }
+
     /// Price of one worker for one billing period at desk `d`'s site, and how many more
     /// workers its cloud would start (a public cloud's quota).
     fn worker_price_and_room(&self, d: usize) -> (f64, u32) {
         let desk = &self.saas.desks[d];
-        let vm_type = &self.fed.spec.appliances[desk.appliance].vm_type;
         match (&self.fed.spec.sites[desk.site], &self.sites[desk.site]) {
             (
                 SiteSpec::Private {
@@ -523,7 +509,7 @@ impl Runtime {
                 _,
             ) => (*price_per_vm_hour, u32::MAX),
             (_, Site::Public(c)) => {
-                let (vcpus, mem) = self.fed.vm_type_size(vm_type).expect("checked");
+                let (vcpus, mem) = self.worker_size(d);
                 match c.instance_type_for(vcpus, mem) {
                     Some(t) => (c.types[t].price_per_period, c.quota_left(t, self.now)),
                     None => (0.0, 0),
@@ -579,6 +565,7 @@ impl Runtime {
         let w = self.saas.workers.len();
         let now = self.now;
         let expected = self.saas.desks[d].deploy.get();
+        let (vcpus, mem) = self.worker_size(d);
         let placed = match &mut self.sites[site] {
             Site::Private(p) => {
                 let vm_type = p
@@ -597,15 +584,13 @@ impl Runtime {
                 p.submit(plan, None)
                     .map(|vm| (Place::Private { vm }, 1.0, Some(now + expected)))
             }
-            Site::Public(c) => {
-                let (vcpus, mem) = self.fed.vm_type_size(&app.vm_type).expect("checked");
-                c.launch(w, vcpus, mem, now)
-                    .map(|(instance, ready)| {
-                        let speed = c.types[c.instances[instance].itype].speed;
-                        (Place::Public { instance }, speed, Some(ready))
-                    })
-                    .map_err(|e| e.to_string())
-            }
+            Site::Public(c) => c
+                .launch(w, vcpus, mem, now)
+                .map(|(instance, ready)| {
+                    let speed = c.types[c.instances[instance].itype].speed;
+                    (Place::Public { instance }, speed, Some(ready))
+                })
+                .map_err(|e| e.to_string()),
         };
         match placed {
             Ok((place, speed, ready)) => {
@@ -681,16 +666,18 @@ impl Runtime {
             };
             first + Millis::from((ahead - idle) / n) * q.exec_time
         };
-        let (vcpus, _) = self.fed.vm_type_size(&app.vm_type).expect("checked");
-        let energy = match &self.fed.spec.sites[desk.site] {
-            SiteSpec::Private {
-                energy_per_vm_hour, ..
-            } => *energy_per_vm_hour,
-            SiteSpec::Public { instance_types, .. } => {
-                let (_, mem) = self.fed.vm_type_size(&app.vm_type).expect("checked");
-                cheapest(instance_types, vcpus, mem)
-                    .map_or(0.0, |t| instance_types[t].energy_per_hour)
-            }
+        let (vcpus, mem) = self.worker_size(p);
+        let energy = match (&self.fed.spec.sites[desk.site], &self.sites[desk.site]) {
+            (
+                SiteSpec::Private {
+                    energy_per_vm_hour, ..
+                },
+                _,
+            ) => *energy_per_vm_hour,
+            (_, Site::Public(c)) => c
+                .instance_type_for(vcpus, mem)
+                .map_or(0.0, |t| c.types[t].energy_per_hour),
+            _ => unreachable!("site kinds match their specs"),
         };
         CloudOffer {
             name: self.names[desk.site].clone(),
@@ -743,12 +730,7 @@ impl Runtime {
                     .position(|o| o.name == best.cloud)
                     .expect("offered")];
                 let to = self.saas.desks[p].site;
-                let taken = self
-                    .saas
-                    .brokers
-                    .get_mut(&site)
-                    .expect("offering site")
-                    .withdraw(c as u64);
+                let taken = self.site_broker(site).withdraw(c as u64);
                 debug_assert!(taken.is_some(), "a queued call is in its broker's queue");
                 let mb = self.fed.spec.appliances[appliance].input_mb;
                 let delay = self.wan(site, to, mb, None);
@@ -828,16 +810,8 @@ impl Runtime {
     }
 
     fn stop_worker(&mut self, w: usize, why: &str) {
-        let desk = self.saas.workers[w].desk;
-        let site = self.saas.desks[desk].site;
-        let app = self.appliance_name(desk);
-        self.saas
-            .brokers
-            .get_mut(&site)
-            .expect("offering site")
-            .vm_gone(&app, w as u64);
+        let (_, site, app) = self.retire(w);
         let now = self.now;
-        self.saas.workers[w].stopped = Some(now);
         match (&mut self.sites[site], self.saas.workers[w].place) {
             (Site::Private(p), Place::Private { vm }) => {
                 if let Err(e) = p.stop(vm) {

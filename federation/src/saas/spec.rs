@@ -120,7 +120,8 @@ impl Federation {
                     )
                     .hint("add [[appliances.offers]] tables with site and max_vms"));
             }
-            let Some((vcpus, memory_mb)) = self.vm_type_size(&a.vm_type) else {
+            let Some((vcpus, memory_mb)) = self.vm_type(&a.vm_type).map(|t| (t.vcpus, t.memory_mb))
+            else {
                 return Err(self
                     .error_at(
                         &k("vm_type"),
@@ -228,15 +229,5 @@ impl Federation {
             }
         }
         Ok(())
-    }
-
-    /// vCPUs and memory of VM type `name` as the first private site defining it has them.
-    pub(crate) fn vm_type_size(&self, name: &str) -> Option<(u32, f64)> {
-        self.scenarios
-            .iter()
-            .flatten()
-            .flat_map(|s| &s.spec.vm_types)
-            .find(|t| t.name == name)
-            .map(|t| (t.vcpus, t.memory_mb))
     }
 }

@@ -3,38 +3,13 @@
 use orrery_engine::model::VmState;
 
 use crate::runtime::Runtime;
-use crate::tests::{federation, kinds, shipped};
+use crate::tests::{federation, kinds, shipped, site_booting};
 use crate::Outcome;
 
 /// A private site with `hosts` 8-core hosts, VM type `std` (2 vCPUs, 4 GB) booting in 100 s,
 /// no load of its own.
 fn site(hosts: usize) -> String {
-    format!(
-        r#"
-duration_s = 7200
-[[hosts]]
-type = "h"
-count = {hosts}
-cores = 8
-core_mips = 1000
-memory_mb = 32768
-power = {{ model = "linear", idle_w = 90.0, max_w = 220.0 }}
-[[vm_types]]
-name = "std"
-vcpus = 2
-mips = 1000
-memory_mb = 4096
-[workload]
-vm_boot_s = 100
-[[workload.generators]]
-vm_type = "std"
-count = 0
-arrival = {{ process = "batch" }}
-utilisation = {{ pattern = "constant", level = 0.5 }}
-[policies]
-placement = "packing"
-"#
-    )
+    site_booting("h", hosts, 8, 100)
 }
 
 /// A public cloud `cloud` (2-vCPU instances at 0.5 per hour, 100 s to provision, stopping
