@@ -417,13 +417,10 @@ impl Runtime {
         let offer = &self.fed.spec.appliances[self.saas.desks[d].appliance].offers
             [self.saas.desks[d].offer];
         let forward = offer.forward;
-        let waiting: Vec<usize> = self
-            .saas
-            .calls
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| c.at == CallAt::Queued { desk: d })
-            .map(|(i, _)| i)
+        let app = &self.fed.spec.appliances[self.saas.desks[d].appliance].name;
+        let waiting: Vec<usize> = self.saas.brokers[&self.saas.desks[d].site]
+            .queued(app)
+            .map(|c| c.id as usize)
             .collect();
         let until_deadline = waiting
             .iter()
@@ -432,7 +429,6 @@ impl Runtime {
             .min()
             .map(|t| t - self.now);
         let (q, limits) = self.desk_state(d, 0, until_deadline);
-        debug_assert_eq!(waiting.len() as u32, q.waiting);
         let plan = vms_to_start(&q, &limits);
         for _ in 0..plan.start {
             if !self.start_worker(d) {

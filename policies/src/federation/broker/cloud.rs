@@ -250,6 +250,11 @@ impl CloudBroker {
         out
     }
 
+    /// The calls waiting for `appliance`, oldest first.
+    pub fn queued<'a>(&'a self, appliance: &'a str) -> impl DoubleEndedIterator<Item = &'a Call> {
+        self.calls.iter().filter(move |c| c.appliance == appliance)
+    }
+
     /// Calls waiting for `appliance`.
     pub fn waiting(&self, appliance: &str) -> u32 {
         self.calls
