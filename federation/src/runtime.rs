@@ -317,6 +317,7 @@ impl Runtime {
         Ok(())
     }
 
+    /// Logs an event at site `site` about VM request `r` (either may be absent).
     pub(crate) fn log(
         &mut self,
         kind: &str,
@@ -324,13 +325,21 @@ impl Runtime {
         r: Option<usize>,
         detail: String,
     ) {
+        let site = site.map(|s| self.names[s].clone()).unwrap_or_default();
+        let request = r
+            .map(|r| self.tracked[r].req.name.clone())
+            .unwrap_or_default();
+        self.log_row(kind, site, request, detail);
+    }
+
+    /// Adds an event row at the current time naming `site` and `request` (a VM request or a
+    /// service call; either may be empty).
+    pub(crate) fn log_row(&mut self, kind: &str, site: String, request: String, detail: String) {
         self.events.push(EventRow {
             time_s: to_secs(self.now),
             kind: kind.to_string(),
-            site: site.map(|s| self.names[s].clone()).unwrap_or_default(),
-            request: r
-                .map(|r| self.tracked[r].req.name.clone())
-                .unwrap_or_default(),
+            site,
+            request,
             detail,
         });
     }

@@ -92,9 +92,8 @@ impl Saas {
                 brokers.entry(site).or_insert_with(CloudBroker::new);
             }
         }
-        let lookup = desks.clone();
         let calls = calls(fed, |a, s| {
-            lookup
+            desks
                 .iter()
                 .position(|d| d.appliance == a && d.site == s)
                 .expect("entries offer their appliance")
@@ -227,11 +226,11 @@ impl Runtime {
         }
     }
 
+    /// Logs an event about call `c` at desk `desk`'s site.
     fn log_call(&mut self, kind: &str, desk: usize, c: usize, detail: String) {
-        let site = self.saas.desks[desk].site;
-        self.log(kind, Some(site), None, detail);
-        let row = self.events.last_mut().expect("just logged");
-        row.request = self.saas.calls[c].name.clone();
+        let site = self.names[self.saas.desks[desk].site].clone();
+        let call = self.saas.calls[c].name.clone();
+        self.log_row(kind, site, call, detail);
     }
 
     fn appliance_name(&self, desk: usize) -> String {
