@@ -32,34 +32,10 @@ pub enum RequestSpec {
         /// Requests per second (≥ 0).
         rate_per_s: f64,
     },
-    /// A daily cycle: `mean_per_s · (1 + amplitude · cos(2π(t − peak_at_s)/period_s))`.
-    Diurnal {
-        /// Mean requests per second over a period (≥ 0).
-        mean_per_s: f64,
-        /// Swing as a fraction of the mean (0 to 1; the rate never goes negative).
-        amplitude: f64,
-        /// Length of the cycle in seconds (> 0, default 86 400).
-        #[serde(default = "day")]
-        period_s: f64,
-        /// Time of the peak in seconds (≥ 0, e.g. 50 400 for 14:00).
-        peak_at_s: f64,
-    },
-    /// A flash crowd: `base_per_s`, rising linearly from `start_s` over `ramp_s` to `peak_per_s`,
-    /// held for `hold_s`, falling linearly over `decay_s` back to `base_per_s`.
-    FlashCrowd {
-        /// Requests per second outside the crowd (≥ 0).
-        base_per_s: f64,
-        /// Requests per second at the top of the crowd (≥ 0).
-        peak_per_s: f64,
-        /// When the ramp starts, in seconds (≥ 0).
-        start_s: f64,
-        /// Ramp-up length in seconds (≥ 0; 0 is a step).
-        ramp_s: f64,
-        /// Time at the peak in seconds (≥ 0).
-        hold_s: f64,
-        /// Ramp-down length in seconds (≥ 0; 0 is a step).
-        decay_s: f64,
-    },
+    /// A daily cycle ([`Diurnal`]).
+    Diurnal(Diurnal),
+    /// A flash crowd ([`FlashCrowd`]).
+    FlashCrowd(FlashCrowd),
     /// A recorded rate: a CSV file with one rate (requests per second, ≥ 0) per row, each held
     /// for `interval_s`; after the last row the last rate is held.
     Trace {
@@ -72,6 +48,125 @@ pub enum RequestSpec {
         /// Seconds each row lasts (> 0, whole milliseconds).
         interval_s: f64,
     },
+}
+
+/// A daily cycle: `mean_per_s · (1 + amplitude · cos(2π(t − peak_at_s)/period_s))`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Diurnal {
+    /// Mean requests per second over a period (≥ 0).
+    pub mean_per_s: f64,
+    /// Swing as a fraction of the mean (0 to 1; the rate never goes negative).
+    pub amplitude: f64,
+    /// Length of the cycle in seconds (> 0, default 86 400).
+    #[serde(default = "day")]
+    pub period_s: f64,
+    /// Time of the peak in seconds (≥ 0, e.g. 50 400 for 14:00).
+    pub peak_at_s: f64,
+}
+
+impl Diurnal {
+    fn validate(&self) -> Result<(), String> {
+        non_negative("mean_per_s", self.mean_per_s)?;
+        if !(0.0..=1.0).contains(&self.amplitude) {
+            return Err(format!(
+                "`amplitude` is a fraction of the mean from 0 to 1, found {}",
+                self.amplitude
+            ));
+        }
+        if !(self.period_s.is_finite() && self.period_s > 0.0) {
+            return Err(format!(
+                "`period_s` must be a number > 0 (86400 for a day), found {}",
+                self.period_s
+            ));
+        }
+        non_negative("peak_at_s", self.peak_at_s)
+    }
+
+    /// The rate at `s` seconds.
+    fn rate_at(&self, s: f64) -> f64 {
+        let phase = std::f64::consts::TAU * (s - self.peak_at_s) / self.period_s;
+        self.mean_per_s * (1.0 + self.amplitude * phase.cos())
+    }
+
+    /// `∫ rate` over `[a, b)` seconds.
+    fn integral(&self, a: f64, b: f64) -> f64 {
+        let w = std::f64::consts::TAU / self.period_s;
+        let sin = |x: f64| (w * (x - self.peak_at_s)).sin();
+        self.mean_per_s * ((b - a) + self.amplitude / w * (sin(b) - sin(a)))
+    }
+}
+
+/// A flash crowd: `base_per_s`, rising linearly from `start_s` over `ramp_s` to `peak_per_s`,
+/// held for `hold_s`, falling linearly over `decay_s` back to `base_per_s`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlashCrowd {
+    /// Requests per second outside the crowd (≥ 0).
+    pub base_per_s: f64,
+    /// Requests per second at the top of the crowd (≥ 0).
+    pub peak_per_s: f64,
+    /// When the ramp starts, in seconds (≥ 0).
+    pub start_s: f64,
+    /// Ramp-up length in seconds (≥ 0; 0 is a step).
+    pub ramp_s: f64,
+    /// Time at the peak in seconds (≥ 0).
+    pub hold_s: f64,
+    /// Ramp-down length in seconds (≥ 0; 0 is a step).
+    pub decay_s: f64,
+}
+
+impl FlashCrowd {
+    fn validate(&self) -> Result<(), String> {
+        non_negative("base_per_s", self.base_per_s)?;
+        non_negative("peak_per_s", self.peak_per_s)?;
+        non_negative("start_s", self.start_s)?;
+        non_negative("ramp_s", self.ramp_s)?;
+        non_negative("hold_s", self.hold_s)?;
+        non_negative("decay_s", self.decay_s)
+    }
+
+    /// The linear pieces `(t0, t1, rate at t0, rate at t1)` in seconds; the rate is
+    /// `base_per_s` outside them.
+    fn pieces(&self) -> [(f64, f64, f64, f64); 3] {
+        let (base, peak) = (self.base_per_s, self.peak_per_s);
+        let up = self.start_s + self.ramp_s;
+        let down = up + self.hold_s;
+        [
+            (self.start_s, up, base, peak),
+            (up, down, peak, peak),
+            (down, down + self.decay_s, peak, base),
+        ]
+    }
+
+    /// The rate at `s` seconds.
+    fn rate_at(&self, s: f64) -> f64 {
+        self.pieces()
+            .into_iter()
+            .find(|&(a, b, _, _)| a <= s && s < b)
+            .map_or(self.base_per_s, |(a, b, ya, yb)| {
+                ya + (yb - ya) * (s - a) / (b - a)
+            })
+    }
+
+    /// `∫ rate` over `[a, b)` seconds: the base plus each piece's excess (trapezoids).
+    fn integral(&self, a: f64, b: f64) -> f64 {
+        let base = self.base_per_s;
+        let excess: f64 = self
+            .pieces()
+            .into_iter()
+            .filter(|&(x0, x1, _, _)| x1 > x0)
+            .map(|(x0, x1, y0, y1)| {
+                let (lo, hi) = (a.max(x0), b.min(x1));
+                if hi <= lo {
+                    return 0.0;
+                }
+                let y = |x: f64| y0 + (y1 - y0) * (x - x0) / (x1 - x0) - base;
+                0.5 * (y(lo) + y(hi)) * (hi - lo)
+            })
+            .sum();
+        base * (b - a) + excess
+    }
 }
 
 fn non_negative(name: &str, v: f64) -> Result<(), String> {
@@ -88,40 +183,8 @@ impl RequestSpec {
     pub fn validate(&self) -> Result<(), String> {
         match self {
             RequestSpec::Poisson { rate_per_s } => non_negative("rate_per_s", *rate_per_s),
-            RequestSpec::Diurnal {
-                mean_per_s,
-                amplitude,
-                period_s,
-                peak_at_s,
-            } => {
-                non_negative("mean_per_s", *mean_per_s)?;
-                if !(0.0..=1.0).contains(amplitude) {
-                    return Err(format!(
-                        "`amplitude` is a fraction of the mean from 0 to 1, found {amplitude}"
-                    ));
-                }
-                if !(period_s.is_finite() && *period_s > 0.0) {
-                    return Err(format!(
-                        "`period_s` must be a number > 0 (86400 for a day), found {period_s}"
-                    ));
-                }
-                non_negative("peak_at_s", *peak_at_s)
-            }
-            RequestSpec::FlashCrowd {
-                base_per_s,
-                peak_per_s,
-                start_s,
-                ramp_s,
-                hold_s,
-                decay_s,
-            } => {
-                non_negative("base_per_s", *base_per_s)?;
-                non_negative("peak_per_s", *peak_per_s)?;
-                non_negative("start_s", *start_s)?;
-                non_negative("ramp_s", *ramp_s)?;
-                non_negative("hold_s", *hold_s)?;
-                non_negative("decay_s", *decay_s)
-            }
+            RequestSpec::Diurnal(d) => d.validate(),
+            RequestSpec::FlashCrowd(f) => f.validate(),
             RequestSpec::Trace {
                 file,
                 column,
@@ -154,32 +217,8 @@ impl RequestSpec {
             RequestSpec::Poisson { rate_per_s } => RequestRate::Constant {
                 rate_per_s: *rate_per_s,
             },
-            RequestSpec::Diurnal {
-                mean_per_s,
-                amplitude,
-                period_s,
-                peak_at_s,
-            } => RequestRate::Diurnal {
-                mean_per_s: *mean_per_s,
-                amplitude: *amplitude,
-                period_s: *period_s,
-                peak_at_s: *peak_at_s,
-            },
-            RequestSpec::FlashCrowd {
-                base_per_s,
-                peak_per_s,
-                start_s,
-                ramp_s,
-                hold_s,
-                decay_s,
-            } => RequestRate::FlashCrowd {
-                base_per_s: *base_per_s,
-                peak_per_s: *peak_per_s,
-                start_s: *start_s,
-                ramp_s: *ramp_s,
-                hold_s: *hold_s,
-                decay_s: *decay_s,
-            },
+            RequestSpec::Diurnal(d) => RequestRate::Diurnal(*d),
+            RequestSpec::FlashCrowd(f) => RequestRate::FlashCrowd(*f),
             RequestSpec::Trace {
                 file,
                 column,
@@ -284,24 +323,6 @@ pub fn parse_rates(path: &Path, text: &str, column: Option<&str>) -> Result<Vec<
     Ok(rates)
 }
 
-/// The flash crowd's linear pieces `(t0, t1, rate at t0, rate at t1)` in seconds; the rate is
-/// `base` outside them.
-fn flash_pieces(
-    base: f64,
-    peak: f64,
-    start_s: f64,
-    ramp_s: f64,
-    hold_s: f64,
-    decay_s: f64,
-) -> [(f64, f64, f64, f64); 3] {
-    let (up, down) = (start_s + ramp_s, start_s + ramp_s + hold_s);
-    [
-        (start_s, up, base, peak),
-        (up, down, peak, peak),
-        (down, down + decay_s, peak, base),
-    ]
-}
-
 /// A request rate over time, ready to evaluate (from [`RequestSpec::load`]); times are
 /// simulation [`Millis`], rates requests per second.
 #[derive(Debug, Clone, PartialEq)]
@@ -311,32 +332,10 @@ pub enum RequestRate {
         /// Requests per second.
         rate_per_s: f64,
     },
-    /// See [`RequestSpec::Diurnal`].
-    Diurnal {
-        /// Mean requests per second.
-        mean_per_s: f64,
-        /// Swing as a fraction of the mean.
-        amplitude: f64,
-        /// Cycle length in seconds.
-        period_s: f64,
-        /// Time of the peak in seconds.
-        peak_at_s: f64,
-    },
-    /// See [`RequestSpec::FlashCrowd`].
-    FlashCrowd {
-        /// Rate outside the crowd.
-        base_per_s: f64,
-        /// Rate at the top.
-        peak_per_s: f64,
-        /// Ramp start in seconds.
-        start_s: f64,
-        /// Ramp-up length in seconds.
-        ramp_s: f64,
-        /// Time at the peak in seconds.
-        hold_s: f64,
-        /// Ramp-down length in seconds.
-        decay_s: f64,
-    },
+    /// A daily cycle.
+    Diurnal(Diurnal),
+    /// A flash crowd.
+    FlashCrowd(FlashCrowd),
     /// A step-held trace: `rates[k]` over `[k·interval, (k+1)·interval)`, the last held after.
     Steps {
         /// Length of each step.
@@ -352,35 +351,8 @@ impl RequestRate {
         let s = to_secs(t);
         match self {
             RequestRate::Constant { rate_per_s } => *rate_per_s,
-            RequestRate::Diurnal {
-                mean_per_s,
-                amplitude,
-                period_s,
-                peak_at_s,
-            } => {
-                let phase = std::f64::consts::TAU * (s - peak_at_s) / period_s;
-                mean_per_s * (1.0 + amplitude * phase.cos())
-            }
-            RequestRate::FlashCrowd {
-                base_per_s,
-                peak_per_s,
-                start_s,
-                ramp_s,
-                hold_s,
-                decay_s,
-            } => flash_pieces(
-                *base_per_s,
-                *peak_per_s,
-                *start_s,
-                *ramp_s,
-                *hold_s,
-                *decay_s,
-            )
-            .into_iter()
-            .find(|&(a, b, _, _)| a <= s && s < b)
-            .map_or(*base_per_s, |(a, b, ya, yb)| {
-                ya + (yb - ya) * (s - a) / (b - a)
-            }),
+            RequestRate::Diurnal(d) => d.rate_at(s),
+            RequestRate::FlashCrowd(f) => f.rate_at(s),
             RequestRate::Steps { interval, rates } => {
                 rates[((t / interval) as usize).min(rates.len() - 1)]
             }
@@ -395,46 +367,8 @@ impl RequestRate {
         let (a, b) = (to_secs(t0), to_secs(t1));
         match self {
             RequestRate::Constant { rate_per_s } => rate_per_s * (b - a),
-            RequestRate::Diurnal {
-                mean_per_s,
-                amplitude,
-                period_s,
-                peak_at_s,
-            } => {
-                let w = std::f64::consts::TAU / period_s;
-                let sin = |x: f64| (w * (x - peak_at_s)).sin();
-                mean_per_s * ((b - a) + amplitude / w * (sin(b) - sin(a)))
-            }
-            RequestRate::FlashCrowd {
-                base_per_s,
-                peak_per_s,
-                start_s,
-                ramp_s,
-                hold_s,
-                decay_s,
-            } => {
-                let pieces = flash_pieces(
-                    *base_per_s,
-                    *peak_per_s,
-                    *start_s,
-                    *ramp_s,
-                    *hold_s,
-                    *decay_s,
-                );
-                let excess: f64 = pieces
-                    .into_iter()
-                    .filter(|&(x0, x1, _, _)| x1 > x0)
-                    .map(|(x0, x1, y0, y1)| {
-                        let (lo, hi) = (a.max(x0), b.min(x1));
-                        if hi <= lo {
-                            return 0.0;
-                        }
-                        let y = |x: f64| y0 + (y1 - y0) * (x - x0) / (x1 - x0) - base_per_s;
-                        0.5 * (y(lo) + y(hi)) * (hi - lo)
-                    })
-                    .sum();
-                base_per_s * (b - a) + excess
-            }
+            RequestRate::Diurnal(d) => d.integral(a, b),
+            RequestRate::FlashCrowd(f) => f.integral(a, b),
             RequestRate::Steps { interval, rates } => {
                 // The last step lasts forever.
                 let last = rates.len() as u64 - 1;
@@ -495,14 +429,14 @@ mod tests {
     }
 
     fn crowd() -> RequestRate {
-        load(&RequestSpec::FlashCrowd {
+        load(&RequestSpec::FlashCrowd(FlashCrowd {
             base_per_s: 2.0,
             peak_per_s: 10.0,
             start_s: 20.0,
             ramp_s: 10.0,
             hold_s: 20.0,
             decay_s: 30.0,
-        })
+        }))
     }
 
     #[test]
@@ -516,12 +450,12 @@ mod tests {
 
     #[test]
     fn diurnal_rate_and_integral_in_closed_form() {
-        let r = load(&RequestSpec::Diurnal {
+        let r = load(&RequestSpec::Diurnal(Diurnal {
             mean_per_s: 100.0,
             amplitude: 0.5,
             period_s: 86_400.0,
             peak_at_s: 50_400.0,
-        });
+        }));
         assert!(close(r.rate_at(50_400 * SECOND), 150.0));
         assert!(close(r.rate_at(93_600 * SECOND), 50.0));
         assert!(close(r.rate_at(72_000 * SECOND), 100.0));
@@ -554,14 +488,14 @@ mod tests {
         // [25, 65): 5 s at mean 8, 20 s at 10, 15 s at mean 8.
         assert!(close(r.expected_arrivals(25 * SECOND, 65 * SECOND), 360.0));
         // Zero-length ramps are steps.
-        let step = load(&RequestSpec::FlashCrowd {
+        let step = load(&RequestSpec::FlashCrowd(FlashCrowd {
             base_per_s: 1.0,
             peak_per_s: 5.0,
             start_s: 10.0,
             ramp_s: 0.0,
             hold_s: 5.0,
             decay_s: 0.0,
-        });
+        }));
         assert_eq!(step.rate_at(9_999), 1.0);
         assert_eq!(step.rate_at(10_000), 5.0);
         assert_eq!(step.rate_at(15_000), 1.0);
@@ -653,12 +587,12 @@ mod tests {
                 .unwrap();
         assert_eq!(
             d,
-            RequestSpec::Diurnal {
+            RequestSpec::Diurnal(Diurnal {
                 mean_per_s: 50.0,
                 amplitude: 0.3,
                 period_s: 86_400.0,
                 peak_at_s: 0.0
-            }
+            })
         );
         let f: RequestSpec = toml::from_str(
             "kind = \"flash-crowd\"\nbase_per_s = 1\npeak_per_s = 9\nstart_s = 0\nramp_s = 1\n\
@@ -670,12 +604,16 @@ mod tests {
             toml::from_str("kind = \"trace\"\nfile = \"r.csv\"\ninterval_s = 300").unwrap();
         assert_eq!(t, trace("r.csv", None).with_interval(300.0));
         assert!(toml::from_str::<RequestSpec>("kind = \"poisson\"\nrate = 3").is_err());
-        let e = RequestSpec::Diurnal {
+        assert!(toml::from_str::<RequestSpec>(
+            "kind = \"diurnal\"\nmean_per_s = 1\namplitude = 0\npeak_at_s = 0\nbogus = 1"
+        )
+        .is_err());
+        let e = RequestSpec::Diurnal(Diurnal {
             mean_per_s: 1.0,
             amplitude: 1.5,
             period_s: 86_400.0,
             peak_at_s: 0.0,
-        }
+        })
         .validate()
         .unwrap_err();
         assert!(e.contains("amplitude"), "{e}");
