@@ -8,23 +8,23 @@
 //! under THR 0.8 and others underloaded. One iteration is one round: two decisions with their
 //! observations and dry-run plans; setting up the hosts is outside the timing.
 //!
-//! Run: `cargo bench -p orrery-drivers --bench live_loop`
+//! Run: `cargo bench -p orrery-live --bench live_loop`
 
 // `criterion_group!` generates an undocumented `pub fn`; the workspace warns on missing docs.
 #![allow(missing_docs)]
 
-#[path = "../drivers/tests/live/mod.rs"]
+#[path = "../live/tests/live/mod.rs"]
 mod live;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use orrery_drivers::libvirt::clock::ManualClock;
-use orrery_drivers::libvirt::LiveOptions;
-use orrery_drivers::Live;
 use orrery_engine::infra::{Decision, Infrastructure};
 use orrery_engine::rng::RngStreams;
+use orrery_live::clock::ManualClock;
+use orrery_live::Live;
+use orrery_live::LiveOptions;
 use orrery_policies::registry;
 
 const HOSTS: usize = 1000;

@@ -7,12 +7,10 @@ pub mod validation;
 
 use std::path::Path;
 
-use orrery_drivers::Simulator;
-use orrery_engine::control::CloudOs;
 use orrery_engine::error::InputError;
 use orrery_engine::metrics::RunResult;
-use orrery_engine::rng::RngStreams;
 use orrery_engine::scenario::Scenario;
+use orrery_sim::Simulator;
 
 /// The embedded default scenario (a mid-size datacenter over one synthetic day).
 pub const DEFAULT_SCENARIO: &str = include_str!("../scenarios/default.toml");
@@ -44,42 +42,33 @@ pub fn load_scenario(path: Option<&Path>, sets: &[String]) -> Result<Scenario, I
 /// Checks what can be checked without running: the policies exist and accept their options,
 /// host names, VM groups and the thermal model resolve (traces are read only by a run).
 pub fn check(scenario: &Scenario) -> Result<(), InputError> {
-    orrery_policies::registry::placement(scenario)?;
-    orrery_policies::registry::reallocation(scenario)?;
-    orrery_policies::registry::service_manager(scenario)?;
+    orrery_policies::registry::cloud_os(scenario, scenario.spec.seed)?;
     Simulator::check_layout(scenario)
 }
 
 /// Runs a scenario in simulation, with its seed replaced by `seed` when given.
 pub fn run(scenario: &Scenario, seed: Option<u64>) -> Result<RunResult, RunError> {
-    let placement = orrery_policies::registry::placement(scenario)?;
-    let reallocation = orrery_policies::registry::reallocation(scenario)?;
-    let (admission, elasticity) = orrery_policies::registry::service_manager(scenario)?;
+    let mut os = orrery_policies::registry::cloud_os(scenario, seed.unwrap_or(scenario.spec.seed))?;
     let mut sim = Simulator::new(scenario, seed)?;
-    let seed = seed.unwrap_or(scenario.spec.seed);
-    let mut os = CloudOs::new(placement, reallocation, &RngStreams::new(seed))
-        .with_services(admission, elasticity);
     os.run(&mut sim)?;
     Ok(sim.finish())
 }
 
+#[cfg(feature = "live")]
 /// Runs live mode: loads the live config at `path`, connects to its hosts through libvirt and
 /// runs the cloud OS with the config's policies (built exactly as for a simulation), printing
 /// to `out`.
 pub fn live(
     path: &Path,
-    opts: orrery_drivers::libvirt::LiveOptions,
+    opts: orrery_live::LiveOptions,
     out: Box<dyn std::io::Write>,
 ) -> Result<orrery_engine::control::LoopStats, RunError> {
-    use orrery_drivers::libvirt::{clock::WallClock, config::LiveConfig, Libvirt, Live};
+    use orrery_live::{clock::WallClock, config::LiveConfig, Libvirt, Live};
     let config = LiveConfig::load(path)?;
-    let placement = orrery_policies::registry::placement(&config)?;
-    let reallocation = orrery_policies::registry::reallocation(&config)?;
-    let streams = RngStreams::new(config.spec.seed);
+    let mut os = orrery_policies::registry::cloud_os(&config, config.spec.seed)?;
     let hv = Libvirt::new(config.uris());
     let mut infra = Live::new(config, hv, Box::new(WallClock::new()), out, opts)
         .map_err(|e| orrery_engine::InfraError::Backend(e.to_string()))?;
-    let mut os = CloudOs::new(placement, reallocation, &streams);
     Ok(os.run(&mut infra)?)
 }
 

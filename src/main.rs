@@ -100,6 +100,7 @@ enum Command {
     },
     /// Run the control loop on real hosts through libvirt (docs/live.md). Plans are printed,
     /// and carried out only with --apply.
+    #[cfg(feature = "live")]
     Live {
         /// Live config file (TOML).
         #[arg(long)]
@@ -342,6 +343,7 @@ fn main() -> ExitCode {
             baseline,
             update,
         } => bench(&suite, &baseline, update),
+        #[cfg(feature = "live")]
         Command::Live {
             config,
             dry_run: _,
@@ -349,7 +351,7 @@ fn main() -> ExitCode {
             once,
             interval,
         } => {
-            let opts = orrery_drivers::libvirt::LiveOptions {
+            let opts = orrery_live::LiveOptions {
                 apply,
                 rounds: once.then_some(1),
                 interval: interval.map(std::time::Duration::from_secs_f64),

@@ -44,6 +44,11 @@ pub trait PolicyConfig {
     fn has_thermal(&self) -> bool;
     /// An error about `key` (a dotted path such as `policies.placement`), located in the file.
     fn error_at(&self, key: &str, message: String) -> InputError;
+    /// The scenario, when the configuration is one: the service manager reads its services,
+    /// organisations and quotas from it (a live config has none).
+    fn scenario(&self) -> Option<&Scenario> {
+        None
+    }
 }
 
 impl PolicyConfig for Scenario {
@@ -61,5 +66,9 @@ impl PolicyConfig for Scenario {
 
     fn error_at(&self, key: &str, message: String) -> InputError {
         Scenario::error_at(self, key, message)
+    }
+
+    fn scenario(&self) -> Option<&Scenario> {
+        Some(self)
     }
 }

@@ -4,7 +4,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use orrery_drivers::sim::VmPlan;
 use orrery_engine::infra::InfraError;
 use orrery_engine::model::VmState;
 use orrery_engine::queue::EventQueue;
@@ -13,6 +12,7 @@ use orrery_engine::time::{from_secs, to_secs, Millis};
 use orrery_engine::view::{HostId, VmView};
 use orrery_policies::federation::metabroker::Health;
 use orrery_policies::federation::protocol::{Message, MigrationId, SiteAgent};
+use orrery_sim::VmPlan;
 
 use crate::coupling::{Contract, Coupling, FederationError, RemoteOp, RemoteView};
 use crate::demand::{requests, Request};

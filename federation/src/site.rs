@@ -7,18 +7,17 @@
 
 use std::collections::BTreeMap;
 
-use orrery_drivers::sim::VmPlan;
-use orrery_drivers::Simulator;
 use orrery_engine::action::{Action, ActionResult};
 use orrery_engine::control::CloudOs;
 use orrery_engine::error::InputError;
 use orrery_engine::infra::{Decision, InfraError, Infrastructure};
 use orrery_engine::metrics::RunResult;
 use orrery_engine::model::PowerState;
-use orrery_engine::rng::RngStreams;
 use orrery_engine::scenario::Scenario;
 use orrery_engine::time::Millis;
 use orrery_engine::view::{ClusterView, HostId, VmId};
+use orrery_sim::Simulator;
+use orrery_sim::VmPlan;
 
 use crate::coupling::{HostState, SiteState};
 
@@ -34,12 +33,10 @@ impl PrivateSite {
     /// Builds the site from its scenario with the federation's `seed` (each site derives its
     /// streams from the federation seed and its index, so sites draw independently).
     pub fn new(scenario: &Scenario, seed: u64) -> Result<PrivateSite, InputError> {
-        let placement = orrery_policies::registry::placement(scenario)?;
-        let reallocation = orrery_policies::registry::reallocation(scenario)?;
+        let os = orrery_policies::registry::cloud_os(scenario, seed)?;
         let mut scenario = scenario.clone();
         scenario.spec.output.events = true;
         let sim = Simulator::new(&scenario, Some(seed))?;
-        let os = CloudOs::new(placement, reallocation, &RngStreams::new(seed));
         Ok(PrivateSite {
             sim,
             os,

@@ -1,8 +1,11 @@
 //! Policies by name: the names scenario files (and live-mode configs) use. Every builder takes
-//! any [`PolicyConfig`], so the simulator and live mode build their policies the same way.
+//! any [`PolicyConfig`], so the simulator, live mode and every federation site build their
+//! cloud OS the same way: through [`cloud_os`].
 
+use orrery_engine::control::CloudOs;
 use orrery_engine::error::InputError;
 use orrery_engine::policy::{Admission, Elasticity, Placement, PolicyConfig, Reallocation};
+use orrery_engine::rng::RngStreams;
 use orrery_engine::scenario::Scenario;
 
 use crate::balance::{Balance, BalanceKind};
@@ -68,6 +71,23 @@ pub const REALLOCATIONS: &[(&str, &str)] = &[
         "migrate off hosts above a temperature threshold to cooler hosts (needs [thermal])",
     ),
 ];
+
+/// The cloud OS a configuration describes: its placement and reallocation policies and, for a
+/// scenario with services, its service manager (admission and elasticity), each drawing from
+/// its own stream of `seed`. `orrery run`, `orrery live` and every private site of a
+/// federation build theirs here.
+pub fn cloud_os(config: &dyn PolicyConfig, seed: u64) -> Result<CloudOs, InputError> {
+    let placement = placement(config)?;
+    let reallocation = reallocation(config)?;
+    let (admission, elasticity) = match config.scenario() {
+        Some(scenario) => service_manager(scenario)?,
+        None => (None, None),
+    };
+    Ok(
+        CloudOs::new(placement, reallocation, &RngStreams::new(seed))
+            .with_services(admission, elasticity),
+    )
+}
 
 /// The placement policy a configuration names.
 pub fn placement(config: &dyn PolicyConfig) -> Result<Box<dyn Placement>, InputError> {

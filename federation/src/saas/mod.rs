@@ -30,7 +30,6 @@ mod tests;
 
 use std::collections::BTreeMap;
 
-use orrery_drivers::sim::VmPlan;
 use orrery_engine::model::VmState;
 use orrery_engine::time::{from_secs, to_secs, Millis, HOUR};
 use orrery_engine::view::VmView;
@@ -39,6 +38,7 @@ use orrery_policies::federation::broker::{
     choose, stop_time, vms_to_start, Call as BrokerCall, CloudBroker, CloudOffer, Limits,
     QueueState, Request as BrokerRequest, StopStrategy, Unfit,
 };
+use orrery_sim::VmPlan;
 use serde::Serialize;
 
 use crate::coupling::RemoteOp;

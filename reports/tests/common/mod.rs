@@ -6,11 +6,11 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use orrery_drivers::Simulator;
 use orrery_engine::control::CloudOs;
 use orrery_engine::metrics::RunResult;
 use orrery_engine::rng::RngStreams;
 use orrery_engine::scenario::Scenario;
+use orrery_sim::Simulator;
 
 /// The thermal Table 1 scenario, shortened to six hours.
 pub fn thermal_scenario(extra: &[String]) -> Scenario {

@@ -6,14 +6,14 @@ mod live;
 use std::collections::BTreeMap;
 
 use live::*;
-use orrery_drivers::libvirt::clock::ManualClock;
-use orrery_drivers::libvirt::hypervisor::{Calls, DomState};
-use orrery_drivers::libvirt::journal::{Planned, Record};
 use orrery_engine::action::Action;
 use orrery_engine::control::CloudOs;
 use orrery_engine::infra::{Decision, Infrastructure};
 use orrery_engine::model::VmState;
 use orrery_engine::rng::RngStreams;
+use orrery_live::clock::ManualClock;
+use orrery_live::hypervisor::{Calls, DomState};
+use orrery_live::journal::{Planned, Record};
 use orrery_policies::registry;
 
 const FIRST_FIT: &str = "placement = \"first-fit\"";
@@ -113,9 +113,7 @@ fn deploy_suspend_resume_resize_and_shutdown_act_on_the_hosts() {
 
 /// Three hosts with one orrery VM each at 20 % (800 of 4000 MIPS: 5 % of a 16 000-MIPS host)
 /// and an unmanaged domain on host 0; consolidation with THR 0.8.
-fn consolidation_setup(
-    dir: &std::path::Path,
-) -> (orrery_drivers::libvirt::config::LiveConfig, ManualClock) {
+fn consolidation_setup(dir: &std::path::Path) -> (orrery_live::config::LiveConfig, ManualClock) {
     node(dir, 0, &[running("a"), foreign("legacy")]);
     node(dir, 1, &[running("b")]);
     node(dir, 2, &[running("c")]);
@@ -133,10 +131,7 @@ fn consolidation_setup(
     )
 }
 
-fn loads(
-    clock: &ManualClock,
-    hv: orrery_drivers::libvirt::Libvirt,
-) -> Loads<orrery_drivers::libvirt::Libvirt> {
+fn loads(clock: &ManualClock, hv: orrery_live::Libvirt) -> Loads<orrery_live::Libvirt> {
     let demand: BTreeMap<String, f64> = ["a", "b", "c", "legacy"]
         .iter()
         .map(|n| (n.to_string(), 0.2))
@@ -148,9 +143,9 @@ fn loads(
     }
 }
 
-fn run_loop<H: orrery_drivers::libvirt::hypervisor::Hypervisor>(
-    config: &orrery_drivers::libvirt::config::LiveConfig,
-    live: &mut orrery_drivers::Live<H>,
+fn run_loop<H: orrery_live::hypervisor::Hypervisor>(
+    config: &orrery_live::config::LiveConfig,
+    live: &mut orrery_live::Live<H>,
 ) -> orrery_engine::control::LoopStats {
     let placement = registry::placement(config).unwrap();
     let reallocation = registry::reallocation(config).unwrap();

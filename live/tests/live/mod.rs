@@ -8,12 +8,12 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Duration;
 
-use orrery_drivers::libvirt::clock::{Clock, ManualClock};
-use orrery_drivers::libvirt::config::LiveConfig;
-use orrery_drivers::libvirt::hypervisor::{
+use orrery_live::clock::{Clock, ManualClock};
+use orrery_live::config::LiveConfig;
+use orrery_live::hypervisor::{
     Call, Calls, DomState, DomainFacts, DriverError, ErrorKind, Hypervisor, Reply,
 };
-use orrery_drivers::libvirt::{Libvirt, Live, LiveOptions};
+use orrery_live::{Libvirt, Live, LiveOptions};
 
 /// orrery's metadata namespace, as node files write it.
 pub const TAG: &str = r#"<metadata><orrery:vm xmlns:orrery="https://orrery.dev/xmlns/live/1" template="small"/></metadata>"#;

@@ -8,14 +8,14 @@ use std::path::Path;
 use std::time::Duration;
 
 use live::*;
-use orrery_drivers::libvirt::clock::ManualClock;
-use orrery_drivers::Simulator;
 use orrery_engine::action::Action;
 use orrery_engine::infra::{Decision, Infrastructure};
 use orrery_engine::rng::RngStreams;
 use orrery_engine::scenario::Scenario;
 use orrery_engine::view::ClusterView;
+use orrery_live::clock::ManualClock;
 use orrery_policies::registry;
+use orrery_sim::Simulator;
 
 /// Three hosts like the test-driver nodes (8 × 2000 MIPS, 16 GiB, 100–200 W), VMs of type
 /// `small` (2 × 2000 MIPS, 2 GiB) at a constant 20 %: one per host at 0 s (striping), one more

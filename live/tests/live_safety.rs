@@ -8,13 +8,13 @@ mod live;
 use std::collections::BTreeMap;
 
 use live::*;
-use orrery_drivers::libvirt::clock::ManualClock;
-use orrery_drivers::libvirt::config::LiveConfig;
-use orrery_drivers::libvirt::hypervisor::{DomState, ErrorKind};
-use orrery_drivers::libvirt::journal::{Journal, Planned, Record};
-use orrery_drivers::libvirt::Libvirt;
 use orrery_engine::action::Action;
 use orrery_engine::infra::{Decision, Infrastructure};
+use orrery_live::clock::ManualClock;
+use orrery_live::config::LiveConfig;
+use orrery_live::hypervisor::{DomState, ErrorKind};
+use orrery_live::journal::{Journal, Planned, Record};
+use orrery_live::Libvirt;
 
 const FIRST_FIT: &str = "placement = \"first-fit\"";
 

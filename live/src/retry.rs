@@ -32,7 +32,7 @@ pub fn with_backoff<T>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::libvirt::clock::ManualClock;
+    use crate::clock::ManualClock;
 
     fn policy(attempts: u32) -> RetrySection {
         RetrySection {
