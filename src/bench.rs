@@ -6,27 +6,36 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use orrery_engine::config::Source;
 use orrery_engine::metrics::Summary;
+use orrery_engine::scenario::Scenario;
 use orrery_engine::InputError;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::RunError;
+use orrery_engine::error::RunError;
 
-/// A suite file.
+/// A suite file as written.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
+struct SuiteFile {
+    name: String,
+    #[serde(rename = "scenario")]
+    scenarios: Vec<SuiteScenario>,
+    metrics: BTreeMap<String, Tolerance>,
+}
+
+/// A loaded, checked suite.
+#[derive(Debug, Clone)]
 pub struct Suite {
     /// The suite's name (recorded in the baseline).
     pub name: String,
     /// The scenarios, run in parallel and reported in this order.
-    #[serde(rename = "scenario")]
     pub scenarios: Vec<SuiteScenario>,
     /// Compared metrics (fields of `summary.json`) and their tolerances.
     pub metrics: BTreeMap<String, Tolerance>,
-    /// The suite file's directory (scenario paths are relative to it).
-    #[serde(skip)]
-    pub dir: PathBuf,
+    /// The suite file as read (scenario paths resolve against it).
+    pub source: Source,
 }
 
 /// One scenario of a suite.
@@ -111,48 +120,66 @@ pub struct Change {
 }
 
 impl Suite {
-    /// Loads and checks a suite file.
-    pub fn load(path: &Path) -> Result<Suite, InputError> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            InputError::file(path, format!("cannot read the suite: {e}"))
-                .hint("give the path of a suite file such as benches/policies/suite.toml")
-        })?;
-        let mut suite: Suite =
-            toml::from_str(&text).map_err(|e| InputError::toml(path, &text, &e))?;
-        suite.dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    /// Loads and checks a suite file, with `--set KEY=VALUE` overrides.
+    pub fn load(path: &Path, sets: &[String]) -> Result<Suite, InputError> {
+        let mut source = Source::read(
+            path,
+            "suite",
+            "give the path of a suite file such as benches/policies/suite.toml",
+        )?
+        .with_sets(sets);
+        let file: SuiteFile = source.parse(
+            &[],
+            "see the comments of benches/policies/suite.toml for its keys",
+        )?;
+        let suite = Suite {
+            name: file.name,
+            scenarios: file.scenarios,
+            metrics: file.metrics,
+            source,
+        };
         let fields = numeric_fields();
         for name in suite.metrics.keys() {
             if !fields.contains(name) {
-                return Err(
-                    InputError::file(path, format!("`{name}` is not a run metric"))
-                        .key(format!("metrics.{name}"))
-                        .hint(format!(
-                            "use a numeric field of summary.json: {}",
-                            fields.join(", ")
-                        )),
-                );
+                return Err(suite
+                    .source
+                    .error_at(
+                        &format!("metrics.{name}"),
+                        format!("`{name}` is not a run metric"),
+                    )
+                    .hint(format!(
+                        "use a numeric field of summary.json: {}",
+                        fields.join(", ")
+                    )));
             }
         }
         let mut seen = std::collections::BTreeSet::new();
         for (i, s) in suite.scenarios.iter().enumerate() {
             if !seen.insert(&s.name) {
-                return Err(InputError::file(
-                    path,
+                return Err(suite.source.error_at(
+                    &format!("scenario.{i}.name"),
                     format!("scenario name `{}` is used twice", s.name),
-                )
-                .key(format!("scenario.{i}.name")));
+                ));
             }
         }
         Ok(suite)
     }
 
+    /// Loads every scenario of the suite, with its overrides.
+    pub fn scenarios(&self) -> Result<Vec<Scenario>, InputError> {
+        self.scenarios
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let path = self.source.resolve(&format!("scenario.{i}.file"), &s.file);
+                Scenario::load(&path, &s.set)
+            })
+            .collect()
+    }
+
     /// Runs every scenario (in parallel) and returns its metrics.
     pub fn run(&self) -> Result<BTreeMap<String, BTreeMap<String, Option<f64>>>, RunError> {
-        let scenarios = self
-            .scenarios
-            .iter()
-            .map(|s| orrery_engine::scenario::Scenario::load(&self.dir.join(&s.file), &s.set))
-            .collect::<Result<Vec<_>, _>>()?;
+        let scenarios = self.scenarios()?;
         let summaries = scenarios
             .par_iter()
             .zip(&self.scenarios)

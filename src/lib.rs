@@ -1,30 +1,24 @@
-//! The `orrery` library behind the CLI: load a scenario, build its policies and simulator, and
-//! run the cloud OS over it.
+//! The `orrery` library behind the CLI: load a scenario, build its cloud OS and simulator, and
+//! run it; the sweep, bench and validation drivers; and the CLI itself ([`cli::main`]).
 
 pub mod bench;
+pub mod cli;
+pub mod error;
+pub mod kind;
 pub mod sweep;
 pub mod validation;
 
 use std::path::Path;
 
-use orrery_engine::error::InputError;
+use orrery_engine::error::{InputError, RunError};
 use orrery_engine::metrics::RunResult;
 use orrery_engine::scenario::Scenario;
 use orrery_sim::Simulator;
 
+pub use error::Error;
+
 /// The embedded default scenario (a mid-size datacenter over one synthetic day).
 pub const DEFAULT_SCENARIO: &str = include_str!("../scenarios/default.toml");
-
-/// Why a run failed.
-#[derive(Debug, thiserror::Error)]
-pub enum RunError {
-    /// Bad input: a scenario, trace or argument (exit code 2).
-    #[error(transparent)]
-    Input(#[from] InputError),
-    /// The infrastructure failed during the run (exit code 1).
-    #[error(transparent)]
-    Infra(#[from] orrery_engine::InfraError),
-}
 
 /// Loads a scenario file, or the embedded default when `path` is `None`.
 pub fn load_scenario(path: Option<&Path>, sets: &[String]) -> Result<Scenario, InputError> {
@@ -54,17 +48,18 @@ pub fn run(scenario: &Scenario, seed: Option<u64>) -> Result<RunResult, RunError
     Ok(sim.finish())
 }
 
+/// Runs live mode: loads the live config at `path` (with `--set` overrides), connects to its
+/// hosts through libvirt and runs the cloud OS its policies describe (built exactly as for a
+/// simulation), printing to `out`.
 #[cfg(feature = "live")]
-/// Runs live mode: loads the live config at `path`, connects to its hosts through libvirt and
-/// runs the cloud OS with the config's policies (built exactly as for a simulation), printing
-/// to `out`.
 pub fn live(
     path: &Path,
+    sets: &[String],
     opts: orrery_live::LiveOptions,
     out: Box<dyn std::io::Write>,
 ) -> Result<orrery_engine::control::LoopStats, RunError> {
     use orrery_live::{clock::WallClock, config::LiveConfig, Libvirt, Live};
-    let config = LiveConfig::load(path)?;
+    let config = LiveConfig::load(path, sets)?;
     let mut os = orrery_policies::registry::cloud_os(&config, config.spec.seed)?;
     let hv = Libvirt::new(config.uris());
     let mut infra = Live::new(config, hv, Box::new(WallClock::new()), out, opts)

@@ -7,8 +7,13 @@
 //! rolls back the deploy that never started, after which the VM is placed exactly once. The
 //! test driver keeps its hosts in the process, so the restart sees the hosts as their node
 //! files describe them: here that is the truth (the action never ran). Crashes that leave an
-//! action half done are covered in-process (drivers/tests/live_safety.rs), with the partial
+//! action half done are covered in-process (live/tests/live_safety.rs), with the partial
 //! state written into the node files as a crash would leave it on real hosts.
+//!
+//! Built with the `live` feature only; without it, `orrery live` explains how to get live
+//! mode (tests/validate_kinds.rs checks that).
+
+#![cfg(feature = "live")]
 
 mod common;
 

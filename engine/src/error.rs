@@ -75,6 +75,17 @@ impl InputError {
     }
 }
 
+/// Why a run (a simulation, a federation or a live loop) failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// Bad input: a scenario, trace or argument (exit code 2).
+    #[error(transparent)]
+    Input(#[from] InputError),
+    /// The infrastructure failed during the run (exit code 1).
+    #[error(transparent)]
+    Infra(#[from] crate::infra::InfraError),
+}
+
 /// Checks that a number read from a file is finite and positive; the message names the value.
 pub fn require_positive(v: f64) -> Result<(), String> {
     if v.is_finite() && v > 0.0 {

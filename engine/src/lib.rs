@@ -2,6 +2,7 @@
 //! the cluster view policies read, the actions they return and the control loop that runs them.
 
 pub mod action;
+pub mod config;
 pub mod control;
 pub mod error;
 pub mod infra;
@@ -18,6 +19,6 @@ pub mod view;
 pub mod workload;
 
 pub use action::{Action, ActionResult};
-pub use error::InputError;
+pub use error::{InputError, RunError};
 pub use infra::{Decision, InfraError, Infrastructure};
 pub use view::{ClusterView, Compat, HostId, HostView, VmId, VmSize, VmView};

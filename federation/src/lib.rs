@@ -28,36 +28,24 @@ mod tests;
 
 use std::path::{Path, PathBuf};
 
-use orrery_engine::error::InputError;
-use orrery_engine::infra::InfraError;
-
 pub use output::{Outcome, Summary};
 pub use runtime::Runtime;
 pub use spec::Federation;
 
-/// Why a federation run failed.
-#[derive(Debug, thiserror::Error)]
-pub enum RunError {
-    /// Bad input: the federation file or a site's scenario.
-    #[error(transparent)]
-    Input(#[from] InputError),
-    /// A site's infrastructure failed during the run.
-    #[error(transparent)]
-    Infra(#[from] InfraError),
-}
+pub use orrery_engine::error::RunError;
 
-/// Loads the federation file at `path` and runs it.
-pub fn run(path: &Path) -> Result<Outcome, RunError> {
-    let fed = Federation::load(path)?;
+/// Loads the federation file at `path` with `--set KEY=VALUE` overrides and runs it.
+pub fn run(path: &Path, sets: &[String]) -> Result<Outcome, RunError> {
+    let fed = Federation::load(path, sets)?;
     Ok(Runtime::new(fed)?.run()?)
 }
 
-/// Runs each federation file (all loaded first, so a bad one stops everything before any
-/// run) and returns their summaries in the order given.
-pub fn compare(paths: &[PathBuf]) -> Result<Vec<Summary>, RunError> {
+/// Runs each federation file with `--set KEY=VALUE` overrides (all loaded first, so a bad one
+/// stops everything before any run) and returns their summaries in the order given.
+pub fn compare(paths: &[PathBuf], sets: &[String]) -> Result<Vec<Summary>, RunError> {
     let feds = paths
         .iter()
-        .map(|p| Federation::load(p))
+        .map(|p| Federation::load(p, sets))
         .collect::<Result<Vec<_>, _>>()?;
     feds.into_iter()
         .map(|f| Ok(Runtime::new(f)?.run()?.summary))

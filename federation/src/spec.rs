@@ -4,8 +4,9 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use orrery_engine::config::Source;
 use orrery_engine::error::{require_non_negative, require_positive, InputError};
-use orrery_engine::scenario::{error_in_toml, parse_toml, Scenario, VmTypeSection};
+use orrery_engine::scenario::{Scenario, VmTypeSection};
 use orrery_engine::workload::{ArrivalSpec, LifetimeSpec, PatternSpec};
 use orrery_policies::federation::broker::Goal;
 use orrery_policies::federation::metabroker::MetaBrokerConfig;
@@ -281,53 +282,50 @@ fn default_image_mb() -> f64 {
 pub struct Federation {
     /// Name used in outputs.
     pub name: String,
-    /// The file it came from.
-    pub file: PathBuf,
     /// The parsed contents.
     pub spec: FederationFile,
     /// Each private site's scenario, by site index (`None` for public sites).
     pub scenarios: Vec<Option<Scenario>>,
-    text: String,
+    /// The file as read: locates later errors and resolves the sites' scenario paths.
+    pub source: Source,
 }
 
 impl Federation {
-    /// Loads and checks the federation file at `path` and the scenarios it names.
-    pub fn load(path: &Path) -> Result<Federation, InputError> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            InputError::file(path, format!("cannot read the federation file: {e}"))
-                .hint("check the path")
-        })?;
-        let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        Self::parse(&text, path, &base)
+    /// Loads and checks the federation file at `path`, with `--set KEY=VALUE` overrides, and
+    /// the scenarios it names.
+    pub fn load(path: &Path, sets: &[String]) -> Result<Federation, InputError> {
+        let source = Source::read(path, "federation file", "check the path")?;
+        Self::from_source(source.with_sets(sets))
     }
 
     /// Parses federation `text` as if read from `file`, scenario paths relative to `base_dir`.
     pub fn parse(text: &str, file: &Path, base_dir: &Path) -> Result<Federation, InputError> {
-        let spec: FederationFile = parse_toml(
-            text,
-            file,
-            "see docs/federation.md for every key and its type",
-        )?;
-        let name = spec.name.clone().unwrap_or_else(|| {
-            file.file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default()
-        });
+        Self::from_source(Source::from_text(text, file, base_dir))
+    }
+
+    fn from_source(mut source: Source) -> Result<Federation, InputError> {
+        let spec: FederationFile =
+            source.parse(&[], "see docs/federation.md for every key and its type")?;
+        let name = spec.name.clone().unwrap_or_else(|| source.stem());
         let mut fed = Federation {
             name,
-            file: file.to_path_buf(),
             spec,
             scenarios: Vec::new(),
-            text: text.to_string(),
+            source,
         };
-        fed.scenarios = fed.load_scenarios(base_dir)?;
+        fed.scenarios = fed.load_scenarios()?;
         fed.validate()?;
         Ok(fed)
     }
 
+    /// The file it came from.
+    pub fn file(&self) -> &Path {
+        self.source.path()
+    }
+
     /// An error about dotted `key`, located in the file.
     pub fn error_at(&self, key: &str, message: impl Into<String>) -> InputError {
-        error_in_toml(&self.file, &self.text, key, message)
+        self.source.error_at(key, message)
     }
 
     /// VM type `name` as the first private site defining it has it.
@@ -344,14 +342,16 @@ impl Federation {
         self.spec.sites.iter().position(|s| s.name() == name)
     }
 
-    fn load_scenarios(&self, base_dir: &Path) -> Result<Vec<Option<Scenario>>, InputError> {
+    fn load_scenarios(&self) -> Result<Vec<Option<Scenario>>, InputError> {
         self.spec
             .sites
             .iter()
             .enumerate()
             .map(|(i, site)| match site {
                 SiteSpec::Private { scenario, .. } => {
-                    let path = base_dir.join(scenario);
+                    let path = self
+                        .source
+                        .resolve(&format!("sites.{i}.scenario"), scenario);
                     if !path.is_file() {
                         return Err(self
                             .error_at(
@@ -601,7 +601,7 @@ impl Federation {
                                 format!(
                                     "private site `{}` ({}) has no VM type `{}`",
                                     site.name(),
-                                    sc.file.display(),
+                                    sc.file().display(),
                                     g.vm_type
                                 ),
                             )

@@ -547,7 +547,7 @@ fn a_delegation_chain_of_depth_two_completes_with_opaque_tokens() {
 
 #[test]
 fn billing_period_aware_shutdown_saves_cost() {
-    let fed = Federation::load(&shipped("billing-period.toml")).unwrap();
+    let fed = Federation::load(&shipped("billing-period.toml"), &[]).unwrap();
     let mut immediate = fed.clone();
     for s in &mut immediate.spec.sites {
         if let SiteSpec::Public { stop, .. } = s {
@@ -575,7 +575,7 @@ fn every_shipped_architecture_serves_the_shared_demand() {
     .iter()
     .map(|a| shipped(&format!("{a}.toml")))
     .collect();
-    let summaries = compare(&paths).unwrap();
+    let summaries = compare(&paths, &[]).unwrap();
     for s in &summaries {
         assert_eq!(s.requests, 60, "{}", s.name);
         assert_eq!(s.served + s.rejected, s.requests, "{}", s.name);
@@ -762,7 +762,7 @@ fn the_meta_broker_takes_the_healthiest_feasible_cloud_and_ignores_stale_probes(
 
 #[test]
 fn a_run_is_reproducible() {
-    let run_once = || run(&shipped("aggregated.toml")).unwrap();
+    let run_once = || run(&shipped("aggregated.toml"), &[]).unwrap();
     let (a, b) = (run_once(), run_once());
     assert_eq!(a.summary, b.summary);
     assert_eq!(a.events, b.events);

@@ -144,7 +144,7 @@ fn role_rows(site: &RunResult, service: usize) -> Vec<(f64, u64)> {
 #[test]
 fn a_federation_site_admits_and_scales_its_services() {
     let dir = tempfile::tempdir().unwrap();
-    let outcome = orrery_federation::run(&write(dir.path())).expect("the federation runs");
+    let outcome = orrery_federation::run(&write(dir.path()), &[]).expect("the federation runs");
     let shop = &outcome.sites["shop"];
     let s = &shop.summary;
     // Admission: `web` fits the 12-vCPU quota, `big` (16 vCPUs) does not.
@@ -179,7 +179,7 @@ fn the_site_scales_exactly_as_its_scenario_does_alone() {
     // The same cloud OS builder: the site's service figures equal a plain run of its scenario
     // with the seed the federation derives for site 0.
     let dir = tempfile::tempdir().unwrap();
-    let outcome = orrery_federation::run(&write(dir.path())).unwrap();
+    let outcome = orrery_federation::run(&write(dir.path()), &[]).unwrap();
     let shop = &outcome.sites["shop"];
     let scenario =
         orrery_engine::scenario::Scenario::load(&dir.path().join("shop.toml"), &[]).unwrap();

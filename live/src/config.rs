@@ -5,10 +5,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+use orrery_engine::config::Source;
 use orrery_engine::error::{require_positive, InputError};
 use orrery_engine::model::{PowerModel, VmConstraints, VmType};
 use orrery_engine::policy::PolicyConfig;
-use orrery_engine::scenario::{error_in_toml, parse_toml, PoliciesSection};
+use orrery_engine::scenario::PoliciesSection;
 use serde::Deserialize;
 
 const HINT: &str = "see docs/live.md for every key of a live config and its type";
@@ -207,53 +208,53 @@ pub fn default_power() -> PowerModel {
 pub struct LiveConfig {
     /// Name used in messages.
     pub name: String,
-    /// The file it came from.
-    pub file: PathBuf,
-    /// Directory relative paths (and `{config_dir}`) resolve against.
-    pub dir: PathBuf,
     /// The parsed contents.
     pub spec: LiveFile,
-    text: String,
+    /// The file as read: locates later errors and resolves relative paths.
+    pub source: Source,
 }
 
 impl LiveConfig {
-    /// Loads and validates `path`.
-    pub fn load(path: &Path) -> Result<LiveConfig, InputError> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            InputError::file(path, format!("cannot read the live config: {e}"))
-                .hint("check the path; scenarios/live/test-driver.toml is an example")
-        })?;
-        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        Self::parse(&text, path, &dir)
+    /// Loads and validates `path` with `--set KEY=VALUE` overrides.
+    pub fn load(path: &Path, sets: &[String]) -> Result<LiveConfig, InputError> {
+        let source = Source::read(
+            path,
+            "live config",
+            "check the path; scenarios/live/test-driver.toml is an example",
+        )?;
+        Self::from_source(source.with_sets(sets))
     }
 
     /// Parses `text` as if read from `file`, with paths relative to `dir`.
     pub fn parse(text: &str, file: &Path, dir: &Path) -> Result<LiveConfig, InputError> {
-        let spec: LiveFile = parse_toml(text, file, HINT)?;
-        let name = spec.name.clone().unwrap_or_else(|| {
-            file.file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default()
-        });
-        let config = LiveConfig {
-            name,
-            file: file.to_path_buf(),
-            dir: dir.to_path_buf(),
-            spec,
-            text: text.to_string(),
-        };
+        Self::from_source(Source::from_text(text, file, dir))
+    }
+
+    fn from_source(mut source: Source) -> Result<LiveConfig, InputError> {
+        let spec: LiveFile = source.parse(&[], HINT)?;
+        let name = spec.name.clone().unwrap_or_else(|| source.stem());
+        let config = LiveConfig { name, spec, source };
         config.validate()?;
         Ok(config)
     }
 
     /// An error about `key`, located in the file.
     pub fn error_at(&self, key: &str, message: impl Into<String>) -> InputError {
-        error_in_toml(&self.file, &self.text, key, message)
+        self.source.error_at(key, message)
+    }
+
+    /// The config file's directory, absolute (the working directory for a bare file name).
+    fn dir(&self) -> PathBuf {
+        let dir = match self.source.base_dir() {
+            d if d.as_os_str().is_empty() => Path::new("."),
+            d => d,
+        };
+        std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf())
     }
 
     /// Host URIs with `{config_dir}` replaced by the config's absolute directory.
     pub fn uris(&self) -> Vec<String> {
-        let dir = std::path::absolute(&self.dir).unwrap_or_else(|_| self.dir.clone());
+        let dir = self.dir();
         let dir = dir.to_string_lossy();
         let dir = dir.trim_end_matches('/');
         self.spec
@@ -263,9 +264,9 @@ impl LiveConfig {
             .collect()
     }
 
-    /// The journal's path.
+    /// The journal's path (relative paths resolve against the config file's directory).
     pub fn journal_path(&self) -> PathBuf {
-        self.dir.join(&self.spec.journal)
+        self.source.resolve("journal", &self.spec.journal)
     }
 
     /// Index of the template called `name`.

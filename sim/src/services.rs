@@ -132,7 +132,7 @@ impl Services {
             let rate = svc
                 .requests
                 .as_ref()
-                .map(|r| r.load(&scenario.base_dir))
+                .map(|r| r.load(scenario.base_dir()))
                 .transpose()?;
             let submitted = from_secs(svc.submit_s);
             queue.push(submitted, Event::ServiceSubmit(s));

@@ -21,7 +21,7 @@ use orrery_engine::scenario::Scenario;
 use orrery_engine::InputError;
 use rayon::prelude::*;
 
-use crate::RunError;
+use orrery_engine::error::RunError;
 use progress::Progress;
 use store::{Manifest, Store};
 
@@ -45,20 +45,6 @@ pub enum SweepError {
     /// The Parquet and aggregate tables could not be made from `results.csv`.
     #[error(transparent)]
     Tables(#[from] orrery_reports::ReportError),
-}
-
-impl SweepError {
-    /// The process exit code: 2 for bad input, 1 otherwise.
-    pub fn exit_code(&self) -> u8 {
-        match self {
-            SweepError::Input(_)
-            | SweepError::Run {
-                source: RunError::Input(_),
-                ..
-            } => 2,
-            _ => 1,
-        }
-    }
 }
 
 /// A slice of the grid: the points `k` with `k mod count = index`.
@@ -134,7 +120,7 @@ impl Plan {
     /// Expands `scenario`'s `[sweep]` grid and validates every point before anything runs.
     pub fn new(scenario: &Scenario) -> Result<Plan, InputError> {
         let grid = Grid::of(scenario)?.ok_or_else(|| {
-            InputError::file(&scenario.file, "the scenario has no [sweep] table")
+            InputError::file(scenario.file(), "the scenario has no [sweep] table")
                 .hint("add e.g. [sweep] with \"policies.placement\" = [\"packing\", \"striping\"]")
         })?;
         let points = (0..grid.points())
@@ -146,7 +132,7 @@ impl Plan {
             .collect::<Result<Vec<_>, InputError>>()?;
         let manifest = Manifest {
             scenario: scenario.name.clone(),
-            file: scenario.file.display().to_string(),
+            file: scenario.file().display().to_string(),
             fingerprint: format!("{:016x}", scenario.fingerprint()),
             base_seed: scenario.spec.seed,
             keys: grid.keys.clone(),

@@ -5,7 +5,7 @@ mod schema;
 mod services;
 pub mod sweep;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 pub use failures::FailuresSection;
@@ -15,6 +15,8 @@ pub use services::{
     ServiceSection, VdcSection,
 };
 
+pub use crate::config::error_in_toml;
+use crate::config::Source;
 use crate::error::{require_non_negative, require_positive, InputError};
 use crate::model::{
     GroupRole, HostType, MigrationModel, Overcommit, Role, RolePolicy, VmConstraints, VmGroup,
@@ -27,30 +29,24 @@ use crate::time::from_secs;
 pub struct Scenario {
     /// Name used in outputs.
     pub name: String,
-    /// The file it came from (or `<embedded default>`).
-    pub file: PathBuf,
-    /// Directory relative paths in the file are resolved against.
-    pub base_dir: PathBuf,
     /// The parsed contents.
     pub spec: ScenarioFile,
-    /// The file's text as written, kept to locate keys in later errors.
-    text: String,
-    /// The `--set KEY=VALUE` overrides applied.
-    sets: Vec<String>,
-    /// Keys whose value came from outside the file, each with its source (`--set`, or the
-    /// `[sweep]` table for a sweep point).
-    overridden: BTreeMap<String, String>,
+    /// The file as read, with its overrides: locates later errors and resolves paths.
+    pub source: Source,
 }
+
+/// Where the scenario keys are documented (the hint of every schema error).
+const HINT: &str = "see scenarios/README.md for every key and its type";
 
 impl Scenario {
     /// Loads `path`, applies `--set KEY=VALUE` overrides and validates.
     pub fn load(path: &Path, sets: &[String]) -> Result<Scenario, InputError> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            InputError::file(path, format!("cannot read the scenario file: {e}"))
-                .hint("check the path; `orrery run` with no file runs the embedded default")
-        })?;
-        let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        Self::parse(&text, path, &base, sets)
+        let source = Source::read(
+            path,
+            "scenario file",
+            "check the path; `orrery run` with no file runs the embedded default",
+        )?;
+        Self::from_source(source.with_sets(sets), &[])
     }
 
     /// Parses scenario `text` as if read from `file`, with paths relative to `base_dir`.
@@ -60,7 +56,7 @@ impl Scenario {
         base_dir: &Path,
         sets: &[String],
     ) -> Result<Scenario, InputError> {
-        Self::parse_with(text, file, base_dir, &[], sets)
+        Self::from_source(Source::from_text(text, file, base_dir).with_sets(sets), &[])
     }
 
     /// This scenario with `values` put at their dotted keys (before its `--set` overrides): one
@@ -69,66 +65,45 @@ impl Scenario {
         &self,
         values: &[(String, toml_edit::Value)],
     ) -> Result<Scenario, InputError> {
-        Self::parse_with(&self.text, &self.file, &self.base_dir, values, &self.sets)
+        Self::from_source(self.source.clone(), values)
+    }
+
+    /// The file it came from (or `<embedded default>`).
+    pub fn file(&self) -> &Path {
+        self.source.path()
+    }
+
+    /// The directory relative paths in the file are resolved against.
+    pub fn base_dir(&self) -> &Path {
+        self.source.base_dir()
     }
 
     /// A stable hash of the file's text and its `--set` overrides: two scenarios with the same
     /// fingerprint describe the same runs (a sweep resumes only under the same one).
     pub fn fingerprint(&self) -> u64 {
-        let mut bytes = self.text.clone().into_bytes();
-        for set in &self.sets {
-            bytes.push(0);
-            bytes.extend_from_slice(set.as_bytes());
-        }
-        crate::rng::fnv1a(&bytes)
+        self.source.fingerprint()
     }
 
-    fn parse_with(
-        text: &str,
-        file: &Path,
-        base_dir: &Path,
+    fn from_source(
+        mut source: Source,
         values: &[(String, toml_edit::Value)],
-        sets: &[String],
     ) -> Result<Scenario, InputError> {
-        let original = text;
-        let (text, overridden) = apply_overrides(original, file, values, sets)?;
-        let de = toml::Deserializer::new(&text);
-        let spec: ScenarioFile = serde_path_to_error::deserialize(de)
-            .map_err(|e| toml_error(e, &text, original, file, &overridden))?;
-        let name = spec.name.clone().unwrap_or_else(|| {
-            file.file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default()
-        });
-        let scenario = Scenario {
-            name,
-            file: file.to_path_buf(),
-            base_dir: base_dir.to_path_buf(),
-            spec,
-            text: original.to_string(),
-            sets: sets.to_vec(),
-            overridden,
-        };
+        let spec: ScenarioFile = source.parse(values, HINT)?;
+        let name = spec.name.clone().unwrap_or_else(|| source.stem());
+        let scenario = Scenario { name, spec, source };
         scenario.validate()?;
         Ok(scenario)
     }
 
     /// An error about `key` (dotted path, `hosts.1.count`), located in the file when possible.
     pub fn error_at(&self, key: &str, message: impl Into<String>) -> InputError {
-        if let Some(source) = self.overridden.get(&normalise(key)) {
-            return InputError::file(source, message).key(key);
-        }
-        error_in_toml(&self.file, &self.text, key, message)
+        self.source.error_at(key, message)
     }
 
     /// Resolves the path at `key`: relative to the scenario's directory when the file gives it,
     /// relative to the working directory when `--set` does.
     pub fn resolve(&self, key: &str, p: &Path) -> PathBuf {
-        if p.is_absolute() || self.overridden.get(&normalise(key)) == Some(&SET.to_string()) {
-            p.to_path_buf()
-        } else {
-            self.base_dir.join(p)
-        }
+        self.source.resolve(key, p)
     }
 
     /// Host types, one per host group, in file order.
@@ -566,211 +541,3 @@ impl Scenario {
 
 /// The tenant of VMs whose type and generator name none.
 pub const DEFAULT_TENANT: &str = "default";
-
-/// The source named in errors about a key given on the command line.
-const SET: &str = "--set";
-
-/// Puts sweep `values` and then `--set KEY=VALUE` overrides into the TOML text and returns it
-/// with each overridden key (normalised) and its source. A `--set` value keeps the type of the
-/// key it replaces when that key is a string; otherwise it is read as a TOML value (falling back
-/// to a string), so `--set seed=7` is an integer and `--set workload.trace_dir=/data` a string.
-fn apply_overrides(
-    text: &str,
-    file: &Path,
-    values: &[(String, toml_edit::Value)],
-    sets: &[String],
-) -> Result<(String, BTreeMap<String, String>), InputError> {
-    if values.is_empty() && sets.is_empty() {
-        return Ok((text.to_string(), BTreeMap::new()));
-    }
-    let mut doc: toml_edit::DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
-        let mut err = InputError::file(file, e.message().trim().replace('\n', "; "));
-        if let Some(span) = e.span() {
-            err = err.at_offset(text, span.start);
-        }
-        err
-    })?;
-    let mut keys = BTreeMap::new();
-    let sweep_source = format!("{} [sweep]", file.display());
-    for (key, value) in values {
-        let item = item_at(&mut doc, key, &sweep_source)?;
-        *item = toml_edit::Item::Value(value.clone());
-        keys.insert(normalise(key), sweep_source.clone());
-    }
-    for set in sets {
-        let Some((key, raw)) = set.split_once('=') else {
-            return Err(InputError::file(SET, format!("`{set}` is not KEY=VALUE"))
-                .hint("write e.g. --set policies.placement=first-fit"));
-        };
-        let key = key.trim();
-        let item = item_at(&mut doc, key, SET)?;
-        let value: toml_edit::Value = if item.as_str().is_some() {
-            raw.into()
-        } else {
-            raw.parse().unwrap_or_else(|_| raw.into())
-        };
-        *item = toml_edit::Item::Value(value);
-        keys.insert(normalise(key), SET.to_string());
-    }
-    Ok((doc.to_string(), keys))
-}
-
-/// The item at dotted path `key` (`hosts.0.count`), created when missing; `source` names the
-/// override in errors.
-fn item_at<'d>(
-    doc: &'d mut toml_edit::DocumentMut,
-    key: &str,
-    source: &str,
-) -> Result<&'d mut toml_edit::Item, InputError> {
-    let parts: Vec<&str> = key.split('.').collect();
-    if parts.iter().any(|p| p.is_empty()) {
-        return Err(InputError::file(source, format!("`{key}` is not a dotted key path")).key(key));
-    }
-    let mut item = doc.as_item_mut();
-    for part in &parts {
-        if let (Ok(i), Some(n)) = (
-            part.parse::<usize>(),
-            item.as_array_of_tables().map(|a| a.len()),
-        ) {
-            if i >= n {
-                return Err(InputError::file(
-                    source,
-                    format!("index {i} is out of range: there are {n}"),
-                )
-                .key(key));
-            }
-            item = &mut item[i];
-            continue;
-        }
-        if !(item.is_table_like() || item.is_none()) {
-            return Err(InputError::file(
-                source,
-                format!("`{part}` is inside a value that is not a table"),
-            )
-            .key(key));
-        }
-        item = &mut item[*part];
-    }
-    Ok(item)
-}
-
-/// The field named by serde's "unknown field `x`" message.
-/// Parses a TOML file's `text` into `T`, with errors located by file, line, column and key,
-/// and `hint` (where the keys are documented) added.
-pub fn parse_toml<T: serde::de::DeserializeOwned>(
-    text: &str,
-    file: &Path,
-    hint: &str,
-) -> Result<T, InputError> {
-    let de = toml::Deserializer::new(text);
-    serde_path_to_error::deserialize(de)
-        .map_err(|e| toml_error(e, text, text, file, &BTreeMap::new()).hint(hint))
-}
-
-/// An error about `key` (dotted path) in the TOML file `file` whose text is `text`, located at
-/// the key's line and column when it is there.
-pub fn error_in_toml(file: &Path, text: &str, key: &str, message: impl Into<String>) -> InputError {
-    let mut err = InputError::file(file, message).key(key);
-    if let Some(offset) = locate(text, key) {
-        err = err.at_offset(text, offset);
-    }
-    err
-}
-
-/// A located error for a TOML deserialisation failure. `text` is what was parsed, `original`
-/// the file as written (they differ when overrides rewrote it; `overridden` maps each
-/// overridden key to its source).
-fn toml_error(
-    e: serde_path_to_error::Error<toml::de::Error>,
-    text: &str,
-    original: &str,
-    file: &Path,
-    overridden: &BTreeMap<String, String>,
-) -> InputError {
-    let mut key = normalise(&e.path().to_string());
-    let inner = e.into_inner();
-    // toml's messages can span lines; an error is one paragraph.
-    let message = inner.message().trim().replace('\n', "; ");
-    if let Some(field) = unknown_field(&message) {
-        if !key.ends_with(field) {
-            key = if key == "." || key.is_empty() {
-                field.to_string()
-            } else {
-                format!("{key}.{field}")
-            };
-        }
-    }
-    let hint = "see scenarios/README.md for every key and its type";
-    if key == "." || key.is_empty() {
-        let mut err = InputError::file(file, message);
-        if let Some(span) = inner.span() {
-            err = err.at_offset(text, span.start);
-        }
-        return err.hint(hint);
-    }
-    if let Some(source) = overridden.get(&key) {
-        return InputError::file(source, message).key(key).hint(hint);
-    }
-    // With overrides the text was rewritten, so locate the key in the file as written.
-    let offset = if overridden.is_empty() {
-        inner.span().map(|s| s.start)
-    } else {
-        locate(original, &key)
-    };
-    let mut err = InputError::file(file, message).key(key);
-    if let Some(offset) = offset {
-        err = err.at_offset(original, offset);
-    }
-    err.hint(hint)
-}
-
-fn unknown_field(message: &str) -> Option<&str> {
-    let rest = message.strip_prefix("unknown field `")?;
-    rest.split('`').next()
-}
-
-/// Normalises `hosts[1].count` and `hosts.1.count` to the same form.
-fn normalise(key: &str) -> String {
-    key.replace('[', ".").replace(']', "")
-}
-
-/// Byte offset of the value (or key) at dotted path `key` in `text`.
-fn locate(text: &str, key: &str) -> Option<usize> {
-    let doc = toml_edit::ImDocument::parse(text.to_string()).ok()?;
-    let key = normalise(key);
-    let parts: Vec<&str> = key.split('.').collect();
-    let mut table: &dyn toml_edit::TableLike = doc.as_table();
-    let mut offset = None;
-    let mut i = 0;
-    while i < parts.len() {
-        let (k, v) = table.get_key_value(parts[i])?;
-        offset = v.span().or_else(|| k.span()).map(|s| s.start).or(offset);
-        i += 1;
-        if i == parts.len() {
-            break;
-        }
-        match (
-            parts[i].parse::<usize>(),
-            v.as_array_of_tables(),
-            v.as_array(),
-        ) {
-            (Ok(n), Some(aot), _) => {
-                let t = aot.get(n)?;
-                offset = t.span().map(|s| s.start).or(offset);
-                table = t;
-                i += 1;
-            }
-            (Ok(n), None, Some(arr)) => {
-                let item = arr.get(n)?;
-                offset = item.span().map(|s| s.start).or(offset);
-                i += 1;
-                match item.as_inline_table() {
-                    Some(t) => table = t,
-                    None => break,
-                }
-            }
-            _ => table = v.as_table_like()?,
-        }
-    }
-    offset
-}

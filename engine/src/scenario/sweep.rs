@@ -10,7 +10,7 @@ use std::path::Path;
 
 use toml_edit::{ImDocument, Item, TableLike, Value};
 
-use super::{apply_overrides, Scenario};
+use super::Scenario;
 use crate::error::InputError;
 use crate::rng::RngStreams;
 
@@ -29,8 +29,8 @@ impl Grid {
     /// The grid of `scenario`'s `[sweep]` table, after its `--set` overrides (so
     /// `--set sweep.replicas=10` works); `None` when it has none.
     pub fn of(scenario: &Scenario) -> Result<Option<Grid>, InputError> {
-        let (text, _) = apply_overrides(&scenario.text, &scenario.file, &[], &scenario.sets)?;
-        Self::parse(&text, &scenario.file)
+        let (text, _) = scenario.source.overridden_text(&[])?;
+        Self::parse(&text, scenario.file())
     }
 
     /// The grid of the `[sweep]` table in scenario `text` read from `file`.

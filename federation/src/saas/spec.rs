@@ -159,7 +159,7 @@ impl Federation {
                                     format!(
                                         "private site `{}` ({}) has no VM type `{}`",
                                         o.site,
-                                        sc.file.display(),
+                                        sc.file().display(),
                                         a.vm_type
                                     ),
                                 )

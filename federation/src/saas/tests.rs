@@ -259,7 +259,7 @@ fn without_forwarding_the_calls_wait_for_the_one_worker_and_miss_their_deadline(
 
 #[test]
 fn the_shipped_saas_federation_forwards_its_burst_and_conserves_calls() {
-    let o = crate::run(&shipped("saas.toml")).unwrap();
+    let o = crate::run(&shipped("saas.toml"), &[]).unwrap();
     let s = &o.summary.calls;
     assert!(s.calls > 0 && s.forwarded > 0, "{s:?}");
     // Every call that arrived is in calls.csv once; every call done ran at exactly one site.

@@ -95,7 +95,7 @@ pub fn config(dir: &Path, hosts: usize, vms: &[&str], policies: &str, extra: &st
     let _ = write!(text, "[policies]\n{policies}\n");
     let file = dir.join("live.toml");
     std::fs::write(&file, &text).unwrap();
-    LiveConfig::load(&file).unwrap_or_else(|e| panic!("bad test config: {e}"))
+    LiveConfig::load(&file, &[]).unwrap_or_else(|e| panic!("bad test config: {e}"))
 }
 
 /// Opens libvirt connections to the config's hosts and shuts off the domains named in

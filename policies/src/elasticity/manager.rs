@@ -177,7 +177,7 @@ fn role_rules(
             spec.scheduled_policies
                 .push(parse_json::<ScheduledPolicy>(scenario, &key, p)?);
         }
-        let scaler = OneFlowScaler::new(spec, epoch, &scenario.file)
+        let scaler = OneFlowScaler::new(spec, epoch, scenario.file())
             .map_err(|e| relocate(scenario, at, e))?;
         Some(Horizontal::OneFlow(scaler))
     } else if let Some(tt) = &role.target_tracking {
@@ -197,7 +197,7 @@ fn role_rules(
             obj.insert("max_vms".into(), role.max().into());
         }
         let rule: TargetTracking = parse_json(scenario, &key, &tt)?;
-        rule.validate(&scenario.file).map_err(|e| {
+        rule.validate(scenario.file()).map_err(|e| {
             // The bounds are the role's own keys.
             let on_role = matches!(e.key.as_deref(), Some("min_vms" | "max_vms"));
             relocate(scenario, if on_role { at } else { &key }, e)

@@ -1,0 +1,322 @@
+//! One loader for every configuration file orrery reads (scenarios, sweeps, live configs,
+//! federation files, bench suites): TOML text → typed config, with `--set KEY=VALUE`
+//! overrides, relative paths resolved against the file, and every error located by file,
+//! line, column and key.
+//!
+//! A [`Source`] is a file as read plus the overrides applied to it; [`Source::parse`] turns it
+//! into any `serde` type, and the source stays with the typed config to locate later
+//! (semantic) errors with [`Source::error_at`] and to resolve paths with [`Source::resolve`].
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+
+use crate::error::InputError;
+
+/// The source named in errors about a key given on the command line.
+pub const SET: &str = "--set";
+
+/// A configuration file's text, where it came from, and the overrides applied to it.
+#[derive(Debug, Clone)]
+pub struct Source {
+    path: PathBuf,
+    base_dir: PathBuf,
+    /// The text as written (keys are located in it).
+    text: String,
+    /// The `--set KEY=VALUE` overrides.
+    sets: Vec<String>,
+    /// Keys whose value came from outside the file (normalised), each with its source
+    /// (`--set`, or the `[sweep]` table for a sweep point).
+    overridden: BTreeMap<String, String>,
+}
+
+impl Source {
+    /// Reads the file at `path`; `what` names the kind of file in the error ("scenario file"),
+    /// `hint` says how to fix a path that cannot be read.
+    pub fn read(path: &Path, what: &str, hint: &str) -> Result<Source, InputError> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            InputError::file(path, format!("cannot read the {what}: {e}")).hint(hint)
+        })?;
+        let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        Ok(Source::from_text(&text, path, &base_dir))
+    }
+
+    /// `text` as if read from `path`, with relative paths resolved against `base_dir`.
+    pub fn from_text(text: &str, path: &Path, base_dir: &Path) -> Source {
+        Source {
+            path: path.to_path_buf(),
+            base_dir: base_dir.to_path_buf(),
+            text: text.to_string(),
+            sets: Vec::new(),
+            overridden: BTreeMap::new(),
+        }
+    }
+
+    /// This source with `--set KEY=VALUE` overrides (applied by [`Source::parse`]).
+    pub fn with_sets(mut self, sets: &[String]) -> Source {
+        self.sets = sets.to_vec();
+        self
+    }
+
+    /// The file it came from (or a pseudo-name such as `<embedded default>`).
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The directory relative paths in the file resolve against.
+    pub fn base_dir(&self) -> &Path {
+        &self.base_dir
+    }
+
+    /// The text as written.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The `--set` overrides.
+    pub fn sets(&self) -> &[String] {
+        &self.sets
+    }
+
+    /// The file's stem: the name of a config that gives none.
+    pub fn stem(&self) -> String {
+        self.path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    }
+
+    /// Parses the text into `T` after putting `values` at their dotted keys (a sweep point) and
+    /// then the `--set` overrides; records which keys were overridden. Errors are located
+    /// (overridden keys name their source), with `hint` saying where the keys are documented.
+    pub fn parse<T: DeserializeOwned>(
+        &mut self,
+        values: &[(String, toml_edit::Value)],
+        hint: &str,
+    ) -> Result<T, InputError> {
+        let (text, overridden) = self.overridden_text(values)?;
+        self.overridden = overridden;
+        let de = toml::Deserializer::new(&text);
+        serde_path_to_error::deserialize(de).map_err(|e| self.toml_error(e, &text).hint(hint))
+    }
+
+    /// The text with `values` and then the `--set` overrides put in place, and each
+    /// overridden key (normalised) with its source. A `--set` value keeps the type of the key
+    /// it replaces when that key is a string; otherwise it is read as a TOML value (falling
+    /// back to a string), so `--set seed=7` is an integer and `--set workload.trace_dir=/data`
+    /// a string.
+    pub fn overridden_text(
+        &self,
+        values: &[(String, toml_edit::Value)],
+    ) -> Result<(String, BTreeMap<String, String>), InputError> {
+        if values.is_empty() && self.sets.is_empty() {
+            return Ok((self.text.clone(), BTreeMap::new()));
+        }
+        let mut doc: toml_edit::DocumentMut =
+            self.text.parse().map_err(|e: toml_edit::TomlError| {
+                let mut err = InputError::file(&self.path, one_line(e.message()));
+                if let Some(span) = e.span() {
+                    err = err.at_offset(&self.text, span.start);
+                }
+                err
+            })?;
+        let mut keys = BTreeMap::new();
+        let sweep_source = format!("{} [sweep]", self.path.display());
+        for (key, value) in values {
+            let item = item_at(&mut doc, key, &sweep_source)?;
+            *item = toml_edit::Item::Value(value.clone());
+            keys.insert(normalise(key), sweep_source.clone());
+        }
+        for set in &self.sets {
+            let Some((key, raw)) = set.split_once('=') else {
+                return Err(InputError::file(SET, format!("`{set}` is not KEY=VALUE"))
+                    .hint("write e.g. --set policies.placement=first-fit"));
+            };
+            let key = key.trim();
+            let item = item_at(&mut doc, key, SET)?;
+            let value: toml_edit::Value = if item.as_str().is_some() {
+                raw.into()
+            } else {
+                raw.parse().unwrap_or_else(|_| raw.into())
+            };
+            *item = toml_edit::Item::Value(value);
+            keys.insert(normalise(key), SET.to_string());
+        }
+        Ok((doc.to_string(), keys))
+    }
+
+    /// An error about `key` (dotted path, `hosts.1.count`): located at the key's line and
+    /// column in the file, or naming the override that set it.
+    pub fn error_at(&self, key: &str, message: impl Into<String>) -> InputError {
+        if let Some(source) = self.overridden.get(&normalise(key)) {
+            return InputError::file(source, message).key(key);
+        }
+        error_in_toml(&self.path, &self.text, key, message)
+    }
+
+    /// Resolves the path at `key`: relative to the file's directory when the file gives it,
+    /// relative to the working directory when `--set` does.
+    pub fn resolve(&self, key: &str, p: &Path) -> PathBuf {
+        if p.is_absolute() || self.overridden.get(&normalise(key)).map(String::as_str) == Some(SET)
+        {
+            p.to_path_buf()
+        } else {
+            self.base_dir.join(p)
+        }
+    }
+
+    /// A stable hash of the text and its `--set` overrides: two sources with the same
+    /// fingerprint describe the same configuration.
+    pub fn fingerprint(&self) -> u64 {
+        let mut bytes = self.text.clone().into_bytes();
+        for set in &self.sets {
+            bytes.push(0);
+            bytes.extend_from_slice(set.as_bytes());
+        }
+        crate::rng::fnv1a(&bytes)
+    }
+
+    /// A located error for a deserialisation failure of `text` (the text after overrides).
+    fn toml_error(&self, e: serde_path_to_error::Error<toml::de::Error>, text: &str) -> InputError {
+        let mut key = normalise(&e.path().to_string());
+        let inner = e.into_inner();
+        let message = one_line(inner.message());
+        if let Some(field) = unknown_field(&message) {
+            if !key.ends_with(field) {
+                key = if key == "." || key.is_empty() {
+                    field.to_string()
+                } else {
+                    format!("{key}.{field}")
+                };
+            }
+        }
+        if key == "." || key.is_empty() {
+            let mut err = InputError::file(&self.path, message);
+            if let Some(span) = inner.span() {
+                err = err.at_offset(text, span.start);
+            }
+            return err;
+        }
+        if let Some(source) = self.overridden.get(&key) {
+            return InputError::file(source, message).key(key);
+        }
+        // With overrides the text was rewritten, so locate the key in the file as written.
+        let offset = if self.overridden.is_empty() {
+            inner.span().map(|s| s.start)
+        } else {
+            locate(&self.text, &key)
+        };
+        let mut err = InputError::file(&self.path, message).key(key);
+        if let Some(offset) = offset {
+            err = err.at_offset(&self.text, offset);
+        }
+        err
+    }
+}
+
+/// An error about `key` (dotted path) in the TOML file `file` whose text is `text`, located at
+/// the key's line and column when it is there.
+pub fn error_in_toml(file: &Path, text: &str, key: &str, message: impl Into<String>) -> InputError {
+    let mut err = InputError::file(file, message).key(key);
+    if let Some(offset) = locate(text, key) {
+        err = err.at_offset(text, offset);
+    }
+    err
+}
+
+/// toml's messages can span lines; an error is one paragraph.
+fn one_line(message: &str) -> String {
+    message.trim().replace('\n', "; ")
+}
+
+/// The item at dotted path `key` (`hosts.0.count`), created when missing; `source` names the
+/// override in errors.
+fn item_at<'d>(
+    doc: &'d mut toml_edit::DocumentMut,
+    key: &str,
+    source: &str,
+) -> Result<&'d mut toml_edit::Item, InputError> {
+    let parts: Vec<&str> = key.split('.').collect();
+    if parts.iter().any(|p| p.is_empty()) {
+        return Err(InputError::file(source, format!("`{key}` is not a dotted key path")).key(key));
+    }
+    let mut item = doc.as_item_mut();
+    for part in &parts {
+        if let (Ok(i), Some(n)) = (
+            part.parse::<usize>(),
+            item.as_array_of_tables().map(|a| a.len()),
+        ) {
+            if i >= n {
+                return Err(InputError::file(
+                    source,
+                    format!("index {i} is out of range: there are {n}"),
+                )
+                .key(key));
+            }
+            item = &mut item[i];
+            continue;
+        }
+        if !(item.is_table_like() || item.is_none()) {
+            return Err(InputError::file(
+                source,
+                format!("`{part}` is inside a value that is not a table"),
+            )
+            .key(key));
+        }
+        item = &mut item[*part];
+    }
+    Ok(item)
+}
+
+/// The field named by serde's "unknown field `x`" message.
+fn unknown_field(message: &str) -> Option<&str> {
+    let rest = message.strip_prefix("unknown field `")?;
+    rest.split('`').next()
+}
+
+/// Normalises `hosts[1].count` and `hosts.1.count` to the same form.
+fn normalise(key: &str) -> String {
+    key.replace('[', ".").replace(']', "")
+}
+
+/// Byte offset of the value (or key) at dotted path `key` in `text`.
+fn locate(text: &str, key: &str) -> Option<usize> {
+    let doc = toml_edit::ImDocument::parse(text.to_string()).ok()?;
+    let key = normalise(key);
+    let parts: Vec<&str> = key.split('.').collect();
+    let mut table: &dyn toml_edit::TableLike = doc.as_table();
+    let mut offset = None;
+    let mut i = 0;
+    while i < parts.len() {
+        let (k, v) = table.get_key_value(parts[i])?;
+        offset = v.span().or_else(|| k.span()).map(|s| s.start).or(offset);
+        i += 1;
+        if i == parts.len() {
+            break;
+        }
+        match (
+            parts[i].parse::<usize>(),
+            v.as_array_of_tables(),
+            v.as_array(),
+        ) {
+            (Ok(n), Some(aot), _) => {
+                let t = aot.get(n)?;
+                offset = t.span().map(|s| s.start).or(offset);
+                table = t;
+                i += 1;
+            }
+            (Ok(n), None, Some(arr)) => {
+                let item = arr.get(n)?;
+                offset = item.span().map(|s| s.start).or(offset);
+                i += 1;
+                match item.as_inline_table() {
+                    Some(t) => table = t,
+                    None => break,
+                }
+            }
+            _ => table = v.as_table_like()?,
+        }
+    }
+    offset
+}
