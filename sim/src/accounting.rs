@@ -3,9 +3,9 @@
 
 use orrery_engine::action::{Action, ActionResult};
 use orrery_engine::infra::Decision;
-use orrery_engine::metrics::accounting::{Account, AuditRow};
+use orrery_engine::metrics::accounting::Account;
 use orrery_engine::scenario::{Scenario, VmTypeSection};
-use orrery_engine::time::{to_secs, Millis};
+use orrery_engine::time::Millis;
 use orrery_engine::view::{HostId, VmId};
 
 use super::build::VmPlan;
@@ -86,19 +86,8 @@ impl Simulator {
         host: Option<HostId>,
         result: Result<String, String>,
     ) {
-        let (result, detail) = match result {
-            Ok(d) => ("ok", d),
-            Err(d) => ("refused", d),
-        };
-        self.audit.push(AuditRow {
-            time_s: to_secs(self.view.now),
-            actor: actor.to_string(),
-            action,
-            vm,
-            host,
-            result,
-            detail,
-        });
+        self.record
+            .audit(self.view.now, actor, action, vm, host, result);
     }
 
     /// Records a policy's action and the answer it got.
