@@ -3,6 +3,7 @@
 //! (the infrastructure, an output that cannot be written, a regression the bench gate found).
 
 use orrery_engine::error::{InputError, RunError};
+use orrery_engine::output::{Occupied, OutputError};
 use orrery_engine::InfraError;
 use orrery_reports::ReportError;
 
@@ -25,6 +26,13 @@ pub enum Error {
         /// Why.
         source: std::io::Error,
     },
+    /// A result file could not be written (exit code 1).
+    #[error(transparent)]
+    Write(#[from] OutputError),
+    /// The output directory holds an earlier run's results (exit code 2) or cannot be
+    /// prepared (1).
+    #[error(transparent)]
+    Occupied(#[from] Occupied),
     /// A report, table or comparison failed: bad input (2) or an unwritable output (1).
     #[error(transparent)]
     Report(#[from] ReportError),
@@ -61,6 +69,7 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Input(_)
+            | Error::Occupied(Occupied::Used { .. })
             | Error::Report(ReportError::Input { .. })
             | Error::Sweep(SweepError::Input(_))
             | Error::Sweep(SweepError::Run {
@@ -70,6 +79,8 @@ impl Error {
             Error::Several(errors) => errors.iter().map(Error::exit_code).max().unwrap_or(1),
             Error::Infra(_)
             | Error::Output { .. }
+            | Error::Write(_)
+            | Error::Occupied(Occupied::Io(_))
             | Error::Report(ReportError::Output { .. })
             | Error::Sweep(_)
             | Error::Gate(_) => 1,

@@ -42,9 +42,9 @@ fn one_two_and_four_threads_give_identical_results() {
         })
         .collect();
     let first = contents(&dirs[0]);
-    // 18 runs, each with summary, intervals, events, temperatures, usage, billing, audit and
-    // run.json.
-    assert_eq!(first.len(), 2 + 18 * 8);
+    // 18 runs, each with summary, intervals, events, temperatures, usage, billing, audit,
+    // run.json and its manifest.
+    assert_eq!(first.len(), 2 + 18 * 9);
     for d in &dirs[1..] {
         assert!(
             first == contents(d),

@@ -10,6 +10,7 @@ pub mod metrics;
 pub mod model;
 pub mod monitoring;
 pub mod num;
+pub mod output;
 pub mod policy;
 pub mod queue;
 pub mod rng;

@@ -88,9 +88,11 @@ impl ResultDir {
             ));
         }
         if dir.join(SWEEP_JSON).is_file() {
+            complete(dir, "sweep")?;
             let manifest = SweepManifest::read(&dir.join(SWEEP_JSON))?;
             Ok(ResultDir::Sweep(dir.to_path_buf(), manifest))
         } else if dir.join(SUMMARY_JSON).is_file() {
+            complete(dir, "run")?;
             Ok(ResultDir::Run(dir.to_path_buf()))
         } else {
             Err(ReportError::input(
@@ -100,6 +102,28 @@ impl ResultDir {
             ))
         }
     }
+}
+
+/// An error unless `dir` is a complete result directory of `kind` (its manifest lists every
+/// file with its size, and each is there whole).
+pub fn complete(dir: &Path, kind: &str) -> Result<(), ReportError> {
+    let hint = match kind {
+        "sweep" => {
+            "finish the sweep (`orrery sweep FILE --out DIR` resumes it; a sharded sweep \
+                    needs `orrery sweep merge`)"
+        }
+        _ => "run it again with `--force`",
+    };
+    let manifest = orrery_engine::output::verify(dir)
+        .map_err(|e| ReportError::input(&e.path, e.problem, hint))?;
+    if manifest.kind != kind {
+        return Err(ReportError::input(
+            dir,
+            format!("holds {} results, not {kind} results", manifest.kind),
+            "pass the --out folder of `orrery run` or `orrery sweep`",
+        ));
+    }
+    Ok(())
 }
 
 /// An error unless `path` is an existing file; `hint` says how to make it.
@@ -143,6 +167,7 @@ pub fn first_replicas(dir: &Path) -> Result<Vec<(RunInfo, PathBuf)>, ReportError
         if !info_path.is_file() {
             continue; // an unfinished run: its files are written atomically at the end
         }
+        complete(&folder, "run")?;
         let info: RunInfo = read_json(&info_path, "re-run the sweep with --force")?;
         let better = first
             .get(&info.point)

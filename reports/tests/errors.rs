@@ -37,12 +37,19 @@ fn a_run_without_intervals() {
     fs::create_dir_all(&run).unwrap();
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/run-small");
     fs::copy(fixture.join("summary.json"), run.join("summary.json")).unwrap();
+    // Without its manifest the directory is incomplete.
+    let (path, problem, hint) = input_error(render_report(&run));
+    assert_eq!(path, run.display().to_string());
+    assert!(problem.contains("incomplete"), "{problem}");
+    assert!(hint.contains("--force"), "{hint}");
+    orrery_engine::output::seal(&run, "run", &["summary.json"]).unwrap();
     let (path, problem, hint) = input_error(render_report(&run));
     assert!(path.ends_with("intervals.csv"), "{path}");
     assert_eq!(problem, "file not found");
     assert!(hint.contains("orrery run --out"));
     // A malformed row names the file and the line.
     fs::write(run.join("intervals.csv"), "time_s,active_hosts\n0,x\n").unwrap();
+    orrery_engine::output::seal(&run, "run", &["summary.json", "intervals.csv"]).unwrap();
     let (path, problem, _) = input_error(render_report(&run));
     assert!(path.ends_with("intervals.csv"));
     assert!(problem.starts_with("malformed CSV"), "{problem}");

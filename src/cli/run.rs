@@ -3,6 +3,9 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
+use orrery_engine::output::OutputDir;
+use orrery_reports::run_files::RUN_FILES;
+
 use super::print;
 use crate::error::Error;
 
@@ -20,16 +23,20 @@ pub struct Args {
     /// Directory for summary.json, intervals.csv and events.csv.
     #[arg(long, default_value = "out")]
     out: PathBuf,
+    /// Replace the results of an earlier run in --out (only orrery's own files are removed).
+    #[arg(long)]
+    force: bool,
 }
 
 /// Runs the scenario, prints its summary table and writes its results to `--out`.
 pub fn run(args: Args) -> Result<(), Error> {
     let started = Instant::now();
     let scenario = crate::load_scenario(args.scenario.as_deref(), &args.sets)?;
+    let mut out = OutputDir::create(&args.out, "run", RUN_FILES, args.force)?;
     let result = crate::run(&scenario, args.seed)?;
     print(orrery_reports::summary_table(&result.summary));
-    orrery_reports::write_run(&args.out, &result)
-        .map_err(|e| Error::output(format!("results to {}", args.out.display()), e))?;
+    orrery_reports::write_run(&mut out, &result)?;
+    out.finish()?;
     let secs = started.elapsed().as_secs_f64();
     print(format!("results in {} ({secs:.2} s)\n", args.out.display()));
     Ok(())

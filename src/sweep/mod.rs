@@ -168,6 +168,7 @@ impl Plan {
             .filter(|&k| opts.shard.has(k))
             .flat_map(|k| (0..self.grid.replicas).map(move |r| (k, r)))
             .collect();
+        store.clean_leftovers(&runs)?;
         let todo: Vec<(usize, u32)> = runs
             .iter()
             .copied()
@@ -195,7 +196,7 @@ impl Plan {
         progress.finish();
         let table = if opts.shard == Shard::WHOLE {
             let results = store.write_results(&runs)?;
-            orrery_reports::finish_sweep(&opts.out)?;
+            seal(&opts.out)?;
             results
         } else {
             store.write_part(opts.shard, &runs)?
@@ -215,8 +216,25 @@ impl Plan {
 /// tables as a whole sweep does.
 pub fn merge(dir: &Path, expect: usize) -> Result<PathBuf, SweepError> {
     let results = Store::existing(dir)?.merge(expect)?;
-    orrery_reports::finish_sweep(dir)?;
+    seal(dir)?;
     Ok(results)
+}
+
+/// Writes the Parquet and aggregate tables of the sweep in `dir`, whose `results.csv` is
+/// complete, and seals the directory (its manifest lists the manifest of the grid, the results
+/// and the tables): `report` and `compare` read only sealed sweeps.
+fn seal(dir: &Path) -> Result<(), SweepError> {
+    let tables = orrery_reports::finish_sweep(dir)?;
+    let mut names = vec!["sweep.json".to_string(), "results.csv".to_string()];
+    names.extend(tables.iter().filter_map(|p| {
+        p.strip_prefix(dir)
+            .ok()
+            .map(|p| p.to_string_lossy().into_owned())
+    }));
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    orrery_engine::output::seal(dir, "sweep", &names)
+        .map_err(|e| SweepError::Store(e.to_string()))?;
+    Ok(())
 }
 
 /// Worker threads Slurm gave this task, if any.

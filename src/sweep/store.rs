@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use csv::StringRecord;
 use orrery_engine::metrics::{RunResult, Summary};
+use orrery_engine::output::OutputDir;
 use orrery_engine::scenario::sweep::display;
 use serde::{Deserialize, Serialize};
 
@@ -56,6 +57,8 @@ impl Store {
     /// sweep is refused (`--force` re-runs the runs of the same sweep, it never mixes two).
     pub fn open(dir: &Path, manifest: &Manifest) -> Result<Store, SweepError> {
         fs::create_dir_all(dir.join("runs")).map_err(|e| io(dir, e))?;
+        // The sweep is about to change: incomplete until sealed again.
+        orrery_engine::output::unseal(dir).map_err(|e| io(&e.path, e.source))?;
         let path = dir.join("sweep.json");
         if path.exists() {
             let existing: Manifest = read_json(&path)?;
@@ -95,6 +98,26 @@ impl Store {
         })
     }
 
+    /// Removes what interrupted writers left of `runs` (this invocation's share of the grid,
+    /// so never a folder another shard is writing): `runs/.tmp-pNNNNNN-rRRR-PID` folders.
+    pub fn clean_leftovers(&self, runs: &[(usize, u32)]) -> Result<(), SweepError> {
+        let mine: std::collections::BTreeSet<String> =
+            runs.iter().map(|&(k, r)| run_name(k, r)).collect();
+        let folder = self.dir.join("runs");
+        let entries = fs::read_dir(&folder).map_err(|e| io(&folder, e))?;
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let run = name
+                .strip_prefix(".tmp-")
+                .and_then(|rest| rest.rsplit_once('-'))
+                .map(|(run, _pid)| run);
+            if run.is_some_and(|run| mine.contains(run)) {
+                fs::remove_dir_all(entry.path()).map_err(|e| io(&entry.path(), e))?;
+            }
+        }
+        Ok(())
+    }
+
     fn run_dir(&self, point: usize, replica: u32) -> PathBuf {
         self.dir.join("runs").join(run_name(point, replica))
     }
@@ -122,18 +145,23 @@ impl Store {
         if tmp.exists() {
             fs::remove_dir_all(&tmp).map_err(|e| io(&tmp, e))?;
         }
-        orrery_reports::write_run(&tmp, result).map_err(|e| io(&tmp, e))?;
-        let meta = RunMeta {
-            point,
-            replica,
-            seed,
-            values: values
-                .iter()
-                .map(|(k, v)| (k.clone(), json_value(v)))
-                .collect(),
-        };
-        let json = serde_json::to_string_pretty(&meta).expect("run metadata serialises");
-        fs::write(tmp.join("run.json"), json + "\n").map_err(|e| io(&tmp, e))?;
+        let mut out = OutputDir::create(&tmp, "run", &[], false)
+            .map_err(|e| SweepError::Store(format!("cannot prepare {}: {e}", tmp.display())))?;
+        let written = orrery_reports::write_run(&mut out, result).and_then(|()| {
+            let meta = RunMeta {
+                point,
+                replica,
+                seed,
+                values: values
+                    .iter()
+                    .map(|(k, v)| (k.clone(), json_value(v)))
+                    .collect(),
+            };
+            out.write_json("run.json", &meta)
+        });
+        written
+            .and_then(|()| out.finish().map(drop))
+            .map_err(|e| io(&e.path, e.source))?;
         let dest = self.run_dir(point, replica);
         if dest.exists() {
             fs::remove_dir_all(&dest).map_err(|e| io(&dest, e))?;

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use orrery_engine::control::CloudOs;
 use orrery_engine::metrics::RunResult;
+use orrery_engine::output::OutputDir;
 use orrery_engine::rng::RngStreams;
 use orrery_engine::scenario::Scenario;
 use orrery_sim::Simulator;
@@ -35,8 +36,15 @@ pub fn run(scenario: &Scenario, seed: u64) -> RunResult {
 pub fn thermal_run_dir(dir: &Path) -> PathBuf {
     let s = thermal_scenario(&[]);
     let out = dir.join("run");
-    orrery_reports::write_run(&out, &run(&s, s.spec.seed)).expect("write run");
+    write_run_dir(&out, &run(&s, s.spec.seed));
     out
+}
+
+/// Writes `result` as a complete run directory at `dir`.
+pub fn write_run_dir(dir: &Path, result: &RunResult) {
+    let mut out = OutputDir::create(dir, "run", &[], false).expect("a fresh directory");
+    orrery_reports::write_run(&mut out, result).expect("write run");
+    out.finish().expect("finish the run directory");
 }
 
 /// A sweep directory in `dir`: the six-hour thermal scenario over `policies.reallocation` in
@@ -57,7 +65,7 @@ pub fn thermal_sweep_dir(dir: &Path, policies: &[&str], replicas: usize) -> Path
             let seed = 11 + 1000 * point as u64 + replica as u64;
             let r = run(&s, seed);
             let folder = out.join("runs").join(format!("p{point:06}-r{replica:03}"));
-            orrery_reports::write_run(&folder, &r).unwrap();
+            write_run_dir(&folder, &r);
             let info = serde_json::json!({
                 "point": point, "replica": replica, "seed": seed, "values": {key: policy},
             });
@@ -77,7 +85,14 @@ pub fn thermal_sweep_dir(dir: &Path, policies: &[&str], replicas: usize) -> Path
         }
     }
     results.flush().unwrap();
+    drop(results);
+    seal_sweep(&out);
     out
+}
+
+/// Seals a hand-made sweep directory as a finished sweep does.
+pub fn seal_sweep(dir: &Path) {
+    orrery_engine::output::seal(dir, "sweep", &["sweep.json", "results.csv"]).unwrap();
 }
 
 /// The fields of a summary in serde order and their CSV texts, without `seed`.
@@ -110,5 +125,6 @@ pub fn fixture_sweep_dir(dir: &Path) -> PathBuf {
     for f in ["sweep.json", "results.csv"] {
         fs::copy(src.join(f), out.join(f)).unwrap();
     }
+    seal_sweep(&out);
     out
 }
