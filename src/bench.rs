@@ -276,10 +276,12 @@ fn numeric_fields() -> Vec<String> {
 
 /// Reads a baseline file.
 pub fn read_baseline(path: &Path) -> Result<Baseline, InputError> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        InputError::file(path, format!("cannot read the baseline: {e}"))
-            .hint("record one with `orrery bench SUITE --baseline FILE --update`")
-    })?;
+    let text = orrery_engine::input::read_text(
+        path,
+        "baseline",
+        orrery_engine::input::MAX_CONFIG_BYTES,
+        "record one with `orrery bench SUITE --baseline FILE --update`",
+    )?;
     serde_json::from_str(&text).map_err(|e| {
         InputError::file(path, e.to_string())
             .at(e.line(), Some(e.column()))

@@ -35,9 +35,7 @@ impl Source {
     /// Reads the file at `path`; `what` names the kind of file in the error ("scenario file"),
     /// `hint` says how to fix a path that cannot be read.
     pub fn read(path: &Path, what: &str, hint: &str) -> Result<Source, InputError> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            InputError::file(path, format!("cannot read the {what}: {e}")).hint(hint)
-        })?;
+        let text = crate::input::read_text(path, what, crate::input::MAX_CONFIG_BYTES, hint)?;
         let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         Ok(Source::from_text(&text, path, &base_dir))
     }

@@ -6,6 +6,7 @@ pub mod config;
 pub mod control;
 pub mod error;
 pub mod infra;
+pub mod input;
 pub mod metrics;
 pub mod model;
 pub mod monitoring;

@@ -82,10 +82,12 @@ pub fn read_trace(
     hosts: &[String],
     vms: &[String],
 ) -> Result<Vec<FailureEvent>, InputError> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        InputError::file(path, format!("cannot read the failure trace: {e}"))
-            .hint("check failures.trace (relative to the scenario file)")
-    })?;
+    let text = crate::input::read_text(
+        path,
+        "failure trace",
+        crate::input::MAX_TRACE_BYTES,
+        "check failures.trace (relative to the scenario file)",
+    )?;
     parse_trace(path, &text, hosts, vms)
 }
 

@@ -225,12 +225,13 @@ impl RequestSpec {
                 interval_s,
             } => {
                 let path = base_dir.join(file);
-                let text = std::fs::read_to_string(&path).map_err(|e| {
-                    InputError::file(&path, format!("cannot read the request trace: {e}")).hint(
-                        "`file` is relative to the scenario file's directory; check that it \
-                         exists and is readable",
-                    )
-                })?;
+                let text = crate::input::read_text(
+                    &path,
+                    "request trace",
+                    crate::input::MAX_TRACE_BYTES,
+                    "`file` is relative to the scenario file's directory; check that it exists \
+                     and is readable",
+                )?;
                 RequestRate::Steps {
                     interval: trace_interval(*interval_s).unwrap_or(1),
                     rates: parse_rates(&path, &text, column.as_deref())?,

@@ -88,10 +88,12 @@ pub fn load_planetlab_dir(dir: &Path) -> Result<Vec<TraceFile>, InputError> {
 /// are blank lines at the end of the file). Values become fractions (percent / 100), and the last
 /// value is appended once more, as CloudSim does (288 lines give 289 samples).
 pub fn load_planetlab_file(path: &Path) -> Result<SampledSeries, InputError> {
-    let bytes = fs::read(path).map_err(|e| {
-        InputError::file(path, format!("cannot read trace file: {e}"))
-            .hint("check that the file exists and is readable")
-    })?;
+    let bytes = crate::input::read_bytes(
+        path,
+        "trace file",
+        crate::input::MAX_TRACE_BYTES,
+        "check that the file exists and is readable",
+    )?;
     let text = String::from_utf8_lossy(&bytes);
     let lines: Vec<&str> = text.lines().collect();
     // Blank lines at the end are allowed; anything blank before the last value is an error.
