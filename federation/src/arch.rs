@@ -11,13 +11,13 @@
 //! * **multitier**: a parent with tight coupling to its children places each request on a
 //!   child host it picks from its monitoring, as if the children were one cloud.
 
+use crate::policy::broker::{choose, CloudOffer, Goal, Request as BrokerRequest};
+use crate::policy::protocol::{
+    HostChooser, Message, Outcome as ProtocolOutcome, SiteAgent, SiteId, SitePolicy, VmDescriptor,
+};
 use orrery_engine::model::VmState;
 use orrery_engine::time::{from_secs, to_secs, Millis};
 use orrery_engine::view::HostId;
-use orrery_policies::federation::broker::{choose, CloudOffer, Goal, Request as BrokerRequest};
-use orrery_policies::federation::protocol::{
-    HostChooser, Message, Outcome as ProtocolOutcome, SiteAgent, SiteId, SitePolicy, VmDescriptor,
-};
 
 use std::collections::BTreeMap;
 
@@ -412,7 +412,7 @@ impl Runtime {
         }
     }
 
-    fn start_protocol(&mut self, r: usize, step: orrery_policies::federation::protocol::Step) {
+    fn start_protocol(&mut self, r: usize, step: crate::policy::protocol::Step) {
         if let Some(m) = step.messages.first() {
             self.migrations.insert(m.migration.clone(), r);
             self.in_protocol.insert(r);
@@ -502,7 +502,7 @@ impl Runtime {
         self.start_protocol(r, step);
     }
 
-    fn protocol_step(&mut self, step: orrery_policies::federation::protocol::Step) {
+    fn protocol_step(&mut self, step: crate::policy::protocol::Step) {
         for msg in step.messages {
             let (from, to) = (
                 self.fed.site_index(&msg.from.0).expect("agents are sites"),

@@ -5,6 +5,8 @@
 //!
 //! * [`spec`]: the federation file and its checks.
 //! * [`coupling`]: coupling levels, what a remote view holds and which actions are allowed.
+//! * [`policy`]: the pure decision code: the cross-site protocol's state machines, brokers and
+//!   the meta-broker's ranking.
 //! * [`site`] and [`public`]: private sites (a simulator and its cloud OS) and public clouds.
 //! * [`runtime`]: the event loop; [`arch`]: the architectures' routing rules;
 //!   [`metabroker`]: the broker ranking clouds by probed health.
@@ -17,6 +19,7 @@ pub mod coupling;
 pub mod demand;
 pub mod metabroker;
 pub mod output;
+pub mod policy;
 pub mod public;
 pub mod runtime;
 pub mod saas;

@@ -8,9 +8,9 @@
 //! there after its provisioning delay; the transfer test moves 100 MB from the home site.
 //! The reference VM is the demand's first request.
 
+use crate::policy::broker::{estimate, unfit, CloudOffer};
+use crate::policy::ranking::{rank, Health, MetaBrokerConfig, Sample};
 use orrery_engine::time::{from_secs, to_secs, Millis};
-use orrery_policies::federation::broker::{estimate, unfit, CloudOffer};
-use orrery_policies::federation::metabroker::{rank, Health, MetaBrokerConfig, Sample};
 
 use crate::runtime::{Event, Runtime, Site};
 

@@ -2,8 +2,8 @@
 //! started period, and an idle instance kept (for reuse) until just before its period ends or
 //! stopped at once. Nobody outside sees its hosts.
 
+use crate::policy::broker::{stop_time, CloudOffer, StopStrategy};
 use orrery_engine::time::{from_secs, Millis};
-use orrery_policies::federation::broker::{stop_time, CloudOffer, StopStrategy};
 
 use crate::coupling::FederationError;
 use crate::spec::{InstanceTypeSpec, StopSpec};

@@ -4,14 +4,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::policy::protocol::{Message, MigrationId, SiteAgent};
+use crate::policy::ranking::Health;
 use orrery_engine::infra::InfraError;
 use orrery_engine::model::VmState;
 use orrery_engine::queue::EventQueue;
 use orrery_engine::rng::RngStreams;
 use orrery_engine::time::{from_secs, to_secs, Millis};
 use orrery_engine::view::{HostId, VmView};
-use orrery_policies::federation::metabroker::Health;
-use orrery_policies::federation::protocol::{Message, MigrationId, SiteAgent};
 use orrery_sim::VmPlan;
 
 use crate::coupling::{Contract, Coupling, FederationError, RemoteOp, RemoteView};

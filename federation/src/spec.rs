@@ -4,11 +4,11 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use crate::policy::broker::Goal;
+use crate::policy::ranking::MetaBrokerConfig;
 use orrery_engine::error::{require_non_negative, require_positive, InputError};
 use orrery_engine::scenario::{error_in_toml, parse_toml, Scenario, VmTypeSection};
 use orrery_engine::workload::{ArrivalSpec, LifetimeSpec, PatternSpec};
-use orrery_policies::federation::broker::Goal;
-use orrery_policies::federation::metabroker::MetaBrokerConfig;
 use serde::Deserialize;
 
 use crate::coupling::Coupling;

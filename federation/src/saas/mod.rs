@@ -30,14 +30,14 @@ mod tests;
 
 use std::collections::BTreeMap;
 
+use crate::policy::broker::{
+    choose, stop_time, vms_to_start, Call as BrokerCall, CloudBroker, CloudOffer, Limits,
+    QueueState, Request as BrokerRequest, StopStrategy, Unfit,
+};
 use orrery_engine::model::VmState;
 use orrery_engine::time::{from_secs, to_secs, Millis, HOUR};
 use orrery_engine::view::VmView;
 use orrery_engine::workload::Demand;
-use orrery_policies::federation::broker::{
-    choose, stop_time, vms_to_start, Call as BrokerCall, CloudBroker, CloudOffer, Limits,
-    QueueState, Request as BrokerRequest, StopStrategy, Unfit,
-};
 use orrery_sim::VmPlan;
 use serde::Serialize;
 

@@ -4,9 +4,9 @@
 
 use std::collections::BTreeSet;
 
+use crate::policy::broker::Goal;
 use orrery_engine::error::{require_non_negative, require_positive, InputError};
 use orrery_engine::workload::{ArrivalSpec, LifetimeSpec};
-use orrery_policies::federation::broker::Goal;
 use serde::Deserialize;
 
 use crate::spec::{Federation, SiteSpec};
