@@ -13,7 +13,7 @@
 
 use crate::policy::broker::{choose, CloudOffer, Goal, Request as BrokerRequest};
 use crate::policy::protocol::{
-    HostChooser, Message, Outcome as ProtocolOutcome, SiteAgent, SiteId, SitePolicy, VmDescriptor,
+    HostChooser, Message, Outcome as ProtocolOutcome, SiteAgent, SiteName, SitePolicy, VmDescriptor,
 };
 use orrery_engine::model::VmState;
 use orrery_engine::time::{from_secs, to_secs, Millis};
@@ -78,7 +78,7 @@ impl HostChooser for FirstFit<'_> {
         Some(self.state.hosts[h].name.clone())
     }
 
-    fn may_delegate(&mut self, vm: &VmDescriptor, to: &SiteId) -> bool {
+    fn may_delegate(&mut self, vm: &VmDescriptor, to: &SiteName) -> bool {
         self.contracts
             .get(&to.0)
             .is_some_and(|c| c.admits(vm.vcpus))
@@ -99,7 +99,7 @@ impl Runtime {
                 let delegate_to = self
                     .partners_of(s, partners)
                     .into_iter()
-                    .map(|p| SiteId(self.names[p].clone()))
+                    .map(|p| SiteName(self.names[p].clone()))
                     .collect();
                 let policy = SitePolicy {
                     delegate_to,
@@ -107,7 +107,7 @@ impl Runtime {
                     ..SitePolicy::default()
                 };
                 let mut rng = self.streams.stream("federation-proxy", s as u64);
-                let agent = SiteAgent::new(SiteId(self.names[s].clone()), policy, &mut rng);
+                let agent = SiteAgent::new(SiteName(self.names[s].clone()), policy, &mut rng);
                 self.agents.insert(s, agent);
             }
         }
@@ -400,7 +400,7 @@ impl Runtime {
                 Some(r),
                 format!("from {}", self.names[site]),
             );
-            let home = SiteId(self.names[e].clone());
+            let home = SiteName(self.names[e].clone());
             let step = self
                 .agents
                 .get_mut(&e)
@@ -479,7 +479,7 @@ impl Runtime {
                 Ok(_) if !self.contract(&self.names[e], p).admits(vcpus) => {
                     self.log("contract_full", Some(p), Some(r), String::new())
                 }
-                Ok(_) => candidates.push(SiteId(self.names[p].clone())),
+                Ok(_) => candidates.push(SiteName(self.names[p].clone())),
             }
         }
         if candidates.is_empty() {
