@@ -13,77 +13,18 @@
 
 use crate::policy::broker::{choose, CloudOffer, Goal, Request as BrokerRequest};
 use crate::policy::protocol::{
-    HostChooser, Message, Outcome as ProtocolOutcome, SiteAgent, SiteName, SitePolicy, VmDescriptor,
+    Message, Outcome as ProtocolOutcome, SiteAgent, SiteName, SitePolicy, VmDescriptor,
+};
+use crate::policy::routing::{
+    burst_reason, checksum, home_with, private_offer, reserve, roomiest_host, FirstFit,
 };
 use orrery_engine::model::VmState;
 use orrery_engine::time::{from_secs, to_secs, Millis};
 use orrery_engine::view::HostId;
 
-use std::collections::BTreeMap;
-
-use crate::coupling::{Contract, FederationError, RemoteOp, RemoteView, SiteState};
+use crate::coupling::{FederationError, RemoteOp, RemoteView, SiteState};
 use crate::runtime::{Event, Loc, Runtime, Site};
 use crate::spec::{ArchitectureSpec, SiteSpec};
-
-/// Why bursting sends a request of `mips` and `memory_mb` away from a home site in `state`
-/// with `pending` requests waiting, or `None` to run it at home: requests already pending,
-/// no host with room, or the reserved CPU fraction with it above `threshold`.
-pub fn burst_reason(
-    state: &SiteState,
-    pending: usize,
-    mips: f64,
-    memory_mb: f64,
-    threshold: f64,
-) -> Option<String> {
-    if pending > 0 {
-        return Some(format!("{pending} requests pending at home"));
-    }
-    if !state.hosts.iter().any(|h| h.fits(mips, memory_mb)) {
-        return Some("no home host has room".into());
-    }
-    let a = state.aggregate();
-    let after = 1.0 - (a.free_mips - mips) / a.capacity_mips;
-    (after > threshold + 1e-12)
-        .then(|| format!("reserved fraction {after:.3} would exceed {threshold}"))
-}
-
-/// A stable checksum standing for request `name`'s image files (FNV-1a of the name).
-fn checksum(name: &str) -> u64 {
-    name.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
-}
-
-/// Puts a VM of `mips` and `memory_mb` on the first host with room in `state`.
-fn reserve(state: &mut SiteState, mips: f64, memory_mb: f64) -> Option<HostId> {
-    let h = state.hosts.iter().position(|h| h.fits(mips, memory_mb))?;
-    state.hosts[h].reserved_mips += mips;
-    state.hosts[h].reserved_memory_mb += memory_mb;
-    Some(h)
-}
-
-/// A site's placement answer to the protocol: the first host with room in its planned state;
-/// and its delegation check: a partner its coupling allows and its contract there has room for.
-struct FirstFit<'a> {
-    state: SiteState,
-    requests: &'a [crate::runtime::Tracked],
-    contracts: BTreeMap<String, Contract>,
-}
-
-impl HostChooser for FirstFit<'_> {
-    fn choose_host(&mut self, vm: &VmDescriptor) -> Option<String> {
-        let t = self.requests.iter().find(|t| t.req.name == vm.id)?;
-        let mips = f64::from(t.req.vcpus) * t.req.mips;
-        let h = reserve(&mut self.state, mips, t.req.memory_mb)?;
-        Some(self.state.hosts[h].name.clone())
-    }
-
-    fn may_delegate(&mut self, vm: &VmDescriptor, to: &SiteName) -> bool {
-        self.contracts
-            .get(&to.0)
-            .is_some_and(|c| c.admits(vm.vcpus))
-    }
-}
 
 impl Runtime {
     pub(crate) fn init_architecture(&mut self) {
@@ -275,20 +216,18 @@ impl Runtime {
                     ..
                 },
             ) => {
-                let mut state = self.planned_state(s);
-                let fits = reserve(&mut state, f64::from(req.vcpus) * req.mips, req.memory_mb);
                 let boot = self.fed.scenarios[s]
                     .as_ref()
                     .map_or(0, |sc| from_secs(sc.spec.workload.vm_boot_s));
-                Some(CloudOffer {
-                    name: self.names[s].clone(),
-                    price_per_period: *price_per_vm_hour,
-                    billing_period: from_secs(3600.0),
-                    provisioning_delay: carry + boot,
-                    mips: f64::from(req.vcpus) * req.mips,
-                    energy_per_hour: *energy_per_vm_hour,
-                    quota_left: u32::from(fits.is_some()),
-                })
+                Some(private_offer(
+                    self.names[s].clone(),
+                    self.planned_state(s),
+                    f64::from(req.vcpus) * req.mips,
+                    req.memory_mb,
+                    *price_per_vm_hour,
+                    *energy_per_vm_hour,
+                    carry + boot,
+                ))
             }
             (Site::Private(_), SiteSpec::Public { .. }) => None,
         }
@@ -443,12 +382,9 @@ impl Runtime {
             }
             let req = &self.tracked[r].req;
             let mips = f64::from(req.vcpus) * req.mips;
-            let mut with = state.clone();
-            if reserve(&mut with, mips, req.memory_mb).is_none()
-                || with.reserved_fraction() > return_below + 1e-12
-            {
+            let Some(with) = home_with(&state, mips, req.memory_mb, return_below) else {
                 break;
-            }
+            };
             state = with;
             let mb = req.image_mb;
             self.tracked[r].returned = true;
@@ -536,11 +472,12 @@ impl Runtime {
             })
             .map(|p| (self.names[p].clone(), self.contract(&self.names[to], p)))
             .collect();
-        let mut chooser = FirstFit {
-            state: self.planned_state(to),
-            requests: &self.tracked,
-            contracts,
+        let tracked = &self.tracked;
+        let size_of = |id: &str| {
+            let t = tracked.iter().find(|t| t.req.name == id)?;
+            Some((f64::from(t.req.vcpus) * t.req.mips, t.req.memory_mb))
         };
+        let mut chooser = FirstFit::new(self.planned_state(to), size_of, contracts);
         let step = self
             .agents
             .get_mut(&to)
@@ -634,31 +571,22 @@ impl Runtime {
     fn parent_place(&mut self, r: usize, parent: &str, children: &[String]) {
         let req = self.tracked[r].req.clone();
         let mips = f64::from(req.vcpus) * req.mips;
-        let mut best: Option<(f64, usize, HostId)> = None;
         let children: Vec<usize> = children
             .iter()
             .filter_map(|c| self.fed.site_index(c))
             .collect();
+        let mut states = Vec::new();
         for c in children {
-            let state = match self
+            match self
                 .parent_view(parent, c)
                 .and_then(|s| self.network_check(r, c).map(|()| s))
             {
-                Ok(s) => s,
-                Err(e) => {
-                    self.log("forbidden", Some(c), Some(r), e.to_string());
-                    continue;
-                }
-            };
-            for (h, host) in state.hosts.iter().enumerate() {
-                let free = host.capacity_mips - host.reserved_mips;
-                if host.fits(mips, req.memory_mb) && best.is_none_or(|b| free > b.0) {
-                    best = Some((free, c, h));
-                }
+                Ok(s) => states.push((c, s)),
+                Err(e) => self.log("forbidden", Some(c), Some(r), e.to_string()),
             }
         }
-        match best {
-            Some((_, c, h)) => {
+        match roomiest_host(&states, mips, req.memory_mb) {
+            Some((c, h)) => {
                 if let Err(e) = self.place_on_host(parent, r, c, h) {
                     self.reject(r, e.to_string());
                 }

@@ -214,35 +214,6 @@ fn a_tightly_coupled_pair_live_migrates_across_sites() {
     ));
 }
 
-#[test]
-fn the_burst_rule_by_hand() {
-    use crate::coupling::{HostState, SiteState};
-    let host = |reserved: f64| HostState {
-        name: "h".into(),
-        usable: true,
-        capacity_mips: 8000.0,
-        reserved_mips: reserved,
-        memory_mb: 32768.0,
-        reserved_memory_mb: 0.0,
-    };
-    let state = SiteState {
-        at: 0,
-        hosts: vec![host(2000.0), host(4000.0)],
-    };
-    // (6000 + 2000) / 16000 = 0.5: not above 0.5.
-    assert_eq!(arch::burst_reason(&state, 0, 2000.0, 4096.0, 0.5), None);
-    // (6000 + 2001) / 16000 > 0.5.
-    assert!(arch::burst_reason(&state, 0, 2001.0, 4096.0, 0.5).is_some());
-    assert!(
-        arch::burst_reason(&state, 1, 10.0, 1.0, 0.9).is_some(),
-        "pending"
-    );
-    assert!(
-        arch::burst_reason(&state, 0, 6001.0, 1.0, 1.0).is_some(),
-        "no host room"
-    );
-}
-
 const BURST: &str = r#"
 duration_s = 1000
 interval_s = 100

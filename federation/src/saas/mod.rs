@@ -31,8 +31,8 @@ mod tests;
 use std::collections::BTreeMap;
 
 use crate::policy::broker::{
-    choose, stop_time, vms_to_start, Call as BrokerCall, CloudBroker, CloudOffer, Limits,
-    QueueState, Request as BrokerRequest, StopStrategy, Unfit,
+    choose, queue_wait, stop_time, vms_to_start, Call as BrokerCall, CloudBroker, CloudOffer,
+    Limits, QueueState, Request as BrokerRequest, StopStrategy, Unfit,
 };
 use orrery_engine::model::VmState;
 use orrery_engine::time::{from_secs, to_secs, Millis, HOUR};
@@ -627,9 +627,8 @@ impl Runtime {
     /// What peer desk `p` quotes for call `c` from desk `origin`: an offer whose provisioning
     /// delay is the input transfer plus `p`'s wait estimate, priced per call. The peer plans
     /// as its broker would with `c` (and the calls promised to it) in its queue: it declines
-    /// (no quota) when that plan cannot serve them by `c`'s deadline; otherwise the calls
-    /// ahead of `c` that no idle worker takes are served as many at a time as the plan has
-    /// workers, after a new worker deploys or a busy one finishes.
+    /// (no quota) when that plan cannot serve them by `c`'s deadline; otherwise it waits as
+    /// [`queue_wait`] says.
     fn quote(&self, p: usize, origin: usize, c: usize) -> CloudOffer {
         let desk = &self.saas.desks[p];
         let app = &self.fed.spec.appliances[desk.appliance];
@@ -647,20 +646,7 @@ impl Runtime {
             .iter()
             .filter(|&&w| self.saas.workers[w].idle())
             .count() as u32;
-        let ahead = q.waiting - 1;
-        let n = q.running + q.booting + plan.start;
-        let wait = if ahead < idle {
-            0
-        } else if n == 0 {
-            Millis::MAX / 4
-        } else {
-            let first = if q.running < n {
-                q.deploy_time
-            } else {
-                q.exec_time
-            };
-            first + Millis::from((ahead - idle) / n) * q.exec_time
-        };
+        let wait = queue_wait(&q, plan.start, idle);
         let (vcpus, mem) = self.worker_size(p);
         let energy = match (&self.fed.spec.sites[desk.site], &self.sites[desk.site]) {
             (
