@@ -22,7 +22,6 @@
 //! queued at home. Forwarding is a service-level request, allowed at every coupling level: no
 //! host state crosses.
 
-pub mod spec;
 pub mod state;
 
 #[cfg(test)]
