@@ -9,6 +9,7 @@ use orrery_engine::workload::LifetimeSpec;
 
 use super::file::{ArchitectureSpec, FederationFile, RelationSpec, SiteSpec};
 use crate::coupling::Coupling;
+use crate::ids::SiteId;
 
 /// VM type `name` as the first private site (of `scenarios`) defining it has it.
 pub(super) fn vm_type<'a>(
@@ -39,7 +40,7 @@ impl Checker<'_> {
         error_in_toml(self.file, self.text, key, message)
     }
 
-    fn site_index(&self, name: &str) -> Option<usize> {
+    fn site_index(&self, name: &str) -> Option<SiteId> {
         self.spec.site_index(name)
     }
 
@@ -167,7 +168,7 @@ impl Checker<'_> {
 
     fn is_private(&self, name: &str) -> bool {
         matches!(
-            self.site_index(name).map(|i| &self.spec.sites[i]),
+            self.site_index(name).map(|i| self.spec.site(i)),
             Some(SiteSpec::Private { .. })
         )
     }
@@ -372,7 +373,7 @@ impl Checker<'_> {
                 if let Some(b) = o.budget {
                     non_negative(&ko("budget"), b)?;
                 }
-                match (&self.spec.sites[s], &self.scenarios[s]) {
+                match (self.spec.site(s), &self.scenarios[s.0]) {
                     (SiteSpec::Private { .. }, Some(sc)) => {
                         if !sc.spec.vm_types.iter().any(|t| t.name == a.vm_type) {
                             return Err(self

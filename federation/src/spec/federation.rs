@@ -8,6 +8,7 @@ use orrery_engine::scenario::{error_in_toml, parse_toml, Scenario, VmTypeSection
 
 use super::check::{vm_type, Checker};
 use super::file::{FederationFile, RelationSpec, SiteSpec};
+use crate::ids::SiteId;
 
 /// A loaded, checked federation: the file, its private sites' scenarios, and where it came from.
 #[derive(Debug, Clone)]
@@ -74,9 +75,19 @@ impl Federation {
         vm_type(&self.scenarios, name)
     }
 
-    /// The index of the site named `name`.
-    pub fn site_index(&self, name: &str) -> Option<usize> {
+    /// The site named `name`.
+    pub fn site_index(&self, name: &str) -> Option<SiteId> {
         self.spec.site_index(name)
+    }
+
+    /// Site `s` as written.
+    pub fn site(&self, s: SiteId) -> &SiteSpec {
+        self.spec.site(s)
+    }
+
+    /// Private site `s`'s scenario (`None` for a public cloud).
+    pub fn scenario(&self, s: SiteId) -> Option<&Scenario> {
+        self.scenarios[s.0].as_ref()
     }
 
     /// The index of the appliance named `name`.

@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use super::saas::{ApplianceSpec, CallSpec};
 use crate::coupling::Coupling;
+use crate::ids::SiteId;
 use crate::policy::broker::Goal;
 use crate::policy::ranking::MetaBrokerConfig;
 
@@ -274,9 +275,14 @@ fn default_image_mb() -> f64 {
 }
 
 impl FederationFile {
-    /// The index of the site named `name`.
-    pub fn site_index(&self, name: &str) -> Option<usize> {
-        self.sites.iter().position(|s| s.name() == name)
+    /// The site named `name`.
+    pub fn site_index(&self, name: &str) -> Option<SiteId> {
+        self.sites.iter().position(|s| s.name() == name).map(SiteId)
+    }
+
+    /// Site `s` as written.
+    pub fn site(&self, s: SiteId) -> &SiteSpec {
+        &self.sites[s.0]
     }
 
     /// The index of the appliance named `name`.

@@ -5,7 +5,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-/// A site of the federation, by name: how protocol messages name sites.
+/// A site of the federation, by name: how protocol messages name sites (the runtime's index
+/// of a site is [`crate::ids::SiteId`]).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct SiteName(pub String);
