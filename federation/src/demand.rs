@@ -5,6 +5,7 @@ use orrery_engine::rng::RngStreams;
 use orrery_engine::time::{from_secs, Millis};
 use orrery_engine::workload::Demand;
 
+use crate::ids::SiteId;
 use crate::spec::Federation;
 
 /// One VM request entering the federation.
@@ -13,7 +14,7 @@ pub struct Request {
     /// Its name (`<generator>-<k>`), also its federation-wide VM identifier.
     pub name: String,
     /// The site it enters at (its image is stored there).
-    pub entry: usize,
+    pub entry: SiteId,
     /// Its VM type's name.
     pub vm_type: String,
     /// Virtual CPUs.

@@ -3,25 +3,34 @@
 //! of four architectures (bursting, broker, aggregated, multitier; seed 000), with the
 //! cross-site migration protocol of seed 002 and the brokering of seeds 001 and 004.
 //!
-//! * [`spec`]: the federation file and its checks.
+//! * [`spec`]: the federation file and its checks; [`demand`]: the VM requests it draws.
 //! * [`coupling`]: coupling levels, what a remote view holds and which actions are allowed.
+//! * [`policy`]: the pure decision code: the cross-site protocol's state machines, brokers,
+//!   the meta-broker's ranking and the architectures' routing rules. It never sees the
+//!   runtime.
 //! * [`site`] and [`public`]: private sites (a simulator and its cloud OS) and public clouds.
-//! * [`runtime`]: the event loop; [`arch`]: the architectures' routing rules;
-//!   [`metabroker`]: the broker ranking clouds by probed health.
-//! * [`saas`]: appliances offered at several sites, each site's cloud broker, and service
-//!   calls forwarded between sites (the SaaS layer).
+//! * [`runtime`]: the event loop, coordinating three parts that own their state:
+//!   * [`world`]: what every layer shares: the clock, the event queue, the clouds, the WAN,
+//!     the coupling checks, monitoring and the run's record;
+//!   * [`requests`]: the VM requests, routed by the architectures and moved between sites
+//!     (the protocol's agents and the meta-broker's probes among its state);
+//!   * [`saas`]: appliances offered at several sites, each site's cloud broker, and service
+//!     calls forwarded between sites (the SaaS layer).
 //! * [`output`]: summary, per-interval rows, the event log and the calls.
+//! * [`ids`]: sites, requests, desks, workers and calls are indexed by types of their own.
 
-pub mod arch;
 pub mod coupling;
 pub mod demand;
-pub mod metabroker;
+pub mod ids;
 pub mod output;
+pub mod policy;
 pub mod public;
+pub mod requests;
 pub mod runtime;
 pub mod saas;
 pub mod site;
 pub mod spec;
+pub mod world;
 
 #[cfg(test)]
 mod tests;

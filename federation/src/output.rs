@@ -1,16 +1,12 @@
-//! What a federation run produced: its summary, per-interval rows per site and the event log,
-//! and writing them to an output directory.
+//! What a federation run produced: its summary, per-interval rows per site, the event log and
+//! the service calls, and writing them to an output directory. The runtime builds these from
+//! its parts' figures; nothing here knows the runtime.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use orrery_engine::metrics::RunResult;
-use orrery_engine::time::to_secs;
 use serde::Serialize;
-
-use crate::runtime::{Loc, Runtime};
-use crate::saas::{CallRow, CallSummary};
-use crate::spec::ArchitectureSpec;
 
 /// One federation event (the protocol's messages among them).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -42,6 +38,68 @@ pub struct IntervalRow {
     pub federation_vms: u64,
     /// What the federation has spent there so far.
     pub cost: f64,
+}
+
+/// One call in `calls.csv`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CallRow {
+    /// The call.
+    pub call: String,
+    /// Its appliance.
+    pub appliance: String,
+    /// The site it entered at.
+    pub entry: String,
+    /// The site that executed it (empty if none did).
+    pub site: String,
+    /// Arrival, seconds.
+    pub arrival_s: f64,
+    /// Start of its execution, seconds (empty if it never started).
+    pub start_s: Option<f64>,
+    /// End of its execution, seconds (empty if not done by the end).
+    pub done_s: Option<f64>,
+    /// Its deadline, seconds.
+    pub deadline_s: Option<f64>,
+    /// Whether it missed its deadline.
+    pub missed: bool,
+    /// Whether it was forwarded to a peer.
+    pub forwarded: bool,
+    /// What its entry site paid the peer.
+    pub charge: f64,
+}
+
+/// The SaaS layer's headline numbers.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct CallSummary {
+    /// Calls that arrived.
+    pub calls: u64,
+    /// Calls done by the end.
+    pub done: u64,
+    /// Calls forwarded to a peer.
+    pub forwarded: u64,
+    /// Calls done after their deadline, or not done when it passed within the run.
+    pub deadline_misses: u64,
+    /// Mean time from arrival to done over the calls done, seconds.
+    pub mean_response_s: f64,
+    /// Worker VMs started.
+    pub workers_started: u64,
+    /// What entry sites paid peers for forwarded calls.
+    pub charges: f64,
+    /// Calls executed per site.
+    pub executed_by_site: BTreeMap<String, u64>,
+}
+
+/// Mean reserved CPU fraction of site `site` over its `intervals` rows (0 with none).
+pub fn mean_reserved(intervals: &[IntervalRow], site: &str) -> f64 {
+    let rows: Vec<f64> = intervals
+        .iter()
+        .filter(|r| r.site == site)
+        .map(|r| r.reserved_fraction)
+        .collect();
+    if rows.is_empty() {
+        0.0
+    } else {
+        rows.iter().sum::<f64>() / rows.len() as f64
+    }
 }
 
 /// Headline numbers of a federation run.
@@ -106,93 +164,6 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    pub(crate) fn new(
-        mut rt: Runtime,
-        cost_by_site: BTreeMap<String, f64>,
-        sites: BTreeMap<String, RunResult>,
-    ) -> Outcome {
-        let intervals = rt.intervals();
-        let (call_rows, call_summary) = rt.saas_outcome();
-        let tracked = rt.tracked();
-        let count = |f: &dyn Fn(&crate::runtime::Tracked) -> bool| {
-            tracked.iter().filter(|t| f(t)).count() as u64
-        };
-        let arrived = |t: &crate::runtime::Tracked| t.req.arrival <= rt.end;
-        let mut utilisation = BTreeMap::new();
-        for name in sites.keys() {
-            let rows: Vec<f64> = intervals
-                .iter()
-                .filter(|r| &r.site == name)
-                .map(|r| r.reserved_fraction)
-                .collect();
-            let mean = if rows.is_empty() {
-                0.0
-            } else {
-                rows.iter().sum::<f64>() / rows.len() as f64
-            };
-            utilisation.insert(name.clone(), mean);
-        }
-        let traffic_mb: BTreeMap<String, f64> = rt
-            .traffic_mb
-            .iter()
-            .map(|(&(a, b), &mb)| (format!("{}->{}", rt.names[a], rt.names[b]), mb))
-            .collect();
-        let summary = Summary {
-            name: rt.fed.name.clone(),
-            architecture: match &rt.fed.spec.architecture {
-                ArchitectureSpec::Bursting { .. } => "bursting",
-                ArchitectureSpec::Broker {
-                    metabroker: Some(_),
-                    ..
-                } => "metabroker",
-                ArchitectureSpec::Broker { .. } => "broker",
-                ArchitectureSpec::Aggregated { .. } => "aggregated",
-                ArchitectureSpec::Multitier { .. } => "multitier",
-            }
-            .into(),
-            seed: rt.fed.spec.seed,
-            duration_s: to_secs(rt.end),
-            requests: count(&arrived),
-            served: count(&|t| t.started.is_some()),
-            rejected: count(&|t| t.loc == Loc::Rejected),
-            burst: count(&|t| t.burst),
-            returned: count(&|t| t.returned),
-            forwarded: count(&|t| t.forwarded),
-            deadline_misses: count(&|t| {
-                t.req
-                    .deadline
-                    .is_some_and(|d| t.loc == Loc::Rejected || t.finish.is_none_or(|f| f > d))
-            }),
-            cost_total: cost_by_site.values().fold(0.0, |a, b| a + b),
-            cost_by_site,
-            utilisation,
-            sla_shortfall: sites
-                .iter()
-                .map(|(n, r)| (n.clone(), r.summary.cpu_shortfall_ratio))
-                .collect(),
-            energy_kwh: sites
-                .iter()
-                .map(|(n, r)| (n.clone(), r.summary.energy_kwh))
-                .collect(),
-            cross_site_traffic_gb: traffic_mb.values().fold(0.0, |a, b| a + b) / 1024.0,
-            traffic_mb,
-            protocol_messages: rt
-                .protocol_messages
-                .iter()
-                .map(|(k, v)| (k.to_string(), *v))
-                .collect(),
-            monitoring_messages: rt.monitoring_messages(),
-            calls: call_summary,
-        };
-        Outcome {
-            summary,
-            intervals,
-            events: std::mem::take(&mut rt.events),
-            calls: call_rows,
-            sites,
-        }
-    }
-
     /// Writes `summary.json`, `intervals.csv` and `events.csv` into `dir` (created if needed),
     /// and `calls.csv` when the federation has service calls.
     pub fn write(&self, dir: &Path) -> std::io::Result<()> {

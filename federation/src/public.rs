@@ -2,10 +2,11 @@
 //! started period, and an idle instance kept (for reuse) until just before its period ends or
 //! stopped at once. Nobody outside sees its hosts.
 
+use crate::policy::broker::{stop_time, CloudOffer, StopStrategy};
 use orrery_engine::time::{from_secs, Millis};
-use orrery_policies::federation::broker::{stop_time, CloudOffer, StopStrategy};
 
 use crate::coupling::FederationError;
+use crate::ids::{RequestId, WorkerId};
 use crate::spec::{InstanceTypeSpec, StopSpec};
 
 /// The cheapest (per second) of `types` holding `vcpus` and `memory_mb` (ties: file order).
@@ -18,6 +19,15 @@ pub fn cheapest_type(types: &[InstanceTypeSpec], vcpus: u32, memory_mb: f64) -> 
         })
 }
 
+/// What a rented instance serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Occupant {
+    /// A federation VM request.
+    Request(RequestId),
+    /// A SaaS worker.
+    Worker(WorkerId),
+}
+
 /// One rented instance.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Instance {
@@ -27,8 +37,8 @@ pub struct Instance {
     pub requested: Millis,
     /// When it runs, ms.
     pub ready: Millis,
-    /// The federation request it serves, if any.
-    pub vm: Option<usize>,
+    /// What it serves, if anything.
+    pub vm: Option<Occupant>,
     /// When it stops (set once it is idle), ms.
     pub stop_at: Option<Millis>,
 }
@@ -41,9 +51,9 @@ pub struct PublicCloud {
     /// What it sells.
     pub types: Vec<InstanceTypeSpec>,
     /// When idle instances stop.
-    pub strategy: StopStrategy,
+    strategy: StopStrategy,
     /// Every instance ever rented, by id.
-    pub instances: Vec<Instance>,
+    instances: Vec<Instance>,
 }
 
 impl PublicCloud {
@@ -116,11 +126,11 @@ impl PublicCloud {
         })
     }
 
-    /// Starts (or reuses an idle instance of) the cheapest type holding the VM, for request
-    /// `vm`; returns the instance id and when it runs.
+    /// Starts (or reuses an idle instance of) the cheapest type holding the VM, for `vm`;
+    /// returns the instance id and when it runs.
     pub fn launch(
         &mut self,
-        vm: usize,
+        vm: Occupant,
         vcpus: u32,
         memory_mb: f64,
         now: Millis,
@@ -174,6 +184,36 @@ impl PublicCloud {
         stop
     }
 
+    /// When instance `k` runs (or ran), ms.
+    pub fn ready_at(&self, k: usize) -> Millis {
+        self.instances[k].ready
+    }
+
+    /// Instance `k`'s speed relative to nominal (its type's).
+    pub fn speed(&self, k: usize) -> f64 {
+        self.types[self.instances[k].itype].speed
+    }
+
+    /// Instances serving something and running at `now`.
+    pub fn serving(&self, now: Millis) -> usize {
+        self.instances
+            .iter()
+            .filter(|i| i.vm.is_some() && i.ready <= now)
+            .count()
+    }
+
+    /// When instance `k`, idle since `idle_since`, should stop if nothing takes it, judged at
+    /// `now`: at once, or just before its billing period ends ([`stop_time`]).
+    pub fn idle_stop(&self, k: usize, idle_since: Millis, now: Millis) -> Millis {
+        match self.strategy {
+            StopStrategy::Immediate => now,
+            StopStrategy::BeforePeriodEnd { margin } => {
+                let i = &self.instances[k];
+                stop_time(i.requested, idle_since, self.period(i.itype), margin)
+            }
+        }
+    }
+
     /// Billing periods charged for instance `k` up to `end` (a started period counts whole).
     pub fn periods(&self, k: usize, end: Millis) -> u64 {
         let i = &self.instances[k];
@@ -183,12 +223,15 @@ impl PublicCloud {
             .max(1)
     }
 
+    /// What instance `k` is charged up to `end`: its started periods at its type's price.
+    pub fn charge(&self, k: usize, end: Millis) -> f64 {
+        self.periods(k, end) as f64 * self.types[self.instances[k].itype].price_per_period
+    }
+
     /// Total charge up to `end`.
     pub fn cost(&self, end: Millis) -> f64 {
         (0..self.instances.len())
-            .map(|k| {
-                self.periods(k, end) as f64 * self.types[self.instances[k].itype].price_per_period
-            })
+            .map(|k| self.charge(k, end))
             .fold(0.0, |a, b| a + b)
     }
 
@@ -208,6 +251,10 @@ impl PublicCloud {
 mod tests {
     use super::*;
 
+    fn req(r: usize) -> Occupant {
+        Occupant::Request(RequestId(r))
+    }
+
     fn cloud(stop: StopSpec) -> PublicCloud {
         let t = InstanceTypeSpec {
             name: "m".into(),
@@ -226,13 +273,16 @@ mod tests {
     #[test]
     fn bills_started_periods_and_enforces_the_quota() {
         let mut c = cloud(StopSpec::Immediate);
-        assert_eq!(c.launch(0, 2, 1024.0, 0), Ok((0, 100_000)));
-        assert_eq!(c.launch(1, 1, 1024.0, 0), Ok((1, 100_000)));
+        assert_eq!(c.launch(req(0), 2, 1024.0, 0), Ok((0, 100_000)));
+        assert_eq!(c.launch(req(1), 1, 1024.0, 0), Ok((1, 100_000)));
         assert!(matches!(
-            c.launch(2, 1, 1024.0, 0),
+            c.launch(req(2), 1, 1024.0, 0),
             Err(FederationError::Refused { .. })
         ));
-        assert!(c.launch(3, 4, 1024.0, 0).is_err(), "no type holds 4 vCPUs");
+        assert!(
+            c.launch(req(3), 4, 1024.0, 0).is_err(),
+            "no type holds 4 vCPUs"
+        );
         // Instance 0 runs 1 h 0 min 1 s from its request: two started periods.
         assert_eq!(c.release(0, 3_601_000), 3_601_000);
         assert_eq!(c.periods(0, 10 * 3_600_000), 2);
@@ -240,17 +290,17 @@ mod tests {
         assert_eq!(c.periods(1, 9_000_000), 3);
         assert!((c.cost(9_000_000) - 0.5 * 5.0).abs() < 1e-12);
         // Its quota slot is free again.
-        assert!(c.launch(4, 1, 1024.0, 3_601_000).is_ok());
+        assert!(c.launch(req(4), 1, 1024.0, 3_601_000).is_ok());
     }
 
     #[test]
     fn period_end_stop_keeps_the_instance_for_reuse() {
         let mut c = cloud(StopSpec::PeriodEnd);
-        c.launch(0, 2, 1024.0, 0).unwrap();
+        c.launch(req(0), 2, 1024.0, 0).unwrap();
         // Idle at 1000 s: kept until 60 s before the hour.
         assert_eq!(c.release(0, 1_000_000), 3_540_000);
         // A request at 2000 s reuses it at once, in the period already paid.
-        assert_eq!(c.launch(1, 2, 1024.0, 2_000_000), Ok((0, 2_000_000)));
+        assert_eq!(c.launch(req(1), 2, 1024.0, 2_000_000), Ok((0, 2_000_000)));
         assert_eq!(c.instances.len(), 1);
         c.release(0, 3_000_000);
         assert_eq!(c.periods(0, 7_200_000), 1);

@@ -8,7 +8,6 @@ pub mod consolidation;
 pub mod constraints;
 pub mod elasticity;
 pub mod expr;
-pub mod federation;
 pub mod governor;
 pub mod placement;
 pub mod registry;

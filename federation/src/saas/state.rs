@@ -5,6 +5,7 @@ use orrery_engine::rng::RngStreams;
 use orrery_engine::time::{from_secs, Millis};
 use orrery_engine::view::VmId;
 
+use crate::ids::{CallId, DeskId, SiteId, WorkerId};
 use crate::spec::Federation;
 
 /// Where a call is.
@@ -15,26 +16,26 @@ pub enum CallAt {
     /// Waiting in desk `desk`'s site broker's call queue.
     Queued {
         /// The desk.
-        desk: usize,
+        desk: DeskId,
     },
     /// Forwarded, its input on the way to desk `desk`.
     InTransit {
         /// The desk.
-        desk: usize,
+        desk: DeskId,
     },
     /// Executing on worker `worker` of desk `desk`, done at `until`.
     Running {
         /// The desk.
-        desk: usize,
+        desk: DeskId,
         /// The worker.
-        worker: usize,
+        worker: WorkerId,
         /// When it is done, ms.
         until: Millis,
     },
     /// Done at desk `desk`.
     Done {
         /// The desk.
-        desk: usize,
+        desk: DeskId,
     },
 }
 
@@ -46,7 +47,7 @@ pub struct Call {
     /// The appliance called.
     pub appliance: usize,
     /// The desk it entered at.
-    pub entry: usize,
+    pub entry: DeskId,
     /// When it arrives.
     pub arrival: Millis,
     /// Its execution time at nominal speed, ms.
@@ -99,7 +100,7 @@ pub enum Place {
 #[derive(Debug, Clone)]
 pub struct Worker {
     /// Its desk.
-    pub desk: usize,
+    pub desk: DeskId,
     /// Where it runs.
     pub place: Place,
     /// When the broker asked for it, ms.
@@ -107,7 +108,7 @@ pub struct Worker {
     /// When it was ready to take calls.
     pub ready: Option<Millis>,
     /// The call it executes.
-    pub busy: Option<usize>,
+    pub busy: Option<CallId>,
     /// Since when it is idle (ready, no call).
     pub idle_since: Option<Millis>,
     /// When the broker plans to stop it.
@@ -177,7 +178,7 @@ pub struct Desk {
     /// The offer's index in the appliance's `offers`.
     pub offer: usize,
     /// The offering site.
-    pub site: usize,
+    pub site: SiteId,
     /// Execution time of a call on this desk's workers.
     pub exec: Mean,
     /// Deployment time of a worker.
@@ -187,12 +188,13 @@ pub struct Desk {
     /// Calls peers forwarded here still on their way.
     pub promised: u32,
     /// Its workers, in start order.
-    pub workers: Vec<usize>,
+    pub workers: Vec<WorkerId>,
 }
 
 /// Every call of the federation in arrival order (ties: generator, then index), each drawn
 /// from its generator's seeded streams.
-pub fn calls(fed: &Federation, desk_of: impl Fn(usize, usize) -> usize) -> Vec<Call> {
+/// `desk_of` gives the desk of an appliance (by index) at a site.
+pub fn calls(fed: &Federation, desk_of: impl Fn(usize, SiteId) -> DeskId) -> Vec<Call> {
     let streams = RngStreams::new(fed.spec.seed);
     let end = from_secs(fed.spec.duration_s);
     let mut out = Vec::new();

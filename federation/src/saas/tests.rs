@@ -2,6 +2,7 @@
 
 use orrery_engine::model::VmState;
 
+use crate::ids::SiteId;
 use crate::runtime::Runtime;
 use crate::tests::{federation, kinds, shipped, site_booting};
 use crate::Outcome;
@@ -198,7 +199,7 @@ fn calls_home_cannot_serve_in_time_go_to_the_cheapest_peer_that_quotes_in_time()
     // partner takes both, runs one worker from 101.01 s and serves 101.01–701.01 s and
     // 701.01–1301.01 s.
     rt.run_until(400_000).unwrap();
-    let partner = rt.private(1).unwrap().view();
+    let partner = rt.private(SiteId(1)).unwrap().view();
     let worker = partner
         .vms
         .iter()

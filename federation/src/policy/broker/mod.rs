@@ -9,6 +9,6 @@ mod tests;
 
 pub use choice::{choose, estimate, unfit, CloudOffer, Estimate, Goal, Infeasible, Request, Unfit};
 pub use cloud::{
-    charge, stop_time, vms_to_start, Burst, Call, Charge, CloudBroker, Limits, QueueState,
-    StartPlan, StopStrategy,
+    charge, queue_wait, stop_time, vms_to_start, Burst, Call, Charge, CloudBroker, Limits,
+    QueueState, StartPlan, StopStrategy,
 };

@@ -1,25 +1,43 @@
-//! The protocol's vocabulary: sites, VM descriptors, endpoints, message bodies and outcomes.
+//! The protocol's vocabulary: sites, tokens, VM descriptors, endpoints, message bodies and
+//! outcomes, and what one call into an agent produces.
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::proxy::Token;
-
-/// A site of the federation, by name.
+/// A site of the federation, by name: how protocol messages name sites (the runtime's index
+/// of a site is [`crate::ids::SiteId`]).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct SiteId(pub String);
+pub struct SiteName(pub String);
 
-impl From<&str> for SiteId {
+impl From<&str> for SiteName {
     fn from(s: &str) -> Self {
-        SiteId(s.to_string())
+        SiteName(s.to_string())
     }
 }
 
-impl fmt::Display for SiteId {
+impl fmt::Display for SiteName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
+    }
+}
+
+/// An opaque transfer token; meaningful only to the proxy that issued it
+/// ([`super::proxy::TransferProxy`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Token(u64);
+
+impl Token {
+    /// The token standing for `value` (only a proxy mints tokens).
+    pub(super) fn new(value: u64) -> Token {
+        Token(value)
+    }
+}
+
+impl fmt::Display for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:016x}", self.0)
     }
 }
 
@@ -55,7 +73,7 @@ impl VmDescriptor {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Endpoint {
     /// The site whose proxy issued the token.
-    pub proxy: SiteId,
+    pub proxy: SiteName,
     /// The token.
     pub token: Token,
 }
@@ -129,7 +147,7 @@ pub enum Refusal {
         attempts: u32,
     },
     /// Every candidate refused; each first-hop candidate with its reason, in asking order.
-    Candidates(Vec<(SiteId, Refusal)>),
+    Candidates(Vec<(SiteName, Refusal)>),
 }
 
 impl fmt::Display for Refusal {
@@ -309,7 +327,7 @@ impl fmt::Display for Body {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct MigrationId {
     /// The controlling site.
-    pub controller: SiteId,
+    pub controller: SiteName,
     /// Its sequence number there.
     pub seq: u64,
 }
@@ -324,9 +342,9 @@ impl fmt::Display for MigrationId {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
     /// Sender.
-    pub from: SiteId,
+    pub from: SiteName,
     /// Receiver.
-    pub to: SiteId,
+    pub to: SiteName,
     /// The migration it belongs to.
     pub migration: MigrationId,
     /// Request number: fresh per sender for a request, the answered request's for a reply.
@@ -387,7 +405,7 @@ pub enum Outcome {
         /// The VM.
         vm: String,
         /// The destination proxy's site.
-        site: SiteId,
+        site: SiteName,
         /// Opaque placement handle.
         handle: Endpoint,
         /// Transfer attempts made (1 if the first verified).
@@ -402,4 +420,13 @@ pub enum Outcome {
         /// Why.
         reason: Refusal,
     },
+}
+
+/// What one call into an agent produced.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Step {
+    /// Messages to deliver, in order.
+    pub messages: Vec<Message>,
+    /// Migrations this site controlled that have ended.
+    pub outcomes: Vec<Outcome>,
 }

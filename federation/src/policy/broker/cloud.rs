@@ -87,6 +87,30 @@ pub fn vms_to_start(q: &QueueState, limits: &Limits) -> StartPlan {
     }
 }
 
+/// How long a call that joins an appliance's queue `q` (it is the last of `q.waiting`) waits
+/// for a VM when `idle` VMs are idle and the broker's plan starts `start` more: no wait if an
+/// idle VM takes it; otherwise the calls ahead of it that no idle VM takes are served as many
+/// at a time as the plan has VMs (running, booting and new), the first round after a new VM
+/// deploys (or a running one finishes its call, when the plan has no VM to deploy), each
+/// further round after one execution. With no VM at all the wait is practically forever
+/// (`Millis::MAX / 4`).
+pub fn queue_wait(q: &QueueState, start: u32, idle: u32) -> Millis {
+    let ahead = q.waiting - 1;
+    let n = q.running + q.booting + start;
+    if ahead < idle {
+        0
+    } else if n == 0 {
+        Millis::MAX / 4
+    } else {
+        let first = if q.running < n {
+            q.deploy_time
+        } else {
+            q.exec_time
+        };
+        first + Millis::from((ahead - idle) / n) * q.exec_time
+    }
+}
+
 /// When to stop a VM started at `started` that went idle at `idle_since`, billed in periods of
 /// `period`: `margin` before the end of the period it is in, or at once if that moment has
 /// passed (stopping before the period ends still avoids the next one).

@@ -18,13 +18,13 @@ impl HostChooser for Slots {
 
 /// A federation of agents delivering messages in FIFO order (a zero-latency runtime).
 struct Net {
-    sites: BTreeMap<SiteId, (SiteAgent, Slots)>,
+    sites: BTreeMap<SiteName, (SiteAgent, Slots)>,
     log: Vec<Message>,
     outcomes: Vec<Outcome>,
 }
 
-fn id(s: &str) -> SiteId {
-    SiteId::from(s)
+fn id(s: &str) -> SiteName {
+    SiteName::from(s)
 }
 
 impl Net {
@@ -115,7 +115,7 @@ fn never() -> impl FnMut() -> bool {
     || false
 }
 
-fn accepted(o: &Outcome) -> (&SiteId, &Endpoint, u32) {
+fn accepted(o: &Outcome) -> (&SiteName, &Endpoint, u32) {
     match o {
         Outcome::Accepted {
             site,

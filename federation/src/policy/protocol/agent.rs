@@ -1,149 +1,24 @@
-//! The cross-site migration protocol of seed 002 (RESERVOIR) as per-site state machines.
-//!
-//! Each site runs a [`SiteAgent`]. The runtime starts a migration at the controlling site
-//! ([`SiteAgent::start_migration`], [`SiteAgent::start_placement`], or a source's
-//! [`SiteAgent::evict`]), gets back messages, and delivers each one (after whatever WAN delay it
-//! models, [`Message::payload_mb`] giving the image data to carry) to the receiving site's
-//! [`SiteAgent::handle`], which returns further messages and, at the controller, the
-//! [`Outcome`]. A message from a site to itself is delivered like any other.
-//!
-//! The flow for a VM running at a source behind any number of intermediaries:
-//!
-//! 1. `migration_request`: the controller asks every candidate in parallel. A candidate that
-//!    can place the VM locally has its transfer proxy issue a token for the chosen host and
-//!    offers `(site, token)`; one that cannot, and whose [`SitePolicy`] names partners, becomes
-//!    an intermediary and asks them in turn (one delegation deeper, refusing with
-//!    [`Refusal::DepthLimit`] past the bound), passing back the first offer in its partners'
-//!    order or the first refusal. The controller takes the first offer in its candidates' order.
-//! 2. `forced_migration` (prepare): the controller asks for the VM along its chain of
-//!    responsibility; the site running it has its proxy issue a source token. A source may also
-//!    demand a move ([`SiteAgent::evict`]): the site that delegated the VM to it becomes the
-//!    controller. A primary placement is a cold migration: the controller's own proxy issues
-//!    the source token for its image repository and this step is skipped.
-//! 3. `initiate_transfer`: the controller sends both endpoints towards the destination (via the
-//!    intermediaries that relayed its offer); the destination proxy fetches the files directly
-//!    from the source proxy (out of band) and checks them against the announced size and
-//!    checksum.
-//! 4. `transfer_verification`: the controller asks the source what it sent. If source and
-//!    destination agree the VM is placed; otherwise step 3 is repeated, up to
-//!    [`SitePolicy::max_retries`] retries.
-//!
-//! Location unawareness: messages name sites, VM descriptors and proxy tokens, never a host;
-//! only the issuing proxy resolves a token ([`proxy`]). Sites learn each other's proxy
-//! addresses (site names), as in the seed; the image moves directly between the two proxies.
-//!
-//! Known simplifications: an intermediary passes back one offer, not a list; offers that are
-//! not taken are not withdrawn (the runtime treats [`HostChooser::choose_host`] as tentative);
-//! after a migration, sites on the old chain other than the source keep stale delegation
-//! records, which nothing consults (the controller and new chain route by the new ones); the
-//! runtime stops the old copy ([`SiteAgent::release`]) when it sees the outcome.
-
-mod message;
-pub mod proxy;
-#[cfg(test)]
-mod tests;
+//! One site's side of the protocol ([`SiteAgent`]): its transfer proxy, the VMs it is
+//! responsible for, its routes towards them, the requests it is waiting on and the migrations
+//! it controls; each handler turns a delivered message into further messages and outcomes.
 
 use std::collections::BTreeMap;
 
 use orrery_engine::rng::Rng;
 use rand::RngCore;
-use serde::{Deserialize, Serialize};
 
-pub use message::{
-    Body, Endpoint, Message, MigrationId, Operation, Outcome, Refusal, SiteId, TransferStatus,
+use super::message::{
+    Body, Endpoint, Message, MigrationId, Outcome, Refusal, SiteName, Step, TransferStatus,
     VmDescriptor,
 };
-use proxy::{Grant, Location, TransferProxy};
-
-/// Whom a site accepts migration requests from (its own requests are always accepted).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Accept {
-    /// Any site.
-    #[default]
-    Anyone,
-    /// Only these sites.
-    Only(Vec<SiteId>),
-    /// No other site.
-    Nobody,
-}
-
-/// A site's protocol policy.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SitePolicy {
-    /// Whom the site accepts requests from.
-    #[serde(default)]
-    pub accept: Accept,
-    /// Partners the site may delegate to, in preference order; empty: never an intermediary.
-    #[serde(default)]
-    pub delegate_to: Vec<SiteId>,
-    /// Most delegations in a chain: the bound this site sets as controller and the most it
-    /// honours as an intermediary.
-    #[serde(default = "default_max_depth")]
-    pub max_depth: u32,
-    /// Transfer retries after the first attempt before the controller gives up.
-    #[serde(default = "default_max_retries")]
-    pub max_retries: u32,
-}
-
-fn default_max_depth() -> u32 {
-    2
-}
-
-fn default_max_retries() -> u32 {
-    3
-}
-
-impl Default for SitePolicy {
-    fn default() -> Self {
-        SitePolicy {
-            accept: Accept::default(),
-            delegate_to: Vec::new(),
-            max_depth: default_max_depth(),
-            max_retries: default_max_retries(),
-        }
-    }
-}
-
-impl SitePolicy {
-    fn accepts(&self, from: &SiteId, me: &SiteId) -> bool {
-        from == me
-            || match &self.accept {
-                Accept::Anyone => true,
-                Accept::Only(sites) => sites.contains(from),
-                Accept::Nobody => false,
-            }
-    }
-}
-
-/// The site's own placement decision, which the runtime supplies.
-pub trait HostChooser {
-    /// A local host for `vm`, or `None` if the site cannot take it. Called when the site is
-    /// about to offer; the runtime treats the choice as tentative until the image arrives.
-    fn choose_host(&mut self, vm: &VmDescriptor) -> Option<String>;
-
-    /// Whether the site may pass `vm` on to partner `to` as an intermediary (its coupling
-    /// and contract there allow it, say). By default it may.
-    fn may_delegate(&mut self, _vm: &VmDescriptor, _to: &SiteId) -> bool {
-        true
-    }
-}
-
-/// What one call into an agent produced.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Step {
-    /// Messages to deliver, in order.
-    pub messages: Vec<Message>,
-    /// Migrations this site controlled that have ended.
-    pub outcomes: Vec<Outcome>,
-}
+use super::proxy::{self, Grant, Location, TransferProxy};
+use super::site_policy::{HostChooser, SitePolicy};
 
 /// Where a VM this site is responsible for is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Where {
     Local(String),
-    Delegated(SiteId),
+    Delegated(SiteName),
 }
 
 #[derive(Debug, Clone)]
@@ -156,13 +31,13 @@ struct Holding {
 #[derive(Debug, Clone)]
 enum Waiter {
     Controller(u64),
-    Relay { upstream: SiteId, req: u64 },
+    Relay { upstream: SiteName, req: u64 },
 }
 
 #[derive(Debug, Clone)]
 struct Gather {
     waiter: Waiter,
-    asked: Vec<(SiteId, Option<Result<Endpoint, Refusal>>)>,
+    asked: Vec<(SiteName, Option<Result<Endpoint, Refusal>>)>,
 }
 
 /// What to do with the reply to a request this site sent.
@@ -171,11 +46,11 @@ enum Pending {
     Gather(u64),
     Run(u64),
     Relay {
-        upstream: SiteId,
+        upstream: SiteName,
         req: u64,
     },
     Fetch {
-        upstream: SiteId,
+        upstream: SiteName,
         req: u64,
         token: proxy::Token,
     },
@@ -186,11 +61,11 @@ enum Pending {
 struct Run {
     vm: VmDescriptor,
     /// First hop towards the running VM; `None` for a primary placement.
-    source_route: Option<SiteId>,
+    source_route: Option<SiteName>,
     /// First hop towards the destination and its endpoint.
-    dest: Option<(SiteId, Endpoint)>,
+    dest: Option<(SiteName, Endpoint)>,
     /// First hop towards the source and its endpoint.
-    source: Option<(SiteId, Endpoint)>,
+    source: Option<(SiteName, Endpoint)>,
     /// What the destination reported for the latest attempt.
     received: Option<(Option<TransferStatus>, bool)>,
     attempts: u32,
@@ -200,23 +75,23 @@ struct Run {
 /// routes and the migrations it controls.
 #[derive(Debug, Clone)]
 pub struct SiteAgent {
-    site: SiteId,
+    site: SiteName,
     policy: SitePolicy,
     proxy: TransferProxy,
     next_req: u64,
     next_migration: u64,
     holdings: BTreeMap<String, Holding>,
-    upstream: BTreeMap<String, SiteId>,
+    upstream: BTreeMap<String, SiteName>,
     known: BTreeMap<String, VmDescriptor>,
-    toward: BTreeMap<Endpoint, SiteId>,
-    pending: BTreeMap<(SiteId, u64), Pending>,
+    toward: BTreeMap<Endpoint, SiteName>,
+    pending: BTreeMap<(SiteName, u64), Pending>,
     gathers: BTreeMap<u64, Gather>,
     runs: BTreeMap<u64, Run>,
 }
 
 impl SiteAgent {
     /// The agent of `site` under `policy`; its proxy key is drawn from `rng`.
-    pub fn new(site: SiteId, policy: SitePolicy, rng: &mut Rng) -> Self {
+    pub fn new(site: SiteName, policy: SitePolicy, rng: &mut Rng) -> Self {
         SiteAgent {
             site,
             policy,
@@ -234,7 +109,7 @@ impl SiteAgent {
     }
 
     /// The site's name.
-    pub fn site(&self) -> &SiteId {
+    pub fn site(&self) -> &SiteName {
         &self.site
     }
 
@@ -258,7 +133,7 @@ impl SiteAgent {
     }
 
     /// The site this site delegated `vm` to, if it did.
-    pub fn delegated_to(&self, vm: &str) -> Option<&SiteId> {
+    pub fn delegated_to(&self, vm: &str) -> Option<&SiteName> {
         match &self.holdings.get(vm)?.at {
             Where::Delegated(s) => Some(s),
             Where::Local(_) => None,
@@ -290,14 +165,14 @@ impl SiteAgent {
 
     /// Starts a primary placement of `vm` (a cold migration from this site's image
     /// repository), asking `candidates` (this site may be one of them).
-    pub fn start_placement(&mut self, vm: VmDescriptor, candidates: &[SiteId]) -> Step {
+    pub fn start_placement(&mut self, vm: VmDescriptor, candidates: &[SiteName]) -> Step {
         let mut out = Step::default();
         self.start_run(vm, None, candidates, &mut out);
         out
     }
 
     /// Starts migrating `vm`, which this site runs or delegated, to one of `candidates`.
-    pub fn start_migration(&mut self, vm: &str, candidates: &[SiteId]) -> Step {
+    pub fn start_migration(&mut self, vm: &str, candidates: &[SiteName]) -> Step {
         let mut out = Step::default();
         match self.holdings.get(vm) {
             Some(h) => {
@@ -420,7 +295,7 @@ impl SiteAgent {
     fn send(
         &mut self,
         out: &mut Step,
-        to: SiteId,
+        to: SiteName,
         migration: MigrationId,
         body: Body,
         pending: Option<Pending>,
@@ -439,7 +314,7 @@ impl SiteAgent {
         });
     }
 
-    fn reply(&self, out: &mut Step, to: SiteId, migration: MigrationId, req: u64, body: Body) {
+    fn reply(&self, out: &mut Step, to: SiteName, migration: MigrationId, req: u64, body: Body) {
         out.messages.push(Message {
             from: self.site.clone(),
             to,
@@ -452,8 +327,8 @@ impl SiteAgent {
     fn start_run(
         &mut self,
         vm: VmDescriptor,
-        source_route: Option<SiteId>,
-        candidates: &[SiteId],
+        source_route: Option<SiteName>,
+        candidates: &[SiteName],
         out: &mut Step,
     ) {
         let migration = self.new_migration();
@@ -490,7 +365,7 @@ impl SiteAgent {
     fn gather(
         &mut self,
         waiter: Waiter,
-        targets: Vec<SiteId>,
+        targets: Vec<SiteName>,
         ask: Ask,
         migration: MigrationId,
         out: &mut Step,
@@ -540,7 +415,7 @@ impl SiteAgent {
             return r.answer(self, out, Body::Offer(offer));
         }
         // A controller asking itself does not delegate: it asks its partners directly.
-        let partners: Vec<SiteId> = (self.policy.delegate_to.iter())
+        let partners: Vec<SiteName> = (self.policy.delegate_to.iter())
             .filter(|p| r.from != self.site && **p != r.from && **p != self.site)
             .filter(|p| hosts.may_delegate(&vm, p))
             .cloned()
@@ -566,7 +441,7 @@ impl SiteAgent {
         }
     }
 
-    fn on_evict(&mut self, from: SiteId, vm: &str, out: &mut Step) {
+    fn on_evict(&mut self, from: SiteName, vm: &str, out: &mut Step) {
         let Some(h) = self.holdings.get(vm) else {
             return self.refuse_unknown(vm, out);
         };
@@ -662,7 +537,7 @@ impl SiteAgent {
     fn on_reply(
         &mut self,
         pending: Pending,
-        from: SiteId,
+        from: SiteName,
         migration: MigrationId,
         body: Body,
         out: &mut Step,
@@ -720,7 +595,7 @@ impl SiteAgent {
     fn gathered(
         &mut self,
         id: u64,
-        from: SiteId,
+        from: SiteName,
         migration: MigrationId,
         body: Body,
         out: &mut Step,
@@ -742,7 +617,7 @@ impl SiteAgent {
         let Some(g) = self.gathers.remove(&id) else {
             return;
         };
-        let answers: Vec<(SiteId, Result<Endpoint, Refusal>)> = (g.asked.into_iter())
+        let answers: Vec<(SiteName, Result<Endpoint, Refusal>)> = (g.asked.into_iter())
             .filter_map(|(s, a)| a.map(|a| (s, a)))
             .collect();
         let best = answers.iter().find_map(|(s, a)| match a {
@@ -800,7 +675,7 @@ impl SiteAgent {
     fn initiate(
         &mut self,
         seq: u64,
-        source: (SiteId, Endpoint),
+        source: (SiteName, Endpoint),
         migration: MigrationId,
         out: &mut Step,
     ) {
@@ -825,7 +700,7 @@ impl SiteAgent {
     fn advance(
         &mut self,
         seq: u64,
-        from: SiteId,
+        from: SiteName,
         migration: MigrationId,
         body: Body,
         out: &mut Step,
@@ -871,7 +746,7 @@ impl SiteAgent {
         &mut self,
         seq: u64,
         migration: MigrationId,
-        result: Result<(SiteId, Endpoint), Refusal>,
+        result: Result<(SiteName, Endpoint), Refusal>,
         out: &mut Step,
     ) {
         let Some(run) = self.runs.remove(&seq) else {
@@ -904,7 +779,7 @@ impl SiteAgent {
 
 /// The request a handler is answering.
 struct Request {
-    from: SiteId,
+    from: SiteName,
     migration: MigrationId,
     req: u64,
 }
@@ -914,7 +789,7 @@ impl Request {
         agent.reply(out, self.from, self.migration, self.req, body);
     }
 
-    fn relay(self, agent: &mut SiteAgent, out: &mut Step, next: SiteId, body: Body) {
+    fn relay(self, agent: &mut SiteAgent, out: &mut Step, next: SiteName, body: Body) {
         let pending = Pending::Relay {
             upstream: self.from,
             req: self.req,

@@ -13,22 +13,12 @@
 //! the caller (drawn from a seeded [`orrery_engine::rng::Rng`]), so runs stay reproducible.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::hash::Hasher;
 
 use siphasher::sip::SipHasher24;
 
-use super::{TransferStatus, VmDescriptor};
-
-/// An opaque transfer token; meaningful only to the proxy that issued it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Token(u64);
-
-impl fmt::Display for Token {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:016x}", self.0)
-    }
-}
+pub use super::message::Token;
+use super::message::{TransferStatus, VmDescriptor};
 
 /// Where, inside the issuing site, a token's files are read from or written to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,7 +65,7 @@ impl TransferProxy {
             self.issued += 1;
             let mut h = SipHasher24::new_with_keys(self.key.0, self.key.1);
             h.write_u64(self.issued);
-            let token = Token(h.finish());
+            let token = Token::new(h.finish());
             // A 64-bit collision is astronomically rare; skipping it keeps tokens unique.
             if let std::collections::btree_map::Entry::Vacant(e) = self.grants.entry(token) {
                 e.insert(grant);

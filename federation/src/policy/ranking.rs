@@ -1,4 +1,4 @@
-//! The meta-broker of seed 004 (IMA4SSP): rank clouds by monitored health.
+//! The meta-broker's ranking (seed 004, IMA4SSP): rank clouds by monitored health.
 //!
 //! Monitoring reports, per cloud, three metrics from a reference test service: availability
 //! (fraction of successful pings, in \[0, 1\]), the response time of a fixed compute test and

@@ -1,0 +1,43 @@
+//! The broker architecture: every site is offered to the broker
+//! ([`crate::policy::broker::choose`]), which takes the best feasible one for its goal under
+//! the request's deadline and budget; a request no cloud can serve is rejected with every
+//! cloud's reason.
+
+use orrery_engine::time::to_secs;
+
+use super::Requests;
+use crate::ids::RequestId;
+use crate::policy::broker::{choose, CloudOffer, Goal};
+use crate::world::World;
+
+impl Requests {
+    /// Offers request `r` to every site its network may reach and sends it to the broker's
+    /// choice for `goal`.
+    pub(super) fn broker(&mut self, world: &mut World, r: RequestId, goal: Goal) {
+        let entry = self.ledger.get(r).req.entry;
+        let all = world.sites().ids().collect();
+        let (sites, refusal) = self.reachable(world, r, all);
+        let offers: Vec<CloudOffer> = sites
+            .into_iter()
+            .filter_map(|s| self.offer(world, s, r, entry))
+            .collect();
+        if let (true, Some(e)) = (offers.is_empty(), refusal) {
+            return self.reject(world, r, e.to_string());
+        }
+        match choose(&offers, &self.broker_request(world, r), world.now(), goal) {
+            Ok(est) => {
+                let s = world.site_id(&est.cloud).expect("offers name sites");
+                let detail = format!(
+                    "cost {:.3}, finish {} s, energy {:.3}",
+                    est.cost,
+                    to_secs(est.finish),
+                    est.energy
+                );
+                world.log("broker_choice", Some(s), Some(r), detail);
+                let mb = self.ledger.get(r).req.image_mb;
+                self.transfer(world, r, entry, s, mb, None);
+            }
+            Err(infeasible) => self.reject(world, r, infeasible.to_string()),
+        }
+    }
+}
