@@ -183,7 +183,7 @@ impl Suite {
         let summaries = scenarios
             .par_iter()
             .zip(&self.scenarios)
-            .map(|(scenario, s)| crate::run(scenario, s.seed).map(|r| r.summary))
+            .map(|(scenario, s)| crate::runs::run(scenario, s.seed).map(|r| r.summary))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(self
             .scenarios

@@ -9,7 +9,8 @@ use orrery_engine::error::InputError;
 use orrery_engine::scenario::sweep::Grid;
 
 use crate::error::Error;
-use crate::{bench, check, load_scenario, sweep};
+use crate::runs::{check, load_scenario};
+use crate::{bench, sweep};
 
 /// A kind of configuration file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,82 +5,11 @@ pub mod bench;
 pub mod cli;
 pub mod error;
 pub mod kind;
+pub mod runs;
 pub mod sweep;
 pub mod validation;
 
-use std::path::Path;
-
-use orrery_engine::error::{InputError, RunError};
-use orrery_engine::metrics::RunResult;
-use orrery_engine::scenario::Scenario;
-use orrery_sim::Simulator;
-
 pub use error::Error;
-
-/// The embedded default scenario (a mid-size datacenter over one synthetic day).
-pub const DEFAULT_SCENARIO: &str = include_str!("../scenarios/default.toml");
-
-/// Loads a scenario file, or the embedded default when `path` is `None`.
-pub fn load_scenario(path: Option<&Path>, sets: &[String]) -> Result<Scenario, InputError> {
-    match path {
-        Some(p) => Scenario::load(p, sets),
-        None => Scenario::parse(
-            DEFAULT_SCENARIO,
-            Path::new("<embedded default>"),
-            Path::new("."),
-            sets,
-        ),
-    }
-}
-
-/// Checks what can be checked without running: the policies exist and accept their options,
-/// host names, VM groups and the thermal model resolve (traces are read only by a run).
-pub fn check(scenario: &Scenario) -> Result<(), InputError> {
-    orrery_policies::registry::cloud_os(scenario, scenario.spec.seed)?;
-    Simulator::check_layout(scenario)
-}
-
-/// Runs a scenario in simulation, with its seed replaced by `seed` when given.
-pub fn run(scenario: &Scenario, seed: Option<u64>) -> Result<RunResult, RunError> {
-    let mut os = orrery_policies::registry::cloud_os(scenario, seed.unwrap_or(scenario.spec.seed))?;
-    let mut sim = Simulator::new(scenario, seed)?;
-    os.run(&mut sim)?;
-    Ok(sim.finish())
-}
-
-/// Runs live mode: loads the live config at `path` (with `--set` overrides), connects to its
-/// hosts through libvirt and runs the cloud OS its policies describe (built exactly as for a
-/// simulation), printing to `out`.
 #[cfg(feature = "live")]
-pub fn live(
-    path: &Path,
-    sets: &[String],
-    opts: orrery_live::LiveOptions,
-    out: Box<dyn std::io::Write>,
-) -> Result<orrery_engine::control::LoopStats, RunError> {
-    use orrery_live::{clock::WallClock, config::LiveConfig, Libvirt, Live};
-    let config = LiveConfig::load(path, sets)?;
-    let mut os = orrery_policies::registry::cloud_os(&config, config.spec.seed)?;
-    let hv = Libvirt::new(config.uris());
-    let mut infra = Live::new(config, hv, Box::new(WallClock::new()), out, opts)
-        .map_err(|e| orrery_engine::InfraError::Backend(e.to_string()))?;
-    Ok(os.run(&mut infra)?)
-}
-
-/// Loads and runs each scenario (in parallel, results in the order given) and returns their
-/// summaries; the first bad file stops the comparison before anything runs.
-pub fn compare(
-    paths: &[std::path::PathBuf],
-    sets: &[String],
-    seed: Option<u64>,
-) -> Result<Vec<orrery_engine::metrics::Summary>, RunError> {
-    use rayon::prelude::*;
-    let scenarios = paths
-        .iter()
-        .map(|p| Scenario::load(p, sets))
-        .collect::<Result<Vec<_>, _>>()?;
-    scenarios
-        .par_iter()
-        .map(|s| run(s, seed).map(|r| r.summary))
-        .collect()
-}
+pub use runs::live;
+pub use runs::{check, compare, load_scenario, run, DEFAULT_SCENARIO};

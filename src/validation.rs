@@ -10,7 +10,7 @@ use orrery_engine::metrics::Summary;
 use rayon::prelude::*;
 use serde::Deserialize;
 
-use crate::{load_scenario, run};
+use crate::runs::{load_scenario, run};
 use orrery_engine::error::RunError;
 
 /// One row of CloudSim's reference results (`cloudsim-3.0.3-planetlab.csv`).

@@ -5,6 +5,7 @@ pub mod action;
 pub mod config;
 pub mod control;
 pub mod error;
+pub mod ids;
 pub mod infra;
 pub mod input;
 pub mod metrics;

@@ -10,10 +10,7 @@ use crate::model::{
 };
 use crate::time::Millis;
 
-/// Index of a host in [`ClusterView::hosts`].
-pub type HostId = usize;
-/// Index of a VM in [`ClusterView::vms`].
-pub type VmId = usize;
+pub use crate::ids::{HostId, VmId};
 
 /// Which simulator's semantics to reproduce.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

@@ -15,13 +15,17 @@
 
 mod accounting;
 mod actions;
+mod audit;
 mod build;
+mod dispatch;
 mod event;
 mod failures;
+mod ha;
 mod lifecycle;
 mod migration;
 mod power;
 mod record;
+mod results;
 mod services;
 mod sharing;
 
@@ -44,10 +48,10 @@ use orrery_engine::workload::Demand;
 use accounting::Actors;
 pub use build::VmPlan;
 use event::Event;
-use failures::Ha;
+use ha::Ha;
 use migration::Migrations;
 use record::Recorder;
-use services::Services;
+use services::state::Services;
 
 /// CloudSim's first update comes 0.1 s after each interval boundary (its start-up latencies).
 const CLOUDSIM_OFFSET: Millis = 100;

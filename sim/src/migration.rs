@@ -17,7 +17,7 @@ use orrery_engine::queue::EventQueue;
 use orrery_engine::time::{to_secs, Millis};
 use orrery_engine::view::{HostId, VmId};
 
-use super::Event;
+use super::event::Event;
 
 /// One migration in flight.
 #[derive(Debug)]

@@ -46,7 +46,7 @@ pub fn run(args: Args) -> Result<(), Error> {
         .filter(|p| !p.is_dir())
         .cloned()
         .collect();
-    let mut summaries = crate::compare(&files, &args.sets, args.seed)?.into_iter();
+    let mut summaries = crate::runs::compare(&files, &args.sets, args.seed)?.into_iter();
     let mut rows = Vec::new();
     for input in &args.inputs {
         if input.is_dir() {

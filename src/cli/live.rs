@@ -56,7 +56,7 @@ pub fn run(args: Args) -> Result<(), Error> {
         // Crash tests only: abort right after the first intent is journaled.
         crash_after_intent: std::env::var_os("ORRERY_LIVE_CRASH_AFTER_INTENT").is_some(),
     };
-    let stats = crate::live(&args.config, &args.sets, opts, Box::new(std::io::stdout()))?;
+    let stats = crate::runs::live(&args.config, &args.sets, opts, Box::new(std::io::stdout()))?;
     super::print(format!(
         "{} decisions, {} actions planned, {} not carried out (dry run or refused)\n",
         stats.placements + stats.reallocations,

@@ -31,9 +31,9 @@ pub struct Args {
 /// Runs the scenario, prints its summary table and writes its results to `--out`.
 pub fn run(args: Args) -> Result<(), Error> {
     let started = Instant::now();
-    let scenario = crate::load_scenario(args.scenario.as_deref(), &args.sets)?;
+    let scenario = crate::runs::load_scenario(args.scenario.as_deref(), &args.sets)?;
     let mut out = OutputDir::create(&args.out, "run", RUN_FILES, args.force)?;
-    let result = crate::run(&scenario, args.seed)?;
+    let result = crate::runs::run(&scenario, args.seed)?;
     print(orrery_reports::summary_table(&result.summary));
     orrery_reports::write_run(&mut out, &result)?;
     out.finish()?;

@@ -96,7 +96,7 @@ pub fn run(args: Args) -> Result<(), Error> {
 fn run_sweep(args: Args) -> Result<(), Error> {
     let started = Instant::now();
     let path = args.scenario.expect("clap requires the scenario");
-    let scenario = crate::load_scenario(Some(&path), &args.sets)?;
+    let scenario = crate::runs::load_scenario(Some(&path), &args.sets)?;
     let plan = sweep::Plan::new(&scenario)?;
     let opts = sweep::Options {
         out: args.out,
@@ -126,7 +126,7 @@ fn slurm_script(args: SlurmArgs) -> Result<(), Error> {
                 .into(),
         );
     }
-    let scenario = crate::load_scenario(Some(&args.scenario), &args.sets)?;
+    let scenario = crate::runs::load_scenario(Some(&args.scenario), &args.sets)?;
     sweep::Plan::new(&scenario)?;
     let absolute = |p: &PathBuf| std::path::absolute(p).unwrap_or_else(|_| p.clone());
     let job = Job {

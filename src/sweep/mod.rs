@@ -9,77 +9,24 @@
 //! writes `parts/part-i-of-N.csv`; `merge` joins the parts into the same `results.csv` a single
 //! process would have written.
 
+mod error;
 mod progress;
+mod shard;
 pub mod slurm;
 mod store;
 
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
 use orrery_engine::scenario::sweep::{display, Grid};
 use orrery_engine::scenario::Scenario;
 use orrery_engine::InputError;
 use rayon::prelude::*;
 
-use orrery_engine::error::RunError;
 use progress::Progress;
 use store::{Manifest, Store};
 
-/// Why a sweep failed.
-#[derive(Debug, thiserror::Error)]
-pub enum SweepError {
-    /// Bad input: the scenario, its grid or an argument (exit code 2).
-    #[error(transparent)]
-    Input(#[from] InputError),
-    /// One run failed.
-    #[error("run {run} failed: {source}")]
-    Run {
-        /// The run's folder name (`p000003-r001`).
-        run: String,
-        /// What went wrong.
-        source: RunError,
-    },
-    /// The sweep directory is unusable: unreadable, unwritable, or holding another sweep.
-    #[error("{0}")]
-    Store(String),
-    /// The Parquet and aggregate tables could not be made from `results.csv`.
-    #[error(transparent)]
-    Tables(#[from] orrery_reports::ReportError),
-}
-
-/// A slice of the grid: the points `k` with `k mod count = index`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Shard {
-    /// This shard's number, from 0.
-    pub index: usize,
-    /// How many shards split the grid.
-    pub count: usize,
-}
-
-impl Shard {
-    /// The whole grid in one piece.
-    pub const WHOLE: Shard = Shard { index: 0, count: 1 };
-
-    /// Whether point `k` belongs to this shard.
-    pub fn has(&self, k: usize) -> bool {
-        k % self.count == self.index
-    }
-}
-
-impl FromStr for Shard {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, String> {
-        let bad = || format!("`{s}` is not a shard: write i/N with 0 ≤ i < N, e.g. 3/8");
-        let (i, n) = s.split_once('/').ok_or_else(bad)?;
-        let index: usize = i.trim().parse().map_err(|_| bad())?;
-        let count: usize = n.trim().parse().map_err(|_| bad())?;
-        if count == 0 || index >= count {
-            return Err(bad());
-        }
-        Ok(Shard { index, count })
-    }
-}
+pub use error::SweepError;
+pub use shard::Shard;
 
 /// How to run a sweep.
 #[derive(Debug, Clone)]
@@ -126,7 +73,7 @@ impl Plan {
         let points = (0..grid.points())
             .map(|k| {
                 let point = scenario.with_values(&grid.point(k))?;
-                crate::check(&point)?;
+                crate::runs::check(&point)?;
                 Ok(point)
             })
             .collect::<Result<Vec<_>, InputError>>()?;
@@ -182,11 +129,12 @@ impl Plan {
         pool.install(|| {
             todo.par_iter().try_for_each(|&(k, r)| {
                 let seed = self.seed(k, r);
-                let result =
-                    crate::run(&self.points[k], Some(seed)).map_err(|source| SweepError::Run {
+                let result = crate::runs::run(&self.points[k], Some(seed)).map_err(|source| {
+                    SweepError::Run {
                         run: store::run_name(k, r),
                         source,
-                    })?;
+                    }
+                })?;
                 let values = self.grid.point(k);
                 store.save(k, r, seed, &values, &result)?;
                 progress.done();
@@ -240,21 +188,4 @@ fn seal(dir: &Path) -> Result<(), SweepError> {
 /// Worker threads Slurm gave this task, if any.
 fn slurm_cpus() -> Option<usize> {
     std::env::var("SLURM_CPUS_PER_TASK").ok()?.parse().ok()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn shards_parse_and_partition_the_points() {
-        assert_eq!("2/5".parse(), Ok(Shard { index: 2, count: 5 }));
-        for bad in ["5/5", "1", "a/3", "0/0", "-1/2"] {
-            assert!(bad.parse::<Shard>().is_err(), "{bad}");
-        }
-        let shards: Vec<Shard> = (0..3).map(|i| Shard { index: i, count: 3 }).collect();
-        for k in 0..10 {
-            assert_eq!(shards.iter().filter(|s| s.has(k)).count(), 1);
-        }
-    }
 }

@@ -9,7 +9,8 @@ use orrery_engine::output::OutputDir;
 use orrery_engine::scenario::sweep::display;
 use serde::{Deserialize, Serialize};
 
-use super::{Shard, SweepError};
+use super::error::SweepError;
+use super::shard::Shard;
 
 /// `sweep.json`: what the runs in a directory are runs of.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

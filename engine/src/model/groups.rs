@@ -1,7 +1,7 @@
 //! VM groups (OpenNebula's VM groups): roles of related VMs and the affinity rules between them
 //! and with hosts.
 
-use crate::view::HostId;
+use crate::ids::HostId;
 
 /// How the VMs of one role relate to each other.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::ids::VmId;
 use crate::time::Millis;
-use crate::view::VmId;
 
 /// Index of a service in [`crate::ClusterView::services`].
 pub type ServiceId = usize;

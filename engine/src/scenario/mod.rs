@@ -8,12 +8,7 @@ pub mod sweep;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-pub use failures::FailuresSection;
 pub use schema::*;
-pub use services::{
-    AllocationKind, MemberRole, OrganisationSection, QuotaSection, ServiceRoleSection,
-    ServiceSection, VdcSection,
-};
 
 pub use crate::config::error_in_toml;
 use crate::config::Source;

@@ -5,8 +5,6 @@ use crate::stats;
 use super::scratch::Scratch;
 use orrery_engine::view::{HostId, VmId};
 
-/// Samples of host history the detectors look at (CloudSim's `PowerVm.HISTORY_LENGTH`).
-pub const HISTORY: usize = 30;
 /// Threshold of the static fallback used while history is short.
 pub const FALLBACK_THRESHOLD: f64 = 0.7;
 

@@ -9,7 +9,8 @@ use orrery_engine::model::cpu::{Claim, Role, ShareRule};
 use orrery_engine::model::VmState;
 use orrery_engine::view::{ClusterView, HostId, VmId};
 
-use super::detector::HISTORY;
+/// Samples of host history the detectors look at (CloudSim's `PowerVm.HISTORY_LENGTH`).
+pub const HISTORY: usize = 30;
 
 /// One host of the tentative allocation.
 #[derive(Debug, Clone)]

@@ -1,7 +1,8 @@
 //! Rank: `SCHED_RANK`, an arithmetic score over host attributes, higher is better.
 
+use super::syntax::ParseError;
 use super::syntax::{Parser, Tok};
-use super::{numeric, Attributes, ParseError};
+use super::value::{numeric, Attributes};
 
 /// A parsed `SCHED_RANK` expression: an arithmetic score, higher is better.
 #[derive(Debug, Clone, PartialEq)]

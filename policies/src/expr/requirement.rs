@@ -2,8 +2,9 @@
 
 use std::borrow::Cow;
 
+use super::syntax::ParseError;
 use super::syntax::{Parser, Tok};
-use super::{parse_num, Attributes, ParseError, Value};
+use super::value::{parse_num, Attributes, Value};
 
 /// A parsed `SCHED_REQUIREMENTS` expression: a boolean filter over host attributes.
 #[derive(Debug, Clone, PartialEq)]

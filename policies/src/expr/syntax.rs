@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use super::MAX_DEPTH;
+use super::value::MAX_DEPTH;
 
 /// A syntax error in an expression (requirement, rank or elasticity), located by column.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,4 +1,5 @@
 use super::requirement::wildcard;
+use super::value::parse_num;
 use super::*;
 use std::collections::BTreeMap;
 

@@ -1,6 +1,6 @@
 //! Nova-style weighers: per attribute, min–max normalised over the candidates, weighted.
 
-use super::{numeric, Attributes};
+use super::value::{numeric, Attributes};
 
 /// One Nova-style weigher: a numeric host attribute and the multiplier of its normalised
 /// value (negative to prefer hosts with low values).

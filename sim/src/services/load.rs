@@ -11,8 +11,10 @@ use orrery_engine::monitoring::Sensor;
 use orrery_engine::time::{to_secs, Millis};
 use orrery_engine::view::VmId;
 
-use super::{phase_name, SensorKey};
-use crate::{Event, Simulator};
+use super::phase_name;
+use super::state::SensorKey;
+use crate::event::Event;
+use crate::Simulator;
 
 impl Simulator {
     /// One measurement interval of service `s` ends: the requests that arrived in it are

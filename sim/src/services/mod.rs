@@ -27,192 +27,19 @@
 //! * **Availability.** A service is up while every role has a running VM; its availability is
 //!   the fraction of time from admission to undeployment (or the end) it was up.
 
-use std::collections::BTreeMap;
-
 use orrery_engine::action::ActionResult;
-use orrery_engine::error::InputError;
-use orrery_engine::metrics::services::{RoleRow, ServiceRow};
-use orrery_engine::model::{
-    RolePhase, RoleView, ServiceId, ServiceSlot, ServiceState, ServiceView, VmState,
-};
-use orrery_engine::monitoring::{MonitorSpec, Sensor};
-use orrery_engine::rng::{Rng, RngStreams};
-use orrery_engine::scenario::{Scenario, DEFAULT_TENANT};
+use orrery_engine::model::{RolePhase, ServiceId, ServiceSlot, ServiceState, VmState};
 use orrery_engine::time::{from_secs, Millis};
 use orrery_engine::view::{VmId, VmView};
-use orrery_engine::workload::{Demand, RequestRate};
+use orrery_engine::workload::Demand;
 
 mod load;
+pub(crate) mod state;
 
 use super::build::VmPlan;
-use super::{Event, Simulator};
-
-/// A sensor's subject: a VM's metric, or (`None`) one of the service's KPIs.
-type SensorKey = (Option<VmId>, &'static str);
-
-/// The simulation side of one service.
-struct ServiceSim {
-    rate: Option<RequestRate>,
-    request_mi: Vec<f64>,
-    max_backlog: Option<u32>,
-    monitor: MonitorSpec,
-    measurement: Millis,
-    rng: Rng,
-    sensors: BTreeMap<SensorKey, Sensor>,
-    /// When the monitoring grid started (admission).
-    monitoring_since: Millis,
-    last_tick: Millis,
-    /// The cooldown each role takes once its scaling under way settles.
-    cooldown: Vec<Millis>,
-    /// VMs created so far per role (names VMs uniquely).
-    created: Vec<u32>,
-    /// Every VM the service ever had (for its bill).
-    vms_ever: Vec<VmId>,
-    runtime_lease: Option<Millis>,
-    /// Up (every role has a running VM) since then.
-    up_since: Option<Millis>,
-    up_total: Millis,
-    admitted_at: Option<Millis>,
-    finished_at: Option<Millis>,
-    billed: f64,
-    arrivals: u64,
-    dropped: f64,
-    served: f64,
-    /// Σ served × mean response time.
-    response_weighted: f64,
-}
-
-/// Every service's simulation state, the services waiting for admission and the records.
-pub(super) struct Services {
-    sims: Vec<ServiceSim>,
-    pub(super) pending: Vec<ServiceId>,
-    rows: Vec<ServiceRow>,
-    role_rows: Vec<RoleRow>,
-    scaling_actions: u64,
-}
-
-/// What the services add to the summary and the outputs.
-pub(super) struct ServiceOutcome {
-    pub rows: Vec<ServiceRow>,
-    pub role_rows: Vec<RoleRow>,
-    pub total: u64,
-    pub rejected: u64,
-    pub availability_mean: Option<f64>,
-    pub availability_min: Option<f64>,
-    pub requests_total: u64,
-    pub dropped_ratio: Option<f64>,
-    pub response_mean_s: Option<f64>,
-    pub scaling_actions: u64,
-}
-
-impl Services {
-    /// The services of `scenario` as policies will see them and their simulation state; their
-    /// submissions and lifetimes are put on `queue`.
-    pub(super) fn new(
-        scenario: &Scenario,
-        streams: &RngStreams,
-        queue: &mut orrery_engine::queue::EventQueue<Event>,
-    ) -> Result<(Services, Vec<ServiceView>), InputError> {
-        let spec = &scenario.spec;
-        if !spec.services.is_empty() && spec.compat.cloudsim() {
-            return Err(scenario
-                .error_at(
-                    "services",
-                    "services are not modelled with compat = \"cloudsim-3.0.3\"",
-                )
-                .hint("CloudSim 3.0.3 has no services: drop compat or the [[services]]"));
-        }
-        let mut sims = Vec::new();
-        let mut views = Vec::new();
-        for (s, svc) in spec.services.iter().enumerate() {
-            // The spec was checked with the scenario; what can fail here is reading a trace,
-            // whose errors name the trace file and line.
-            let rate = svc
-                .requests
-                .as_ref()
-                .map(|r| r.load(scenario.base_dir()))
-                .transpose()?;
-            let submitted = from_secs(svc.submit_s);
-            queue.push(submitted, Event::ServiceSubmit(s));
-            if let Some(life) = svc.lifetime_s {
-                queue.push(submitted + from_secs(life), Event::ServiceEnd(s));
-            }
-            let roles: Vec<RoleView> = svc
-                .roles
-                .iter()
-                .map(|r| RoleView {
-                    name: r.name.clone(),
-                    vm_type: scenario.vm_type_index(&r.vm_type).expect("validated"),
-                    cardinality: r.cardinality,
-                    min_vms: r.min(),
-                    max_vms: r.max(),
-                    depends_on: r
-                        .depends_on
-                        .iter()
-                        .map(|d| {
-                            svc.roles
-                                .iter()
-                                .position(|x| &x.name == d)
-                                .expect("validated")
-                        })
-                        .collect(),
-                    vms: Vec::new(),
-                    phase: RolePhase::Waiting,
-                    phase_since: 0,
-                    cooldown_until: 0,
-                })
-                .collect();
-            sims.push(ServiceSim {
-                rate,
-                request_mi: svc.roles.iter().map(|r| r.request_mi).collect(),
-                max_backlog: svc.max_backlog,
-                measurement: from_secs(svc.monitoring.measurement_interval_s),
-                monitor: svc.monitoring,
-                rng: streams.stream("requests", s as u64),
-                sensors: BTreeMap::new(),
-                monitoring_since: 0,
-                last_tick: 0,
-                cooldown: vec![0; roles.len()],
-                created: vec![0; roles.len()],
-                vms_ever: Vec::new(),
-                runtime_lease: svc.runtime_lease_s.map(from_secs),
-                up_since: None,
-                up_total: 0,
-                admitted_at: None,
-                finished_at: None,
-                billed: 0.0,
-                arrivals: 0,
-                dropped: 0.0,
-                served: 0.0,
-                response_weighted: 0.0,
-            });
-            views.push(ServiceView {
-                name: svc.name.clone(),
-                tenant: svc.tenant.clone().unwrap_or_else(|| DEFAULT_TENANT.into()),
-                user: svc.user.clone(),
-                vdc: svc.vdc.clone(),
-                state: ServiceState::Future,
-                submitted,
-                roles,
-                kpis: BTreeMap::new(),
-                rejection: None,
-            });
-        }
-        let services = Services {
-            sims,
-            pending: Vec::new(),
-            rows: Vec::new(),
-            role_rows: Vec::new(),
-            scaling_actions: 0,
-        };
-        Ok((services, views))
-    }
-
-    /// Whether the run has services at all.
-    pub(super) fn any(&self) -> bool {
-        !self.sims.is_empty()
-    }
-}
+use super::event::Event;
+use super::Simulator;
+use state::ServiceOutcome;
 
 impl Simulator {
     /// Service `s` is submitted: it waits for admission control.
@@ -558,7 +385,7 @@ impl Simulator {
     }
 
     /// Closes the services' books at the end of the run.
-    pub(super) fn finish_services(&mut self) -> ServiceOutcome {
+    pub(crate) fn finish_services(&mut self) -> ServiceOutcome {
         let end = self.end;
         for s in 0..self.view.services.len() {
             self.set_up(s, false);

@@ -1,5 +1,14 @@
 //! The scenario file format (TOML), as serde structs. Unknown keys are errors everywhere.
 
+mod failures;
+mod services;
+
+pub use failures::FailuresSection;
+pub use services::{
+    AllocationKind, MemberRole, OrganisationSection, QuotaSection, ServiceRoleSection,
+    ServiceSection, VdcSection,
+};
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -57,13 +66,13 @@ pub struct ScenarioFile {
     pub output: OutputSection,
     /// Failure detection and VM restarts.
     #[serde(default)]
-    pub failures: super::FailuresSection,
+    pub failures: FailuresSection,
     /// Multi-tier services (vApps) with their request workload and elasticity rules.
     #[serde(default)]
-    pub services: Vec<super::ServiceSection>,
+    pub services: Vec<ServiceSection>,
     /// Organisations (tenants) with quotas and virtual datacenters.
     #[serde(default)]
-    pub organisations: Vec<super::OrganisationSection>,
+    pub organisations: Vec<OrganisationSection>,
     /// The parameter grid of `orrery sweep`, read from the text by
     /// [`Grid`](crate::scenario::sweep::Grid); a single run ignores it.
     pub sweep: Option<serde::de::IgnoredAny>,

@@ -1,0 +1,114 @@
+//! What each event does when its time comes.
+
+use orrery_engine::infra::Decision;
+use orrery_engine::model::{PowerState, VmState};
+use orrery_engine::view::VmId;
+
+use super::event::Event;
+use super::Simulator;
+
+impl Simulator {
+    /// Handles one event at the current time.
+    pub(crate) fn handle(&mut self, event: Event) {
+        match event {
+            Event::Arrive(v) => {
+                self.record.arrival();
+                self.view.vms[v].state = VmState::Pending;
+                self.pending.push(v);
+                self.log("arrival", Some(v), None, String::new());
+            }
+            Event::Deployed(v) => {
+                if self.view.vms[v].state == VmState::Deploying
+                    && self.vms[v].deploy_due == Some(self.view.now)
+                {
+                    self.vms[v].deploy_due = None;
+                    self.view.vms[v].state = VmState::Running;
+                    let h = self.view.vms[v].host.expect("deploying VMs have a host");
+                    self.vm_up(v, h);
+                    self.view.vms[v].demand = self.vms[v].demand.at(self.view.now);
+                    self.log("deployed", Some(v), Some(h), String::new());
+                    if !self.quirks().update_grid {
+                        self.recompute(h);
+                    }
+                }
+            }
+            Event::Expire(v) => {
+                if self.view.vms[v].state.is_placed() || self.view.vms[v].state == VmState::Pending
+                {
+                    self.stop_vm(v, "lifetime over");
+                } else {
+                    self.expire_lost(v);
+                }
+            }
+            Event::MigrationDone { vm, to, .. } => {
+                if !self.ha.cancelled(vm, to) {
+                    self.finish_migration(vm, to, None)
+                }
+            }
+            Event::MigrationStep { vm, ticket } => {
+                if self.precopy.as_mut().is_some_and(|p| p.fire(vm, ticket)) {
+                    self.resync_migrations(|_| {});
+                }
+            }
+            Event::Booted(h) => {
+                if self.hosts[h].power_due.take() != Some(self.view.now) {
+                    return; // the host failed while booting
+                }
+                self.view.hosts[h].power = PowerState::On;
+                self.recompute(h);
+                self.log("host-on", None, Some(h), String::new());
+                for v in std::mem::take(&mut self.hosts[h].waiting_vms) {
+                    self.boot_vm(v);
+                }
+                for action in std::mem::take(&mut self.hosts[h].waiting) {
+                    if let Err(e) = self.execute(action.clone()) {
+                        self.log("action-refused", None, Some(h), format!("{action}: {e}"));
+                    }
+                }
+            }
+            Event::PoweredOff(h) => {
+                if self.hosts[h].power_due.take() != Some(self.view.now) {
+                    return; // the host failed while shutting down
+                }
+                self.view.hosts[h].power = PowerState::Off;
+                self.recompute(h);
+                self.log("host-off", None, Some(h), String::new());
+            }
+            Event::Update => {
+                self.update_all(true);
+                // Deferred requests get another chance now that the cluster has changed.
+                let retry: Vec<VmId> = (0..self.vms.len())
+                    .filter(|&v| {
+                        self.vms[v].deferred.is_some() && self.view.vms[v].state == VmState::Pending
+                    })
+                    .filter(|v| !self.pending.contains(v))
+                    .collect();
+                self.pending.extend(retry);
+                for h in 0..self.view.hosts.len() {
+                    self.maybe_power_off(h);
+                }
+                self.record_interval();
+                self.queue
+                    .push(self.view.now + self.update_interval, Event::Update);
+            }
+            Event::Reallocate => {
+                self.queue
+                    .push(self.view.now + self.realloc_interval, Event::Reallocate);
+                self.decisions.push(Decision::Reallocate);
+            }
+            Event::HostFail(h) => self.fail_host(h),
+            Event::HostRepair(h) => self.repair_host(h),
+            Event::Crash { vm, life } => self.crash_vm(vm, life),
+            Event::Detect(v) => self.detect(v),
+            Event::ServiceSubmit(s) => self.submit_service(s),
+            Event::ServiceTick(s) => self.service_tick(s),
+            Event::ServiceLease(s) => self.lease_expired(s),
+            Event::ServiceEnd(s) => self.undeploy(s),
+            Event::CooldownOver {
+                service,
+                role,
+                until,
+            } => self.cooldown_over(service, role, until),
+        }
+    }
+}
