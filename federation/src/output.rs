@@ -3,9 +3,9 @@
 //! its parts' figures; nothing here knows the runtime.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use orrery_engine::metrics::RunResult;
+use orrery_engine::output::{OutputDir, OutputError};
 use serde::Serialize;
 
 /// One federation event (the protocol's messages among them).
@@ -164,25 +164,24 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    /// Writes `summary.json`, `intervals.csv` and `events.csv` into `dir` (created if needed),
-    /// and `calls.csv` when the federation has service calls.
-    pub fn write(&self, dir: &Path) -> std::io::Result<()> {
-        std::fs::create_dir_all(dir)?;
-        let json = serde_json::to_string_pretty(&self.summary).map_err(std::io::Error::other)?;
-        std::fs::write(dir.join("summary.json"), json + "\n")?;
-        write_csv(&dir.join("intervals.csv"), &self.intervals)?;
-        write_csv(&dir.join("events.csv"), &self.events)?;
+    /// Writes `summary.json`, `intervals.csv` and `events.csv` into `out`, and `calls.csv` when
+    /// the federation has service calls; the caller finishes `out`.
+    pub fn write(&self, out: &mut OutputDir) -> Result<(), OutputError> {
+        out.write_json("summary.json", &self.summary)?;
+        out.write_csv("intervals.csv", &self.intervals)?;
+        out.write_csv("events.csv", &self.events)?;
         if !self.calls.is_empty() {
-            write_csv(&dir.join("calls.csv"), &self.calls)?;
+            out.write_csv("calls.csv", &self.calls)?;
         }
         Ok(())
     }
 }
 
-fn write_csv<T: Serialize>(path: &Path, rows: &[T]) -> std::io::Result<()> {
-    let mut w = csv::Writer::from_path(path)?;
-    for row in rows {
-        w.serialize(row).map_err(std::io::Error::other)?;
-    }
-    w.flush()
-}
+/// Every file a federation run's directory may hold (replaced all together by a new run).
+pub const FEDERATION_FILES: &[&str] = &[
+    "summary.json",
+    "intervals.csv",
+    "events.csv",
+    "calls.csv",
+    "report",
+];

@@ -3,7 +3,9 @@
 use std::path::PathBuf;
 
 use clap::Subcommand;
+use orrery_engine::output::OutputDir;
 use orrery_federation::comparison_table;
+use orrery_federation::output::FEDERATION_FILES;
 
 use super::print;
 use crate::error::Error;
@@ -24,6 +26,9 @@ pub struct Args {
     /// (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     sets: Vec<String>,
+    /// Replace the results of an earlier run in --out (only orrery's own files are removed).
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Subcommand)]
@@ -47,10 +52,10 @@ pub fn run(args: Args) -> Result<(), Error> {
             print(comparison_table(&summaries));
         }
         (None, Some(file)) => {
+            let mut out = OutputDir::create(&args.out, "federation", FEDERATION_FILES, args.force)?;
             let outcome = orrery_federation::run(&file, &args.sets)?;
-            outcome
-                .write(&args.out)
-                .map_err(|e| Error::output(format!("results to {}", args.out.display()), e))?;
+            outcome.write(&mut out)?;
+            out.finish()?;
             let table = comparison_table(std::slice::from_ref(&outcome.summary));
             print(format!("{table}results in {}\n", args.out.display()));
         }
