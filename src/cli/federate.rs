@@ -52,8 +52,9 @@ pub fn run(args: Args) -> Result<(), Error> {
             print(comparison_table(&summaries));
         }
         (None, Some(file)) => {
+            let fed = orrery_federation::Federation::load(&file, &args.sets)?;
             let mut out = OutputDir::create(&args.out, "federation", FEDERATION_FILES, args.force)?;
-            let outcome = orrery_federation::run(&file, &args.sets)?;
+            let outcome = orrery_federation::Runtime::new(fed)?.run()?;
             outcome.write(&mut out)?;
             out.finish()?;
             let table = comparison_table(std::slice::from_ref(&outcome.summary));
