@@ -95,6 +95,7 @@ impl Source {
     ) -> Result<T, InputError> {
         let (text, overridden) = self.overridden_text(values)?;
         self.overridden = overridden;
+        self.check_numbers(&text)?;
         let de = toml::Deserializer::new(&text);
         serde_path_to_error::deserialize(de).map_err(|e| self.toml_error(e, &text).hint(hint))
     }
@@ -175,6 +176,29 @@ impl Source {
         crate::rng::fnv1a(&bytes)
     }
 
+    /// Applies the rules every number of every file obeys, whatever its key (see
+    /// [`number_rule`]): a syntax error is left to the deserialiser, which locates it.
+    fn check_numbers(&self, text: &str) -> Result<(), InputError> {
+        let Ok(doc) = text.parse::<toml_edit::DocumentMut>() else {
+            return Ok(());
+        };
+        let mut found = None;
+        visit_numbers(doc.as_item(), &mut String::new(), &mut |key, v| {
+            if found.is_none() {
+                if let Err(m) = number_rule(key, v) {
+                    found = Some((key.to_string(), m));
+                }
+            }
+        });
+        match found {
+            None => Ok(()),
+            Some((key, message)) => Err(self.error_at(&key, message).hint(
+                "times are in seconds (keys ending in _s, at most 10^9 s) and intervals at \
+                 least 0.001 s; see scenarios/README.md",
+            )),
+        }
+    }
+
     /// A located error for a deserialisation failure of `text` (the text after overrides).
     fn toml_error(&self, e: serde_path_to_error::Error<toml::de::Error>, text: &str) -> InputError {
         let mut key = normalise(&e.path().to_string());
@@ -211,6 +235,97 @@ impl Source {
         }
         err
     }
+}
+
+/// The most seconds any time or duration may be (keys ending in `_s`): 10^9 s, about 31.7
+/// years. Millisecond arithmetic on such values can never overflow.
+pub const MAX_SECONDS: f64 = 1e9;
+
+/// The least any interval may be (keys ending in `interval_s`): one millisecond, the clock's
+/// resolution (a shorter one would round to no time at all).
+pub const MIN_INTERVAL_S: f64 = 0.001;
+
+/// The rules every number in every configuration file obeys, by the name of its key: it is
+/// finite (`nan` and `inf` are refused everywhere); a time or duration in seconds (a key ending
+/// in `_s`, other than a rate `…per_s`) is at most [`MAX_SECONDS`] in size; an interval (a key
+/// ending in `interval_s`) is at least [`MIN_INTERVAL_S`]; a time in milliseconds (`…_ms`) is at
+/// most 10^12 ms.
+pub fn number_rule(key: &str, v: f64) -> Result<(), String> {
+    if !v.is_finite() {
+        return Err(format!("must be a finite number, got {v}"));
+    }
+    let last = key
+        .rsplit('.')
+        .find(|p| p.parse::<usize>().is_err())
+        .unwrap_or(key);
+    if last.ends_with("_s") && !last.contains("per_") {
+        if v.abs() > MAX_SECONDS {
+            return Err(format!(
+                "{v} s is more than the {MAX_SECONDS:e} s (31 years) any time may be"
+            ));
+        }
+        if last.ends_with("interval_s") && v < MIN_INTERVAL_S {
+            return Err(format!(
+                "an interval must be at least {MIN_INTERVAL_S} s (one millisecond, the clock's \
+                 resolution), got {v}"
+            ));
+        }
+    }
+    if last.ends_with("_ms") && v.abs() > MAX_SECONDS * 1000.0 {
+        return Err(format!("{v} ms is more than the 10^12 ms any time may be"));
+    }
+    Ok(())
+}
+
+/// Calls `f` with the dotted key and value of every number (integer or float) under `item`.
+fn visit_numbers(item: &toml_edit::Item, key: &mut String, f: &mut impl FnMut(&str, f64)) {
+    match item {
+        toml_edit::Item::Value(v) => visit_value(v, key, f),
+        toml_edit::Item::Table(t) => {
+            for (k, it) in t.iter() {
+                with_key(key, k, |key| visit_numbers(it, key, f));
+            }
+        }
+        toml_edit::Item::ArrayOfTables(a) => {
+            for (i, t) in a.iter().enumerate() {
+                with_key(key, &i.to_string(), |key| {
+                    for (k, it) in t.iter() {
+                        with_key(key, k, |key| visit_numbers(it, key, f));
+                    }
+                });
+            }
+        }
+        toml_edit::Item::None => {}
+    }
+}
+
+fn visit_value(v: &toml_edit::Value, key: &mut String, f: &mut impl FnMut(&str, f64)) {
+    match v {
+        toml_edit::Value::Float(x) => f(key, *x.value()),
+        toml_edit::Value::Integer(n) => f(key, *n.value() as f64),
+        toml_edit::Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                with_key(key, &i.to_string(), |key| visit_value(x, key, f));
+            }
+        }
+        toml_edit::Value::InlineTable(t) => {
+            for (k, x) in t.iter() {
+                with_key(key, k, |key| visit_value(x, key, f));
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Runs `f` with `part` appended to the dotted `key`, then restores it.
+fn with_key(key: &mut String, part: &str, f: impl FnOnce(&mut String)) {
+    let len = key.len();
+    if !key.is_empty() {
+        key.push('.');
+    }
+    key.push_str(part);
+    f(key);
+    key.truncate(len);
 }
 
 /// An error about `key` (dotted path) in the TOML file `file` whose text is `text`, located at

@@ -138,14 +138,15 @@ pub(super) fn vms(scenario: &Scenario, streams: &RngStreams) -> Result<Vec<VmPla
     let horizon = from_secs(scenario.spec.duration_s);
     let mut plans = Vec::new();
     if let Some(dir) = &w.trace_dir {
-        let files =
-            load_planetlab_dir(&scenario.resolve("workload.trace_dir", dir)).map_err(|mut e| {
-                if e.hint.is_none() {
-                    e.hint =
-                        Some("fix the trace file or point workload.trace_dir elsewhere".into());
-                }
-                e
-            })?;
+        let known = u64::try_from(scenario.estimate().vms).unwrap_or(u64::MAX);
+        let room = scenario.spec.limits.max_vms.saturating_sub(known);
+        let path = scenario.resolve("workload.trace_dir", dir);
+        let files = load_planetlab_dir(&path, room).map_err(|mut e| {
+            if e.hint.is_none() {
+                e.hint = Some("fix the trace file or point workload.trace_dir elsewhere".into());
+            }
+            e
+        })?;
         let types: Vec<usize> = w
             .trace_vm_types
             .iter()

@@ -70,6 +70,7 @@ impl Plan {
             InputError::file(scenario.file(), "the scenario has no [sweep] table")
                 .hint("add e.g. [sweep] with \"policies.placement\" = [\"packing\", \"striping\"]")
         })?;
+        grid.check_size(scenario)?;
         let points = (0..grid.points())
             .map(|k| {
                 let point = scenario.with_values(&grid.point(k))?;

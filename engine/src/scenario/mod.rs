@@ -1,6 +1,7 @@
 //! Scenario files: loading, `--set` overrides, validation, and located errors.
 
 mod failures;
+pub mod limits;
 mod schema;
 mod services;
 pub mod sweep;
@@ -265,6 +266,7 @@ impl Scenario {
     }
 
     fn validate(&self) -> Result<(), InputError> {
+        self.check_limits()?;
         let s = &self.spec;
         let positive = |key: &str, v: f64| require_positive(v).map_err(|m| self.error_at(key, m));
         let non_negative =
@@ -440,6 +442,7 @@ impl Scenario {
                 non_negative("thermal.recirculation.same_rack", r.same_rack)?;
                 non_negative("thermal.recirculation.adjacent_rack", r.adjacent_rack)?;
                 if let Some(m) = &r.matrix {
+                    // Bounded by the limits checked above: no overflow.
                     let n: usize = s.hosts.iter().map(|h| h.count).sum();
                     if m.len() != n || m.iter().any(|row| row.len() != n) {
                         return Err(self.error_at(

@@ -103,9 +103,42 @@ impl Grid {
         Ok(Some(grid))
     }
 
-    /// Number of points (the product of the list lengths).
+    /// Number of points (the product of the list lengths). Only for a grid whose
+    /// [`Grid::runs`] was checked against the limits: it cannot overflow then.
     pub fn points(&self) -> usize {
         self.lists.iter().map(Vec::len).product()
+    }
+
+    /// Runs of the grid (points × replicas), counted without overflow.
+    pub fn runs(&self) -> u128 {
+        self.lists.iter().fold(u128::from(self.replicas), |n, l| {
+            n.saturating_mul(l.len() as u128)
+        })
+    }
+
+    /// Refuses a grid of more runs than `scenario`'s `limits.max_sweep_runs`.
+    pub fn check_size(&self, scenario: &Scenario) -> Result<(), InputError> {
+        let runs = self.runs();
+        let limit = scenario.spec.limits.max_sweep_runs;
+        if runs > u128::from(limit) {
+            let shown = if runs == u128::MAX {
+                "more than 10^38".to_string()
+            } else {
+                runs.to_string()
+            };
+            return Err(scenario
+                .error_at(
+                    "sweep",
+                    format!(
+                        "the grid has {shown} runs (points × replicas), over the limit of {limit}"
+                    ),
+                )
+                .hint(format!(
+                    "sweep fewer values, or raise the limit: [limits] max_sweep_runs = N in the \
+                     file, or --set limits.max_sweep_runs=N"
+                )));
+        }
+        Ok(())
     }
 
     /// The values of point `k` (`0 ≤ k < points()`), one per key, the last key varying fastest.

@@ -26,8 +26,9 @@ pub struct TraceFile {
 /// Loads every trace in `dir`, in byte order of the file names.
 ///
 /// Sub-directories and hidden files (names starting with `.`) are skipped. Fails when the
-/// directory is missing, unreadable or holds no trace files, or when any file is malformed.
-pub fn load_planetlab_dir(dir: &Path) -> Result<Vec<TraceFile>, InputError> {
+/// directory is missing, unreadable or holds no trace files, when it holds more than
+/// `max_files` (checked before any is read), or when any file is malformed.
+pub fn load_planetlab_dir(dir: &Path, max_files: u64) -> Result<Vec<TraceFile>, InputError> {
     if !dir.exists() {
         return Err(
             InputError::file(dir, "trace directory does not exist").hint(
@@ -69,6 +70,16 @@ pub fn load_planetlab_dir(dir: &Path) -> Result<Vec<TraceFile>, InputError> {
                  another directory",
             ),
         );
+    }
+    if files.len() as u64 > max_files {
+        return Err(InputError::file(
+            dir,
+            format!(
+                "the trace directory holds {} files (one VM each), over the limit of {max_files} VMs",
+                files.len()
+            ),
+        )
+        .hint("if the machine can take it, raise the limit: --set limits.max_vms=N"));
     }
     files.sort_by(|a, b| a.0.cmp(&b.0));
     files
@@ -176,7 +187,7 @@ mod tests {
         fs::create_dir(d.join("sub")).unwrap();
         write(&d.join("sub"), "inner", "5\n");
 
-        let traces = load_planetlab_dir(d).unwrap();
+        let traces = load_planetlab_dir(d, u64::MAX).unwrap();
         let names: Vec<&str> = traces.iter().map(|t| t.name.as_str()).collect();
         assert_eq!(names, ["A1", "B", "_x", "a"]);
         // Values are percent / 100 with the last one appended once more.
@@ -204,7 +215,7 @@ mod tests {
     fn missing_directory_is_an_error_with_a_hint() {
         let tmp = tempfile::tempdir().unwrap();
         let missing = tmp.path().join("nope");
-        let e = load_planetlab_dir(&missing).unwrap_err();
+        let e = load_planetlab_dir(&missing, u64::MAX).unwrap_err();
         assert_eq!(e.file, missing);
         assert_eq!(e.line, None);
         assert!(e.message.contains("trace directory does not exist"));
@@ -215,7 +226,7 @@ mod tests {
     fn empty_directory_is_an_error() {
         let tmp = tempfile::tempdir().unwrap();
         write(tmp.path(), ".only_hidden", "5\n");
-        let e = load_planetlab_dir(tmp.path()).unwrap_err();
+        let e = load_planetlab_dir(tmp.path(), u64::MAX).unwrap_err();
         assert_eq!(e.file, tmp.path());
         assert!(e.message.contains("no trace files"), "{e}");
         assert!(e.hint.is_some());
@@ -225,7 +236,7 @@ mod tests {
     fn non_integer_line_names_file_line_and_what_was_found() {
         let tmp = tempfile::tempdir().unwrap();
         let p = write(tmp.path(), "vm1", "10\n20\n 12.5\n30\n");
-        let e = load_planetlab_dir(tmp.path()).unwrap_err();
+        let e = load_planetlab_dir(tmp.path(), u64::MAX).unwrap_err();
         assert_eq!(e.file, p);
         // "12.5" is on the third line, after one leading space.
         assert_eq!(e.line, Some(3));
@@ -259,7 +270,7 @@ mod tests {
     fn empty_file_is_an_error() {
         let tmp = tempfile::tempdir().unwrap();
         let p = write(tmp.path(), "vm", " \n\n");
-        let e = load_planetlab_dir(tmp.path()).unwrap_err();
+        let e = load_planetlab_dir(tmp.path(), u64::MAX).unwrap_err();
         assert_eq!(e.file, p);
         assert_eq!(e.line, Some(1));
         assert!(e.message.contains("empty"), "{e}");
@@ -275,7 +286,7 @@ mod tests {
              ${SHARED_DATA_VAR}); it is missing",
             dir.display()
         );
-        let traces = load_planetlab_dir(&dir).unwrap_or_else(|e| panic!("{e}"));
+        let traces = load_planetlab_dir(&dir, u64::MAX).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(traces.len(), 1052);
         assert!(traces.iter().all(|t| t.series.len() == 289));
         assert!(traces

@@ -4,6 +4,7 @@ use std::collections::BTreeSet;
 
 use orrery_engine::config::Source;
 use orrery_engine::error::{require_non_negative, require_positive, InputError};
+use orrery_engine::scenario::limits::ticks;
 use orrery_engine::scenario::{Scenario, VmTypeSection};
 use orrery_engine::workload::LifetimeSpec;
 
@@ -59,6 +60,37 @@ impl Checker<'_> {
     }
 
     /// Checks everything; the first error found.
+    /// Refuses a federation whose requests or decision rounds exceed its `[limits]`.
+    fn check_limits(&self) -> Result<(), InputError> {
+        let s = self.spec;
+        let l = &s.limits;
+        let requests: u128 = s
+            .demand
+            .generators
+            .iter()
+            .map(|g| g.count as u128)
+            .sum::<u128>()
+            + s.demand.calls.iter().map(|c| c.count as u128).sum::<u128>();
+        let rounds = ticks(s.duration_s, s.interval_s);
+        let mut steps = rounds.saturating_mul(s.sites.len() as u128 + requests);
+        for r in &s.relations {
+            let every = r
+                .monitor_interval_s
+                .unwrap_or(r.coupling.default_monitor_interval_s());
+            steps = steps.saturating_add(ticks(s.duration_s, every).saturating_mul(2));
+        }
+        let error = |key: &str, m: String| self.error_at(key, m);
+        l.check("requests", requests, l.max_vms, "max_vms", "demand", &error)?;
+        l.check(
+            "steps of work",
+            steps,
+            l.max_steps,
+            "max_steps",
+            "duration_s",
+            &error,
+        )
+    }
+
     pub(super) fn validate(&self) -> Result<(), InputError> {
         let s = self.spec;
         let positive = |key: &str, v: f64| require_positive(v).map_err(|m| self.error_at(key, m));
@@ -66,6 +98,7 @@ impl Checker<'_> {
             |key: &str, v: f64| require_non_negative(v).map_err(|m| self.error_at(key, m));
         positive("duration_s", s.duration_s)?;
         positive("interval_s", s.interval_s)?;
+        self.check_limits()?;
         if s.sites.is_empty() {
             return Err(self
                 .error_at("sites", "a federation needs at least one site")
@@ -257,6 +290,14 @@ impl Checker<'_> {
                 }
                 for (i, c) in children.iter().enumerate() {
                     private(&format!("architecture.children.{i}"), c)?;
+                    if children[..i].contains(c) {
+                        return Err(self
+                            .error_at(
+                                &format!("architecture.children.{i}"),
+                                format!("`{c}` is a child twice"),
+                            )
+                            .hint("name each child site once"));
+                    }
                 }
             }
         }

@@ -41,6 +41,9 @@ pub struct FederationFile {
     pub appliances: Vec<ApplianceSpec>,
     /// The VM requests and service calls entering the federation.
     pub demand: DemandSpec,
+    /// The most the federation run may hold and do (each site's scenario has its own).
+    #[serde(default)]
+    pub limits: orrery_engine::scenario::limits::LimitsSection,
 }
 
 fn default_interval_s() -> f64 {

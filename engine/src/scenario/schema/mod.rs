@@ -67,6 +67,9 @@ pub struct ScenarioFile {
     /// Failure detection and VM restarts.
     #[serde(default)]
     pub failures: FailuresSection,
+    /// The most a run may hold and do (checked before anything is built).
+    #[serde(default)]
+    pub limits: super::limits::LimitsSection,
     /// Multi-tier services (vApps) with their request workload and elasticity rules.
     #[serde(default)]
     pub services: Vec<ServiceSection>,
