@@ -58,7 +58,7 @@ pub struct Estimate {
 /// non-positive interval: validation refuses those separately).
 pub fn ticks(duration_s: f64, interval_s: f64) -> u128 {
     if interval_s > 0.0 && duration_s.is_finite() {
-        (duration_s / interval_s).max(0.0).min(1e30) as u128 + 1
+        (duration_s / interval_s).clamp(0.0, 1e30) as u128 + 1
     } else {
         1
     }
@@ -228,7 +228,10 @@ utilisation = {{ pattern = "random-walk", start = 0.5, step = 0.1, interval_s = 
         let e = scenario("[limits]\nmax_hosts = 5").unwrap_err();
         assert!(e.message.contains("10 hosts, over the limit of 5"), "{e}");
         assert!(
-            e.hint.as_deref().unwrap().contains("--set limits.max_hosts=N"),
+            e.hint
+                .as_deref()
+                .unwrap()
+                .contains("--set limits.max_hosts=N"),
             "{e}"
         );
         let huge = "[[workload.generators]]\nvm_type = \"v\"\ncount = 1000000000000\n\

@@ -133,10 +133,10 @@ impl Grid {
                         "the grid has {shown} runs (points × replicas), over the limit of {limit}"
                     ),
                 )
-                .hint(format!(
+                .hint(
                     "sweep fewer values, or raise the limit: [limits] max_sweep_runs = N in the \
-                     file, or --set limits.max_sweep_runs=N"
-                )));
+                     file, or --set limits.max_sweep_runs=N",
+                ));
         }
         Ok(())
     }
