@@ -14,6 +14,13 @@ use serde::Deserialize;
 
 const HINT: &str = "see docs/live.md for every key of a live config and its type";
 
+/// The most tries of a transient error.
+const MAX_ATTEMPTS: u32 = 100;
+/// The longest backoff between tries, ms (an hour).
+const MAX_BACKOFF_MS: u64 = 3_600_000;
+/// The most utilisation samples kept per VM.
+const MAX_HISTORY: usize = 100_000;
+
 /// The file as written.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -284,10 +291,29 @@ impl LiveConfig {
         if s.history_len == 0 {
             return Err(self.error_at("history_len", "must be at least 1"));
         }
-        if s.retry.attempts == 0 {
+        if !(1..=MAX_ATTEMPTS).contains(&s.retry.attempts) {
             return Err(self
-                .error_at("retry.attempts", "must be at least 1")
+                .error_at(
+                    "retry.attempts",
+                    format!("must be from 1 to {MAX_ATTEMPTS}"),
+                )
                 .hint("1 means no retry"));
+        }
+        for (key, ms) in [
+            ("retry.backoff_ms", s.retry.backoff_ms),
+            ("retry.max_backoff_ms", s.retry.max_backoff_ms),
+        ] {
+            if ms > MAX_BACKOFF_MS {
+                return Err(self
+                    .error_at(
+                        key,
+                        format!("must be at most {MAX_BACKOFF_MS} ms (an hour)"),
+                    )
+                    .hint("a host that stays down that long is marked unreachable instead"));
+            }
+        }
+        if s.history_len > MAX_HISTORY {
+            return Err(self.error_at("history_len", format!("must be at most {MAX_HISTORY}")));
         }
         if s.hosts.is_empty() {
             return Err(self
@@ -303,6 +329,7 @@ impl LiveConfig {
         self.unique_names("templates", s.templates.iter().map(|t| t.name.as_str()))?;
         self.unique_names("vms", s.vms.iter().map(|v| v.name.as_str()))?;
         for (i, h) in s.hosts.iter().enumerate() {
+            self.check_uri(i, &h.uri)?;
             if let Some(m) = h.core_mips {
                 positive(&format!("hosts.{i}.core_mips"), m)?;
             }
@@ -342,6 +369,46 @@ impl LiveConfig {
                         format!("unknown template `{}`", v.template),
                     )
                     .hint(format!("templates: {}", known.join(", "))));
+            }
+        }
+        Ok(())
+    }
+
+    /// Host `i`'s libvirt URI: present, a URI (`driver[+transport]://[host]/path`), and for the
+    /// test driver, a node file that exists.
+    fn check_uri(&self, i: usize, uri: &str) -> Result<(), InputError> {
+        let key = format!("hosts.{i}.uri");
+        let hint = "write a libvirt URI such as qemu+ssh://root@host1/system, qemu:///system \
+                    or test://{config_dir}/node.xml";
+        if uri.trim().is_empty() {
+            return Err(self
+                .error_at(
+                    &key,
+                    "is empty (libvirt would connect to its default hypervisor)",
+                )
+                .hint(hint));
+        }
+        let dir = self.dir();
+        let resolved = uri.replace("{config_dir}", dir.to_string_lossy().trim_end_matches('/'));
+        let parsed = url::Url::parse(&resolved).map_err(|e| {
+            self.error_at(
+                &key,
+                format!("`{}` is not a URI: {e}", crate::redact::redact(uri)),
+            )
+            .hint(hint)
+        })?;
+        let driver = parsed.scheme().split('+').next().unwrap_or_default();
+        if !driver.chars().all(|c| c.is_ascii_alphanumeric()) || driver.is_empty() {
+            return Err(self
+                .error_at(&key, format!("`{driver}` is not a libvirt driver name"))
+                .hint(hint));
+        }
+        if driver == "test" && parsed.path() != "/default" {
+            let node = std::path::Path::new(parsed.path());
+            if !node.is_file() {
+                return Err(self
+                    .error_at(&key, format!("the test driver's node file {} does not exist", node.display()))
+                    .hint("test:///default needs no file; test://{config_dir}/node.xml names one beside the config"));
             }
         }
         Ok(())

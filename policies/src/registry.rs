@@ -80,7 +80,11 @@ pub fn cloud_os(config: &dyn PolicyConfig, seed: u64) -> Result<CloudOs, InputEr
     let placement = placement(config)?;
     let reallocation = reallocation(config)?;
     let (admission, elasticity) = match config.scenario() {
-        Some(scenario) => service_manager(scenario)?,
+        Some(scenario) => {
+            // The epoch is checked even when no rule reads it: a bad one is a typo to report.
+            crate::elasticity::manager::epoch(scenario)?;
+            service_manager(scenario)?
+        }
         None => (None, None),
     };
     Ok(

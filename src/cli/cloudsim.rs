@@ -22,7 +22,7 @@ pub struct Args {
     )]
     reference: PathBuf,
     /// Seeds per random-selection policy.
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=1000))]
     seeds: u64,
     /// Day of the quirk-by-quirk study.
     #[arg(long, default_value = "20110303")]

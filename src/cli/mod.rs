@@ -80,6 +80,15 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// A whole number of at least 1, for flags such as `--jobs` (clap reports a bad one as a usage
+/// error, exit 2).
+fn at_least_one(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("`{s}` is not a whole number of at least 1")),
+    }
+}
+
 /// Prints `text` on standard output; a closed stdout (`| head`) is not an error worth a panic.
 fn print(text: impl std::fmt::Display) {
     let _ = write!(std::io::stdout(), "{text}");

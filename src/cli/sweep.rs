@@ -22,7 +22,7 @@ pub struct Args {
     #[arg(long, default_value = "sweep")]
     out: PathBuf,
     /// Worker threads (default: SLURM_CPUS_PER_TASK when set, else one per core).
-    #[arg(long)]
+    #[arg(long, value_parser = super::at_least_one)]
     jobs: Option<usize>,
     /// Run only the points k with k mod N = i, and write parts/part-i-of-N.csv.
     #[arg(long, value_name = "i/N")]
@@ -42,7 +42,7 @@ enum Action {
         /// The sweep directory.
         dir: PathBuf,
         /// Number of shards the sweep was split into.
-        #[arg(long)]
+        #[arg(long, value_parser = super::at_least_one)]
         expect: usize,
     },
     /// Print a script submitting the sweep as a Slurm job array plus its merge job.
@@ -55,16 +55,16 @@ struct SlurmArgs {
     /// Scenario file with a `[sweep]` table.
     scenario: PathBuf,
     /// Shards (array tasks).
-    #[arg(long)]
+    #[arg(long, value_parser = super::at_least_one)]
     shards: usize,
     /// The sweep directory, on a filesystem every node sees.
     #[arg(long, default_value = "sweep")]
     out: PathBuf,
     /// At most this many tasks at once (`--array=0-(N-1)%M`).
-    #[arg(long)]
+    #[arg(long, value_parser = super::at_least_one)]
     max_running: Option<usize>,
     /// CPUs per task (each shard's worker threads).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = super::at_least_one)]
     cpus: usize,
     /// Slurm partition.
     #[arg(long)]
