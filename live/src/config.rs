@@ -375,7 +375,7 @@ impl LiveConfig {
     }
 
     /// Host `i`'s libvirt URI: present, a URI (`driver[+transport]://[host]/path`), and for the
-    /// test driver, a node file that exists.
+    /// local test driver, a node file that exists.
     fn check_uri(&self, i: usize, uri: &str) -> Result<(), InputError> {
         let key = format!("hosts.{i}.uri");
         let hint = "write a libvirt URI such as qemu+ssh://root@host1/system, qemu:///system \
@@ -403,7 +403,8 @@ impl LiveConfig {
                 .error_at(&key, format!("`{driver}` is not a libvirt driver name"))
                 .hint(hint));
         }
-        if driver == "test" && parsed.path() != "/default" {
+        let local = parsed.host_str().is_none_or(str::is_empty);
+        if driver == "test" && local && parsed.path() != "/default" {
             let node = std::path::Path::new(parsed.path());
             if !node.is_file() {
                 return Err(self
