@@ -69,7 +69,7 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Input(_)
-            | Error::Occupied(Occupied::Used { .. })
+            | Error::Occupied(Occupied::Used { .. } | Occupied::NotADirectory(_))
             | Error::Report(ReportError::Input { .. })
             | Error::Sweep(SweepError::Input(_))
             | Error::Sweep(SweepError::Run {

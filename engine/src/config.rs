@@ -29,6 +29,8 @@ pub struct Source {
     /// Keys whose value came from outside the file (normalised), each with its source
     /// (`--set`, or the `[sweep]` table for a sweep point).
     overridden: BTreeMap<String, String>,
+    /// Where the file's keys are documented: the hint of an error that has no better one.
+    docs: String,
 }
 
 impl Source {
@@ -48,7 +50,15 @@ impl Source {
             text: text.to_string(),
             sets: Vec::new(),
             overridden: BTreeMap::new(),
+            docs: "see the documentation of this kind of file for every key and its range".into(),
         }
+    }
+
+    /// This source with `docs` as the hint of errors that have no better one (where the
+    /// file's keys and their ranges are documented).
+    pub fn documented_in(mut self, docs: &str) -> Source {
+        self.docs = docs.to_string();
+        self
     }
 
     /// This source with `--set KEY=VALUE` overrides (applied by [`Source::parse`]).
@@ -93,6 +103,9 @@ impl Source {
         values: &[(String, toml_edit::Value)],
         hint: &str,
     ) -> Result<T, InputError> {
+        if self.docs.starts_with("see the documentation") {
+            self.docs = hint.to_string();
+        }
         let (text, overridden) = self.overridden_text(values)?;
         self.overridden = overridden;
         self.check_numbers(&text)?;
@@ -147,11 +160,13 @@ impl Source {
 
     /// An error about `key` (dotted path, `hosts.1.count`): located at the key's line and
     /// column in the file, or naming the override that set it.
+    /// The error carries the file's documentation as its hint; give a better one with
+    /// [`InputError::hint`].
     pub fn error_at(&self, key: &str, message: impl Into<String>) -> InputError {
         if let Some(source) = self.overridden.get(&normalise(key)) {
-            return InputError::file(source, message).key(key);
+            return InputError::file(source, message).key(key).hint(&self.docs);
         }
-        error_in_toml(&self.path, &self.text, key, message)
+        error_in_toml(&self.path, &self.text, key, message).hint(&self.docs)
     }
 
     /// Resolves the path at `key`: relative to the file's directory when the file gives it,
@@ -352,7 +367,11 @@ fn item_at<'d>(
 ) -> Result<&'d mut toml_edit::Item, InputError> {
     let parts: Vec<&str> = key.split('.').collect();
     if parts.iter().any(|p| p.is_empty()) {
-        return Err(InputError::file(source, format!("`{key}` is not a dotted key path")).key(key));
+        return Err(
+            InputError::file(source, format!("`{key}` is not a dotted key path"))
+                .key(key)
+                .hint("write the key as dotted names and indices, e.g. hosts.0.count"),
+        );
     }
     let mut item = doc.as_item_mut();
     for part in &parts {
@@ -365,7 +384,8 @@ fn item_at<'d>(
                     source,
                     format!("index {i} is out of range: there are {n}"),
                 )
-                .key(key));
+                .key(key)
+                .hint(format!("indices count from 0: use 0 to {}", n - 1)));
             }
             item = &mut item[i];
             continue;
@@ -375,7 +395,8 @@ fn item_at<'d>(
                 source,
                 format!("`{part}` is inside a value that is not a table"),
             )
-            .key(key));
+            .key(key)
+            .hint("override the value itself, or a key of a table"));
         }
         item = &mut item[*part];
     }

@@ -82,10 +82,7 @@ impl OutputDir {
         }
         if !dir.is_dir() {
             out.finished = true;
-            return Err(Occupied::Io(io_error(
-                dir,
-                io::Error::other("it exists and is not a directory"),
-            )));
+            return Err(Occupied::NotADirectory(dir.to_path_buf()));
         }
         let manifest = dir.join(MANIFEST);
         let mut ours: Vec<String> = known.iter().map(|s| s.to_string()).collect();
@@ -218,6 +215,9 @@ pub enum Occupied {
         /// One of orrery's files found there.
         example: String,
     },
+    /// It is a file, not a directory.
+    #[error("{} exists and is not a directory. Give --out the path of a directory", .0.display())]
+    NotADirectory(PathBuf),
     /// It could not be prepared.
     #[error(transparent)]
     Io(OutputError),

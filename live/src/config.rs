@@ -12,7 +12,7 @@ use orrery_engine::policy::PolicyConfig;
 use orrery_engine::scenario::PoliciesSection;
 use serde::Deserialize;
 
-const HINT: &str = "see docs/live.md for every key of a live config and its type";
+const HINT: &str = "see docs/live.md for every key of a live config, its type and its range";
 
 /// The most tries of a transient error.
 const MAX_ATTEMPTS: u32 = 100;

@@ -108,7 +108,8 @@ pub enum Record {
 }
 
 impl Record {
-    fn seq(&self) -> u64 {
+    /// The record's sequence number.
+    pub fn seq(&self) -> u64 {
         match self {
             Record::Intent { seq, .. }
             | Record::Done { seq }
@@ -180,14 +181,30 @@ impl Journal {
 
     /// The records of the journal at `path`, and its text.
     fn read(path: &Path) -> Result<(Vec<Record>, String), JournalError> {
+        let text = if path.exists() {
+            orrery_engine::input::read_text(
+                path,
+                "journal",
+                orrery_engine::input::MAX_TRACE_BYTES,
+                "the journal is written by `orrery live --apply`",
+            )
+            .map_err(|e| JournalError {
+                path: path.to_path_buf(),
+                message: e.message,
+            })?
+        } else {
+            String::new()
+        };
+        Ok((Self::parse_records(path, &text)?, text))
+    }
+
+    /// The records in journal `text` (read from `path`, named in errors): one JSON record a
+    /// line; a torn last line (a crash while appending) is dropped, any other bad line is an
+    /// error.
+    pub fn parse_records(path: &Path, text: &str) -> Result<Vec<Record>, JournalError> {
         let fail = |message: String| JournalError {
             path: path.to_path_buf(),
             message,
-        };
-        let text = match std::fs::read_to_string(path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-            Err(e) => return Err(fail(format!("cannot read: {e}"))),
         };
         let mut records = Vec::new();
         let lines: Vec<&str> = text.lines().collect();
@@ -202,7 +219,7 @@ impl Journal {
                 Err(e) => return Err(fail(format!("line {}: {e}", i + 1))),
             }
         }
-        Ok((records, text))
+        Ok(records)
     }
 
     /// Every record read or written so far, in order.

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
     /// An input file or directory is missing or malformed.
-    #[error("{}: {problem}\n  hint: {hint}", path.display())]
+    #[error("{}: {}. {}", path.display(), problem.trim_end_matches('.'), hint.trim_end_matches('.'))]
     Input {
         /// The file or directory at fault.
         path: PathBuf,

@@ -22,8 +22,9 @@ use orrery_engine::scenario::Scenario;
 use orrery_engine::InputError;
 use rayon::prelude::*;
 
+use orrery_engine::scenario::sweep::Manifest;
 use progress::Progress;
-use store::{Manifest, Store};
+use store::Store;
 
 pub use error::SweepError;
 pub use shard::Shard;

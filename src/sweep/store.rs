@@ -6,32 +6,11 @@ use std::path::{Path, PathBuf};
 use csv::StringRecord;
 use orrery_engine::metrics::{RunResult, Summary};
 use orrery_engine::output::OutputDir;
-use orrery_engine::scenario::sweep::display;
+use orrery_engine::scenario::sweep::{display, Manifest};
 use serde::{Deserialize, Serialize};
 
 use super::error::SweepError;
 use super::shard::Shard;
-
-/// `sweep.json`: what the runs in a directory are runs of.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Manifest {
-    /// Scenario name.
-    pub scenario: String,
-    /// Scenario file.
-    pub file: String,
-    /// Hash of the scenario text and its `--set` overrides.
-    pub fingerprint: String,
-    /// The scenario's own seed.
-    pub base_seed: u64,
-    /// Swept keys, in grid order.
-    pub keys: Vec<String>,
-    /// Each key's values as shown in the results.
-    pub values: Vec<Vec<String>>,
-    /// Points in the grid.
-    pub points: usize,
-    /// Runs per point.
-    pub replicas: u32,
-}
 
 /// `run.json`: which run a run folder holds.
 #[derive(Debug, Clone, Serialize, Deserialize)]

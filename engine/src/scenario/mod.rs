@@ -32,7 +32,7 @@ pub struct Scenario {
 }
 
 /// Where the scenario keys are documented (the hint of every schema error).
-const HINT: &str = "see scenarios/README.md for every key and its type";
+const HINT: &str = "see scenarios/README.md for every key, its type and its range";
 
 impl Scenario {
     /// Loads `path`, applies `--set KEY=VALUE` overrides and validates.

@@ -8,11 +8,34 @@
 
 use std::path::Path;
 
+use serde::{Deserialize, Serialize};
 use toml_edit::{ImDocument, Item, TableLike, Value};
 
 use super::Scenario;
 use crate::error::InputError;
 use crate::rng::RngStreams;
+
+/// `sweep.json`: what the runs in a sweep directory are runs of (written when the sweep
+/// starts, checked when it resumes).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Scenario name.
+    pub scenario: String,
+    /// Scenario file.
+    pub file: String,
+    /// Hash of the scenario text and its `--set` overrides.
+    pub fingerprint: String,
+    /// The scenario's own seed.
+    pub base_seed: u64,
+    /// Swept keys, in grid order.
+    pub keys: Vec<String>,
+    /// Each key's values as shown in the results.
+    pub values: Vec<Vec<String>>,
+    /// Points in the grid.
+    pub points: usize,
+    /// Runs per point.
+    pub replicas: u32,
+}
 
 /// The grid of a `[sweep]` table.
 #[derive(Debug, Clone)]
@@ -46,7 +69,9 @@ impl Grid {
             return Ok(None);
         };
         let error = |item: &Item, key: &str, message: String| {
-            let mut err = InputError::file(file, message).key(format!("sweep.{key}"));
+            let mut err = InputError::file(file, message)
+                .key(format!("sweep.{key}"))
+                .hint("see the [sweep] table in scenarios/README.md");
             if let Some(span) = item.span() {
                 err = err.at_offset(text, span.start);
             }

@@ -17,4 +17,6 @@ pub use arrival::{ArrivalSpec, LifetimeSpec};
 pub use pattern::{Demand, PatternSpec};
 pub use requests::{RequestRate, RequestSpec};
 pub use series::SampledSeries;
-pub use trace::{load_planetlab_dir, load_planetlab_file, TraceFile, PLANETLAB_INTERVAL};
+pub use trace::{
+    load_planetlab_dir, load_planetlab_file, parse_planetlab, TraceFile, PLANETLAB_INTERVAL,
+};

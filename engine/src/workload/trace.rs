@@ -105,7 +105,13 @@ pub fn load_planetlab_file(path: &Path) -> Result<SampledSeries, InputError> {
         crate::input::MAX_TRACE_BYTES,
         "check that the file exists and is readable",
     )?;
-    let text = String::from_utf8_lossy(&bytes);
+    parse_planetlab(path, &bytes)
+}
+
+/// Parses PlanetLab trace `bytes` read from `path` (named in errors); see
+/// [`load_planetlab_file`].
+pub fn parse_planetlab(path: &Path, bytes: &[u8]) -> Result<SampledSeries, InputError> {
+    let text = String::from_utf8_lossy(bytes);
     let lines: Vec<&str> = text.lines().collect();
     // Blank lines at the end are allowed; anything blank before the last value is an error.
     let used = lines

@@ -38,8 +38,10 @@ impl Federation {
     }
 
     fn from_source(mut source: Source) -> Result<Federation, InputError> {
-        let spec: FederationFile =
-            source.parse(&[], "see docs/federation.md for every key and its type")?;
+        let spec: FederationFile = source.parse(
+            &[],
+            "see docs/federation.md for every key, its type and its range",
+        )?;
         let name = spec.name.clone().unwrap_or_else(|| source.stem());
         let mut fed = Federation {
             name,

@@ -141,7 +141,9 @@ fn relocate(scenario: &Scenario, at: &str, e: InputError) -> InputError {
         None => at.to_owned(),
     };
     let mut located = scenario.error_at(&key, e.message);
-    located.hint = e.hint;
+    if e.hint.is_some() {
+        located.hint = e.hint;
+    }
     located
 }
 

@@ -278,7 +278,9 @@ impl OneFlowScaler {
     pub fn new(spec: RoleElasticity, epoch: Epoch, file: &Path) -> Result<Self, InputError> {
         let located = |key: String, e: ParseError| InputError {
             key: Some(key),
-            hint: e.hint,
+            hint: e.hint.or_else(|| {
+                Some("OneFlow's expression syntax, e.g. CPU_UTILIZATION > 70 & RT < 0.5".into())
+            }),
             ..InputError::file(file, format!("column {}: {}", e.column, e.message))
         };
         if let (Some(min), Some(max)) = (spec.min_vms, spec.max_vms) {
@@ -850,7 +852,8 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "svc.json, key `elasticity_policies[0].expression`: column 6: expected a number or \
-             a metric name after `>`, found `>`."
+             a metric name after `>`, found `>`. OneFlow's expression syntax, e.g. \
+             CPU_UTILIZATION > 70 & RT < 0.5."
         );
         let spec = RoleElasticity {
             scheduled_policies: vec![ScheduledPolicy {
