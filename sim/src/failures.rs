@@ -254,6 +254,18 @@ impl Simulator {
                 "host {h} reserves {} MB for {memory} MB at {now} s",
                 host.reserved_memory_mb
             );
+            let mips: f64 = host.vms.iter().map(|&v| self.view.vm_mips(v)).sum();
+            assert!(
+                (host.reserved_mips - mips).abs() < 1e-6 * mips.max(1.0),
+                "host {h} reserves {} MIPS for {mips} MIPS at {now} s",
+                host.reserved_mips
+            );
+            let capacity = self.view.host_type(h).total_mips();
+            assert!(
+                host.busy_mips <= capacity * (1.0 + 1e-9),
+                "host {h} executes {} MIPS of its {capacity} at {now} s",
+                host.busy_mips
+            );
         }
     }
 }

@@ -18,6 +18,7 @@ use orrery_policies::registry;
 use super::Simulator;
 
 mod ha;
+mod props;
 mod services;
 
 /// Parses `text`, runs it with its policies (seed overridden by `seed` when given) and returns
