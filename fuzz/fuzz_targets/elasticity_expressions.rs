@@ -11,10 +11,8 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     if let Ok(e) = Expression::parse(text) {
-        let metrics = RoleMetrics::from_vms([
-            vec![("CPU", 80.0), ("MEMORY", 512.0)],
-            vec![("CPU", 20.0)],
-        ]);
+        let metrics =
+            RoleMetrics::from_vms([vec![("CPU", 80.0), ("MEMORY", 512.0)], vec![("CPU", 20.0)]]);
         let _ = e.eval(&metrics);
         let _ = e.eval(&RoleMetrics::from_vms(Vec::<Vec<(&str, f64)>>::new()));
     }
