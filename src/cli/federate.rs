@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use clap::Subcommand;
 use orrery_engine::output::OutputDir;
 use orrery_federation::comparison_table;
-use orrery_federation::output::FEDERATION_FILES;
+use orrery_federation::output::FEDERATION_TABLES;
+use orrery_reports::typed::{known_files, ParquetSink};
 
 use super::print;
 use crate::error::Error;
@@ -53,9 +54,13 @@ pub fn run(args: Args) -> Result<(), Error> {
         }
         (None, Some(file)) => {
             let fed = orrery_federation::Federation::load(&file, &args.sets)?;
-            let mut out = OutputDir::create(&args.out, "federation", FEDERATION_FILES, args.force)?;
+            let known = known_files(FEDERATION_TABLES, &["summary.json", "report"]);
+            let known: Vec<&str> = known.iter().map(String::as_str).collect();
+            let mut out = OutputDir::create(&args.out, "federation", &known, args.force)?;
             let outcome = orrery_federation::Runtime::new(fed)?.run()?;
-            outcome.write(&mut out)?;
+            let mut sink = ParquetSink::new(&mut out);
+            outcome.write(&mut sink)?;
+            sink.finish()?;
             out.finish()?;
             let table = comparison_table(std::slice::from_ref(&outcome.summary));
             print(format!("{table}results in {}\n", args.out.display()));

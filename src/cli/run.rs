@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use orrery_engine::output::OutputDir;
-use orrery_reports::run_files::RUN_FILES;
+use orrery_reports::run_files::run_files;
 
 use super::print;
 use crate::error::Error;
@@ -32,7 +32,9 @@ pub struct Args {
 pub fn run(args: Args) -> Result<(), Error> {
     let started = Instant::now();
     let scenario = crate::runs::load_scenario(args.scenario.as_deref(), &args.sets)?;
-    let mut out = OutputDir::create(&args.out, "run", RUN_FILES, args.force)?;
+    let known = run_files();
+    let known: Vec<&str> = known.iter().map(String::as_str).collect();
+    let mut out = OutputDir::create(&args.out, "run", &known, args.force)?;
     let result = crate::runs::run(&scenario, args.seed)?;
     print(orrery_reports::summary_table(&result.summary));
     orrery_reports::write_run(&mut out, &result)?;
