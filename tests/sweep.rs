@@ -315,3 +315,36 @@ fn a_sweep_has_parquet_and_aggregate_tables_a_report_and_a_comparison() {
         lines[2].starts_with("\"policies-sweep (placement=packing, reallocation=consolidation)\",")
     );
 }
+
+#[test]
+fn the_table1_grid_benchmark_sweep_runs_end_to_end_with_seeds_above_2_63() {
+    // 16 points × 4 replicas of a day: replica seeds are random u64, so some pass 2^63 (they
+    // once made the Parquet step fail).
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("grid");
+    let grid = common::scenario("sweeps/table1-grid.toml");
+    let out = common::run_orrery([
+        "sweep".as_ref(),
+        grid.as_os_str(),
+        "--jobs".as_ref(),
+        "2".as_ref(),
+        "--out".as_ref(),
+        dir.as_os_str(),
+    ]);
+    common::assert_success(&out);
+    let results = common::Table::read(&dir.join("results.csv"));
+    assert_eq!(results.rows.len(), 64);
+    let seed = results.col("seed");
+    let big = results
+        .rows
+        .iter()
+        .filter(|r| r[seed].parse::<u64>().unwrap() >= 1 << 63)
+        .count();
+    assert!(big > 0, "no seed above 2^63 among 48 random ones");
+    for f in ["results.parquet", "aggregate.csv", "aggregate.parquet", "orrery-output.json"] {
+        assert!(dir.join(f).is_file(), "{f}");
+    }
+    assert_eq!(common::Table::read(&dir.join("aggregate.csv")).rows.len(), 16);
+    common::assert_success(&common::run_orrery(["report".as_ref(), dir.as_os_str()]));
+    common::assert_success(&common::run_orrery(["compare".as_ref(), dir.as_os_str()]));
+}
