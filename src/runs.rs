@@ -52,7 +52,7 @@ pub fn live(
     use orrery_live::{clock::WallClock, config::LiveConfig, Libvirt, Live};
     let config = LiveConfig::load(path, sets)?;
     let mut os = orrery_policies::registry::cloud_os(&config, config.spec.seed)?;
-    let hv = Libvirt::new(config.uris());
+    let hv = Libvirt::for_config(&config);
     let mut infra = Live::new(config, hv, Box::new(WallClock::new()), out, opts)
         .map_err(|e| orrery_engine::InfraError::Backend(e.to_string()))?;
     Ok(os.run(&mut infra)?)

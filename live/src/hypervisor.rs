@@ -41,6 +41,8 @@ pub struct NodeFacts {
 pub struct DomainFacts {
     /// Domain name.
     pub name: String,
+    /// Domain UUID (lower-case, hyphenated): stays with the domain through migrations.
+    pub uuid: String,
     /// Run state.
     pub state: DomState,
     /// Current vCPUs.
@@ -51,8 +53,11 @@ pub struct DomainFacts {
     pub max_memory_kib: u64,
     /// Cumulative CPU time in nanoseconds.
     pub cpu_time_ns: u64,
-    /// The orrery template named in the domain's orrery metadata (`None`: not orrery's).
+    /// The orrery template named in the domain's orrery metadata (`None`: untagged).
     pub template: Option<String>,
+    /// The live config (by name) whose domain this is, from orrery's metadata (`None`:
+    /// untagged, or tagged without an owner).
+    pub owner: Option<String>,
 }
 
 /// One request to a host's hypervisor.
@@ -131,6 +136,12 @@ pub enum ErrorKind {
     Unsupported,
     /// Retrying will not help.
     Permanent,
+    /// The host did not answer within its time limit (a frozen daemon, a dead network): it
+    /// is unreachable for now; retrying at once would only wait again.
+    Timeout,
+    /// The domain of that name is not orrery's (untagged, owned by another config, or not the
+    /// domain the journal recorded): orrery refuses to act on it.
+    Foreign,
 }
 
 /// A failed hypervisor call. Its message never holds credentials (URIs are redacted).
@@ -147,6 +158,14 @@ impl DriverError {
     pub fn permanent(message: impl Into<String>) -> Self {
         DriverError {
             kind: ErrorKind::Permanent,
+            message: message.into(),
+        }
+    }
+
+    /// A refusal to act on a domain that is not orrery's.
+    pub fn foreign(message: impl Into<String>) -> Self {
+        DriverError {
+            kind: ErrorKind::Foreign,
             message: message.into(),
         }
     }

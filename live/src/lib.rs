@@ -13,6 +13,7 @@ pub mod connection;
 pub mod hypervisor;
 pub mod journal;
 pub mod observe;
+pub mod owner;
 pub mod reconcile;
 pub mod redact;
 pub mod retry;
@@ -34,7 +35,7 @@ use hypervisor::Hypervisor;
 use journal::{Journal, JournalError, Planned, Record};
 use observe::{observe, Context, Memory};
 use reconcile::describe;
-use redact::redact;
+use redact::Redactor;
 
 pub use connection::Libvirt;
 
@@ -73,6 +74,8 @@ pub struct Live<H: Hypervisor> {
     round_migrations: usize,
     /// What the plan being applied decides: placement or reallocation.
     deciding: &'static str,
+    /// Hides the hosts' credentials in every line printed.
+    redactor: Redactor,
 }
 
 impl<H: Hypervisor> Live<H> {
@@ -96,7 +99,9 @@ impl<H: Hypervisor> Live<H> {
             Journal::read_only(&path)?
         };
         let vm_types = PolicyConfig::vm_types(&config);
+        let redactor = Redactor::new(&config.uris());
         let mut live = Live {
+            redactor,
             memory: Memory::new(config.spec.history_len),
             view: ClusterView::new(Default::default(), Vec::new(), Vec::new()),
             free_mb: Vec::new(),
@@ -118,12 +123,12 @@ impl<H: Hypervisor> Live<H> {
             deciding: "",
         };
         let lines = if live.opts.apply {
-            let mut exec = Executor {
-                hv: &mut live.hv,
-                config: &live.config,
-                clock: &mut *live.clock,
-            };
-            reconcile::reconcile(&mut exec, &mut live.journal)?
+            reconcile::reconcile(
+                &mut live.hv,
+                &live.config,
+                &mut *live.clock,
+                &mut live.journal,
+            )?
         } else {
             live.journal
                 .open_intents()
@@ -158,7 +163,7 @@ impl<H: Hypervisor> Live<H> {
 
     fn say(&mut self, line: &str) {
         // A closed output (`| head`) must not stop the loop.
-        let _ = writeln!(self.out, "{}", redact(line));
+        let _ = writeln!(self.out, "{}", self.redactor.redact(line));
     }
 
     /// Gives back the hypervisor (to inspect or reuse the hosts after a run).
@@ -173,6 +178,7 @@ impl<H: Hypervisor> Live<H> {
             vm_types: &self.vm_types,
             powered_off: &self.powered_off,
             rejected: &self.rejected,
+            uuids: self.journal.uuids(),
             interval: self.interval(),
         };
         let o = observe(&mut self.hv, &cx, &mut self.memory, &mut *self.clock);
@@ -181,6 +187,15 @@ impl<H: Hypervisor> Live<H> {
         self.stale = false;
         for w in o.warnings {
             self.say(&format!("warning: {w}"));
+        }
+        // A tagged domain seen for the first time is that VM from now on (a dry run only
+        // reads the journal: it adopts nothing).
+        if self.opts.apply {
+            for (vm, uuid) in o.adopted {
+                if let Err(e) = self.journal.adopt(&vm, &uuid) {
+                    self.say(&format!("warning: {e}"));
+                }
+            }
         }
         o.unreachable
     }
@@ -310,6 +325,7 @@ impl<H: Hypervisor> Live<H> {
                     vm: vm_name(vm)?,
                     host: host_name(host)?,
                     template: v.vm_type(vm).name.clone(),
+                    uuid: Some(uuid::Uuid::new_v4().to_string()),
                 }
             }
             Action::Migrate { vm, to } => {
@@ -415,6 +431,7 @@ impl<H: Hypervisor> Live<H> {
         let mut exec = Executor {
             hv: &mut self.hv,
             config: &self.config,
+            uuids: self.journal.uuids(),
             clock: &mut *self.clock,
         };
         let result = exec.execute(&planned);

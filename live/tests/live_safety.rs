@@ -111,6 +111,7 @@ fn open_intents(records: &[Record]) -> Vec<u64> {
             Record::Done { seq } | Record::Failed { seq, .. } | Record::Reconciled { seq, .. } => {
                 open.retain(|s| s != seq)
             }
+            Record::Adopted { .. } => {}
         }
     }
     open
@@ -193,6 +194,7 @@ fn a_deploy_cut_after_defining_is_finished_and_one_cut_before_is_placed_once() {
         vm: vm.into(),
         host: host.into(),
         template: "small".into(),
+        uuid: None,
     };
     interrupted(&config, deploy("a", "h-0"));
     interrupted(&config, deploy("b", "h-1"));

@@ -16,7 +16,7 @@ use orrery_live::hypervisor::{
 use orrery_live::{Libvirt, Live, LiveOptions};
 
 /// orrery's metadata namespace, as node files write it.
-pub const TAG: &str = r#"<metadata><orrery:vm xmlns:orrery="https://orrery.dev/xmlns/live/1" template="small"/></metadata>"#;
+pub const TAG: &str = r#"<metadata><orrery:vm xmlns:orrery="https://orrery.dev/xmlns/live/1" template="small" owner="live"/></metadata>"#;
 
 /// A domain in a node file: name, whether orrery's (tagged `small`), running or shut off.
 pub struct Dom<'a> {
@@ -101,7 +101,7 @@ pub fn config(dir: &Path, hosts: usize, vms: &[&str], policies: &str, extra: &st
 /// Opens libvirt connections to the config's hosts and shuts off the domains named in
 /// `stopped` (the test driver starts every domain of a node file).
 pub fn open(config: &LiveConfig, stopped: &[(usize, &str)]) -> Libvirt {
-    let mut hv = Libvirt::new(config.uris());
+    let mut hv = Libvirt::for_config(config);
     for &(h, name) in stopped {
         hv.act(h, Call::Destroy(name)).unwrap();
     }
