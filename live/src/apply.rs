@@ -9,7 +9,9 @@ use std::time::Duration;
 use super::clock::Clock;
 use super::config::{LiveConfig, MigrationMode, TemplateSection};
 use super::connection::{NAMESPACE, PREFIX};
-use super::hypervisor::{Call, Calls, DomState, DomainFacts, DriverError, ErrorKind, Hypervisor};
+use super::hypervisor::{
+    Call, Calls, DomState, DomainFacts, DriverError, ErrorKind, Hypervisor, MigrationFacts,
+};
 use super::journal::Planned;
 use super::owner::{Guard, Ownership};
 use super::retry::with_backoff;
@@ -25,6 +27,8 @@ pub struct Executor<'a> {
     pub uuids: &'a BTreeMap<String, String>,
     /// Waits between retries and while guests shut down.
     pub clock: &'a mut dyn Clock,
+    /// What the last live migration carried out measured (when the driver says).
+    pub measured: Option<MigrationFacts>,
 }
 
 impl Executor<'_> {
@@ -103,7 +107,7 @@ impl Executor<'_> {
                 self.migrate(vm, from, to)
             }
             Planned::PowerOn { host } => self.power("on", host),
-            Planned::PowerOff { host } => {
+            Planned::PowerOff { host, .. } => {
                 let h = self.host_index(host)?;
                 self.step(|hv| hv.domains(h)).and_then(|doms| {
                     match doms.iter().find(|d| d.state.is_active()) {
@@ -210,13 +214,28 @@ impl Executor<'_> {
 
     fn migrate(&mut self, vm: &str, from: usize, to: usize) -> Result<(), DriverError> {
         if self.config.spec.migration == MigrationMode::Live {
+            let bandwidth_mibps = self.config.spec.migration_bandwidth_mibps;
             let r = self.step(|hv| match hv.domain(to, vm)? {
-                Some(d) if d.state.is_active() => Ok(()),
-                _ => hv.act(from, Call::Migrate { name: vm, to }),
+                Some(d) if d.state.is_active() => Ok(false),
+                _ => hv
+                    .act(
+                        from,
+                        Call::Migrate {
+                            name: vm,
+                            to,
+                            bandwidth_mibps,
+                        },
+                    )
+                    .map(|()| true),
             });
             match r {
                 Err(e) if e.kind == ErrorKind::Unsupported => {}
-                other => return other,
+                Ok(true) => {
+                    // Best effort: the move is done whether or not it was measured.
+                    self.measured = self.hv.migration_stats(to, vm).ok().flatten();
+                    return Ok(());
+                }
+                other => return other.map(drop),
             }
         }
         self.cold_move(vm, from, to)

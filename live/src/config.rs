@@ -47,6 +47,11 @@ pub struct LiveFile {
     /// `"cold"` (always a cold move).
     #[serde(default)]
     pub migration: MigrationMode,
+    /// Most bandwidth a live migration may use, MiB/s (`None`: as fast as the network goes).
+    pub migration_bandwidth_mibps: Option<u64>,
+    /// Seconds a host powered on gets to answer before the action that needed it fails.
+    #[serde(default = "three_hundred")]
+    pub power_on_timeout_s: f64,
     /// Host power command: program and arguments, `{action}` (`on`/`off`) and `{host}` replaced.
     #[serde(default)]
     pub power_command: Vec<String>,
@@ -220,6 +225,9 @@ pub struct VmSection {
 fn sixty() -> f64 {
     60.0
 }
+fn three_hundred() -> f64 {
+    300.0
+}
 fn thirty() -> usize {
     30
 }
@@ -349,6 +357,12 @@ impl LiveConfig {
         let positive = |key: &str, v: f64| require_positive(v).map_err(|m| self.error_at(key, m));
         positive("interval_s", s.interval_s)?;
         positive("shutdown_timeout_s", s.shutdown_timeout_s)?;
+        positive("power_on_timeout_s", s.power_on_timeout_s)?;
+        if s.migration_bandwidth_mibps == Some(0) {
+            return Err(self
+                .error_at("migration_bandwidth_mibps", "must be at least 1 MiB/s")
+                .hint("leave it out for no limit"));
+        }
         positive("cpu_overcommit", s.cpu_overcommit)?;
         positive("memory_overcommit", s.memory_overcommit)?;
         positive("timeouts.connect_s", s.timeouts.connect_s)?;

@@ -17,7 +17,8 @@ use virt::error::ErrorNumber;
 use virt::sys;
 
 use super::hypervisor::{
-    Call, DomState, DomainFacts, DriverError, ErrorKind, Hypervisor, NodeFacts, Reply,
+    Call, DomState, DomainFacts, DriverError, ErrorKind, Hypervisor, MigrationFacts, NodeFacts,
+    Reply,
 };
 use super::redact::Redactor;
 
@@ -121,9 +122,13 @@ pub struct Libvirt {
 impl Libvirt {
     /// Connections to the hosts of `config`, with its timeouts, acting only on its domains.
     pub fn for_config(config: &crate::config::LiveConfig) -> Self {
-        let mut hv = Libvirt::new(config.uris(), (&config.spec.timeouts).into());
-        hv.owner = Some(config.name.clone());
-        hv
+        Libvirt::new(config.uris(), (&config.spec.timeouts).into()).owned_by(&config.name)
+    }
+
+    /// These connections, changing only domains whose orrery tag names `owner`.
+    pub fn owned_by(mut self, owner: &str) -> Self {
+        self.owner = Some(owner.to_string());
+        self
     }
 
     /// Connections to these URIs (host `i` is `uris[i]`), opened when first used, each call
@@ -208,9 +213,15 @@ impl Libvirt {
     }
 
     /// Live-migrates `name` from host `from` to host `to` (peer to peer: the source daemon
-    /// connects to the destination's URI), cancelling it if it takes longer than the migration
-    /// timeout.
-    fn migrate(&mut self, from: usize, to: usize, name: &str) -> Result<Reply, DriverError> {
+    /// connects to the destination's URI) at most `bandwidth_mibps` MiB/s (0: no limit),
+    /// cancelling it if it takes longer than the migration timeout.
+    fn migrate(
+        &mut self,
+        from: usize,
+        to: usize,
+        name: &str,
+        bandwidth_mibps: u64,
+    ) -> Result<Reply, DriverError> {
         let dest = self
             .links
             .get(to)
@@ -226,7 +237,7 @@ impl Libvirt {
                 | sys::VIR_MIGRATE_PEER2PEER
                 | sys::VIR_MIGRATE_PERSIST_DEST
                 | sys::VIR_MIGRATE_UNDEFINE_SOURCE;
-            d.migrate_to_uri(&dest, flags, None, 0)
+            d.migrate_to_uri(&dest, flags, None, bandwidth_mibps)
                 .map(|()| Reply::Done)
                 .map_err(|e| error(&e))
         });
@@ -334,6 +345,28 @@ impl Hypervisor for Libvirt {
                         .map_err(|e| error(&e))
                 })
             }
+            Call::MigrationStats(name) => {
+                let name = s(name);
+                self.run(host, t, move |s| {
+                    let d = s.domain(&name)?;
+                    let j = match d.job_stats(sys::VIR_DOMAIN_JOB_STATS_COMPLETED) {
+                        Ok(j) => j,
+                        Err(e) if e.code() == Enum::Known(ErrorNumber::NoSupport) => {
+                            return Ok(Reply::Done)
+                        }
+                        Err(e) => return Err(error(&e)),
+                    };
+                    Ok(match (j.time_elapsed, j.downtime) {
+                        (Some(elapsed_ms), Some(downtime_ms)) => Reply::Migration(MigrationFacts {
+                            elapsed_ms,
+                            downtime_ms,
+                            data_bytes: j.data_processed.unwrap_or(0),
+                            rounds: j.mem_iteration.unwrap_or(0),
+                        }),
+                        _ => Reply::Done,
+                    })
+                })
+            }
             Call::Define(xml) => {
                 let xml = s(xml);
                 self.run(host, t, move |s| {
@@ -362,7 +395,11 @@ impl Hypervisor for Libvirt {
                 }
                 d.set_memory_flags(kib, sys::VIR_DOMAIN_AFFECT_CONFIG)
             }),
-            Call::Migrate { name, to } => self.migrate(host, to, name),
+            Call::Migrate {
+                name,
+                to,
+                bandwidth_mibps,
+            } => self.migrate(host, to, name, bandwidth_mibps.unwrap_or(0)),
         }
     }
 }

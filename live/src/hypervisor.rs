@@ -24,7 +24,7 @@ impl DomState {
 }
 
 /// What a host's node reports.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NodeFacts {
     /// Active CPUs.
     pub cpus: u32,
@@ -58,6 +58,20 @@ pub struct DomainFacts {
     /// The live config (by name) whose domain this is, from orrery's metadata (`None`:
     /// untagged, or tagged without an owner).
     pub owner: Option<String>,
+}
+
+/// What a completed live migration measured (libvirt's completed-job statistics on the
+/// destination).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct MigrationFacts {
+    /// From start to the guest running on the destination, ms.
+    pub elapsed_ms: u64,
+    /// How long the guest was paused for the final copy and switch-over, ms.
+    pub downtime_ms: u64,
+    /// Bytes sent.
+    pub data_bytes: u64,
+    /// Pre-copy rounds over memory.
+    pub rounds: u64,
 }
 
 /// One request to a host's hypervisor.
@@ -103,12 +117,17 @@ pub enum Call<'a> {
         /// Whether the domain is running.
         live: bool,
     },
+    /// What the last live migration of a domain into this host measured (`Done` when the
+    /// driver keeps no such statistics).
+    MigrationStats(&'a str),
     /// Live-migrate a domain to host `to` (persistently; the source definition goes).
     Migrate {
         /// Domain name.
         name: &'a str,
         /// Destination host index.
         to: usize,
+        /// Most bandwidth, MiB/s (`None`: no limit).
+        bandwidth_mibps: Option<u64>,
     },
 }
 
@@ -123,6 +142,8 @@ pub enum Reply {
     Domain(Option<DomainFacts>),
     /// To [`Call::DomainXml`].
     Xml(String),
+    /// To [`Call::MigrationStats`].
+    Migration(MigrationFacts),
     /// To every call that changes something.
     Done,
 }
@@ -224,6 +245,19 @@ pub trait Calls: Hypervisor {
         match self.call(host, Call::DomainXml(name))? {
             Reply::Xml(x) => Ok(x),
             other => Err(mismatch("domain XML", &other)),
+        }
+    }
+
+    /// What the last live migration of domain `name` into `host` measured, if known.
+    fn migration_stats(
+        &mut self,
+        host: usize,
+        name: &str,
+    ) -> Result<Option<MigrationFacts>, DriverError> {
+        match self.call(host, Call::MigrationStats(name))? {
+            Reply::Migration(m) => Ok(Some(m)),
+            Reply::Done => Ok(None),
+            other => Err(mismatch("migration statistics", &other)),
         }
     }
 

@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::hypervisor::{MigrationFacts, NodeFacts};
+
 /// An action as journaled: by names, which survive restarts (ids do not).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
@@ -75,6 +77,10 @@ pub enum Planned {
     PowerOff {
         /// Host name.
         host: String,
+        /// What the host's node reported last, so that a later run can place VMs on it
+        /// (powering it on) before it answers again.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        node: Option<NodeFacts>,
     },
 }
 
@@ -93,6 +99,9 @@ pub enum Record {
     Done {
         /// Its sequence number.
         seq: u64,
+        /// What a live migration measured (when the driver said).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        migration: Option<MigrationFacts>,
     },
     /// Action `seq` failed; what was done of it was undone.
     Failed {
@@ -125,7 +134,7 @@ impl Record {
     pub fn seq(&self) -> u64 {
         match self {
             Record::Intent { seq, .. }
-            | Record::Done { seq }
+            | Record::Done { seq, .. }
             | Record::Failed { seq, .. }
             | Record::Reconciled { seq, .. }
             | Record::Adopted { seq, .. } => *seq,
@@ -406,18 +415,19 @@ impl Journal {
         open.into_iter().collect()
     }
 
-    /// Hosts whose last completed power action was a power-off (they are off, not lost).
-    pub fn powered_off(&self) -> std::collections::BTreeSet<String> {
+    /// Hosts whose last completed power action was a power-off (they are off, not lost), with
+    /// what their node reported before.
+    pub fn powered_off(&self) -> BTreeMap<String, Option<NodeFacts>> {
         let mut intents: BTreeMap<u64, &Planned> = BTreeMap::new();
-        let mut off = std::collections::BTreeSet::new();
+        let mut off = BTreeMap::new();
         for r in &self.records {
             match r {
                 Record::Intent { seq, action } => {
                     intents.insert(*seq, action);
                 }
-                Record::Done { seq } => match intents.get(seq) {
-                    Some(Planned::PowerOff { host }) => {
-                        off.insert(host.clone());
+                Record::Done { seq, .. } => match intents.get(seq) {
+                    Some(Planned::PowerOff { host, node }) => {
+                        off.insert(host.clone(), *node);
                     }
                     Some(Planned::PowerOn { host }) => {
                         off.remove(host);
@@ -450,7 +460,11 @@ mod tests {
         let path = dir.path().join("j");
         let mut j = Journal::open(&path).unwrap();
         let a = j.intent(deploy("a")).unwrap();
-        j.append(Record::Done { seq: a }).unwrap();
+        j.append(Record::Done {
+            seq: a,
+            migration: None,
+        })
+        .unwrap();
         let b = j.intent(deploy("b")).unwrap();
         assert_eq!((a, b), (1, 2));
         drop(j);
@@ -472,7 +486,11 @@ mod tests {
         drop(f);
         let mut j = Journal::open(&path).unwrap();
         assert_eq!(j.open_intents().len(), 1);
-        j.append(Record::Done { seq: 1 }).unwrap();
+        j.append(Record::Done {
+            seq: 1,
+            migration: None,
+        })
+        .unwrap();
         drop(j);
         let j = Journal::open(&path).unwrap();
         assert!(j.open_intents().is_empty());
@@ -554,18 +572,29 @@ mod tests {
     fn power_state_follows_the_last_completed_power_action() {
         let dir = tempfile::tempdir().unwrap();
         let mut j = Journal::open(&dir.path().join("j")).unwrap();
-        let off = |h: &str| Planned::PowerOff { host: h.into() };
+        let off = |h: &str| Planned::PowerOff {
+            host: h.into(),
+            node: None,
+        };
         let s1 = j.intent(off("a")).unwrap();
-        j.append(Record::Done { seq: s1 }).unwrap();
+        j.append(Record::Done {
+            seq: s1,
+            migration: None,
+        })
+        .unwrap();
         let s2 = j.intent(off("b")).unwrap();
         j.append(Record::Failed {
             seq: s2,
             error: "x".into(),
         })
         .unwrap();
-        assert_eq!(j.powered_off().into_iter().collect::<Vec<_>>(), vec!["a"]);
+        assert_eq!(j.powered_off().into_keys().collect::<Vec<_>>(), vec!["a"]);
         let s3 = j.intent(Planned::PowerOn { host: "a".into() }).unwrap();
-        j.append(Record::Done { seq: s3 }).unwrap();
+        j.append(Record::Done {
+            seq: s3,
+            migration: None,
+        })
+        .unwrap();
         assert!(j.powered_off().is_empty());
     }
 }

@@ -40,6 +40,19 @@ impl Memory {
     }
 }
 
+impl Memory {
+    /// What host `h`'s node reported last.
+    pub fn node(&self, h: usize) -> Option<NodeFacts> {
+        self.nodes.get(&h).copied()
+    }
+
+    /// Takes `facts` as what host `h`'s node reported last (a powered-off host's, from the
+    /// journal).
+    pub fn remember_node(&mut self, h: usize, facts: NodeFacts) {
+        self.nodes.insert(h, facts);
+    }
+}
+
 /// One round's observation.
 pub struct Observation {
     /// The view policies decide on.

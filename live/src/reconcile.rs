@@ -24,6 +24,7 @@ pub fn reconcile(
             config,
             uuids: &uuids,
             clock: &mut *clock,
+            measured: None,
         };
         match settle(&mut exec, &action) {
             Ok(outcome) => {
@@ -59,7 +60,7 @@ pub fn describe(a: &Planned) -> String {
             memory_mb,
         } => format!("resize {vm} on {host} to {vcpus} vCPUs, {memory_mb} MB"),
         Planned::PowerOn { host } => format!("power on {host}"),
-        Planned::PowerOff { host } => format!("power off {host}"),
+        Planned::PowerOff { host, .. } => format!("power off {host}"),
     }
 }
 

@@ -19,9 +19,12 @@ pub struct Args {
     /// Carry plans out.
     #[arg(long)]
     apply: bool,
-    /// Run one round and stop.
-    #[arg(long)]
+    /// Run one round and stop (the same as --rounds 1).
+    #[arg(long, conflicts_with = "rounds")]
     once: bool,
+    /// Run this many rounds and stop (default: until stopped).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    rounds: Option<u64>,
     /// Seconds between rounds (default: the config's interval_s).
     #[arg(long)]
     interval: Option<f64>,
@@ -51,7 +54,7 @@ fn interval(secs: f64) -> Result<std::time::Duration, InputError> {
 pub fn run(args: Args) -> Result<(), Error> {
     let opts = orrery_live::LiveOptions {
         apply: args.apply,
-        rounds: args.once.then_some(1),
+        rounds: if args.once { Some(1) } else { args.rounds },
         interval: args.interval.map(interval).transpose()?,
         // Crash tests only: abort right after the first intent is journaled.
         crash_after_intent: std::env::var_os("ORRERY_LIVE_CRASH_AFTER_INTENT").is_some(),
@@ -69,7 +72,7 @@ pub fn run(args: Args) -> Result<(), Error> {
 /// Explains that this build has no live mode.
 #[cfg(not(feature = "live"))]
 pub fn run(args: Args) -> Result<(), Error> {
-    let _ = (args.dry_run, args.apply, args.once, &args.sets);
+    let _ = (args.dry_run, args.apply, args.once, args.rounds, &args.sets);
     if let Some(secs) = args.interval {
         interval(secs)?;
     }
