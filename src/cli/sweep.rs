@@ -103,6 +103,7 @@ fn run_sweep(args: Args) -> Result<(), Error> {
         jobs: args.jobs,
         shard: args.shard.unwrap_or(Shard::WHOLE),
         force: args.force,
+        progress: true,
     };
     let o = plan.run(&opts)?;
     print(format!(
