@@ -2,7 +2,8 @@
 
 use std::path::PathBuf;
 
-use super::{print, write_file};
+use super::output::Ui;
+use super::write_file;
 use crate::error::Error;
 use crate::validation::{self, ReportInputs};
 
@@ -33,7 +34,7 @@ pub struct Args {
 }
 
 /// Runs every policy on every day and writes the report.
-pub fn run(args: Args) -> Result<(), Error> {
+pub fn run(args: Args, ui: &Ui) -> Result<(), Error> {
     let inputs = ReportInputs {
         scenarios: args.scenarios,
         planetlab: args.planetlab,
@@ -44,6 +45,6 @@ pub fn run(args: Args) -> Result<(), Error> {
     };
     let md = validation::report(&inputs)?;
     write_file(&args.out, &md)?;
-    print(format!("wrote {}\n", args.out.display()));
+    ui.print(format!("wrote {}\n", args.out.display()));
     Ok(())
 }

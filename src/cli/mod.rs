@@ -7,17 +7,18 @@ mod cloudsim;
 mod compare;
 mod federate;
 pub(crate) mod live;
+mod output;
 mod report;
 mod run;
 mod sweep;
 mod validate;
 
-use std::io::Write;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::error::Error;
+use output::{ColorChoice, GlobalArgs, Ui};
 
 #[derive(Parser)]
 #[command(
@@ -26,6 +27,8 @@ use crate::error::Error;
     about = "A deterministic cloud-datacenter OS: simulate policies, then run them live"
 )]
 struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
     #[command(subcommand)]
     command: Command,
 }
@@ -59,22 +62,28 @@ enum Command {
 /// Runs the command line: parses the arguments, runs the subcommand and returns the exit code
 /// (0, 1 for a run-time failure, 2 for bad input).
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let mut command = Cli::command();
+    // `--color` steers clap's own help and usage errors too, so it is read before parsing.
+    if let Some(choice) = ColorChoice::from_raw_args(std::env::args_os()) {
+        command = command.color(choice.to_clap());
+    }
+    let cli = Cli::from_arg_matches(&command.get_matches()).unwrap_or_else(|e| e.exit());
+    let ui = Ui::new(&cli.global);
     let result = match cli.command {
-        Command::Run(args) => run::run(args),
-        Command::CloudsimReport(args) => cloudsim::run(args),
-        Command::Compare(args) => compare::run(args),
-        Command::Report(args) => report::run(args),
-        Command::Sweep(args) => sweep::run(args),
-        Command::Bench(args) => bench::run(args),
-        Command::Live(args) => live::run(args),
-        Command::Federate(args) => federate::run(args),
-        Command::Validate(args) => validate::run(args),
+        Command::Run(args) => run::run(args, &ui),
+        Command::CloudsimReport(args) => cloudsim::run(args, &ui),
+        Command::Compare(args) => compare::run(args, &ui),
+        Command::Report(args) => report::run(args, &ui),
+        Command::Sweep(args) => sweep::run(args, &ui),
+        Command::Bench(args) => bench::run(args, &ui),
+        Command::Live(args) => live::run(args, &ui),
+        Command::Federate(args) => federate::run(args, &ui),
+        Command::Validate(args) => validate::run(args, &ui),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            ui.error(&e);
             ExitCode::from(e.exit_code())
         }
     }
@@ -87,11 +96,6 @@ fn at_least_one(s: &str) -> Result<usize, String> {
         Ok(n) if n >= 1 => Ok(n),
         _ => Err(format!("`{s}` is not a whole number of at least 1")),
     }
-}
-
-/// Prints `text` on standard output; a closed stdout (`| head`) is not an error worth a panic.
-fn print(text: impl std::fmt::Display) {
-    let _ = write!(std::io::stdout(), "{text}");
 }
 
 /// Writes `text` to `path`, naming the file when it cannot.
