@@ -3,7 +3,7 @@
 //! `federate compare`): a bar with an ETA on a terminal, a log line every few seconds
 //! otherwise (batch jobs, CI logs), nothing at all under `--quiet`.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -19,8 +19,11 @@ enum Show {
     Off,
     /// A bar on the terminal.
     Bar(ProgressBar),
-    /// A log line every [`LOG_EVERY`].
-    Log,
+    /// A log line every `every` on `sink` (stderr but in tests).
+    Log {
+        every: Duration,
+        sink: Mutex<Box<dyn Write + Send>>,
+    },
 }
 
 /// Counts finished units of work and shows it. Shared between worker threads (`&Progress` is
@@ -56,8 +59,15 @@ impl Progress {
             bar.set_style(ProgressStyle::with_template(&template).expect("a valid template"));
             Show::Bar(bar)
         } else {
-            Show::Log
+            Show::Log {
+                every: LOG_EVERY,
+                sink: Mutex::new(Box::new(std::io::stderr())),
+            }
         };
+        Progress::showing(label, unit, total, show)
+    }
+
+    fn showing(label: &'static str, unit: &'static str, total: usize, show: Show) -> Progress {
         let now = Instant::now();
         Progress {
             label,
@@ -85,11 +95,11 @@ impl Progress {
         match &self.show {
             Show::Off => {}
             Show::Bar(bar) => bar.inc(1),
-            Show::Log => {
+            Show::Log { every, sink } => {
                 let mut last = self.last_log.lock().expect("progress lock");
-                if last.elapsed() >= LOG_EVERY {
+                if last.elapsed() >= *every {
                     *last = Instant::now();
-                    self.log(done);
+                    self.log(sink, done);
                 }
             }
         }
@@ -100,24 +110,103 @@ impl Progress {
         match &self.show {
             Show::Off => {}
             Show::Bar(bar) => bar.finish_and_clear(),
-            Show::Log => {
+            Show::Log { sink, .. } => {
                 if self.always_log_total || self.logged.load(Ordering::Relaxed) {
-                    self.log(self.done.load(Ordering::Relaxed));
+                    self.log(sink, self.done.load(Ordering::Relaxed));
                 }
             }
         }
     }
 
-    fn log(&self, done: usize) {
+    fn log(&self, sink: &Mutex<Box<dyn Write + Send>>, done: usize) {
         self.logged.store(true, Ordering::Relaxed);
         let elapsed = self.started.elapsed().as_secs_f64();
         let left = elapsed / done.max(1) as f64 * self.total.saturating_sub(done) as f64;
-        eprintln!(
+        let mut sink = sink.lock().expect("progress sink lock");
+        // A closed stderr is no reason to stop the work.
+        let _ = writeln!(
+            sink,
             "{}: {done}/{} {} ({:.0} %), {elapsed:.0} s elapsed, about {left:.0} s left",
             self.label,
             self.total,
             self.unit,
             100.0 * done as f64 / self.total.max(1) as f64
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    /// A sink the test reads back.
+    #[derive(Clone, Default)]
+    struct Lines(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Lines {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Lines {
+        fn text(&self) -> String {
+            String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+        }
+    }
+
+    fn logging(every: Duration, lines: &Lines) -> Progress {
+        let show = Show::Log {
+            every,
+            sink: Mutex::new(Box::new(lines.clone())),
+        };
+        Progress::showing("compare", "scenarios", 3, show)
+    }
+
+    #[test]
+    fn log_lines_count_the_units_and_end_with_the_total() {
+        let lines = Lines::default();
+        let p = logging(Duration::ZERO, &lines);
+        for _ in 0..3 {
+            p.done();
+        }
+        p.finish();
+        let text = lines.text();
+        let counts: Vec<&str> = text.lines().map(|l| l.split(' ').nth(1).unwrap()).collect();
+        assert_eq!(counts, ["1/3", "2/3", "3/3", "3/3"], "{text}");
+        assert!(
+            text.starts_with("compare: 1/3 scenarios (33 %), "),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn short_work_logs_nothing_unless_asked_for_its_total() {
+        let lines = Lines::default();
+        let p = logging(LOG_EVERY, &lines);
+        p.done();
+        p.finish();
+        assert_eq!(lines.text(), "", "a quick command stays silent");
+        let p = logging(LOG_EVERY, &lines).always_log_total();
+        p.done();
+        p.finish();
+        assert!(
+            lines.text().starts_with("compare: 1/3 scenarios"),
+            "{}",
+            lines.text()
+        );
+    }
+
+    #[test]
+    fn off_shows_nothing() {
+        let p = Progress::new("sweep", "runs", 5, false);
+        assert!(matches!(p.show, Show::Off));
+        p.done();
+        p.finish();
     }
 }

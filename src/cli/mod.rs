@@ -38,7 +38,7 @@ enum Command {
     /// Run a scenario (the embedded default when none is given) and write its results.
     Run(run::Args),
     /// Compare the beloglazov policies with CloudSim 3.0.3's reference results and write the
-    /// validation report (docs/validation.md).
+    /// validation report (out/validation.md; docs/validation.md with --update-docs).
     CloudsimReport(cloudsim::Args),
     /// Compare scenario files (run now), run directories and sweep directories side by side.
     Compare(compare::Args),

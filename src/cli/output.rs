@@ -122,8 +122,6 @@ pub enum Paint {
     Bad,
     /// A warning-level word: a change within tolerance.
     Warn,
-    /// A heading.
-    Heading,
     /// A verbose note's status word.
     Status,
 }
@@ -135,7 +133,6 @@ impl Paint {
             Paint::Error | Paint::Bad => fg(AnsiColor::Red).bold(),
             Paint::Good => fg(AnsiColor::Green),
             Paint::Warn => fg(AnsiColor::Yellow),
-            Paint::Heading => Style::new().bold(),
             Paint::Status => fg(AnsiColor::Green).bold(),
         }
     }
