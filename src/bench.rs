@@ -182,11 +182,7 @@ impl Suite {
     pub fn scenarios(&self) -> Result<Vec<Scenario>, InputError> {
         self.scenarios
             .iter()
-            .enumerate()
-            .map(|(i, s)| {
-                let path = self.source.resolve(&format!("scenario.{i}.file"), &s.file);
-                Scenario::load(&path, &s.set)
-            })
+            .map(|s| Scenario::load(&self.source.resolve(&s.file), &s.set))
             .collect()
     }
 

@@ -75,13 +75,15 @@ fn quiet_validate_prints_nothing_but_the_exit_code_tells() {
 
 #[test]
 fn quiet_and_verbose_conflict() {
-    let out = run_orrery(["-q", "-v", "run"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("cannot be used with"),
-        "{}",
-        stderr(&out)
-    );
+    for args in [&["-q", "-v", "run"][..], &["-v", "run", "--quiet"][..]] {
+        let out = run_orrery(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&out).contains("--quiet and --verbose cannot be used together"),
+            "{}",
+            stderr(&out)
+        );
+    }
 }
 
 #[test]

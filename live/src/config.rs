@@ -273,7 +273,7 @@ impl LiveConfig {
 
     /// The journal's path (relative paths resolve against the config file's directory).
     pub fn journal_path(&self) -> PathBuf {
-        self.source.resolve("journal", &self.spec.journal)
+        self.source.resolve(&self.spec.journal)
     }
 
     /// Index of the template called `name`.

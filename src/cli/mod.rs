@@ -67,7 +67,18 @@ pub fn main() -> ExitCode {
     if let Some(choice) = ColorChoice::from_raw_args(std::env::args_os()) {
         command = command.color(choice.to_clap());
     }
-    let cli = Cli::from_arg_matches(&command.get_matches()).unwrap_or_else(|e| e.exit());
+    let matches = command.get_matches_mut();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    // Checked here rather than by clap, which misses a conflict between global flags given on
+    // either side of the subcommand.
+    if cli.global.quiet && cli.global.verbose > 0 {
+        command
+            .error(
+                clap::error::ErrorKind::ArgumentConflict,
+                "--quiet and --verbose cannot be used together",
+            )
+            .exit();
+    }
     let ui = Ui::new(&cli.global);
     let result = match cli.command {
         Command::Run(args) => run::run(args, &ui),

@@ -27,7 +27,7 @@ use crate::progress::Progress;
 pub struct GlobalArgs {
     /// Print nothing on stdout but requested data (--json, tables of compare, scripts) and
     /// show no progress; errors still go to stderr.
-    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    #[arg(short, long, global = true)]
     pub quiet: bool,
     /// Say more on stderr: resolved paths, timings, files written (-vv: every override and
     /// every file).
@@ -197,10 +197,13 @@ impl Ui {
         }
     }
 
-    /// A verbose note naming `path`, made absolute so that the reader knows which file it is.
+    /// A verbose note naming `path` resolved (canonical when it exists, else absolute), so that
+    /// the reader knows which file it is.
     pub fn note_path(&self, level: u8, status: &str, what: &str, path: &Path) {
         if self.verbose >= level {
-            let shown = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+            let shown = std::fs::canonicalize(path)
+                .or_else(|_| std::path::absolute(path))
+                .unwrap_or_else(|_| path.to_path_buf());
             self.note(level, status, format!("{what}{}", shown.display()));
         }
     }

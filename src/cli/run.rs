@@ -43,6 +43,9 @@ pub fn run(args: Args, ui: &Ui) -> Result<(), Error> {
         ui.note(2, "Override", set);
     }
     let scenario = crate::runs::load_scenario(args.scenario.as_deref(), &args.sets)?;
+    if let Some(dir) = &scenario.spec.workload.trace_dir {
+        ui.note_path(1, "Traces", "", &scenario.resolve(dir));
+    }
     let mut out = OutputDir::create(&args.out, "run", RUN_FILES, args.force)?;
     let ran = Instant::now();
     let result = crate::runs::run(&scenario, args.seed)?;
