@@ -8,6 +8,7 @@ mod compare;
 mod federate;
 pub(crate) mod live;
 mod output;
+mod policies;
 mod report;
 mod run;
 mod sweep;
@@ -57,6 +58,9 @@ enum Command {
     /// Check configuration files of any kind (scenario, sweep, federation file, live config,
     /// bench suite) without running them.
     Validate(validate::Args),
+    /// List every placement and reallocation policy, elasticity mode and admission control,
+    /// with its parameters (key, type, default, range, meaning) and the section that sets them.
+    Policies(policies::Args),
 }
 
 /// Runs the command line: parses the arguments, runs the subcommand and returns the exit code
@@ -90,6 +94,7 @@ pub fn main() -> ExitCode {
         Command::Live(args) => live::run(args, &ui),
         Command::Federate(args) => federate::run(args, &ui),
         Command::Validate(args) => validate::run(args, &ui),
+        Command::Policies(args) => policies::run(args, &ui),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

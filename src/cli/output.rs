@@ -122,6 +122,8 @@ pub enum Paint {
     Bad,
     /// A warning-level word: a change within tolerance.
     Warn,
+    /// A heading.
+    Heading,
     /// A verbose note's status word.
     Status,
 }
@@ -133,6 +135,7 @@ impl Paint {
             Paint::Error | Paint::Bad => fg(AnsiColor::Red).bold(),
             Paint::Good => fg(AnsiColor::Green),
             Paint::Warn => fg(AnsiColor::Yellow),
+            Paint::Heading => Style::new().bold(),
             Paint::Status => fg(AnsiColor::Green).bold(),
         }
     }
