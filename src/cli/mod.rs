@@ -5,8 +5,10 @@
 mod bench;
 mod cloudsim;
 mod compare;
+mod completions;
 mod federate;
 pub(crate) mod live;
+mod man;
 mod output;
 mod policies;
 mod report;
@@ -61,6 +63,11 @@ enum Command {
     /// List every placement and reallocation policy, elasticity mode and admission control,
     /// with its parameters (key, type, default, range, meaning) and the section that sets them.
     Policies(policies::Args),
+    /// Print a shell completion script: `orrery completions bash > /etc/bash_completion.d/orrery`.
+    Completions(completions::Args),
+    /// Print the man page of orrery or of a subcommand (`orrery man run | man -l -`), or write
+    /// them all with --dir.
+    Man(man::Args),
 }
 
 /// Runs the command line: parses the arguments, runs the subcommand and returns the exit code
@@ -95,6 +102,8 @@ pub fn main() -> ExitCode {
         Command::Federate(args) => federate::run(args, &ui),
         Command::Validate(args) => validate::run(args, &ui),
         Command::Policies(args) => policies::run(args, &ui),
+        Command::Completions(args) => completions::run(args, &ui, Cli::command()),
+        Command::Man(args) => man::run(args, &ui, Cli::command()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
