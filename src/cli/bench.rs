@@ -21,7 +21,8 @@ pub struct Args {
     /// Record the current results as the new baseline instead of gating.
     #[arg(long)]
     update: bool,
-    /// Override a key of the suite file (repeatable).
+    /// Override a key of the suite file (repeatable; a relative path resolves against the
+    /// suite file's directory).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     sets: Vec<String>,
     /// Print the verdict as JSON: every change (scenario, metric, baseline, current,

@@ -24,7 +24,8 @@ pub struct Args {
     /// Seed for every run (overrides each scenario's `seed`).
     #[arg(long)]
     seed: Option<u64>,
-    /// Override a key in every scenario (repeatable).
+    /// Override a key in every scenario (repeatable; a relative path resolves against each
+    /// scenario file's directory).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     sets: Vec<String>,
     /// Also write the table to this file.

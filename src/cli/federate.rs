@@ -42,7 +42,8 @@ enum Action {
         /// Federation files.
         #[arg(required = true)]
         files: Vec<PathBuf>,
-        /// Override a key in every federation file (repeatable).
+        /// Override a key in every federation file (repeatable; a relative path resolves
+        /// against each file's directory).
         #[arg(long = "set", value_name = "KEY=VALUE")]
         sets: Vec<String>,
         /// Print the summaries as one JSON array (one summary.json object per file).

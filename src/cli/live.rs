@@ -26,7 +26,8 @@ pub struct Args {
     /// Seconds between rounds (default: the config's interval_s).
     #[arg(long)]
     interval: Option<f64>,
-    /// Override a key of the live config (repeatable).
+    /// Override a key of the live config (repeatable; a relative path resolves against the
+    /// config file's directory).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     sets: Vec<String>,
 }

@@ -27,7 +27,12 @@ use output::{ColorChoice, GlobalArgs, Ui};
 #[command(
     name = "orrery",
     version,
-    about = "A deterministic cloud-datacenter OS: simulate policies, then run them live"
+    about = "A deterministic cloud-datacenter OS: simulate policies, then run them live",
+    after_help = "Exit codes: 0 success; 2 bad input (a file, trace, directory or argument, \
+                  located in one `error:` paragraph); 1 a failure at run time (or a regression \
+                  the bench gate found).\n\
+                  Results go to stdout, errors, progress and --verbose notes to stderr. \
+                  `orrery man` prints the manual, `orrery completions SHELL` a completion script."
 )]
 struct Cli {
     #[command(flatten)]
@@ -126,4 +131,35 @@ fn at_least_one(s: &str) -> Result<usize, String> {
 /// Writes `text` to `path`, naming the file when it cannot.
 fn write_file(path: &std::path::Path, text: &str) -> Result<(), Error> {
     std::fs::write(path, text).map_err(|e| Error::output(path.display().to_string(), e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every flag, argument and subcommand, at every depth, says what it is for.
+    #[test]
+    fn every_argument_and_subcommand_has_help() {
+        fn check(command: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for arg in command.get_arguments() {
+                let id = arg.get_id().as_str();
+                if arg.get_help().is_none() && !["help", "version"].contains(&id) {
+                    missing.push(format!("{path} {id}"));
+                }
+            }
+            for sub in command.get_subcommands() {
+                let path = format!("{path} {}", sub.get_name());
+                if sub.get_about().is_none() {
+                    missing.push(path.clone());
+                }
+                check(sub, &path, missing);
+            }
+        }
+        let mut command = Cli::command();
+        command.build();
+        let mut missing = Vec::new();
+        check(&command, "orrery", &mut missing);
+        assert!(missing.is_empty(), "no help text: {missing:?}");
+        command.debug_assert();
+    }
 }

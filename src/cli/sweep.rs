@@ -30,7 +30,8 @@ pub struct Args {
     /// Re-run finished runs instead of skipping them.
     #[arg(long)]
     force: bool,
-    /// Override a scenario key in every point (repeatable).
+    /// Override a scenario key in every point (repeatable; a relative path resolves against
+    /// the scenario file's directory).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     sets: Vec<String>,
     /// Print the outcome as JSON: points, replicas, runs, ran, skipped, table.
@@ -78,7 +79,8 @@ struct SlurmArgs {
     /// Memory per task, e.g. 4G.
     #[arg(long)]
     mem: Option<String>,
-    /// Override a scenario key in every point (repeatable).
+    /// Override a scenario key in every point (repeatable; a relative path resolves against
+    /// the scenario file's directory).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     sets: Vec<String>,
 }

@@ -15,7 +15,8 @@ pub struct Args {
     /// told from the file's keys).
     #[arg(required = true)]
     files: Vec<PathBuf>,
-    /// Overrides applied to each file before checking (repeatable).
+    /// Overrides applied to each file before checking (repeatable; a relative path resolves
+    /// against each file's directory).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     sets: Vec<String>,
     /// Print one JSON array on stdout: per file its `path`, `kind`, `ok`, and `name` and
