@@ -65,17 +65,22 @@ fn a_used_out_is_refused_unless_forced_and_force_leaves_no_stale_file() {
         .keys()
         .map(String::as_str)
         .collect();
-    assert_eq!(
-        listed,
-        [
-            "audit.csv",
-            "billing.csv",
-            "events.csv",
-            "intervals.csv",
-            "summary.json",
-            "usage.csv"
-        ]
-    );
+    let mut expected = vec!["summary.json".to_string(), "tables.json".to_string()];
+    for t in [
+        "audit",
+        "billing",
+        "billing_totals",
+        "events",
+        "intervals",
+        "migrations",
+        "usage",
+        "usage_totals",
+    ] {
+        expected.push(format!("{t}.csv"));
+        expected.push(format!("{t}.parquet"));
+    }
+    expected.sort();
+    assert_eq!(listed, expected);
 }
 
 #[test]
@@ -165,10 +170,11 @@ fn a_resumed_sweep_cleans_the_leftovers_of_an_interrupted_one() {
     };
     assert_success(&sweep(&[]));
     // What a killed sweep leaves: a half-written run folder, and the sweep unsealed.
-    let leftover = out.join("runs/.tmp-p000003-r001-99999");
+    let run = run_folder(&out, 3, 1);
+    let leftover = out.join(format!("runs/.tmp-{run}-99999"));
     fs::create_dir_all(&leftover).unwrap();
     fs::write(leftover.join("summary.json"), "{").unwrap();
-    fs::remove_dir_all(out.join("runs/p000003-r001")).unwrap();
+    fs::remove_dir_all(out.join("runs").join(&run)).unwrap();
     fs::remove_file(out.join("orrery-output.json")).unwrap();
     let o = run_orrery(["report".as_ref(), out.as_os_str()]);
     assert_eq!(o.status.code(), Some(2), "an unsealed sweep is incomplete");

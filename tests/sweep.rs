@@ -43,9 +43,10 @@ fn one_two_and_four_threads_give_identical_results() {
         })
         .collect();
     let first = contents(&dirs[0]);
-    // 18 runs, each with summary, intervals, events, temperatures, usage, billing, audit,
-    // run.json and its manifest.
-    assert_eq!(first.len(), 2 + 18 * 9);
+    // 18 runs, each with summary.json, run.json, tables.json, its manifest, and nine tables
+    // (intervals, events, temperatures, usage and billing with their totals, audit,
+    // migrations) as CSV and Parquet.
+    assert_eq!(first.len(), 2 + 18 * (4 + 9 * 2));
     for d in &dirs[1..] {
         assert!(
             first == contents(d),
@@ -57,20 +58,28 @@ fn one_two_and_four_threads_give_identical_results() {
     let results = fs::read_to_string(dirs[0].join("results.csv")).unwrap();
     let rows: Vec<Vec<&str>> = results.lines().map(|l| l.split(',').collect()).collect();
     assert_eq!(
-        &rows[0][..5],
+        &rows[0][..6],
         [
             "point",
             "replica",
             "seed",
+            "run",
             "policies.placement",
             "policies.reallocation"
         ]
     );
     assert_eq!(rows.len(), 19);
-    assert_eq!(&rows[1][..5], ["0", "0", "5", "packing", "none"]);
+    assert_eq!(&rows[1][..3], ["0", "0", "5"]);
+    assert_eq!(&rows[1][4..6], ["packing", "none"]);
     assert_eq!(&rows[10][..2], ["4", "1"]);
-    assert_eq!(&rows[10][3..5], ["striping", "consolidation"]);
-    assert_eq!(&rows[18][3..5], ["coolest", "thermal-balance"]);
+    assert_eq!(&rows[10][4..6], ["striping", "consolidation"]);
+    assert_eq!(&rows[18][4..6], ["coolest", "thermal-balance"]);
+    // Each run's folder is named in its row.
+    assert!(dirs[0]
+        .join("runs")
+        .join(rows[10][3])
+        .join("run.json")
+        .is_file());
 }
 
 #[test]
@@ -118,16 +127,15 @@ fn the_first_replica_of_a_point_is_orrery_run_with_its_values() {
     let s = orrery::load_scenario(Some(&common::scenario(GRID)), &sets).unwrap();
     let direct = orrery::run(&s, None).unwrap().summary;
     // Point 7 = coolest (index 2) × consolidation (index 1).
-    let saved: orrery_engine::metrics::Summary = serde_json::from_str(
-        &fs::read_to_string(tmp.path().join("runs/p000007-r000/summary.json")).unwrap(),
-    )
-    .unwrap();
+    let summary = |replica| {
+        let run = common::run_folder(tmp.path(), 7, replica);
+        let text = fs::read_to_string(tmp.path().join("runs").join(run).join("summary.json"));
+        serde_json::from_str::<orrery_engine::metrics::Summary>(&text.unwrap()).unwrap()
+    };
+    let saved = summary(0);
     assert_eq!(saved, direct);
     // Replica 1 ran on another seed, so on other demand.
-    let other: orrery_engine::metrics::Summary = serde_json::from_str(
-        &fs::read_to_string(tmp.path().join("runs/p000007-r001/summary.json")).unwrap(),
-    )
-    .unwrap();
+    let other = summary(1);
     assert_ne!(other.seed, direct.seed);
     assert_ne!(other.energy_kwh, direct.energy_kwh);
 }
@@ -156,7 +164,7 @@ fn an_interrupted_sweep_resumes_and_ends_as_an_uninterrupted_one() {
         fs::read_dir(d.join("runs")).map_or(0, |r| {
             r.filter(|e| {
                 let name = e.as_ref().unwrap().file_name();
-                name.to_string_lossy().starts_with('p')
+                name.to_string_lossy().starts_with('r')
             })
             .count()
         })
@@ -192,12 +200,57 @@ fn a_directory_of_another_sweep_is_refused() {
     plan(&["duration_s=3600"])
         .run(&opts(tmp.path(), 2, Shard::WHOLE))
         .unwrap();
-    let err = plan(&["duration_s=3600", "sweep.replicas=3"])
+    // Another base scenario (not only another grid): refused.
+    let err = plan(&["duration_s=7200"])
         .run(&opts(tmp.path(), 2, Shard::WHOLE))
         .unwrap_err()
         .to_string();
     assert!(err.contains("holds runs of another sweep"), "{err}");
     assert!(err.contains("use another --out"), "{err}");
+}
+
+#[test]
+fn a_sweep_grows_by_running_only_its_new_runs_whatever_its_path_is_called() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("grown");
+    let short = "duration_s=3600";
+    let o = plan(&[short]).run(&opts(&dir, 2, Shard::WHOLE)).unwrap();
+    assert_eq!((o.runs, o.skipped), (18, 0));
+    // A third replica: only the nine new runs run.
+    let o = plan(&[short, "sweep.replicas=3"])
+        .run(&opts(&dir, 2, Shard::WHOLE))
+        .unwrap();
+    assert_eq!((o.runs, o.skipped), (27, 18));
+    // A fourth reallocation policy, inserted in the middle of its list: the points after it
+    // move to new indices, but their runs are found by content and not run again.
+    let four = "sweep.policies.reallocation=[\"none\", \"cpu-balance\", \"consolidation\", \"thermal-balance\"]";
+    let o = plan(&[short, "sweep.replicas=3", four])
+        .run(&opts(&dir, 2, Shard::WHOLE))
+        .unwrap();
+    assert_eq!((o.runs, o.skipped), (36, 27));
+    // The grown directory holds exactly what one sweep of the final grid writes.
+    let fresh = tmp.path().join("fresh");
+    plan(&[short, "sweep.replicas=3", four])
+        .run(&opts(&fresh, 2, Shard::WHOLE))
+        .unwrap();
+    assert!(contents(&fresh) == contents(&dir));
+    // The same scenario named by another path (relative, through `..`) is the same sweep.
+    let scenario = common::scenario(GRID);
+    let roundabout = scenario
+        .parent()
+        .unwrap()
+        .join("../sweeps")
+        .join(scenario.file_name().unwrap());
+    let sets: Vec<String> = [short, "sweep.replicas=3", four]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let s = orrery::load_scenario(Some(&roundabout), &sets).unwrap();
+    let o = Plan::new(&s)
+        .unwrap()
+        .run(&opts(&dir, 2, Shard::WHOLE))
+        .unwrap();
+    assert_eq!((o.runs, o.skipped), (36, 36));
 }
 
 #[test]
@@ -262,4 +315,45 @@ fn a_sweep_has_parquet_and_aggregate_tables_a_report_and_a_comparison() {
     assert!(
         lines[2].starts_with("\"policies-sweep (placement=packing, reallocation=consolidation)\",")
     );
+}
+
+#[test]
+fn the_table1_grid_benchmark_sweep_runs_end_to_end_with_seeds_above_2_63() {
+    // 16 points × 4 replicas of a day: replica seeds are random u64, so some pass 2^63 (they
+    // once made the Parquet step fail).
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("grid");
+    let grid = common::scenario("sweeps/table1-grid.toml");
+    let out = common::run_orrery([
+        "sweep".as_ref(),
+        grid.as_os_str(),
+        "--jobs".as_ref(),
+        "2".as_ref(),
+        "--out".as_ref(),
+        dir.as_os_str(),
+    ]);
+    common::assert_success(&out);
+    let results = common::Table::read(&dir.join("results.csv"));
+    assert_eq!(results.rows.len(), 64);
+    let seed = results.col("seed");
+    let big = results
+        .rows
+        .iter()
+        .filter(|r| r[seed].parse::<u64>().unwrap() >= 1 << 63)
+        .count();
+    assert!(big > 0, "no seed above 2^63 among 48 random ones");
+    for f in [
+        "results.parquet",
+        "aggregate.csv",
+        "aggregate.parquet",
+        "orrery-output.json",
+    ] {
+        assert!(dir.join(f).is_file(), "{f}");
+    }
+    assert_eq!(
+        common::Table::read(&dir.join("aggregate.csv")).rows.len(),
+        16
+    );
+    common::assert_success(&common::run_orrery(["report".as_ref(), dir.as_os_str()]));
+    common::assert_success(&common::run_orrery(["compare".as_ref(), dir.as_os_str()]));
 }

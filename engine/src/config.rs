@@ -31,6 +31,8 @@ pub struct Source {
     overridden: BTreeMap<String, String>,
     /// Where the file's keys are documented: the hint of an error that has no better one.
     docs: String,
+    /// The content last parsed, as a stable hash (see [`Source::content_id`]).
+    content: u64,
 }
 
 impl Source {
@@ -51,6 +53,7 @@ impl Source {
             sets: Vec::new(),
             overridden: BTreeMap::new(),
             docs: "see the documentation of this kind of file for every key and its range".into(),
+            content: 0,
         }
     }
 
@@ -109,6 +112,7 @@ impl Source {
         let (text, overridden) = self.overridden_text(values)?;
         self.overridden = overridden;
         self.check_numbers(&text)?;
+        self.content = content_hash(&text, &self.base_dir);
         let de = toml::Deserializer::new(&text);
         serde_path_to_error::deserialize(de).map_err(|e| self.toml_error(e, &text).hint(hint))
     }
@@ -181,15 +185,13 @@ impl Source {
         }
     }
 
-    /// A stable hash of the text and its `--set` overrides: two sources with the same
-    /// fingerprint describe the same configuration.
-    pub fn fingerprint(&self) -> u64 {
-        let mut bytes = self.text.clone().into_bytes();
-        for set in &self.sets {
-            bytes.push(0);
-            bytes.extend_from_slice(set.as_bytes());
-        }
-        crate::rng::fnv1a(&bytes)
+    /// A stable hash of what was last parsed: the values of every key after overrides (and a
+    /// sweep point's values), but not the `[sweep]` table, comments, layout or key order, with
+    /// the file's directory made absolute (relative paths in the file resolve against it).
+    /// Two configurations with the same content id describe the same run, however their files
+    /// are spelled or named on the command line.
+    pub fn content_id(&self) -> u64 {
+        self.content
     }
 
     /// Applies the rules every number of every file obeys, whatever its key (see
@@ -251,6 +253,19 @@ impl Source {
         }
         err
     }
+}
+
+/// The content hash of TOML `text` read from a file in `base_dir`: its values as a canonical
+/// tree (keys sorted, no comments, no layout) without the `[sweep]` table, and the canonical
+/// directory.
+fn content_hash(text: &str, base_dir: &Path) -> u64 {
+    let mut table: toml::Table = text.parse().unwrap_or_default();
+    table.remove("sweep");
+    let mut bytes = serde_json::to_vec(&table).expect("a TOML table serialises");
+    let dir = std::fs::canonicalize(base_dir).unwrap_or_else(|_| base_dir.to_path_buf());
+    bytes.push(0);
+    bytes.extend_from_slice(dir.to_string_lossy().as_bytes());
+    crate::rng::fnv1a(&bytes)
 }
 
 /// The most seconds any time or duration may be (keys ending in `_s`): 10^9 s, about 31.7

@@ -17,6 +17,7 @@ pub mod policy;
 pub mod queue;
 pub mod rng;
 pub mod scenario;
+pub mod tables;
 pub mod time;
 pub mod view;
 pub mod workload;

@@ -229,103 +229,134 @@ impl VmSla {
     }
 }
 
-/// The run's headline numbers, saved as `summary.json`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Summary {
-    /// Scenario name.
-    pub scenario: String,
-    /// Seed of the run.
-    pub seed: u64,
-    /// Semantics in force (`none` or `cloudsim-3.0.3`).
-    pub compat: String,
-    /// Simulated duration in seconds.
-    pub duration_s: f64,
-    /// Total host energy in kWh.
-    pub energy_kwh: f64,
-    /// Live migrations started.
-    pub vm_migrations: u64,
-    /// VM requests that arrived.
-    pub vms_total: u64,
-    /// VM requests rejected by placement.
-    pub vms_rejected: u64,
-    /// VM requests still pending at the end (deferred by placement: no host satisfies them).
-    pub vms_pending: u64,
-    /// Hosts in the datacenter.
-    pub hosts_total: u64,
-    /// Time-weighted mean number of hosts drawing power.
-    pub mean_active_hosts: f64,
-    /// CPU not delivered over CPU requested, over all VMs and time.
-    pub cpu_shortfall_ratio: f64,
-    /// SLA time per active host: time at 100 % CPU over active time (ratio of sums).
-    pub slatah: f64,
-    /// Performance degradation due to migration: shortfall while migrating over CPU requested.
-    pub pdm: f64,
-    /// SLATAH × PDM.
-    pub slav: f64,
-    /// Energy × SLAV.
-    pub esv: f64,
-    /// Host shutdowns (active → inactive transitions).
-    pub host_shutdowns: u64,
-    /// Mean duration of a live migration in seconds (null without migrations).
-    pub mean_migration_time_s: Option<f64>,
-    /// Mean time from a host's switch-on to its shutdown in seconds (null without shutdowns).
-    pub mean_time_before_host_shutdown_s: Option<f64>,
-    /// Mean stop-and-copy downtime of a migration in seconds (pre-copy model; null otherwise).
-    pub mean_migration_downtime_s: Option<f64>,
-    /// Memory sent by all migrations, in GB (pre-copy model: every round; simple: the memory).
-    pub migration_data_gb: f64,
-    /// Highest temperature any host reached, in °C (null without a thermal model).
-    pub max_host_temperature_c: Option<f64>,
-    /// Energy of the cooling (CRAC) plant, in kWh.
-    pub cooling_energy_kwh: f64,
-    /// Host energy plus cooling energy, in kWh.
-    pub total_energy_kwh: f64,
-    /// Host-seconds spent above the red-line temperature.
-    pub time_above_redline_s: f64,
-    /// Mean over VMs not rejected of up time over requested lifetime since arrival (null
-    /// without such VMs).
-    #[serde(default)]
-    pub availability_mean: Option<f64>,
-    /// Lowest availability of a VM not rejected.
-    #[serde(default)]
-    pub availability_min: Option<f64>,
-    /// Host failures.
-    #[serde(default)]
-    pub host_failures: u64,
-    /// VM crashes.
-    #[serde(default)]
-    pub vm_crashes: u64,
-    /// VMs the VM manager put back for placement after a crash or host failure.
-    #[serde(default)]
-    pub vm_restarts: u64,
-    /// Everything billed (prices × started billing periods).
-    #[serde(default)]
-    pub cost_total: f64,
-    /// Services submitted.
-    #[serde(default)]
-    pub services_total: u64,
-    /// Services admission control rejected.
-    #[serde(default)]
-    pub services_rejected: u64,
-    /// Mean over admitted services of the fraction of time, from admission to undeployment or
-    /// the end, in which every role had a running VM (null without admitted services).
-    #[serde(default)]
-    pub service_availability_mean: Option<f64>,
-    /// Lowest availability of an admitted service.
-    #[serde(default)]
-    pub service_availability_min: Option<f64>,
-    /// Requests that arrived at services.
-    #[serde(default)]
-    pub requests_total: u64,
-    /// Requests dropped, as a fraction of those that arrived (null without requests).
-    #[serde(default)]
-    pub requests_dropped_ratio: Option<f64>,
-    /// Mean end-to-end response time over served requests, s.
-    #[serde(default)]
-    pub response_time_mean_s: Option<f64>,
-    /// Scaling actions (role cardinality changes) carried out.
-    #[serde(default)]
-    pub scaling_actions: u64,
+crate::table! {
+    /// The run's headline numbers, saved as `summary.json`.
+    #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+    pub struct Summary in "summary" {
+        /// Scenario name.
+        pub scenario: String = "",
+        /// Seed of the run.
+        pub seed: u64 = "",
+        /// Semantics in force (`none` or `cloudsim-3.0.3`).
+        pub compat: String = "",
+        /// Simulated duration in seconds.
+        pub duration_s: f64 = "s",
+        /// Total host energy in kWh.
+        pub energy_kwh: f64 = "kWh",
+        /// Live migrations started.
+        pub vm_migrations: u64 = "migrations",
+        /// VM requests that arrived.
+        pub vms_total: u64 = "VMs",
+        /// VM requests rejected by placement.
+        pub vms_rejected: u64 = "VMs",
+        /// VM requests still pending at the end (deferred by placement: no host satisfies them).
+        pub vms_pending: u64 = "VMs",
+        /// Hosts in the datacenter.
+        pub hosts_total: u64 = "hosts",
+        /// Time-weighted mean number of hosts drawing power.
+        pub mean_active_hosts: f64 = "hosts",
+        /// CPU not delivered over CPU requested, over all VMs and time.
+        pub cpu_shortfall_ratio: f64 = "fraction",
+        /// SLA time per active host: time at 100 % CPU over active time (ratio of sums).
+        pub slatah: f64 = "fraction",
+        /// Performance degradation due to migration: shortfall while migrating over CPU requested.
+        pub pdm: f64 = "fraction",
+        /// SLATAH × PDM.
+        pub slav: f64 = "fraction",
+        /// Energy × SLAV.
+        pub esv: f64 = "kWh",
+        /// Host shutdowns (active → inactive transitions).
+        pub host_shutdowns: u64 = "shutdowns",
+        /// Mean duration of a live migration in seconds (null without migrations).
+        pub mean_migration_time_s: Option<f64> = "s",
+        /// Mean time from a host's switch-on to its shutdown in seconds (null without shutdowns).
+        pub mean_time_before_host_shutdown_s: Option<f64> = "s",
+        /// Mean stop-and-copy downtime of a migration in seconds (pre-copy model; null otherwise).
+        pub mean_migration_downtime_s: Option<f64> = "s",
+        /// Memory sent by all migrations, in GB (pre-copy model: every round; simple: the memory).
+        pub migration_data_gb: f64 = "GB",
+        /// Highest temperature any host reached, in °C (null without a thermal model).
+        pub max_host_temperature_c: Option<f64> = "°C",
+        /// Energy of the cooling (CRAC) plant, in kWh.
+        pub cooling_energy_kwh: f64 = "kWh",
+        /// Host energy plus cooling energy, in kWh.
+        pub total_energy_kwh: f64 = "kWh",
+        /// Host-seconds spent above the red-line temperature.
+        pub time_above_redline_s: f64 = "host·s",
+        /// Mean over VMs not rejected of up time over requested lifetime since arrival (null
+        /// without such VMs).
+        #[serde(default)]
+        pub availability_mean: Option<f64> = "fraction",
+        /// Lowest availability of a VM not rejected.
+        #[serde(default)]
+        pub availability_min: Option<f64> = "fraction",
+        /// Host failures.
+        #[serde(default)]
+        pub host_failures: u64 = "failures",
+        /// VM crashes.
+        #[serde(default)]
+        pub vm_crashes: u64 = "crashes",
+        /// VMs the VM manager put back for placement after a crash or host failure.
+        #[serde(default)]
+        pub vm_restarts: u64 = "restarts",
+        /// Everything billed (prices × started billing periods).
+        #[serde(default)]
+        pub cost_total: f64 = "price units",
+        /// Services submitted.
+        #[serde(default)]
+        pub services_total: u64 = "services",
+        /// Services admission control rejected.
+        #[serde(default)]
+        pub services_rejected: u64 = "services",
+        /// Mean over admitted services of the fraction of time, from admission to undeployment or
+        /// the end, in which every role had a running VM (null without admitted services).
+        #[serde(default)]
+        pub service_availability_mean: Option<f64> = "fraction",
+        /// Lowest availability of an admitted service.
+        #[serde(default)]
+        pub service_availability_min: Option<f64> = "fraction",
+        /// Requests that arrived at services.
+        #[serde(default)]
+        pub requests_total: u64 = "requests",
+        /// Requests dropped, as a fraction of those that arrived (null without requests).
+        #[serde(default)]
+        pub requests_dropped_ratio: Option<f64> = "fraction",
+        /// Mean end-to-end response time over served requests, s.
+        #[serde(default)]
+        pub response_time_mean_s: Option<f64> = "s",
+        /// Scaling actions (role cardinality changes) carried out.
+        #[serde(default)]
+        pub scaling_actions: u64 = "actions",
+    }
+}
+
+crate::table! {
+    /// One row of `migrations.csv`: a live migration, completed or cut short.
+    #[derive(Debug, Clone, PartialEq, Serialize)]
+    pub struct MigrationRow in "migrations" {
+        /// The VM.
+        pub vm: usize = "VM id",
+        /// Its name.
+        pub name: String = "",
+        /// The host it left.
+        pub source: usize = "host id",
+        /// The host it went to.
+        pub destination: usize = "host id",
+        /// When it started, s.
+        pub start_s: f64 = "s",
+        /// When it ended (completed or cut short), s.
+        pub end_s: f64 = "s",
+        /// `end_s - start_s`.
+        pub duration_s: f64 = "s",
+        /// Stop-and-copy downtime (pre-copy model; empty otherwise or when cut short).
+        pub downtime_s: Option<f64> = "s",
+        /// Memory sent (the simple model: the VM's memory; pre-copy: every round's data).
+        pub data_mb: Option<f64> = "MB",
+        /// Pre-copy rounds (empty under the simple model).
+        pub rounds: Option<u64> = "rounds",
+        /// `done`, `aborted` (its destination failed) or `lost` (the VM was lost on the way).
+        pub outcome: &'static str = "",
+    }
 }
 
 /// Everything a finished run produced.
@@ -339,10 +370,16 @@ pub struct RunResult {
     pub events: Vec<EventRow>,
     /// Each host's temperature at each monitoring update (empty without a thermal model).
     pub temperatures: Vec<TemperatureRow>,
-    /// Usage per VM stay on a host and per tenant.
+    /// Usage per VM stay on a host.
     pub usage: Vec<accounting::UsageRow>,
-    /// Bill and availability per VM and per tenant.
+    /// Usage per tenant.
+    pub usage_totals: Vec<accounting::UsageTotalRow>,
+    /// Bill and availability per VM.
     pub billing: Vec<accounting::BillingRow>,
+    /// Bill per tenant.
+    pub billing_totals: Vec<accounting::BillingTotalRow>,
+    /// Every live migration, completed or cut short.
+    pub migrations: Vec<MigrationRow>,
     /// Every action taken, with its actor.
     pub audit: Vec<accounting::AuditRow>,
     /// Each service at each measurement (empty without services).
@@ -360,64 +397,70 @@ pub fn mean_secs(values: &[Millis]) -> Option<f64> {
     }
 }
 
-/// One row of `intervals.csv`: the state at the end of a monitoring interval.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct IntervalRow {
-    /// End of the interval, in seconds.
-    pub time_s: f64,
-    /// Hosts drawing power.
-    pub active_hosts: u64,
-    /// Total power at that instant, in watts.
-    pub power_w: f64,
-    /// Energy so far, in kWh.
-    pub energy_kwh: f64,
-    /// Mean CPU utilisation of the active hosts.
-    pub cpu_util_mean: f64,
-    /// VMs running (including migrating).
-    pub vms_running: u64,
-    /// Migrations started during the interval.
-    pub migrations: u64,
-    /// CPU requested but not delivered at that instant, over CPU requested (0 when nothing is
-    /// requested).
-    pub cpu_shortfall_ratio: f64,
-    /// Highest host temperature at that instant, in °C (empty without a thermal model).
-    pub max_temperature_c: Option<f64>,
-    /// Mean temperature of the hosts that are on, in °C.
-    pub mean_temperature_c: Option<f64>,
-    /// Cooling power at that instant, in watts.
-    pub cooling_power_w: f64,
-    /// Cooling energy so far, in kWh.
-    pub cooling_energy_kwh: f64,
-    /// Hosts above the red line at that instant (hot spots).
-    pub hot_spots: u64,
-    /// Host-seconds above the red line so far.
-    pub time_above_redline_s: f64,
+crate::table! {
+    /// One row of `intervals.csv`: the state at the end of a monitoring interval.
+    #[derive(Debug, Clone, PartialEq, Serialize)]
+    pub struct IntervalRow in "intervals" {
+        /// End of the interval, in seconds.
+        pub time_s: f64 = "s",
+        /// Hosts drawing power.
+        pub active_hosts: u64 = "hosts",
+        /// Total power at that instant, in watts.
+        pub power_w: f64 = "W",
+        /// Energy so far, in kWh.
+        pub energy_kwh: f64 = "kWh",
+        /// Mean CPU utilisation of the active hosts.
+        pub cpu_util_mean: f64 = "fraction",
+        /// VMs running (including migrating).
+        pub vms_running: u64 = "VMs",
+        /// Migrations started during the interval.
+        pub migrations: u64 = "migrations",
+        /// CPU requested but not delivered at that instant, over CPU requested (0 when nothing is
+        /// requested).
+        pub cpu_shortfall_ratio: f64 = "fraction",
+        /// Highest host temperature at that instant, in °C (empty without a thermal model).
+        pub max_temperature_c: Option<f64> = "°C",
+        /// Mean temperature of the hosts that are on, in °C.
+        pub mean_temperature_c: Option<f64> = "°C",
+        /// Cooling power at that instant, in watts.
+        pub cooling_power_w: f64 = "W",
+        /// Cooling energy so far, in kWh.
+        pub cooling_energy_kwh: f64 = "kWh",
+        /// Hosts above the red line at that instant (hot spots).
+        pub hot_spots: u64 = "hosts",
+        /// Host-seconds above the red line so far.
+        pub time_above_redline_s: f64 = "host·s",
+    }
 }
 
-/// One row of `temperatures.csv`: one host's temperature at one monitoring update.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct TemperatureRow {
-    /// When, in seconds.
-    pub time_s: f64,
-    /// The host's index (as in `events.csv`).
-    pub host: usize,
-    /// Its temperature, in °C.
-    pub temperature_c: f64,
+crate::table! {
+    /// One row of `temperatures.csv`: one host's temperature at one monitoring update.
+    #[derive(Debug, Clone, PartialEq, Serialize)]
+    pub struct TemperatureRow in "temperatures" {
+        /// When, in seconds.
+        pub time_s: f64 = "s",
+        /// The host's index (as in `events.csv`).
+        pub host: usize = "host id",
+        /// Its temperature, in °C.
+        pub temperature_c: f64 = "°C",
+    }
 }
 
-/// One row of `events.csv`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct EventRow {
-    /// When, in seconds.
-    pub time_s: f64,
-    /// What happened (`arrival`, `deployed`, `migration-start`, …).
-    pub kind: &'static str,
-    /// The VM concerned, if any.
-    pub vm: Option<usize>,
-    /// The host concerned, if any.
-    pub host: Option<usize>,
-    /// Free-form detail.
-    pub detail: String,
+crate::table! {
+    /// One row of `events.csv`.
+    #[derive(Debug, Clone, PartialEq, Serialize)]
+    pub struct EventRow in "events" {
+        /// When, in seconds.
+        pub time_s: f64 = "s",
+        /// What happened (`arrival`, `deployed`, `migration-start`, …).
+        pub kind: &'static str = "",
+        /// The VM concerned, if any.
+        pub vm: Option<usize> = "VM id",
+        /// The host concerned, if any.
+        pub host: Option<usize> = "host id",
+        /// Free-form detail.
+        pub detail: String = "",
+    }
 }
 
 #[cfg(test)]

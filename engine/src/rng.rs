@@ -28,7 +28,7 @@ impl RngStreams {
 }
 
 /// FNV-1a hash: a stable (platform- and release-independent) name hash.
-pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
+pub fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
         (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
     })

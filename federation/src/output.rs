@@ -5,66 +5,73 @@
 use std::collections::BTreeMap;
 
 use orrery_engine::metrics::RunResult;
-use orrery_engine::output::{OutputDir, OutputError};
+use orrery_engine::output::OutputError;
+use orrery_engine::tables::{put, TableSink};
 use serde::Serialize;
 
-/// One federation event (the protocol's messages among them).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct EventRow {
-    /// When, seconds.
-    pub time_s: f64,
-    /// What happened (`request`, `burst`, `migration_request`, …).
-    pub kind: String,
-    /// The site concerned (the receiver of a protocol message).
-    pub site: String,
-    /// The request concerned.
-    pub request: String,
-    /// Detail.
-    pub detail: String,
+orrery_engine::table! {
+    /// One federation event (the protocol's messages among them).
+    #[derive(Debug, Clone, PartialEq, Serialize)]
+    pub struct EventRow in "events" {
+        /// When, seconds.
+        pub time_s: f64 = "s",
+        /// What happened (`request`, `burst`, `migration_request`, …).
+        pub kind: String = "",
+        /// The site concerned (the receiver of a protocol message).
+        pub site: String = "",
+        /// The request concerned.
+        pub request: String = "",
+        /// Detail.
+        pub detail: String = "",
+    }
 }
 
-/// One site at one federation decision round.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct IntervalRow {
-    /// When, seconds.
-    pub time_s: f64,
-    /// The site.
-    pub site: String,
-    /// Reserved fraction of its CPU capacity (private sites).
-    pub reserved_fraction: f64,
-    /// Mean CPU utilisation of its powered hosts (private sites).
-    pub cpu_utilisation: f64,
-    /// VMs placed there, the site's own included (instances running, for a public cloud).
-    pub federation_vms: u64,
-    /// What the federation has spent there so far.
-    pub cost: f64,
+orrery_engine::table! {
+    /// One site at one federation decision round.
+    #[derive(Debug, Clone, PartialEq, Serialize)]
+    pub struct IntervalRow in "intervals" {
+        /// When, seconds.
+        pub time_s: f64 = "s",
+        /// The site.
+        pub site: String = "",
+        /// Reserved fraction of its CPU capacity (private sites).
+        pub reserved_fraction: f64 = "fraction",
+        /// Mean CPU utilisation of its powered hosts (private sites).
+        pub cpu_utilisation: f64 = "fraction",
+        /// VMs placed there, the site's own included (instances running, for a public cloud).
+        pub federation_vms: u64 = "VMs",
+        /// What the federation has spent there so far.
+        pub cost: f64 = "price units",
+    }
 }
 
-/// One call in `calls.csv`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct CallRow {
-    /// The call.
-    pub call: String,
-    /// Its appliance.
-    pub appliance: String,
-    /// The site it entered at.
-    pub entry: String,
-    /// The site that executed it (empty if none did).
-    pub site: String,
-    /// Arrival, seconds.
-    pub arrival_s: f64,
-    /// Start of its execution, seconds (empty if it never started).
-    pub start_s: Option<f64>,
-    /// End of its execution, seconds (empty if not done by the end).
-    pub done_s: Option<f64>,
-    /// Its deadline, seconds.
-    pub deadline_s: Option<f64>,
-    /// Whether it missed its deadline.
-    pub missed: bool,
-    /// Whether it was forwarded to a peer.
-    pub forwarded: bool,
-    /// What its entry site paid the peer.
-    pub charge: f64,
+orrery_engine::table! {
+    /// One call in `calls.csv`.
+    #[derive(Debug, Clone, PartialEq, Serialize)]
+    pub struct CallRow in "calls" {
+        /// The call.
+        pub call: String = "",
+        /// Its appliance.
+        pub appliance: String = "",
+        /// The site it entered at.
+        pub entry: String = "",
+        /// The site that executed it (empty if none did).
+        pub site: String = "",
+        /// Arrival, seconds.
+        pub arrival_s: f64 = "s",
+        /// Start of its execution, seconds (empty if it never started).
+        pub start_s: Option<f64> = "s",
+        /// End of its execution, seconds (empty if not done by the end).
+        pub done_s: Option<f64> = "s",
+        /// Its deadline, seconds.
+        pub deadline_s: Option<f64> = "s",
+        /// Whether it missed its deadline.
+        pub missed: bool = "",
+        /// Whether it was forwarded to a peer.
+        pub forwarded: bool = "",
+        /// What its entry site paid the peer.
+        pub charge: f64 = "price units",
+    }
 }
 
 /// The SaaS layer's headline numbers.
@@ -164,24 +171,18 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    /// Writes `summary.json`, `intervals.csv` and `events.csv` into `out`, and `calls.csv` when
-    /// the federation has service calls; the caller finishes `out`.
-    pub fn write(&self, out: &mut OutputDir) -> Result<(), OutputError> {
-        out.write_json("summary.json", &self.summary)?;
-        out.write_csv("intervals.csv", &self.intervals)?;
-        out.write_csv("events.csv", &self.events)?;
+    /// Writes `summary.json` and the tables `intervals` and `events` into `sink`, and `calls`
+    /// when the federation has service calls; the caller finishes the sink and its directory.
+    pub fn write(&self, sink: &mut dyn TableSink) -> Result<(), OutputError> {
+        sink.out().write_json("summary.json", &self.summary)?;
+        put(sink, &self.intervals)?;
+        put(sink, &self.events)?;
         if !self.calls.is_empty() {
-            out.write_csv("calls.csv", &self.calls)?;
+            put(sink, &self.calls)?;
         }
         Ok(())
     }
 }
 
-/// Every file a federation run's directory may hold (replaced all together by a new run).
-pub const FEDERATION_FILES: &[&str] = &[
-    "summary.json",
-    "intervals.csv",
-    "events.csv",
-    "calls.csv",
-    "report",
-];
+/// The tables a federation run's directory may hold.
+pub const FEDERATION_TABLES: &[&str] = &["intervals", "events", "calls"];

@@ -5,9 +5,6 @@ use polars::prelude::*;
 use statrs::distribution::{ContinuousCDF, StudentsT};
 use statrs::statistics::Statistics;
 
-/// Columns of `results.csv` that identify a run rather than measure it.
-const RUN_COLUMNS: [&str; 3] = ["point", "replica", "seed"];
-
 /// The confidence level of the intervals.
 pub const CONFIDENCE: f64 = 0.95;
 
@@ -33,15 +30,13 @@ pub fn ci_half_width(sd: f64, n: u64) -> Option<f64> {
     (n >= 2).then(|| t_quantile(n - 1) * sd / (n as f64).sqrt())
 }
 
-/// The numeric metric columns of `results`: every integer or float column but the run's
-/// identity (point, replica, seed) and the swept `keys`.
-pub fn metric_columns(results: &DataFrame, keys: &[String]) -> Vec<String> {
-    results
-        .columns()
-        .iter()
-        .filter(|c| c.dtype().is_primitive_numeric())
-        .map(|c| c.name().to_string())
-        .filter(|n| !RUN_COLUMNS.contains(&n.as_str()) && !keys.contains(n))
+/// The metrics of `results` to aggregate: the declared summary figures
+/// ([`orrery_engine::scenario::sweep::metrics`]) the table has, in its order.
+pub fn metric_columns(results: &DataFrame) -> Vec<String> {
+    orrery_engine::scenario::sweep::metrics()
+        .into_iter()
+        .map(|c| c.name)
+        .filter(|n| results.column(n).is_ok())
         .collect()
 }
 
@@ -73,7 +68,7 @@ impl Stats {
 /// point) and, per metric, its mean, standard deviation and 95 % CI half-width over the runs
 /// where it has a value (standard deviation and interval empty below two such runs).
 pub fn aggregate(results: &DataFrame, keys: &[String]) -> PolarsResult<DataFrame> {
-    let metrics = metric_columns(results, keys);
+    let metrics = metric_columns(results);
     let group: Vec<&str> = std::iter::once("point")
         .chain(keys.iter().map(String::as_str))
         .collect();

@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 use crate::error::ReportError;
-use crate::values::json_text;
+use crate::values::any_value_text;
 
 /// A run's headline numbers.
 pub const SUMMARY_JSON: &str = "summary.json";
@@ -33,6 +33,9 @@ pub struct SweepManifest {
     pub scenario: String,
     /// The swept dotted paths, in grid order.
     pub keys: Vec<String>,
+    /// The column type of each swept key (text where a manifest does not say).
+    #[serde(default)]
+    pub kinds: Vec<orrery_engine::tables::Kind>,
     /// Points in the grid.
     pub points: usize,
     /// Runs per point.
@@ -40,31 +43,40 @@ pub struct SweepManifest {
 }
 
 impl SweepManifest {
+    /// The declared schema of the sweep's `results` table.
+    pub fn results_schema(&self) -> orrery_engine::tables::Schema {
+        let kinds: Vec<orrery_engine::tables::Kind> = (0..self.keys.len())
+            .map(|i| {
+                self.kinds
+                    .get(i)
+                    .copied()
+                    .unwrap_or(orrery_engine::tables::Kind::Str)
+            })
+            .collect();
+        orrery_engine::scenario::sweep::results_schema(&self.keys, &kinds)
+    }
+
     /// Reads a `sweep.json`.
     pub fn read(path: &Path) -> Result<SweepManifest, ReportError> {
         read_json(path, "write it again with `orrery sweep`")
     }
 }
 
-/// `run.json` in a sweep's run folder.
-#[derive(Debug, Clone, Deserialize)]
+/// A run of a sweep, as its row of `results.csv` describes it.
+#[derive(Debug, Clone)]
 pub struct RunInfo {
     /// The grid point.
     pub point: usize,
     /// The replica of the point.
     pub replica: usize,
-    /// The swept values of the point, by dotted key.
-    pub values: BTreeMap<String, serde_json::Value>,
+    /// The swept values of the point, as shown, in the order of the manifest's keys.
+    pub values: Vec<String>,
 }
 
 impl RunInfo {
     /// The label of the run's point (see [`point_label`]).
     pub fn label(&self, keys: &[String]) -> String {
-        let values: Vec<String> = keys
-            .iter()
-            .map(|k| self.values.get(k).map_or_else(String::new, json_text))
-            .collect();
-        point_label(self.point, keys, &values)
+        point_label(self.point, keys, &self.values)
     }
 }
 
@@ -143,37 +155,59 @@ pub fn read_json<T: DeserializeOwned>(path: &Path, hint: &str) -> Result<T, Repo
         .map_err(|e| ReportError::input(path, format!("malformed JSON: {e}"), hint))
 }
 
-/// The first replica of each point of a sweep that has one, in point order: (its run info,
-/// its folder), from `DIR/runs/*/run.json`; none when the sweep has no `runs` folder (only
-/// its tables were kept).
-pub fn first_replicas(dir: &Path) -> Result<Vec<(RunInfo, PathBuf)>, ReportError> {
+/// The first replica of each point of a sweep whose run folder is there, in point order: (its
+/// run info, its folder), from the sweep's `results` table (`results`, with the manifest's
+/// `keys`); none when the sweep has no `runs` folder (only its tables were kept).
+pub fn first_replicas(
+    dir: &Path,
+    results: &polars::prelude::DataFrame,
+    keys: &[String],
+) -> Result<Vec<(RunInfo, PathBuf)>, ReportError> {
     let runs = dir.join(RUNS_DIR);
     if !runs.exists() {
         return Ok(Vec::new());
     }
-    let entries = fs::read_dir(&runs).map_err(|e| {
+    let path = dir.join(RESULTS_CSV);
+    let bad = |e: polars::prelude::PolarsError| {
         ReportError::input(
-            &runs,
-            format!("cannot list: {e}"),
-            "re-run `orrery sweep` into this directory",
+            &path,
+            format!("malformed results: {e}"),
+            "re-run `orrery sweep` (with --force) to rewrite it",
         )
-    })?;
+    };
+    let point = results.column("point").map_err(bad)?.u64().map_err(bad)?;
+    let replica = results.column("replica").map_err(bad)?.u64().map_err(bad)?;
+    let run = results.column("run").map_err(bad)?.str().map_err(bad)?;
     let mut first: BTreeMap<usize, (RunInfo, PathBuf)> = BTreeMap::new();
-    for entry in entries {
-        let folder = entry
-            .map_err(|e| ReportError::input(&runs, e, "check the permissions"))?
-            .path();
-        let info_path = folder.join(RUN_JSON);
-        if !info_path.is_file() {
-            continue; // an unfinished run: its files are written atomically at the end
+    for i in 0..results.height() {
+        let (Some(p), Some(r), Some(id)) = (point.get(i), replica.get(i), run.get(i)) else {
+            continue;
+        };
+        let folder = runs.join(id);
+        if !folder.join(RUN_JSON).is_file() {
+            continue;
         }
-        complete(&folder, "run")?;
-        let info: RunInfo = read_json(&info_path, "re-run the sweep with --force")?;
         let better = first
-            .get(&info.point)
-            .is_none_or(|(f, _)| info.replica < f.replica);
+            .get(&(p as usize))
+            .is_none_or(|(f, _)| (r as usize) < f.replica);
         if better {
-            first.insert(info.point, (info, folder));
+            complete(&folder, "run")?;
+            let values = keys
+                .iter()
+                .map(|k| {
+                    results
+                        .column(k)
+                        .and_then(|c| c.get(i))
+                        .map(|v| any_value_text(&v))
+                        .map_err(bad)
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let info = RunInfo {
+                point: p as usize,
+                replica: r as usize,
+                values,
+            };
+            first.insert(p as usize, (info, folder));
         }
     }
     Ok(first.into_values().collect())
@@ -227,10 +261,11 @@ mod tests {
 
     #[test]
     fn run_labels_follow_the_manifest_order() {
-        let info: RunInfo = serde_json::from_str(
-            r#"{"point": 1, "replica": 0, "seed": 9, "values": {"z.b": 2.0, "a.c": "x"}}"#,
-        )
-        .unwrap();
+        let info = RunInfo {
+            point: 1,
+            replica: 0,
+            values: keys(&["2", "x"]),
+        };
         assert_eq!(info.label(&keys(&["z.b", "a.c"])), "b=2, c=x");
     }
 }

@@ -16,6 +16,7 @@ pub mod run_files;
 pub mod series;
 pub mod summary_table;
 pub mod tables;
+pub mod typed;
 pub mod values;
 
 pub use comparison::{compare_dirs, comparison_table, Format};

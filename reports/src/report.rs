@@ -142,7 +142,7 @@ fn sweep_page(dir: &Path, out: &Path) -> Result<String, ReportError> {
         add_plot(&mut page, out, &format!("bars-{key}"), &figure, &caption)?;
     }
     page.heading("Time series (replica 0 of each point)");
-    let first = first_replicas(dir)?;
+    let first = first_replicas(dir, &tables.results, &m.keys)?;
     let shown = first.len().min(MAX_LINES);
     let note = if first.len() > shown {
         format!(", first {shown} of {} points", first.len())

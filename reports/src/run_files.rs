@@ -1,42 +1,54 @@
-//! The files one run writes: `summary.json`, `intervals.csv`, `events.csv`, the accounts
-//! (`usage.csv`, `billing.csv`, `audit.csv`), `temperatures.csv`, and `services.csv` and
-//! `roles.csv` for scenarios with services; written through an [`OutputDir`], so a run
-//! directory is complete (with its manifest) or holds nothing that looks complete.
+//! The files one run writes: `summary.json` and its tables (`intervals`, `events`, `usage`,
+//! `usage_totals`, `billing`, `billing_totals`, `audit`, `migrations`, and `temperatures`,
+//! `services` and `roles` where the run has them), each as CSV and Parquet typed by its
+//! declared schema, with the schemas in `tables.json`; written through an [`OutputDir`], so a
+//! run directory is complete (with its manifest) or holds nothing that looks complete.
 
 use orrery_engine::metrics::RunResult;
 use orrery_engine::output::{OutputDir, OutputError};
+use orrery_engine::tables::put;
+
+use crate::typed::{known_files, ParquetSink};
+
+/// Every table a run directory may hold.
+pub const RUN_TABLES: &[&str] = &[
+    "intervals",
+    "events",
+    "usage",
+    "usage_totals",
+    "billing",
+    "billing_totals",
+    "audit",
+    "migrations",
+    "temperatures",
+    "services",
+    "roles",
+];
 
 /// Every file (and folder) a run directory may hold: a run into a used directory replaces them
 /// all, so no file of an earlier run stays beside the new ones.
-pub const RUN_FILES: &[&str] = &[
-    "summary.json",
-    "intervals.csv",
-    "events.csv",
-    "usage.csv",
-    "billing.csv",
-    "audit.csv",
-    "services.csv",
-    "roles.csv",
-    "temperatures.csv",
-    "report",
-];
+pub fn run_files() -> Vec<String> {
+    known_files(RUN_TABLES, &["summary.json", "report"])
+}
 
-/// Writes `summary.json`, `intervals.csv`, `events.csv` and the accounts (`usage.csv`,
-/// `billing.csv`, `audit.csv`) into `out`, `services.csv` and `roles.csv` when the run has
-/// services, and `temperatures.csv` when it has a thermal model. The caller finishes `out`.
+/// Writes `summary.json` and the run's tables into `out`; the caller finishes `out`.
 pub fn write_run(out: &mut OutputDir, run: &RunResult) -> Result<(), OutputError> {
     out.write_json("summary.json", &run.summary)?;
-    out.write_csv("intervals.csv", &run.intervals)?;
-    out.write_csv("events.csv", &run.events)?;
-    out.write_csv("usage.csv", &run.usage)?;
-    out.write_csv("billing.csv", &run.billing)?;
-    out.write_csv("audit.csv", &run.audit)?;
+    let mut sink = ParquetSink::new(out);
+    put(&mut sink, &run.intervals)?;
+    put(&mut sink, &run.events)?;
+    put(&mut sink, &run.usage)?;
+    put(&mut sink, &run.usage_totals)?;
+    put(&mut sink, &run.billing)?;
+    put(&mut sink, &run.billing_totals)?;
+    put(&mut sink, &run.audit)?;
+    put(&mut sink, &run.migrations)?;
     if !run.services.is_empty() {
-        out.write_csv("services.csv", &run.services)?;
-        out.write_csv("roles.csv", &run.roles)?;
+        put(&mut sink, &run.services)?;
+        put(&mut sink, &run.roles)?;
     }
     if !run.temperatures.is_empty() {
-        out.write_csv("temperatures.csv", &run.temperatures)?;
+        put(&mut sink, &run.temperatures)?;
     }
-    Ok(())
+    sink.finish()
 }

@@ -17,23 +17,6 @@ pub const AGGREGATE_CSV: &str = "aggregate.csv";
 /// `aggregate.parquet`: the same table as `aggregate.csv`.
 pub const AGGREGATE_PARQUET: &str = "aggregate.parquet";
 
-/// Reads a CSV file with a header, inferring column types from every row.
-pub fn read_csv(path: &Path) -> Result<DataFrame, ReportError> {
-    require_file(path, "write it again with `orrery sweep`")?;
-    CsvReadOptions::default()
-        .with_has_header(true)
-        .with_infer_schema_length(None)
-        .try_into_reader_with_file_path(Some(path.to_path_buf()))
-        .and_then(|r| r.finish())
-        .map_err(|e| {
-            ReportError::input(
-                path,
-                format!("malformed CSV: {e}"),
-                "every row needs the header's columns; re-run `orrery sweep` (with --force) to rewrite it",
-            )
-        })
-}
-
 /// Reads a Parquet file.
 pub fn read_parquet(path: &Path) -> Result<DataFrame, ReportError> {
     let file = File::open(path).map_err(|e| {
@@ -86,7 +69,13 @@ impl SweepTables {
     pub fn load(dir: &Path) -> Result<SweepTables, ReportError> {
         let manifest = SweepManifest::read(&dir.join(SWEEP_JSON))?;
         let csv_path = dir.join(RESULTS_CSV);
-        let results = read_csv(&csv_path)?;
+        require_file(&csv_path, "write it again with `orrery sweep`")?;
+        let results = crate::typed::read_csv(
+            &csv_path,
+            &manifest.results_schema(),
+            "results.csv and sweep.json come from different sweeps, or the file was changed: \
+             re-run `orrery sweep` (with --force) to rewrite it",
+        )?;
         if results.height() == 0 {
             return Err(ReportError::input(
                 &csv_path,

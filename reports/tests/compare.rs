@@ -71,17 +71,19 @@ fn markdown_compares_runs_and_sweep_points_with_intervals() {
         "| small | 1.5 | 0.0 | 1.5 | 2.0 | 0.1000 | 3 | - | 0.00 | 0 / 1 |"
     );
     // energy 12 ± t(2)·2/√3 = 4.97; hosts 21.5 ± 2.48; shortfall 0.2 % ± 0.248 %;
-    // migrations 7 ± 4.97; no cooling, temperature or red-line values in the fixture.
+    // migrations 7 ± 4.97; no cooling or red-line time (zero in every run) and no
+    // temperature (empty) in the fixture.
     assert_eq!(
         lines[3],
-        "| fixture (reallocation=consolidation, hosts.0.count=40) | 12.0 ± 5.0 | - | 12.0 ± 5.0 \
-         | 21.5 ± 2.5 | 0.2000 ± 0.2484 | 7.0 ± 5.0 | - | - | - / - |"
+        "| fixture (reallocation=consolidation, hosts.0.count=40) | 12.0 ± 5.0 | 0.0 ± 0.0 \
+         | 12.0 ± 5.0 | 21.5 ± 2.5 | 0.2000 ± 0.2484 | 7.0 ± 5.0 | - | 0.00 ± 0.00 \
+         | 0.0 ± 0.0 / 0.0 ± 0.0 |"
     );
     // One replica: means without intervals.
     assert_eq!(
         lines[5],
-        "| fixture (reallocation=consolidation, hosts.0.count=64) | 30.0 | - | 30.0 | 40.0 \
-         | 1.0000 | 4.0 | - | - | - / - |"
+        "| fixture (reallocation=consolidation, hosts.0.count=64) | 30.0 | 0.0 | 30.0 | 40.0 \
+         | 1.0000 | 4.0 | - | 0.00 | 0.0 / 0.0 |"
     );
 }
 

@@ -65,44 +65,49 @@ fn malformed_sweep_files() {
     assert!(path.ends_with("sweep.json"));
     assert!(problem.starts_with("malformed JSON"), "{problem}");
 
+    // A manifest of another grid: results.csv's header is not the declared one.
     fs::write(
         dir.join("sweep.json"),
-        r#"{"scenario": "s", "keys": ["policies.placement"], "points": 2, "replicas": 1}"#,
+        r#"{"scenario": "s", "keys": ["policies.placement"], "kinds": ["str"], "points": 2, "replicas": 1}"#,
     )
     .unwrap();
     let (path, problem, hint) = input_error(finish_sweep(&dir));
     assert!(path.ends_with("results.csv"));
     assert!(
-        problem.contains("no column `policies.placement`"),
+        problem.contains("the header is not the results table's"),
         "{problem}"
     );
-    assert!(hint.contains("different sweeps"));
+    assert!(hint.contains("different sweeps"), "{hint}");
 
+    // A sweep of replicas only: the header is the declared one, the rows are broken.
     fs::write(
         dir.join("sweep.json"),
-        r#"{"scenario": "s", "keys": [], "points": 1, "replicas": 2}"#,
+        r#"{"scenario": "s", "keys": [], "kinds": [], "points": 1, "replicas": 2}"#,
     )
     .unwrap();
-    let header = "point,replica,seed,energy_kwh\n";
+    let schema = orrery_engine::scenario::sweep::results_schema(&[], &[]);
+    let header = schema.header();
+    let width = schema.columns.len();
+    let row = |first: &str| {
+        let mut cells = vec![first.to_string(), "0".into(), "1".into(), "r1".into()];
+        cells.extend((4..width).map(|_| "".to_string()));
+        cells.join(",")
+    };
     fs::write(
         dir.join("results.csv"),
-        format!("{header}0,0,1,2.5\n0,1,2,3.5,9\n"),
+        format!("{header}{}\n{},9\n", row("0"), row("0")),
     )
     .unwrap();
     let (path, problem, _) = input_error(finish_sweep(&dir));
     assert!(path.ends_with("results.csv"));
     assert!(problem.starts_with("malformed CSV"), "{problem}");
 
-    fs::write(
-        dir.join("results.csv"),
-        format!("{header}0,0,1,2.5\nx,1,2,3.5\n"),
-    )
-    .unwrap();
+    fs::write(dir.join("results.csv"), format!("{header}{}\n", row("x"))).unwrap();
     let (_, problem, hint) = input_error(finish_sweep(&dir));
-    assert_eq!(problem, "column `point` does not hold whole numbers");
-    assert!(hint.contains("--force"));
+    assert!(problem.starts_with("malformed CSV"), "{problem}");
+    assert!(hint.contains("--force"), "{hint}");
 
-    fs::write(dir.join("results.csv"), "point,replica,seed,energy_kwh\n").unwrap();
+    fs::write(dir.join("results.csv"), &header).unwrap();
     let (_, problem, _) = input_error(finish_sweep(&dir));
     assert_eq!(problem, "no runs");
 

@@ -5,7 +5,9 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use orrery_reports::tables::{read_csv, read_parquet};
+use orrery_reports::dirs::SweepManifest;
+use orrery_reports::tables::read_parquet;
+use orrery_reports::typed::read_csv;
 
 /// Student t quantiles t_{0.975, dof} from tables.
 const T_1: f64 = 12.706205;
@@ -110,16 +112,20 @@ fn results_parquet_reads_back_as_the_csv() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = common::fixture_sweep_dir(tmp.path());
     orrery_reports::finish_sweep(&dir).unwrap();
-    let csv = read_csv(&dir.join("results.csv")).unwrap();
+    let manifest = SweepManifest::read(&dir.join("sweep.json")).unwrap();
+    let csv = read_csv(&dir.join("results.csv"), &manifest.results_schema(), "").unwrap();
     let parquet = read_parquet(&dir.join("results.parquet")).unwrap();
     assert_eq!(csv.shape(), parquet.shape());
-    assert_eq!(csv.shape(), (9, 15));
+    // point, replica, seed, run, two swept keys, then the summary but its seed.
+    assert_eq!(csv.shape(), (9, 4 + 2 + 38));
     for (a, b) in csv.columns().iter().zip(parquet.columns()) {
         assert_eq!(a.name(), b.name());
         assert_eq!(a.dtype(), b.dtype(), "column {}", a.name());
         assert!(a.equals_missing(b), "column {} differs", a.name());
     }
-    let agg_csv = read_csv(&dir.join("aggregate.csv")).unwrap();
+    let agg_schema =
+        orrery_engine::scenario::sweep::aggregate_schema(&manifest.keys, &manifest.kinds);
+    let agg_csv = read_csv(&dir.join("aggregate.csv"), &agg_schema, "").unwrap();
     let agg_parquet = read_parquet(&dir.join("aggregate.parquet")).unwrap();
     assert_eq!(agg_csv.shape(), agg_parquet.shape());
     for (a, b) in agg_csv.columns().iter().zip(agg_parquet.columns()) {

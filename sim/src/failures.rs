@@ -92,9 +92,11 @@ impl Simulator {
         let now = self.view.now;
         let host = self.view.vms[v].host;
         self.log(kind, Some(v), host, detail);
+        let started = self.vms[v].migration_started;
         let touched = self.unplace(v);
         for &to in &touched {
             if Some(to) != host {
+                self.record_migration(v, host, to, started, None, "lost");
                 self.cancel_migration(v, to);
             }
         }
@@ -112,6 +114,15 @@ impl Simulator {
 
     /// Aborts the migration of VM `v` into host `to`: it stays on its source.
     fn abort_incoming(&mut self, v: VmId, to: HostId) {
+        let source = self.view.vms[v].host;
+        self.record_migration(
+            v,
+            source,
+            to,
+            self.vms[v].migration_started,
+            None,
+            "aborted",
+        );
         self.detach(v, to);
         let still_moving = self.view.hosts.iter().any(|h| h.incoming.contains(&v));
         if !still_moving {

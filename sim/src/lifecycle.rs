@@ -102,10 +102,9 @@ impl Simulator {
         vm.in_migration = false;
         vm.state = VmState::Running;
         self.ledger.moved(v, to, self.view.now);
-        let duration = self.vms[v]
-            .migration_started
-            .take()
-            .map(|start| self.view.now - start);
+        let started = self.vms[v].migration_started.take();
+        let duration = started.map(|start| self.view.now - start);
+        self.record_migration(v, from, to, started, precopy, "done");
         self.record
             .migration_done(duration, precopy.map(|(downtime, _, _)| downtime));
         let mut detail = from.map(|f| format!("from {f}")).unwrap_or_default();

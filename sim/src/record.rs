@@ -3,7 +3,7 @@
 //! summary is made of.
 
 use orrery_engine::metrics::accounting::AuditRow;
-use orrery_engine::metrics::{EventRow, IntervalRow, TemperatureRow};
+use orrery_engine::metrics::{EventRow, IntervalRow, MigrationRow, TemperatureRow};
 use orrery_engine::time::{to_secs, Millis};
 use orrery_engine::view::{HostId, VmId};
 
@@ -31,6 +31,8 @@ pub(crate) struct Recorder {
     /// Memory of the migrations started under the simple model, in MB, plus what the pre-copy
     /// transfers sent (added at the end of the run).
     pub(super) migration_data_mb: f64,
+    /// One row per migration, completed or cut short.
+    pub(super) migration_rows: Vec<MigrationRow>,
 }
 
 impl Recorder {
@@ -110,6 +112,11 @@ impl Recorder {
     pub(crate) fn migration_done(&mut self, duration: Option<Millis>, downtime: Option<Millis>) {
         self.migration_times.extend(duration);
         self.migration_downtimes.extend(downtime);
+    }
+
+    /// Records one migration's row.
+    pub(crate) fn migration(&mut self, row: MigrationRow) {
+        self.migration_rows.push(row);
     }
 
     /// Pre-copy transfers sent `mb` in all.

@@ -1,7 +1,9 @@
 //! The simulator's side of its results: logging an event, measuring the interval that ends,
 //! and the end of a run, when the meters close and the summary is made.
 
-use orrery_engine::metrics::{mean_secs, EnergyRule, IntervalRow, RunResult, Summary};
+use orrery_engine::metrics::{
+    mean_secs, EnergyRule, IntervalRow, MigrationRow, RunResult, Summary,
+};
 use orrery_engine::model::VmState;
 use orrery_engine::time::{to_secs, Millis};
 use orrery_engine::view::{HostId, VmId};
@@ -9,6 +11,40 @@ use orrery_engine::view::{HostId, VmId};
 use super::Simulator;
 
 impl Simulator {
+    /// Records the migration of VM `v` from `from` to `to` that started at `started` and ends
+    /// now with `outcome`; `precopy` gives a completed pre-copy migration's downtime, data sent
+    /// (MB) and rounds.
+    pub(crate) fn record_migration(
+        &mut self,
+        v: VmId,
+        from: Option<HostId>,
+        to: HostId,
+        started: Option<Millis>,
+        precopy: Option<(Millis, f64, u32)>,
+        outcome: &'static str,
+    ) {
+        let now = self.view.now;
+        let start = started.unwrap_or(now);
+        let simple = self.precopy.is_none();
+        self.record.migration(MigrationRow {
+            vm: v,
+            name: self.view.vms[v].name.clone(),
+            source: from.unwrap_or(to),
+            destination: to,
+            start_s: to_secs(start),
+            end_s: to_secs(now),
+            duration_s: to_secs(now - start),
+            downtime_s: precopy.map(|p| to_secs(p.0)),
+            data_mb: match precopy {
+                Some(p) => Some(p.1),
+                None if simple && outcome == "done" => Some(self.view.vm_memory_mb(v)),
+                None => None,
+            },
+            rounds: precopy.map(|p| u64::from(p.2)),
+            outcome,
+        });
+    }
+
     /// Logs an event (when the scenario keeps an event log).
     pub(crate) fn log(
         &mut self,
@@ -190,7 +226,10 @@ impl Simulator {
             temperatures: record.temperatures,
             events: record.events,
             usage: accounts.usage,
+            usage_totals: accounts.usage_totals,
             billing: accounts.billing,
+            billing_totals: accounts.billing_totals,
+            migrations: record.migration_rows,
             audit: record.audit,
             services: services.rows,
             roles: services.role_rows,

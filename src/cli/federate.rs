@@ -5,8 +5,9 @@ use std::path::PathBuf;
 use clap::Subcommand;
 use orrery_engine::output::OutputDir;
 use orrery_federation::comparison_table;
-use orrery_federation::output::FEDERATION_FILES;
+use orrery_federation::output::FEDERATION_TABLES;
 use orrery_federation::{Federation, Runtime};
+use orrery_reports::typed::{known_files, ParquetSink};
 
 use super::output::Ui;
 use crate::error::Error;
@@ -88,9 +89,13 @@ pub fn run(args: Args, ui: &Ui) -> Result<(), Error> {
                 ui.note(2, "Override", set);
             }
             let fed = Federation::load(&file, &args.sets)?;
-            let mut out = OutputDir::create(&args.out, "federation", FEDERATION_FILES, args.force)?;
+            let known = known_files(FEDERATION_TABLES, &["summary.json", "report"]);
+            let known: Vec<&str> = known.iter().map(String::as_str).collect();
+            let mut out = OutputDir::create(&args.out, "federation", &known, args.force)?;
             let outcome = Runtime::new(fed)?.run()?;
-            outcome.write(&mut out)?;
+            let mut sink = ParquetSink::new(&mut out);
+            outcome.write(&mut sink)?;
+            sink.finish()?;
             let manifest = out.finish()?;
             for name in manifest.files.keys() {
                 ui.note_path(2, "Wrote", "", &args.out.join(name));

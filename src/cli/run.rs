@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use orrery_engine::output::OutputDir;
-use orrery_reports::run_files::RUN_FILES;
+use orrery_reports::run_files::run_files;
 
 use super::output::Ui;
 use crate::error::Error;
@@ -46,7 +46,9 @@ pub fn run(args: Args, ui: &Ui) -> Result<(), Error> {
     if let Some(dir) = &scenario.spec.workload.trace_dir {
         ui.note_path(1, "Traces", "", &scenario.resolve(dir));
     }
-    let mut out = OutputDir::create(&args.out, "run", RUN_FILES, args.force)?;
+    let known = run_files();
+    let known: Vec<&str> = known.iter().map(String::as_str).collect();
+    let mut out = OutputDir::create(&args.out, "run", &known, args.force)?;
     let ran = Instant::now();
     let result = crate::runs::run(&scenario, args.seed)?;
     ui.note(

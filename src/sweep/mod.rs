@@ -1,11 +1,14 @@
 //! Parameter sweeps: every point of a scenario's `[sweep]` grid, each replica, run in
 //! parallel, with results that depend only on the grid and the seeds.
 //!
-//! A sweep directory holds `sweep.json` (the manifest), `runs/pNNNNNN-rRRR/` (one folder per
-//! run: what `orrery run` writes plus `run.json`), `results.csv` (one row per run, in point
-//! order) and, made from it by the reports crate, `results.parquet` and `aggregate.csv` /
-//! `aggregate.parquet` (mean, standard deviation and 95 % confidence interval per point). A run's folder appears atomically when the run is complete, so an interrupted sweep
-//! resumes where it stopped. A shard (`--shard i/N`) runs the points `k` with `k mod N = i` and
+//! A sweep directory holds `sweep.json` (the manifest), `runs/rHHHHHHHHHHHHHHHH/` (one folder
+//! per run, named by the run's content id: what `orrery run` writes plus `run.json`),
+//! `results.csv` (one row per run, in point order, naming each run's folder) and, made from it
+//! by the reports crate, `results.parquet` and `aggregate.csv` / `aggregate.parquet` (mean,
+//! standard deviation and 95 % confidence interval per point). A run's folder appears
+//! atomically when the run is complete, so an interrupted sweep resumes where it stopped; a
+//! grid that grew (more values, more replicas) runs only its new runs, since a run is found by
+//! its content (its point's scenario and its seed), not by its place in the grid. A shard (`--shard i/N`) runs the points `k` with `k mod N = i` and
 //! writes `parts/part-i-of-N.csv`; `merge` joins the parts into the same `results.csv` a single
 //! process would have written.
 
@@ -16,14 +19,14 @@ mod store;
 
 use std::path::{Path, PathBuf};
 
-use orrery_engine::scenario::sweep::{display, Grid};
+use orrery_engine::scenario::sweep::{display, kind_of, Grid};
 use orrery_engine::scenario::Scenario;
 use orrery_engine::InputError;
 use rayon::prelude::*;
 
 use crate::progress::Progress;
 use orrery_engine::scenario::sweep::Manifest;
-use store::Store;
+use store::{RunSpec, Store};
 
 pub use error::SweepError;
 pub use shard::Shard;
@@ -83,9 +86,10 @@ impl Plan {
         let manifest = Manifest {
             scenario: scenario.name.clone(),
             file: scenario.file().display().to_string(),
-            fingerprint: format!("{:016x}", scenario.fingerprint()),
+            content: format!("{:016x}", scenario.content_id()),
             base_seed: scenario.spec.seed,
             keys: grid.keys.clone(),
+            kinds: grid.lists.iter().map(|l| kind_of(l)).collect(),
             values: grid
                 .lists
                 .iter()
@@ -111,18 +115,25 @@ impl Plan {
         Grid::seed(self.points[point].spec.seed, replica)
     }
 
-    /// Runs this plan's share of `opts.shard` into `opts.out`.
+    /// The run of (point, replica): its seed and content id.
+    pub fn run_spec(&self, point: usize, replica: u32) -> RunSpec {
+        let seed = self.seed(point, replica);
+        RunSpec::new(point, replica, seed, self.points[point].content_id())
+    }
+
+    /// Runs this plan's share of `opts.shard` into `opts.out`: only the runs not already in
+    /// the directory (from this grid or an earlier, smaller one), unless `opts.force`.
     pub fn run(&self, opts: &Options) -> Result<Outcome, SweepError> {
         let store = Store::open(&opts.out, &self.manifest)?;
-        let runs: Vec<(usize, u32)> = (0..self.points())
+        let runs: Vec<RunSpec> = (0..self.points())
             .filter(|&k| opts.shard.has(k))
             .flat_map(|k| (0..self.grid.replicas).map(move |r| (k, r)))
+            .map(|(k, r)| self.run_spec(k, r))
             .collect();
         store.clean_leftovers(&runs)?;
-        let todo: Vec<(usize, u32)> = runs
+        let todo: Vec<&RunSpec> = runs
             .iter()
-            .copied()
-            .filter(|&(k, r)| opts.force || !store.is_done(k, r))
+            .filter(|r| opts.force || !store.is_done(r))
             .collect();
         let progress = Progress::new("sweep", "runs", todo.len(), opts.progress).always_log_total();
         let pool = rayon::ThreadPoolBuilder::new()
@@ -130,16 +141,15 @@ impl Plan {
             .build()
             .map_err(|e| SweepError::Store(format!("cannot start the worker threads: {e}")))?;
         pool.install(|| {
-            todo.par_iter().try_for_each(|&(k, r)| {
-                let seed = self.seed(k, r);
-                let result = crate::runs::run(&self.points[k], Some(seed)).map_err(|source| {
-                    SweepError::Run {
-                        run: store::run_name(k, r),
+            todo.par_iter().try_for_each(|run| {
+                let point = &self.points[run.point];
+                let result =
+                    crate::runs::run(point, Some(run.seed)).map_err(|source| SweepError::Run {
+                        run: format!("point {} replica {} ({})", run.point, run.replica, run.id),
                         source,
-                    }
-                })?;
-                let values = self.grid.point(k);
-                store.save(k, r, seed, &values, &result)?;
+                    })?;
+                let values = self.grid.point(run.point);
+                store.save(run, &values, &result)?;
                 progress.done();
                 Ok::<(), SweepError>(())
             })

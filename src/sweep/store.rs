@@ -1,4 +1,6 @@
-//! The sweep directory: manifest, one folder per finished run, and the results tables.
+//! The sweep directory: manifest, one folder per finished run (named by the run's content
+//! id, so a run is found again whatever its point's index in a grown grid), and the results
+//! tables.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -6,24 +8,47 @@ use std::path::{Path, PathBuf};
 use csv::StringRecord;
 use orrery_engine::metrics::{RunResult, Summary};
 use orrery_engine::output::OutputDir;
-use orrery_engine::scenario::sweep::{display, Manifest};
+use orrery_engine::scenario::sweep::{display, results_schema, Manifest};
 use serde::{Deserialize, Serialize};
 
 use super::error::SweepError;
 use super::shard::Shard;
 
-/// `run.json`: which run a run folder holds.
+/// `run.json`: which run a run folder holds: its seed and its point's swept values (not its
+/// place in the grid, which growing the grid may change: `results.csv` says that).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct RunMeta {
-    point: usize,
-    replica: u32,
     seed: u64,
     values: serde_json::Map<String, serde_json::Value>,
 }
 
-/// The folder name of (point, replica).
-pub fn run_name(point: usize, replica: u32) -> String {
-    format!("p{point:06}-r{replica:03}")
+/// One run of a sweep: its point and replica in the grid, its seed, and its content id (the
+/// name of its folder), which depends on the point's scenario content and the seed alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunSpec {
+    /// The point's index in the current grid.
+    pub point: usize,
+    /// The replica.
+    pub replica: u32,
+    /// Its seed.
+    pub seed: u64,
+    /// Its folder name under `runs/`.
+    pub id: String,
+}
+
+impl RunSpec {
+    /// The run of `point`'s `replica` with `seed`, whose point scenario has content id
+    /// `content`.
+    pub fn new(point: usize, replica: u32, seed: u64, content: u64) -> RunSpec {
+        let mut bytes = content.to_le_bytes().to_vec();
+        bytes.extend_from_slice(&seed.to_le_bytes());
+        RunSpec {
+            point,
+            replica,
+            seed,
+            id: format!("r{:016x}", orrery_engine::rng::fnv1a(&bytes)),
+        }
+    }
 }
 
 /// An open sweep directory.
@@ -42,21 +67,21 @@ impl Store {
         let path = dir.join("sweep.json");
         if path.exists() {
             let existing: Manifest = read_json(&path)?;
-            if &existing != manifest {
+            if existing.content != manifest.content {
                 return Err(SweepError::Store(format!(
-                    "{} holds runs of another sweep ({} from {}, fingerprint {}): its grid or \
-                     scenario differs from this one; use another --out, or delete the directory \
-                     to start over",
+                    "{} holds runs of another sweep ({} from {}, content {}): this scenario \
+                     differs from it in more than its [sweep] table; use another --out, or delete \
+                     the directory to start over",
                     dir.display(),
                     existing.scenario,
                     existing.file,
-                    existing.fingerprint
+                    existing.content
                 )));
             }
-        } else {
-            let json = serde_json::to_string_pretty(manifest).expect("a manifest serialises");
-            write_atomically(&path, (json + "\n").as_bytes())?;
         }
+        // The grid may have grown: the manifest always describes the current one.
+        let json = serde_json::to_string_pretty(manifest).expect("a manifest serialises");
+        write_atomically(&path, (json + "\n").as_bytes())?;
         Ok(Store {
             dir: dir.to_path_buf(),
             manifest: manifest.clone(),
@@ -79,10 +104,9 @@ impl Store {
     }
 
     /// Removes what interrupted writers left of `runs` (this invocation's share of the grid,
-    /// so never a folder another shard is writing): `runs/.tmp-pNNNNNN-rRRR-PID` folders.
-    pub fn clean_leftovers(&self, runs: &[(usize, u32)]) -> Result<(), SweepError> {
-        let mine: std::collections::BTreeSet<String> =
-            runs.iter().map(|&(k, r)| run_name(k, r)).collect();
+    /// so never a folder another shard is writing): `runs/.tmp-RUN-PID` folders.
+    pub fn clean_leftovers(&self, runs: &[RunSpec]) -> Result<(), SweepError> {
+        let mine: std::collections::BTreeSet<&str> = runs.iter().map(|r| r.id.as_str()).collect();
         let folder = self.dir.join("runs");
         let entries = fs::read_dir(&folder).map_err(|e| io(&folder, e))?;
         for entry in entries.flatten() {
@@ -98,26 +122,24 @@ impl Store {
         Ok(())
     }
 
-    fn run_dir(&self, point: usize, replica: u32) -> PathBuf {
-        self.dir.join("runs").join(run_name(point, replica))
+    fn run_dir(&self, run: &RunSpec) -> PathBuf {
+        self.dir.join("runs").join(&run.id)
     }
 
-    /// Whether (point, replica) has finished.
-    pub fn is_done(&self, point: usize, replica: u32) -> bool {
-        self.run_dir(point, replica).join("run.json").exists()
+    /// Whether `run` has finished (in this grid or an earlier one).
+    pub fn is_done(&self, run: &RunSpec) -> bool {
+        self.run_dir(run).join("run.json").exists()
     }
 
     /// Saves a finished run: written in a private folder, then renamed into place, so a run
     /// folder is either complete or absent.
     pub fn save(
         &self,
-        point: usize,
-        replica: u32,
-        seed: u64,
+        run: &RunSpec,
         values: &[(String, toml_edit::Value)],
         result: &RunResult,
     ) -> Result<(), SweepError> {
-        let name = run_name(point, replica);
+        let name = &run.id;
         let tmp = self
             .dir
             .join("runs")
@@ -129,9 +151,7 @@ impl Store {
             .map_err(|e| SweepError::Store(format!("cannot prepare {}: {e}", tmp.display())))?;
         let written = orrery_reports::write_run(&mut out, result).and_then(|()| {
             let meta = RunMeta {
-                point,
-                replica,
-                seed,
+                seed: run.seed,
                 values: values
                     .iter()
                     .map(|(k, v)| (k.clone(), json_value(v)))
@@ -142,36 +162,31 @@ impl Store {
         written
             .and_then(|()| out.finish().map(drop))
             .map_err(|e| io(&e.path, e.source))?;
-        let dest = self.run_dir(point, replica);
+        let dest = self.run_dir(run);
         if dest.exists() {
             fs::remove_dir_all(&dest).map_err(|e| io(&dest, e))?;
         }
         fs::rename(&tmp, &dest).map_err(|e| io(&dest, e))
     }
 
-    /// The results header: point, replica, seed, the swept keys, then every summary field but
-    /// the seed.
+    /// The results header: point, replica, seed, run, the swept keys, then every summary
+    /// field but the seed (the declared `results` schema).
     fn header(&self) -> StringRecord {
-        let mut h = StringRecord::from(vec!["point", "replica", "seed"]);
-        for k in &self.manifest.keys {
-            h.push_field(k);
-        }
-        let (fields, _) = summary_record(&Summary::default());
-        for f in fields.iter().filter(|&f| f != "seed") {
-            h.push_field(f);
-        }
-        h
+        let schema = results_schema(&self.manifest.keys, &self.manifest.kinds);
+        schema.columns.iter().map(|c| c.name.as_str()).collect()
     }
 
-    /// The results row of a finished run, read back from its folder.
-    fn row(&self, point: usize, replica: u32) -> Result<StringRecord, SweepError> {
-        let dir = self.run_dir(point, replica);
+    /// The results row of a finished run, read back from its folder: its point and replica
+    /// in the current grid.
+    fn row(&self, run: &RunSpec) -> Result<StringRecord, SweepError> {
+        let dir = self.run_dir(run);
         let meta: RunMeta = read_json(&dir.join("run.json"))?;
         let summary: Summary = read_json(&dir.join("summary.json"))?;
         let mut row = StringRecord::new();
-        row.push_field(&meta.point.to_string());
-        row.push_field(&meta.replica.to_string());
-        row.push_field(&meta.seed.to_string());
+        row.push_field(&run.point.to_string());
+        row.push_field(&run.replica.to_string());
+        row.push_field(&run.seed.to_string());
+        row.push_field(&run.id);
         for k in &self.manifest.keys {
             let v = meta.values.get(k).ok_or_else(|| {
                 SweepError::Store(format!(
@@ -193,12 +208,12 @@ impl Store {
         Ok(row)
     }
 
-    fn table(&self, runs: &[(usize, u32)]) -> Result<Vec<StringRecord>, SweepError> {
-        runs.iter().map(|&(k, r)| self.row(k, r)).collect()
+    fn table(&self, runs: &[RunSpec]) -> Result<Vec<StringRecord>, SweepError> {
+        runs.iter().map(|r| self.row(r)).collect()
     }
 
     /// Writes `results.csv` for `runs` (the whole grid) and returns its path.
-    pub fn write_results(&self, runs: &[(usize, u32)]) -> Result<PathBuf, SweepError> {
+    pub fn write_results(&self, runs: &[RunSpec]) -> Result<PathBuf, SweepError> {
         let path = self.dir.join("results.csv");
         write_table(&path, &self.header(), &self.table(runs)?)?;
         Ok(path)
@@ -211,7 +226,7 @@ impl Store {
     }
 
     /// Writes this shard's part of the results and returns its path.
-    pub fn write_part(&self, shard: Shard, runs: &[(usize, u32)]) -> Result<PathBuf, SweepError> {
+    pub fn write_part(&self, shard: Shard, runs: &[RunSpec]) -> Result<PathBuf, SweepError> {
         let path = self.part_path(shard);
         fs::create_dir_all(self.dir.join("parts")).map_err(|e| io(&self.dir, e))?;
         write_table(&path, &self.header(), &self.table(runs)?)?;

@@ -198,3 +198,15 @@ pub fn sweep_contents(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     }
     files
 }
+
+/// The folder (under `runs/`) of (point, replica) of the sweep in `dir`, from its results
+/// table.
+pub fn run_folder(dir: &Path, point: usize, replica: usize) -> String {
+    let t = Table::read(&dir.join("results.csv"));
+    let (p, r, run) = (t.col("point"), t.col("replica"), t.col("run"));
+    t.rows
+        .iter()
+        .find(|row| row[p] == point.to_string() && row[r] == replica.to_string())
+        .map(|row| row[run].clone())
+        .expect("the run is in results.csv")
+}

@@ -180,11 +180,11 @@ impl Ledger {
         let secs = to_secs(t - start);
         self.usage.push(UsageRow {
             tenant: a.tenant.clone(),
-            vm: Some(vm),
+            vm,
             name: a.name.clone(),
-            host: Some(host),
-            start_s: Some(to_secs(start)),
-            end_s: Some(to_secs(t)),
+            host,
+            start_s: to_secs(start),
+            end_s: to_secs(t),
             vcpu_s: a.vcpus as f64 * secs,
             memory_mb_s: a.memory_mb * secs,
         });
@@ -196,30 +196,24 @@ impl Ledger {
             self.down(vm, end);
         }
         let mut usage = std::mem::take(&mut self.usage);
-        usage.sort_by(|a, b| (a.vm, a.start_s).partial_cmp(&(b.vm, b.start_s)).unwrap());
+        usage.sort_by(|a, b| a.vm.cmp(&b.vm).then(a.start_s.total_cmp(&b.start_s)));
         let mut tenant_usage: BTreeMap<String, (f64, f64)> = BTreeMap::new();
         for u in &usage {
             let e = tenant_usage.entry(u.tenant.clone()).or_default();
             e.0 += u.vcpu_s;
             e.1 += u.memory_mb_s;
         }
-        let totals: Vec<UsageRow> = tenant_usage
+        let usage_totals: Vec<UsageTotalRow> = tenant_usage
             .into_iter()
-            .map(|(tenant, (vcpu_s, memory_mb_s))| UsageRow {
+            .map(|(tenant, (vcpu_s, memory_mb_s))| UsageTotalRow {
                 tenant,
-                vm: None,
-                name: String::new(),
-                host: None,
-                start_s: None,
-                end_s: None,
                 vcpu_s,
                 memory_mb_s,
             })
             .collect();
-        usage.extend(totals);
 
         let mut billing = Vec::new();
-        let mut tenant_bills: BTreeMap<&str, BillingRow> = BTreeMap::new();
+        let mut tenant_bills: BTreeMap<&str, BillingTotalRow> = BTreeMap::new();
         let (mut sum, mut min, mut n) = (0.0, f64::INFINITY, 0usize);
         for (vm, (a, b)) in self.accounts.iter().zip(&self.books).enumerate() {
             let until = b.ended.unwrap_or(a.end).min(a.end);
@@ -234,30 +228,26 @@ impl Ledger {
             let cost = b.periods as f64 * a.price;
             let row = BillingRow {
                 tenant: a.tenant.clone(),
-                vm: Some(vm),
+                vm,
                 name: a.name.clone(),
                 vm_type: a.vm_type.clone(),
                 up_s: to_secs(b.up),
-                availability: Some(availability),
+                availability,
                 runs: b.runs,
-                period: Some(a.period.name()),
-                price: Some(a.price),
+                period: a.period.name(),
+                price: a.price,
                 periods: b.periods,
                 cost,
             };
-            let total = tenant_bills.entry(&a.tenant).or_insert_with(|| BillingRow {
-                tenant: a.tenant.clone(),
-                vm: None,
-                name: String::new(),
-                vm_type: String::new(),
-                up_s: 0.0,
-                availability: None,
-                runs: 0,
-                period: None,
-                price: None,
-                periods: 0,
-                cost: 0.0,
-            });
+            let total = tenant_bills
+                .entry(&a.tenant)
+                .or_insert_with(|| BillingTotalRow {
+                    tenant: a.tenant.clone(),
+                    up_s: 0.0,
+                    runs: 0,
+                    periods: 0,
+                    cost: 0.0,
+                });
             total.up_s += row.up_s;
             total.runs += row.runs;
             total.periods += row.periods;
@@ -265,10 +255,11 @@ impl Ledger {
             billing.push(row);
         }
         let cost_total = tenant_bills.values().map(|t| t.cost).sum();
-        billing.extend(tenant_bills.into_values());
         Accounts {
             usage,
+            usage_totals,
             billing,
+            billing_totals: tenant_bills.into_values().collect(),
             availability_mean: (n > 0).then(|| sum / n as f64),
             availability_min: (n > 0).then_some(min),
             cost_total,
@@ -279,10 +270,14 @@ impl Ledger {
 /// The settled accounts of a run.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Accounts {
-    /// Usage per VM segment, then one total per tenant.
+    /// Usage per VM segment.
     pub usage: Vec<UsageRow>,
-    /// The bill per VM, then one total per tenant.
+    /// Usage per tenant.
+    pub usage_totals: Vec<UsageTotalRow>,
+    /// The bill per VM.
     pub billing: Vec<BillingRow>,
+    /// The bill per tenant.
+    pub billing_totals: Vec<BillingTotalRow>,
     /// Mean availability over the VMs not rejected (`None` without any).
     pub availability_mean: Option<f64>,
     /// Lowest availability of a VM not rejected.
@@ -291,71 +286,107 @@ pub struct Accounts {
     pub cost_total: f64,
 }
 
-/// One row of `usage.csv`: a VM's stay on one host, or (with no `vm`) a tenant's total.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct UsageRow {
-    /// Owning tenant.
-    pub tenant: String,
-    /// The VM (empty on a tenant's total).
-    pub vm: Option<VmId>,
-    /// VM name.
-    pub name: String,
-    /// The host it ran on.
-    pub host: Option<HostId>,
-    /// Start of the stay, s.
-    pub start_s: Option<f64>,
-    /// End of the stay, s.
-    pub end_s: Option<f64>,
-    /// vCPUs × seconds.
-    pub vcpu_s: f64,
-    /// Memory MB × seconds.
-    pub memory_mb_s: f64,
+crate::table! {
+    /// One row of `usage.csv`: a VM's stay on one host.
+    #[derive(Debug, Clone, PartialEq, Serialize)]
+    pub struct UsageRow in "usage" {
+        /// Owning tenant.
+        pub tenant: String = "",
+        /// The VM.
+        pub vm: VmId = "VM id",
+        /// VM name.
+        pub name: String = "",
+        /// The host it ran on.
+        pub host: HostId = "host id",
+        /// Start of the stay, s.
+        pub start_s: f64 = "s",
+        /// End of the stay, s.
+        pub end_s: f64 = "s",
+        /// vCPUs × seconds.
+        pub vcpu_s: f64 = "vCPU·s",
+        /// Memory MB × seconds.
+        pub memory_mb_s: f64 = "MB·s",
+    }
 }
 
-/// One row of `billing.csv`: a VM's bill and availability, or (with no `vm`) a tenant's total.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct BillingRow {
-    /// Owning tenant.
-    pub tenant: String,
-    /// The VM (empty on a tenant's total).
-    pub vm: Option<VmId>,
-    /// VM name.
-    pub name: String,
-    /// VM type name.
-    pub vm_type: String,
-    /// Seconds up (booted on a host).
-    pub up_s: f64,
-    /// Up time over requested lifetime since arrival.
-    pub availability: Option<f64>,
-    /// Runs (starts); each is billed from its own start.
-    pub runs: u64,
-    /// Billing period.
-    pub period: Option<&'static str>,
-    /// Price of one period.
-    pub price: Option<f64>,
-    /// Periods billed (each started period of each run).
-    pub periods: u64,
-    /// periods × price.
-    pub cost: f64,
+crate::table! {
+    /// One row of `usage_totals.csv`: a tenant's usage over the run.
+    #[derive(Debug, Clone, PartialEq, Serialize)]
+    pub struct UsageTotalRow in "usage_totals" {
+        /// The tenant.
+        pub tenant: String = "",
+        /// vCPUs × seconds.
+        pub vcpu_s: f64 = "vCPU·s",
+        /// Memory MB × seconds.
+        pub memory_mb_s: f64 = "MB·s",
+    }
 }
 
-/// One row of `audit.csv`: an action someone took.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct AuditRow {
-    /// When, s.
-    pub time_s: f64,
-    /// Who: a policy's name, `vm-manager` or `power-manager`.
-    pub actor: String,
-    /// What: `deploy`, `migrate`, `power-on`, `power-off`, `reject`, `defer`, `restart`, …
-    pub action: &'static str,
-    /// The VM concerned, if any.
-    pub vm: Option<VmId>,
-    /// The host concerned, if any.
-    pub host: Option<HostId>,
-    /// `ok` or `refused`.
-    pub result: &'static str,
-    /// Reason, refusal message or other detail.
-    pub detail: String,
+crate::table! {
+    /// One row of `billing.csv`: a VM's bill and availability.
+    #[derive(Debug, Clone, PartialEq, Serialize)]
+    pub struct BillingRow in "billing" {
+        /// Owning tenant.
+        pub tenant: String = "",
+        /// The VM.
+        pub vm: VmId = "VM id",
+        /// VM name.
+        pub name: String = "",
+        /// VM type name.
+        pub vm_type: String = "",
+        /// Seconds up (booted on a host).
+        pub up_s: f64 = "s",
+        /// Up time over requested lifetime since arrival.
+        pub availability: f64 = "fraction",
+        /// Runs (starts); each is billed from its own start.
+        pub runs: u64 = "runs",
+        /// Billing period.
+        pub period: &'static str = "",
+        /// Price of one period.
+        pub price: f64 = "price units",
+        /// Periods billed (each started period of each run).
+        pub periods: u64 = "periods",
+        /// periods × price.
+        pub cost: f64 = "price units",
+    }
+}
+
+crate::table! {
+    /// One row of `billing_totals.csv`: a tenant's bill.
+    #[derive(Debug, Clone, PartialEq, Serialize)]
+    pub struct BillingTotalRow in "billing_totals" {
+        /// The tenant.
+        pub tenant: String = "",
+        /// Seconds its VMs were up.
+        pub up_s: f64 = "s",
+        /// Runs (starts) of its VMs.
+        pub runs: u64 = "runs",
+        /// Periods billed.
+        pub periods: u64 = "periods",
+        /// What it owes.
+        pub cost: f64 = "price units",
+    }
+}
+
+crate::table! {
+    /// One row of `audit.csv`: an action someone took.
+    #[derive(Debug, Clone, PartialEq, Serialize)]
+    pub struct AuditRow in "audit" {
+        /// When, s.
+        pub time_s: f64 = "s",
+        /// Who: a policy's name, `vm-manager` or `power-manager`.
+        pub actor: String = "",
+        /// What: `deploy`, `migrate`, `power-on`, `power-off`, `reject`, `defer`, `restart`, …
+        pub action: &'static str = "",
+        /// The VM concerned, if any.
+        pub vm: Option<VmId> = "VM id",
+        /// The host concerned, if any.
+        pub host: Option<HostId> = "host id",
+        /// `ok` or `refused`.
+        pub result: &'static str = "",
+        /// Reason, refusal message or other detail.
+        pub detail: String = "",
+    }
 }
 
 #[cfg(test)]
@@ -404,21 +435,18 @@ mod tests {
             .collect();
         assert_eq!(
             hosts,
-            vec![
-                (Some(0), Some(0.0), Some(1800.0)),
-                (Some(1), Some(1800.0), Some(3000.0)),
-                (Some(2), Some(3600.0), Some(7200.0)),
-                (None, None, None),
-            ]
+            vec![(0, 0.0, 1800.0), (1, 1800.0, 3000.0), (2, 3600.0, 7200.0)]
         );
         // Tenant total: 6600 s × 2 vCPU, × 512 MB.
-        assert_eq!(a.usage[3].vcpu_s, 13_200.0);
-        assert_eq!(a.usage[3].memory_mb_s, 6_600.0 * 512.0);
+        assert_eq!(a.usage_totals.len(), 1);
+        assert_eq!(a.usage_totals[0].vcpu_s, 13_200.0);
+        assert_eq!(a.usage_totals[0].memory_mb_s, 6_600.0 * 512.0);
         assert_eq!(a.billing[0].runs, 2);
         assert_eq!(a.billing[0].periods, 2);
         assert!((a.billing[0].cost - 0.20).abs() < 1e-12);
         assert_eq!(a.availability_min, Some(6_600.0 / 7_200.0));
-        assert_eq!(a.billing[1].vm, None);
+        assert_eq!(a.billing.len(), 1);
+        assert_eq!(a.billing_totals[0].cost, a.billing[0].cost);
         assert!((a.cost_total - 0.20).abs() < 1e-12);
     }
 
@@ -435,7 +463,8 @@ mod tests {
         l.rejected(1);
         let a = l.finish(3_600 * SECOND);
         assert_eq!(a.availability_mean, Some(0.9));
-        assert_eq!(a.billing.len(), 2); // VM 0 and the tenant total
+        assert_eq!(a.billing.len(), 1); // VM 0; the tenant's total is apart
+        assert_eq!(a.billing_totals.len(), 1);
         assert_eq!(a.billing[0].periods, 900);
         assert_eq!(a.cost_total, 900.0);
     }

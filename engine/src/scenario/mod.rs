@@ -74,10 +74,10 @@ impl Scenario {
         self.source.base_dir()
     }
 
-    /// A stable hash of the file's text and its `--set` overrides: two scenarios with the same
-    /// fingerprint describe the same runs (a sweep resumes only under the same one).
-    pub fn fingerprint(&self) -> u64 {
-        self.source.fingerprint()
+    /// A stable hash of the scenario's content, without its `[sweep]` table (see
+    /// [`Source::content_id`]): two scenarios with the same content id describe the same run.
+    pub fn content_id(&self) -> u64 {
+        self.source.content_id()
     }
 
     fn from_source(

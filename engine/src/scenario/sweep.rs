@@ -13,28 +13,113 @@ use toml_edit::{ImDocument, Item, TableLike, Value};
 
 use super::Scenario;
 use crate::error::InputError;
+use crate::metrics::Summary;
 use crate::rng::RngStreams;
+use crate::tables::{Column, Kind, Schema, Table};
 
-/// `sweep.json`: what the runs in a sweep directory are runs of (written when the sweep
-/// starts, checked when it resumes).
+/// `sweep.json`: what the runs in a sweep directory are runs of. A sweep is its base
+/// scenario's content (the scenario without its `[sweep]` table, after `--set`): the grid may
+/// grow (more values, more replicas) and only the new runs run, but a directory never holds
+/// runs of two different base scenarios.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
     /// Scenario name.
     pub scenario: String,
-    /// Scenario file.
+    /// Scenario file, as given on the command line (for people: not part of the identity).
     pub file: String,
-    /// Hash of the scenario text and its `--set` overrides.
-    pub fingerprint: String,
+    /// The base scenario's content id (hex): the sweep's identity.
+    pub content: String,
     /// The scenario's own seed.
     pub base_seed: u64,
     /// Swept keys, in grid order.
     pub keys: Vec<String>,
+    /// The column type of each swept key, from its values.
+    pub kinds: Vec<Kind>,
     /// Each key's values as shown in the results.
     pub values: Vec<Vec<String>>,
     /// Points in the grid.
     pub points: usize,
     /// Runs per point.
     pub replicas: u32,
+}
+
+/// The columns `results.csv` starts with, before the swept keys.
+pub const RUN_COLUMNS: [&str; 4] = ["point", "replica", "seed", "run"];
+
+/// The schema of a sweep's `results` table for swept `keys` of `kinds`: the point, replica,
+/// seed and run folder, the swept values, then every summary figure but the seed.
+pub fn results_schema(keys: &[String], kinds: &[Kind]) -> Schema {
+    let mut columns = vec![
+        Column::new("point", Kind::U64, false, "point"),
+        Column::new("replica", Kind::U64, false, "replica"),
+        Column::new("seed", Kind::U64, false, ""),
+        Column::new("run", Kind::Str, false, ""),
+    ];
+    for (k, kind) in keys.iter().zip(kinds) {
+        columns.push(Column::new(k, *kind, false, ""));
+    }
+    columns.extend(
+        Summary::schema()
+            .columns
+            .into_iter()
+            .filter(|c| c.name != "seed"),
+    );
+    Schema {
+        table: "results".into(),
+        columns,
+    }
+}
+
+/// The summary figures a sweep aggregates over replicas: every numeric summary column but the
+/// seed.
+pub fn metrics() -> Vec<Column> {
+    Summary::schema()
+        .columns
+        .into_iter()
+        .filter(|c| c.name != "seed" && c.kind != Kind::Str)
+        .collect()
+}
+
+/// The schema of a sweep's `aggregate` table: the point, the swept values and the number of
+/// replicas, then each metric's mean, standard deviation and 95 % confidence half-width over
+/// the point's replicas (empty where there are too few values).
+pub fn aggregate_schema(keys: &[String], kinds: &[Kind]) -> Schema {
+    let mut columns = vec![Column::new("point", Kind::U64, false, "point")];
+    for (k, kind) in keys.iter().zip(kinds) {
+        columns.push(Column::new(k, *kind, false, ""));
+    }
+    columns.push(Column::new("replicas", Kind::U64, false, "runs"));
+    for m in metrics() {
+        for suffix in ["_mean", "_sd", "_ci95"] {
+            columns.push(Column::new(
+                &format!("{}{suffix}", m.name),
+                Kind::F64,
+                true,
+                &m.unit,
+            ));
+        }
+    }
+    Schema {
+        table: "aggregate".into(),
+        columns,
+    }
+}
+
+/// The column type of a swept key's `values`: integers, numbers (integers and floats mixed),
+/// booleans, or text for anything else.
+pub fn kind_of(values: &[Value]) -> Kind {
+    if values.iter().all(|v| v.as_integer().is_some()) {
+        Kind::I64
+    } else if values
+        .iter()
+        .all(|v| v.as_integer().is_some() || v.as_float().is_some())
+    {
+        Kind::F64
+    } else if values.iter().all(|v| v.as_bool().is_some()) {
+        Kind::Bool
+    } else {
+        Kind::Str
+    }
 }
 
 /// The grid of a `[sweep]` table.

@@ -55,7 +55,8 @@ pub fn thermal_sweep_dir(dir: &Path, policies: &[&str], replicas: usize) -> Path
     fs::create_dir_all(out.join("runs")).unwrap();
     let manifest = serde_json::json!({
         "scenario": "thermal-balance", "file": "scenarios/table1/thermal-balance.toml",
-        "base_seed": 11, "keys": [key], "points": policies.len(), "replicas": replicas,
+        "base_seed": 11, "keys": [key], "kinds": ["str"], "points": policies.len(),
+        "replicas": replicas,
     });
     fs::write(out.join("sweep.json"), manifest.to_string()).unwrap();
     let mut results = csv::Writer::from_path(out.join("results.csv")).unwrap();
@@ -64,21 +65,21 @@ pub fn thermal_sweep_dir(dir: &Path, policies: &[&str], replicas: usize) -> Path
         for replica in 0..replicas {
             let seed = 11 + 1000 * point as u64 + replica as u64;
             let r = run(&s, seed);
-            let folder = out.join("runs").join(format!("p{point:06}-r{replica:03}"));
+            let run = format!("r{point:08}{replica:08}");
+            let folder = out.join("runs").join(&run);
             write_run_dir(&folder, &r);
-            let info = serde_json::json!({
-                "point": point, "replica": replica, "seed": seed, "values": {key: policy},
-            });
+            let info = serde_json::json!({"seed": seed, "values": {key: policy}});
             fs::write(folder.join("run.json"), info.to_string()).unwrap();
             let (names, values) = summary_record(&r.summary);
             if point == 0 && replica == 0 {
-                let header = ["point", "replica", "seed", key].map(String::from);
+                let header = ["point", "replica", "seed", "run", key].map(String::from);
                 results.write_record(header.iter().chain(&names)).unwrap();
             }
             let ids = [
                 point.to_string(),
                 replica.to_string(),
                 seed.to_string(),
+                run,
                 policy.to_string(),
             ];
             results.write_record(ids.iter().chain(&values)).unwrap();

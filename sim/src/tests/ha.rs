@@ -173,16 +173,10 @@ fn a_failed_host_loses_its_vms_and_the_vm_manager_restarts_them_elsewhere() {
     let stays: Vec<_> = r
         .usage
         .iter()
-        .filter(|u| u.vm == Some(0))
+        .filter(|u| u.vm == 0)
         .map(|u| (u.host, u.start_s, u.end_s))
         .collect();
-    assert_eq!(
-        stays,
-        vec![
-            (Some(0), Some(30.0), Some(1000.0)),
-            (Some(1), Some(1090.0), Some(3600.0))
-        ]
-    );
+    assert_eq!(stays, vec![(0, 30.0, 1000.0), (1, 1090.0, 3600.0)]);
     // The VM manager's restarts and first fit's new placements are audited.
     let rows = audit(&r);
     assert!(rows.contains(&(1060.0, "vm-manager", "restart", Some(0), None, "ok")));
@@ -299,10 +293,10 @@ fn a_migration_into_a_failing_host_is_aborted_and_the_vm_stays() {
     let stays: Vec<_> = r
         .usage
         .iter()
-        .filter(|u| u.vm == Some(0))
+        .filter(|u| u.vm == 0)
         .map(|u| (u.host, u.end_s))
         .collect();
-    assert_eq!(stays, vec![(Some(0), Some(300.0))]);
+    assert_eq!(stays, vec![(0, 300.0)]);
     assert_eq!(r.intervals.last().unwrap().vms_running, 1);
 }
 
@@ -404,29 +398,24 @@ billing_period = "second"
         .collect();
     assert_eq!(
         bills,
-        vec![
-            ("acme", Some(0), 2),
-            ("globex", Some(1), 5400),
-            ("default", Some(2), 2),
-            ("acme", None, 2),
-            ("default", None, 2),
-            ("globex", None, 5400),
-        ]
+        vec![("acme", 0, 2), ("globex", 1, 5400), ("default", 2, 2)]
     );
+    let totals: Vec<_> = r
+        .billing_totals
+        .iter()
+        .map(|b| (b.tenant.as_str(), b.periods))
+        .collect();
+    assert_eq!(totals, vec![("acme", 2), ("default", 2), ("globex", 5400)]);
     assert_close(r.billing[0].cost, 0.20, 1e-12, "hourly cost");
     assert_close(r.billing[1].cost, 0.54, 1e-12, "per-second cost");
     assert_close(r.summary.cost_total, 0.74, 1e-12, "total");
     // Usage: VM 0 ran 5400 s with 2 vCPUs and 2048 MB; acme's total is the same.
-    let u0 = r.usage.iter().find(|u| u.vm == Some(0)).unwrap();
+    let u0 = r.usage.iter().find(|u| u.vm == 0).unwrap();
     assert_eq!(
         (u0.start_s, u0.end_s, u0.vcpu_s, u0.memory_mb_s),
-        (Some(0.0), Some(5400.0), 10_800.0, 5400.0 * 2048.0)
+        (0.0, 5400.0, 10_800.0, 5400.0 * 2048.0)
     );
-    let acme = r
-        .usage
-        .iter()
-        .find(|u| u.vm.is_none() && u.tenant == "acme")
-        .unwrap();
+    let acme = r.usage_totals.iter().find(|u| u.tenant == "acme").unwrap();
     assert_eq!(acme.vcpu_s, 10_800.0);
     assert_eq!(r.summary.availability_min, Some(1.0));
 }

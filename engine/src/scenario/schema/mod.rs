@@ -1,9 +1,11 @@
 //! The scenario file format (TOML), as serde structs. Unknown keys are errors everywhere.
 
 mod failures;
+mod limits;
 mod services;
 
 pub use failures::FailuresSection;
+pub use limits::LimitsSection;
 pub use services::{
     AllocationKind, MemberRole, OrganisationSection, QuotaSection, ServiceRoleSection,
     ServiceSection, VdcSection,
@@ -69,7 +71,7 @@ pub struct ScenarioFile {
     pub failures: FailuresSection,
     /// The most a run may hold and do (checked before anything is built).
     #[serde(default)]
-    pub limits: super::limits::LimitsSection,
+    pub limits: LimitsSection,
     /// Multi-tier services (vApps) with their request workload and elasticity rules.
     #[serde(default)]
     pub services: Vec<ServiceSection>,
