@@ -65,13 +65,27 @@ pub fn compare(
     sets: &[String],
     seed: Option<u64>,
 ) -> Result<Vec<orrery_engine::metrics::Summary>, RunError> {
-    use rayon::prelude::*;
     let scenarios = paths
         .iter()
         .map(|p| Scenario::load(p, sets))
         .collect::<Result<Vec<_>, _>>()?;
+    run_all(&scenarios, seed, &|| ())
+}
+
+/// Runs each scenario (in parallel, results in the order given), calling `done` as each one
+/// finishes (for a progress bar), and returns their summaries.
+pub fn run_all(
+    scenarios: &[Scenario],
+    seed: Option<u64>,
+    done: &(dyn Fn() + Sync),
+) -> Result<Vec<orrery_engine::metrics::Summary>, RunError> {
+    use rayon::prelude::*;
     scenarios
         .par_iter()
-        .map(|s| run(s, seed).map(|r| r.summary))
+        .map(|s| {
+            let summary = run(s, seed).map(|r| r.summary);
+            done();
+            summary
+        })
         .collect()
 }

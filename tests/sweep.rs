@@ -25,6 +25,7 @@ fn opts(out: &Path, jobs: usize, shard: Shard) -> Options {
         jobs: Some(jobs),
         shard,
         force: false,
+        progress: true,
     }
 }
 

@@ -321,7 +321,7 @@ impl LiveConfig {
 
     /// The journal's path (relative paths resolve against the config file's directory).
     pub fn journal_path(&self) -> PathBuf {
-        self.source.resolve("journal", &self.spec.journal)
+        self.source.resolve(&self.spec.journal)
     }
 
     /// Host names, in index order.
@@ -337,14 +337,12 @@ impl LiveConfig {
             "initrd" => t.initrd.as_ref(),
             _ => None,
         }?;
-        let i = self.template_index(&t.name)?;
-        let p = self.source.resolve(&format!("templates.{i}.{key}"), p);
-        let p = if p.is_relative() {
-            self.dir().join(p)
-        } else {
-            p
-        };
-        Some(p.to_string_lossy().into_owned())
+        Some(
+            self.source
+                .resolve(Path::new(p))
+                .to_string_lossy()
+                .into_owned(),
+        )
     }
 
     /// Index of the template called `name`.

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::print;
+use super::output::Ui;
 use crate::error::Error;
 
 /// Arguments of `orrery report`.
@@ -13,8 +13,16 @@ pub struct Args {
 }
 
 /// Draws the figures and writes the page.
-pub fn run(args: Args) -> Result<(), Error> {
+pub fn run(args: Args, ui: &Ui) -> Result<(), Error> {
+    let started = std::time::Instant::now();
+    ui.note_path(1, "Reading", "", &args.dir);
     let page = orrery_reports::render_report(&args.dir)?;
-    print(format!("report in {}\n", page.display()));
+    ui.note_path(1, "Wrote", "", &page);
+    ui.note(
+        1,
+        "Finished",
+        format!("in {:.2} s", started.elapsed().as_secs_f64()),
+    );
+    ui.print(format!("report in {}\n", page.display()));
     Ok(())
 }
