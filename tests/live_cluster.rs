@@ -241,8 +241,8 @@ fn a_frozen_host_is_unreachable_within_its_timeout_and_the_rounds_go_on() {
     );
     assert_eq!(
         log.matches("observed cluster").count(),
-        4,
-        "three rounds and the last listing: {log}"
+        3,
+        "three rounds: {log}"
     );
     // Thawed, h1 answers again and nothing moved.
     let out = live(&config, &["--once"], RUN_LIMIT);
@@ -262,6 +262,7 @@ fn a_migration_over_its_time_limit_is_cancelled_and_journaled() {
         "migration_bandwidth_mibps = 1",
         CONSOLIDATE,
     );
+    // At 1 MiB/s, a's 128 MiB cannot move in 15 s.
     let out = live(
         &config,
         &["--rounds", "2", "--set", "timeouts.migrate_s=15"],
@@ -275,11 +276,29 @@ fn a_migration_over_its_time_limit_is_cancelled_and_journaled() {
         ),
         "{log}"
     );
+    assert!(!log.contains("done: power off h0"), "{log}");
+    // The move is settled at once when the source has ended the cancelled migration in time,
+    // else at a later start, once it has; either way a stays on h0, and only there.
+    let mut log = String::new();
+    for _ in 0..4 {
+        let out = live(
+            &config,
+            &["--once", "--set", "policies.reallocation=none"],
+            RUN_LIMIT,
+        );
+        log = text(&out);
+        assert!(out.status.success(), "{log}");
+        if open_intents(&c.journal()).is_empty() {
+            break;
+        }
+    }
     let journal = c.journal();
     assert!(
-        journal.contains("the migration exceeded 15 s and was cancelled"),
+        journal.contains("the migration exceeded 15 s and was cancelled")
+            || journal.contains("\"record\":\"reconciled\",\"seq\":3"),
         "{journal}"
     );
+    assert!(open_intents(&journal).is_empty(), "{log}\n{journal}");
     let at = c.placement(&["a", "b"]);
     assert_eq!(at["a"], vec![(0, "running".to_string())], "{at:?}");
     assert_eq!(at["b"], vec![(1, "running".to_string())], "{at:?}");
@@ -298,11 +317,11 @@ fn a_daemon_frozen_mid_migration_loses_nothing_and_is_reconciled() {
         &config,
         &[
             "--rounds",
-            "2",
+            "3",
             "--set",
             "timeouts.migrate_s=20",
             "--set",
-            "timeouts.call_s=5",
+            "timeouts.call_s=10",
         ],
     );
     let (lines, reader) = follow(&mut child);
@@ -341,4 +360,194 @@ fn open_intents(journal: &str) -> Vec<u64> {
         }
     }
     open
+}
+
+/// Crash soak: `orrery live --apply` is killed (`kill -9`) at a random moment of every
+/// iteration while it places, consolidates or balances (the policies alternate), and between
+/// iterations one VM's domain is removed by hand so that deploys happen too. Each restart
+/// (`--once`, no reallocation) must settle what the kill cut short: afterwards every VM runs on
+/// exactly one host, as the domain its journaled deploy created, with no intent left open.
+///
+/// `ORRERY_CRASH_ITERATIONS` (default 3) and `ORRERY_CRASH_SEED` (default 1) set the length
+/// and the kill times; the figures of a long run are in docs/live.md.
+#[test]
+fn killed_at_random_moments_orrery_never_loses_or_doubles_a_vm() {
+    use rand::{Rng, SeedableRng};
+    let Some(c) = Cluster::start(2) else { return };
+    let number = |key: &str, default: u64| {
+        std::env::var(key)
+            .ok()
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(default)
+    };
+    let iterations = number("ORRERY_CRASH_ITERATIONS", 3);
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(number("ORRERY_CRASH_SEED", 1));
+    let vms = [("a", "light"), ("b", "light"), ("c", "busy")];
+    let names = ["a", "b", "c"];
+    let (mut cut, mut reconciled, mut restarts) = (0, 0, 0);
+    for i in 0..iterations {
+        let policies = if i % 2 == 0 { CONSOLIDATE } else { BALANCE };
+        let config = c.config("soak.toml", &vms, "", policies);
+        let mut child = live_child(&config, &["--rounds", "4", "--interval", "3"]);
+        let delay = Duration::from_millis(rng.random_range(1_000..40_000));
+        let started = std::time::Instant::now();
+        while started.elapsed() < delay && child.try_wait().unwrap().is_none() {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        let open = open_intents(&c.journal());
+        cut += open.len();
+        // A live migration the kill cut short goes on in the source's daemon: a restart that
+        // finds it under way leaves it open, and the next one settles it.
+        let mut log = String::new();
+        for _ in 0..6 {
+            let out = live(
+                &config,
+                &["--once", "--set", "policies.reallocation=none"],
+                RUN_LIMIT,
+            );
+            log = text(&out);
+            assert!(out.status.success(), "iteration {i}: {log}");
+            restarts += 1;
+            reconciled += log.matches("reconciled #").count();
+            if open_intents(&c.journal()).is_empty() {
+                break;
+            }
+            std::thread::sleep(Duration::from_secs(5));
+        }
+        let journal = c.journal();
+        assert!(
+            open_intents(&journal).is_empty(),
+            "iteration {i}: {log}\n{journal}"
+        );
+        let at = c.placement(&names);
+        for vm in names {
+            assert_eq!(at[vm].len(), 1, "iteration {i}: {vm} at {at:?}\n{log}");
+            let (h, state) = &at[vm][0];
+            assert_eq!(state, "running", "iteration {i}: {at:?}\n{log}");
+            assert_eq!(c.uuid(*h, vm), journaled_uuid(&journal, vm), "{vm}");
+        }
+        // One VM vanishes by hand (destroyed and undefined), to be deployed again.
+        let gone = names[i as usize % names.len()];
+        let (h, _) = at[gone][0];
+        c.virsh(h, &["destroy", gone]).unwrap();
+        c.virsh(h, &["undefine", gone]).unwrap();
+    }
+    println!(
+        "{iterations} kills: {cut} actions cut short, {reconciled} settled in {restarts} \
+         restarts, every VM running once"
+    );
+}
+
+/// Live-migration figures: real migrations of guests of 128 and 256 MiB dirtying 0, 4 and 16
+/// MiB/s at a 32 MiB/s bandwidth limit, beside what orrery's pre-copy model
+/// (`orrery_engine::model::precopy`) predicts for the same guest: QEMU's stop condition (the
+/// rest fits in its 300 ms downtime limit), no round limit, no resume overhead. Prints a
+/// Markdown table (benches/README.md keeps the figures). A measurement, not a check: run it
+/// with `ORRERY_REQUIRE_CLUSTER=1 cargo test --test live_cluster -- --ignored --nocapture
+/// migration_figures`.
+#[test]
+#[ignore = "a measurement of about five minutes; figures in benches/README.md"]
+fn migration_figures() {
+    use orrery_engine::model::precopy::{plan, PrecopyParams};
+    use orrery_live::config::LiveConfig;
+    use orrery_live::hypervisor::{Call, Calls};
+    use orrery_live::Libvirt;
+    const BANDWIDTH_MIBPS: u64 = 32;
+    const MB_PER_MIB: f64 = 1.048_576;
+    let Some(c) = Cluster::start(2) else { return };
+    println!(
+        "| memory | dirtied | real: time, downtime, sent, rounds | model: time, downtime, sent, \
+         rounds | time error |\n| --- | --- | --- | --- | --- |"
+    );
+    for memory in [128, 256] {
+        for dirty in [0, 4, 16] {
+            let vm = format!("m{memory}d{dirty}");
+            let config = c.config(
+                &format!("{vm}.toml"),
+                &[(vm.as_str(), "probe")],
+                &format!(
+                    "migration_bandwidth_mibps = {BANDWIDTH_MIBPS}\n{}",
+                    c.template("probe", memory, 5, dirty)
+                ),
+                "placement = \"first-fit\"",
+            );
+            let out = live(&config, &["--once"], RUN_LIMIT);
+            assert!(out.status.success(), "{}", text(&out));
+            // Booted, and dirtying memory at its rate.
+            std::thread::sleep(Duration::from_secs(10));
+            let loaded = LiveConfig::load(&config, &[]).unwrap();
+            let mut hv = Libvirt::for_config(&loaded);
+            hv.act(
+                0,
+                Call::Migrate {
+                    name: &vm,
+                    to: 1,
+                    bandwidth_mibps: Some(BANDWIDTH_MIBPS),
+                },
+            )
+            .unwrap();
+            let real = hv
+                .migration_stats(1, &vm)
+                .unwrap()
+                .expect("migration facts");
+            let rate = BANDWIDTH_MIBPS as f64 * MB_PER_MIB;
+            let model = plan(
+                memory as f64 * MB_PER_MIB,
+                rate,
+                &PrecopyParams {
+                    dirty_rate_mbs: dirty as f64 * MB_PER_MIB,
+                    stop_threshold_mb: rate * 0.3,
+                    max_rounds: 1000,
+                    resume_overhead_s: 0.0,
+                    wws_mb: None,
+                },
+            );
+            let real_s = real.elapsed_ms as f64 / 1000.0;
+            println!(
+                "| {memory} MiB | {dirty} MiB/s | {real_s:.1} s, {} ms, {:.1} MiB, {} | \
+                 {:.1} s, {:.0} ms, {:.1} MiB, {} | {:+.0} % |",
+                real.downtime_ms,
+                real.data_bytes as f64 / 1_048_576.0,
+                real.rounds,
+                model.duration_s,
+                model.downtime_s * 1000.0,
+                model.data_mb / MB_PER_MIB,
+                model.rounds.len(),
+                (model.duration_s - real_s) / real_s * 100.0
+            );
+            c.virsh(1, &["destroy", &vm]).unwrap();
+            c.virsh(1, &["undefine", &vm]).unwrap();
+        }
+    }
+    // Round latency: a dry-run round (observe both hosts and their guests, decide, print) of
+    // the whole `orrery live --once` process, median of 9.
+    let config = c.config(
+        "round.toml",
+        &[("a", "light"), ("b", "busy"), ("c", "light")],
+        "",
+        CONSOLIDATE,
+    );
+    assert!(live(&config, &["--once"], RUN_LIMIT).status.success());
+    let mut took: Vec<f64> = (0..9)
+        .map(|_| {
+            let start = std::time::Instant::now();
+            let out = std::process::Command::new(env!("CARGO_BIN_EXE_orrery"))
+                .args(["live", "--once", "--config"])
+                .arg(&config)
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{}", text(&out));
+            start.elapsed().as_secs_f64()
+        })
+        .collect();
+    took.sort_by(f64::total_cmp);
+    println!(
+        "\nround latency, 2 hosts and 3 guests, dry run, whole process: median {:.0} ms \
+         (min {:.0}, max {:.0})",
+        took[4] * 1000.0,
+        took[0] * 1000.0,
+        took[8] * 1000.0
+    );
 }

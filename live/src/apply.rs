@@ -171,14 +171,25 @@ impl Executor<'_> {
         })
     }
 
-    /// Starts VM `vm` on host `h` unless it runs (or is paused) there.
+    /// Starts VM `vm` on host `h` unless it runs there; a paused one is resumed (a start cut
+    /// short, by a crash or a lost connection, can leave QEMU paused before the guest ran).
     pub(super) fn ensure_running(&mut self, h: usize, vm: &str) -> Result<(), DriverError> {
-        self.step(|hv| match state(hv, h, vm)? {
-            DomState::ShutOff => hv.act(h, Call::Start(vm)),
-            DomState::Running | DomState::Paused => Ok(()),
-            s => Err(DriverError::permanent(format!(
-                "VM is {s:?}, cannot start it"
-            ))),
+        self.step(|hv| {
+            let r = match state(hv, h, vm)? {
+                DomState::ShutOff => hv.act(h, Call::Start(vm)),
+                DomState::Paused => hv.act(h, Call::Resume(vm)),
+                DomState::Running => return Ok(()),
+                s => {
+                    return Err(DriverError::permanent(format!(
+                        "VM is {s:?}, cannot start it"
+                    )))
+                }
+            };
+            // A start libvirt was still finishing (one cut short) can win the race.
+            match r {
+                Err(_) if state(hv, h, vm).ok() == Some(DomState::Running) => Ok(()),
+                other => other,
+            }
         })
     }
 
@@ -187,6 +198,16 @@ impl Executor<'_> {
             Some(_) => hv.act(h, Call::Undefine(vm)),
             None => Ok(()),
         })
+    }
+
+    /// Removes the copy of VM `vm` on host `h` at once (destroyed, then undefined if it was
+    /// persistent): for a copy that never ran the guest, such as an incoming migration's.
+    pub(super) fn remove_copy(&mut self, h: usize, vm: &str) -> Result<(), DriverError> {
+        self.step(|hv| match hv.domain(h, vm)? {
+            Some(d) if d.state.is_active() => hv.act(h, Call::Destroy(vm)),
+            _ => Ok(()),
+        })?;
+        self.ensure_undefined(h, vm)
     }
 
     /// Shuts VM `vm` on host `h` down: a guest shutdown, then destroy after the timeout.

@@ -243,23 +243,49 @@ impl Libvirt {
         });
         match r {
             Err(e) if e.kind == ErrorKind::Timeout && !e.message.contains("has not answered") => {
-                let cancel = self.abort_job(from, name);
+                // Once cancelled, the migration call returns (the destination tears its copy
+                // down first): wait for it, at most the migration timeout again, so that the
+                // source answers the calls that settle the move. If it has not returned by
+                // then, the move is settled at a later round.
+                let limit_s = limit.as_secs_f64();
+                let message = match self.abort_job(from, name) {
+                    Ok(()) if self.idle_within(from, limit) => {
+                        format!("the migration exceeded {limit_s:.0} s and was cancelled")
+                    }
+                    Ok(()) => format!(
+                        "the migration exceeded {limit_s:.0} s and was cancelled (the source \
+                         had not ended it {limit_s:.0} s later; settled when it has)"
+                    ),
+                    Err(c) => {
+                        format!("the migration exceeded {limit_s:.0} s; cancelling it failed: {c}")
+                    }
+                };
                 Err(DriverError {
                     kind: ErrorKind::Timeout,
-                    message: match cancel {
-                        Ok(()) => format!(
-                            "the migration exceeded {:.0} s and was cancelled",
-                            limit.as_secs_f64()
-                        ),
-                        Err(c) => format!(
-                            "the migration exceeded {:.0} s; cancelling it failed: {c}",
-                            limit.as_secs_f64()
-                        ),
-                    },
+                    message,
                 })
             }
             other => other,
         }
+    }
+
+    /// Whether host `host`'s worker finishes the call under way within `limit`.
+    fn idle_within(&self, host: usize, limit: Duration) -> bool {
+        let start = Instant::now();
+        let busy = || {
+            self.links[host]
+                .busy_since
+                .lock()
+                .expect("not poisoned")
+                .is_some()
+        };
+        while busy() {
+            if start.elapsed() >= limit {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        true
     }
 
     /// Aborts the job under way on domain `name` of host `host`, on a connection of its own
@@ -343,6 +369,23 @@ impl Hypervisor for Libvirt {
                         .xml_desc(sys::VIR_DOMAIN_XML_INACTIVE)
                         .map(Reply::Xml)
                         .map_err(|e| error(&e))
+                })
+            }
+            Call::JobUnderWay(name) => {
+                let name = s(name);
+                self.run(host, t, move |s| {
+                    let d = s.domain(&name)?;
+                    match d.job_info() {
+                        // Cancelled: aborted, not yet cleaned up.
+                        Ok(j) => Ok(Reply::Job(!matches!(
+                            j.r#type as u32,
+                            sys::VIR_DOMAIN_JOB_NONE | sys::VIR_DOMAIN_JOB_COMPLETED
+                        ))),
+                        Err(e) if e.code() == Enum::Known(ErrorNumber::NoSupport) => {
+                            Ok(Reply::Job(false))
+                        }
+                        Err(e) => Err(error(&e)),
+                    }
                 })
             }
             Call::MigrationStats(name) => {

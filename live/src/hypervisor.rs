@@ -120,6 +120,8 @@ pub enum Call<'a> {
     /// What the last live migration of a domain into this host measured (`Done` when the
     /// driver keeps no such statistics).
     MigrationStats(&'a str),
+    /// Whether a job (an outgoing migration, or its cancellation) is under way on a domain.
+    JobUnderWay(&'a str),
     /// Live-migrate a domain to host `to` (persistently; the source definition goes).
     Migrate {
         /// Domain name.
@@ -144,6 +146,8 @@ pub enum Reply {
     Xml(String),
     /// To [`Call::MigrationStats`].
     Migration(MigrationFacts),
+    /// To [`Call::JobUnderWay`].
+    Job(bool),
     /// To every call that changes something.
     Done,
 }
@@ -245,6 +249,15 @@ pub trait Calls: Hypervisor {
         match self.call(host, Call::DomainXml(name))? {
             Reply::Xml(x) => Ok(x),
             other => Err(mismatch("domain XML", &other)),
+        }
+    }
+
+    /// Whether a job (a migration, its cancellation) is under way on domain `name` of `host`
+    /// (never, for a driver that keeps no jobs).
+    fn job_under_way(&mut self, host: usize, name: &str) -> Result<bool, DriverError> {
+        match self.call(host, Call::JobUnderWay(name))? {
+            Reply::Job(b) => Ok(b),
+            other => Err(mismatch("job information", &other)),
         }
     }
 

@@ -135,15 +135,11 @@ impl<H: Hypervisor> Live<H> {
             round_migrations: 0,
             deciding: "",
         };
-        let lines = if live.opts.apply {
-            reconcile::reconcile(
-                &mut live.hv,
-                &live.config,
-                &mut *live.clock,
-                &mut live.journal,
-            )?
+        if live.opts.apply {
+            live.reconcile_open()?;
         } else {
-            live.journal
+            let lines: Vec<String> = live
+                .journal
                 .open_intents()
                 .iter()
                 .map(|(seq, a)| {
@@ -152,12 +148,28 @@ impl<H: Hypervisor> Live<H> {
                         describe(a)
                     )
                 })
-                .collect()
-        };
-        for line in lines {
-            live.say(&line);
+                .collect();
+            for line in lines {
+                live.say(&line);
+            }
         }
         Ok(live)
+    }
+
+    /// Settles every intent without an outcome from what the hosts report now (see
+    /// [`reconcile`]): at start-up, the actions a crash interrupted; at later rounds, those a
+    /// host left unsettled by not answering (a migration whose cancel had not ended).
+    fn reconcile_open(&mut self) -> Result<(), JournalError> {
+        let lines = reconcile::reconcile(
+            &mut self.hv,
+            &self.config,
+            &mut *self.clock,
+            &mut self.journal,
+        )?;
+        for line in lines {
+            self.say(&line);
+        }
+        Ok(())
     }
 
     /// The hypervisor (to inspect hosts after a run).
@@ -273,6 +285,13 @@ impl<H: Hypervisor> Live<H> {
         self.rounds += 1;
         self.round_actions = 0;
         self.round_migrations = 0;
+        // Start-up settled the journal; an intent left open since is settled when its hosts
+        // answer again.
+        if self.opts.apply && self.rounds > 1 && !self.journal.open_intents().is_empty() {
+            if let Err(e) = self.reconcile_open() {
+                self.say(&format!("warning: {e}"));
+            }
+        }
         let unreachable = self.observe();
         self.print_cluster();
         let pending: Vec<usize> = (0..self.view.vms.len())

@@ -2,10 +2,12 @@
 //! outcome is compared with what the hosts report now, then finished when part of it took
 //! effect and rolled back when none did, so that no VM is lost, orphaned or running twice.
 
+use std::time::Duration;
+
 use super::apply::Executor;
 use super::clock::Clock;
 use super::config::LiveConfig;
-use super::hypervisor::{DomState, DomainFacts, ErrorKind, Hypervisor};
+use super::hypervisor::{Calls, DomState, DomainFacts, ErrorKind, Hypervisor};
 use super::journal::{Journal, JournalError, Planned, Record};
 
 /// Settles every open intent in `journal`; returns one line per intent. An intent that cannot
@@ -81,9 +83,15 @@ pub fn settle(exec: &mut Executor<'_>, action: &Planned) -> Result<String, Strin
         }
         Planned::Migrate { vm, from, to } => {
             let (f, t) = (host(from)?, host(to)?);
-            let src = ours(exec, f, vm)?;
-            let dst = ours(exec, t, vm)?;
-            match (src, dst) {
+            match after_migration(exec, f, t, vm)? {
+                (Some(s), Some(d))
+                    if s.state == DomState::Running && d.state == DomState::Paused =>
+                {
+                    // An incoming copy that never took over (a migration that ended without
+                    // the destination cleaning up): the source is the VM.
+                    exec.remove_copy(t, vm).map_err(|e| e.message)?;
+                    format!("rolled back: it never left {from}; the incomplete copy on {to} was removed")
+                }
                 (Some(s), None) => {
                     if s.state == DomState::ShutOff {
                         exec.ensure_running(f, vm).map_err(|e| e.message)?;
@@ -132,6 +140,37 @@ pub fn settle(exec: &mut Executor<'_>, action: &Planned) -> Result<String, Strin
             "left to observation: the host's power state is read afresh".into()
         }
     })
+}
+
+/// VM `vm` on migration source `f` and destination `t`, once no migration of it is under way
+/// on the source (one cancelled or cut short ends when the destination has torn its copy
+/// down): waits for that at most the call timeout, then leaves the move to a later round.
+fn after_migration(
+    exec: &mut Executor<'_>,
+    f: usize,
+    t: usize,
+    vm: &str,
+) -> Result<(Option<DomainFacts>, Option<DomainFacts>), String> {
+    let wait = Duration::from_secs_f64(exec.config.spec.timeouts.call_s);
+    let start = exec.clock.now();
+    loop {
+        let src = ours(exec, f, vm)?;
+        let moving = match &src {
+            Some(s) if s.state.is_active() => {
+                exec.hv.job_under_way(f, vm).map_err(|e| e.message)?
+            }
+            _ => false,
+        };
+        if !moving {
+            return Ok((src, ours(exec, t, vm)?));
+        }
+        if exec.clock.now() - start >= wait {
+            return Err(format!(
+                "a migration of {vm} is still under way on its source: settled once it ends"
+            ));
+        }
+        exec.clock.sleep(Duration::from_secs(1));
+    }
 }
 
 /// Settles a one-step action by whether its target `state` was reached.

@@ -12,7 +12,7 @@ use orrery_engine::action::Action;
 use orrery_engine::infra::{Decision, Infrastructure};
 use orrery_live::clock::ManualClock;
 use orrery_live::config::LiveConfig;
-use orrery_live::hypervisor::{DomState, ErrorKind};
+use orrery_live::hypervisor::{Call, Calls, DomState, ErrorKind};
 use orrery_live::journal::{Journal, Planned, Record};
 use orrery_live::Libvirt;
 
@@ -182,6 +182,26 @@ fn a_cold_move_cut_after_starting_on_the_target_undefines_the_source() {
     let hv = open(&config, &[(0, "a")]);
     let (at, outcome) = restart(config, hv, 2);
     assert_eq!(at["a"], vec![(1, DomState::Running)], "{outcome}");
+}
+
+/// A live migration cut while the destination held its paused incoming copy (cancelled, or
+/// the daemon froze): the source still runs the VM, so the copy is removed, after waiting for
+/// the destination to tear it down itself.
+#[test]
+fn a_live_migration_cut_with_an_incoming_copy_keeps_the_source() {
+    let dir = tempfile::tempdir().unwrap();
+    node(dir.path(), 0, &[running("a")]);
+    node(dir.path(), 1, &[running("a")]);
+    let config = config(dir.path(), 2, &["a"], FIRST_FIT, "");
+    interrupted(&config, migrate_a());
+    let mut hv = open(&config, &[]);
+    hv.act(1, Call::Suspend("a")).unwrap();
+    let (at, outcome) = restart(config, hv, 2);
+    assert_eq!(at["a"], vec![(0, DomState::Running)], "{outcome}");
+    assert_eq!(
+        outcome,
+        "rolled back: it never left h-0; the incomplete copy on h-1 was removed"
+    );
 }
 
 #[test]

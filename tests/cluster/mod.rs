@@ -223,14 +223,7 @@ impl Cluster {
             script = script().display()
         );
         for (name, load) in [("light", 20), ("busy", 60)] {
-            let _ = write!(
-                text,
-                "[[templates]]\nname = \"{name}\"\nvcpus = 1\nmips = 1000\nmemory_mb = 128\n\
-                 domain_type = \"{accel}\"\nkernel = \"{BASE}/guest/vmlinuz\"\n\
-                 initrd = \"{BASE}/guest/initrd.gz\"\n\
-                 cmdline = \"quiet orrery.load={load}:3600 orrery.dirty=2\"\n\n",
-                accel = self.accel
-            );
+            text.push_str(&self.template(name, 128, load, 2));
         }
         for h in 0..self.hosts {
             let _ = write!(
@@ -249,6 +242,19 @@ impl Cluster {
         let path = self.dir.path().join(file);
         std::fs::write(&path, text).unwrap();
         path
+    }
+
+    /// A `[[templates]]` entry: 1 vCPU of 1000 MIPS and `memory_mib`, booting the guest
+    /// kernel, busy `load` percent of one vCPU and rewriting `dirty_mibps` MiB of its memory
+    /// every second.
+    pub fn template(&self, name: &str, memory_mib: u64, load: u32, dirty_mibps: u64) -> String {
+        format!(
+            "[[templates]]\nname = \"{name}\"\nvcpus = 1\nmips = 1000\n\
+             memory_mb = {memory_mib}\ndomain_type = \"{accel}\"\n\
+             kernel = \"{BASE}/guest/vmlinuz\"\ninitrd = \"{BASE}/guest/initrd.gz\"\n\
+             cmdline = \"quiet orrery.load={load}:3600 orrery.dirty={dirty_mibps}\"\n\n",
+            accel = self.accel
+        )
     }
 
     /// The journal every config of [`Cluster::config`] writes.
@@ -323,15 +329,25 @@ pub fn follow(child: &mut Child) -> (mpsc::Receiver<String>, std::thread::JoinHa
     (rx, reader)
 }
 
-/// Waits (at most `limit`) for a line of `lines` that contains `needle`.
+/// Waits (at most `limit`) for a line of `lines` that contains `needle`; fails showing the
+/// lines read so far if the output ends or the time runs out first.
 pub fn wait_for_line(lines: &mpsc::Receiver<String>, needle: &str, limit: Duration) -> String {
     let start = Instant::now();
+    let mut seen = String::new();
     loop {
         let left = limit.saturating_sub(start.elapsed());
         match lines.recv_timeout(left) {
             Ok(l) if l.contains(needle) => return l,
-            Ok(_) => {}
-            Err(_) => panic!("no line with `{needle}` within {limit:?}"),
+            Ok(l) => {
+                seen.push_str(&l);
+                seen.push('\n');
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                panic!("no line with `{needle}` within {limit:?}:\n{seen}")
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                panic!("orrery ended with no line with `{needle}`:\n{seen}")
+            }
         }
     }
 }
