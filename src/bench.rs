@@ -102,6 +102,19 @@ pub enum Verdict {
     Regressed,
 }
 
+impl Verdict {
+    /// The verdict's name in `orrery bench --json`: `unchanged`, `noise`, `improved` or
+    /// `regressed`.
+    pub fn id(self) -> &'static str {
+        match self {
+            Verdict::Unchanged => "unchanged",
+            Verdict::Noise => "noise",
+            Verdict::Improved => "improved",
+            Verdict::Regressed => "regressed",
+        }
+    }
+}
+
 /// One compared metric.
 #[derive(Debug, Clone)]
 pub struct Change {
@@ -169,21 +182,29 @@ impl Suite {
     pub fn scenarios(&self) -> Result<Vec<Scenario>, InputError> {
         self.scenarios
             .iter()
-            .enumerate()
-            .map(|(i, s)| {
-                let path = self.source.resolve(&format!("scenario.{i}.file"), &s.file);
-                Scenario::load(&path, &s.set)
-            })
+            .map(|s| Scenario::load(&self.source.resolve(&s.file), &s.set))
             .collect()
     }
 
     /// Runs every scenario (in parallel) and returns its metrics.
     pub fn run(&self) -> Result<BTreeMap<String, BTreeMap<String, Option<f64>>>, RunError> {
+        self.run_with(&|| ())
+    }
+
+    /// [`Suite::run`], calling `done` as each scenario finishes (for a progress bar).
+    pub fn run_with(
+        &self,
+        done: &(dyn Fn() + Sync),
+    ) -> Result<BTreeMap<String, BTreeMap<String, Option<f64>>>, RunError> {
         let scenarios = self.scenarios()?;
         let summaries = scenarios
             .par_iter()
             .zip(&self.scenarios)
-            .map(|(scenario, s)| crate::runs::run(scenario, s.seed).map(|r| r.summary))
+            .map(|(scenario, s)| {
+                let summary = crate::runs::run(scenario, s.seed).map(|r| r.summary);
+                done();
+                summary
+            })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(self
             .scenarios
@@ -303,6 +324,11 @@ pub fn baseline_json(
 
 /// The changed metrics as a Markdown table, then one line of counts.
 pub fn report(changes: &[Change]) -> String {
+    report_with(changes, &|_, text| text.to_string())
+}
+
+/// [`report`] with each verdict cell passed through `paint` (colour on a terminal).
+pub fn report_with(changes: &[Change], paint: &dyn Fn(Verdict, &str) -> String) -> String {
     let num = |x: f64| {
         let s = format!("{x:.6}");
         s.trim_end_matches('0').trim_end_matches('.').to_string()
@@ -327,13 +353,14 @@ pub fn report(changes: &[Change]) -> String {
         };
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | ±{} | {verdict} |",
+            "| {} | {} | {} | {} | {} | ±{} | {} |",
             c.scenario,
             c.metric,
             show(c.baseline),
             show(c.current),
             change,
-            num(c.tolerance)
+            num(c.tolerance),
+            paint(c.verdict, verdict)
         );
     }
     if changed == 0 {

@@ -65,6 +65,20 @@ impl Error {
         }
     }
 
+    /// The located input error behind this failure, if it is one (file, line, column, key,
+    /// message and hint, for `--json` output).
+    pub fn input(&self) -> Option<&InputError> {
+        match self {
+            Error::Input(e)
+            | Error::Sweep(SweepError::Input(e))
+            | Error::Sweep(SweepError::Run {
+                source: RunError::Input(e),
+                ..
+            }) => Some(e),
+            _ => None,
+        }
+    }
+
     /// The process exit code: 2 for bad input, 1 otherwise.
     pub fn exit_code(&self) -> u8 {
         match self {

@@ -40,6 +40,24 @@ impl fmt::Display for FileKind {
 }
 
 impl FileKind {
+    /// The kind's name in `orrery validate --json`: `scenario`, `sweep`, `federation`, `live`
+    /// or `bench-suite`.
+    pub fn id(&self) -> &'static str {
+        match self {
+            FileKind::Scenario => "scenario",
+            FileKind::Sweep => "sweep",
+            FileKind::Federation => "federation",
+            FileKind::Live => "live",
+            FileKind::BenchSuite => "bench-suite",
+        }
+    }
+
+    /// The kind of the file at `path`, when it can be read and is TOML.
+    pub fn of_file(path: &Path) -> Option<FileKind> {
+        let source = Source::read(path, "file", "check the path").ok()?;
+        FileKind::of(&source).ok()
+    }
+
     /// The kind of the TOML file `source`, from its top-level keys (a TOML syntax error is a
     /// located input error).
     pub fn of(source: &Source) -> Result<FileKind, InputError> {
@@ -62,60 +80,77 @@ impl FileKind {
     }
 }
 
+/// What a valid configuration file holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checked {
+    /// Its kind.
+    pub kind: FileKind,
+    /// The name it gives (or its file stem).
+    pub name: String,
+    /// What else there is to say: `sweep of 6 points`, `federation of 3 sites`.
+    pub detail: Option<String>,
+}
+
+impl fmt::Display for Checked {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name)?;
+        match &self.detail {
+            Some(detail) => write!(f, ", {detail}"),
+            None => Ok(()),
+        }
+    }
+}
+
 /// Checks the configuration file at `path` (any kind, with `--set` overrides) without running
-/// it, and says what it holds: `name` for a scenario, `name, sweep of N points` for a sweep,
-/// `name, federation of N sites` and so on.
-pub fn validate(path: &Path, sets: &[String]) -> Result<String, Error> {
+/// it, and says what it holds (shown as `name` for a scenario, `name, sweep of N points` for a
+/// sweep, `name, federation of N sites` and so on).
+pub fn validate(path: &Path, sets: &[String]) -> Result<Checked, Error> {
     let source = Source::read(path, "file", "check the path")?;
-    match FileKind::of(&source)? {
-        kind @ (FileKind::Scenario | FileKind::Sweep) => {
+    let kind = FileKind::of(&source)?;
+    let (name, detail) = match kind {
+        FileKind::Scenario | FileKind::Sweep => {
             let s = load_scenario(Some(path), sets)?;
             check(&s)?;
             let grid = match Grid::of(&s)? {
-                Some(_) => format!(", sweep of {} points", sweep::Plan::new(&s)?.points()),
+                Some(_) => Some(format!(
+                    "sweep of {} points",
+                    sweep::Plan::new(&s)?.points()
+                )),
                 None if kind == FileKind::Sweep => unreachable!("a sweep has a [sweep] table"),
-                None => String::new(),
+                None => None,
             };
-            Ok(format!("{}{grid}", s.name))
+            (s.name, grid)
         }
         FileKind::Federation => {
             let fed = orrery_federation::Federation::load(path, sets)?;
             for scenario in fed.scenarios.iter().flatten() {
                 check(scenario)?;
             }
-            Ok(format!(
-                "{}, federation of {} sites",
-                fed.name,
-                fed.spec.sites.len()
-            ))
+            let detail = format!("federation of {} sites", fed.spec.sites.len());
+            (fed.name, Some(detail))
         }
-        FileKind::Live => live(path, sets),
+        FileKind::Live => live(path, sets)?,
         FileKind::BenchSuite => {
             let suite = bench::Suite::load(path, sets)?;
             for scenario in suite.scenarios()? {
                 check(&scenario)?;
             }
-            Ok(format!(
-                "{}, bench suite of {} scenarios",
-                suite.name,
-                suite.scenarios.len()
-            ))
+            let detail = format!("bench suite of {} scenarios", suite.scenarios.len());
+            (suite.name, Some(detail))
         }
-    }
+    };
+    Ok(Checked { kind, name, detail })
 }
 
 #[cfg(feature = "live")]
-fn live(path: &Path, sets: &[String]) -> Result<String, Error> {
+fn live(path: &Path, sets: &[String]) -> Result<(String, Option<String>), Error> {
     let config = orrery_live::config::LiveConfig::load(path, sets)?;
     orrery_policies::registry::cloud_os(&config, config.spec.seed)?;
-    Ok(format!(
-        "{}, live config of {} hosts",
-        config.name,
-        config.spec.hosts.len()
-    ))
+    let detail = format!("live config of {} hosts", config.spec.hosts.len());
+    Ok((config.name, Some(detail)))
 }
 
 #[cfg(not(feature = "live"))]
-fn live(path: &Path, _sets: &[String]) -> Result<String, Error> {
+fn live(path: &Path, _sets: &[String]) -> Result<(String, Option<String>), Error> {
     Err(crate::cli::live::not_built(path).into())
 }

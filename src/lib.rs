@@ -5,6 +5,7 @@ pub mod bench;
 pub mod cli;
 pub mod error;
 pub mod kind;
+pub mod progress;
 pub mod runs;
 pub mod sweep;
 pub mod validation;

@@ -52,7 +52,7 @@ pub fn live(
     use orrery_live::{clock::WallClock, config::LiveConfig, Libvirt, Live};
     let config = LiveConfig::load(path, sets)?;
     let mut os = orrery_policies::registry::cloud_os(&config, config.spec.seed)?;
-    let hv = Libvirt::new(config.uris());
+    let hv = Libvirt::for_config(&config);
     let mut infra = Live::new(config, hv, Box::new(WallClock::new()), out, opts)
         .map_err(|e| orrery_engine::InfraError::Backend(e.to_string()))?;
     Ok(os.run(&mut infra)?)
@@ -65,13 +65,27 @@ pub fn compare(
     sets: &[String],
     seed: Option<u64>,
 ) -> Result<Vec<orrery_engine::metrics::Summary>, RunError> {
-    use rayon::prelude::*;
     let scenarios = paths
         .iter()
         .map(|p| Scenario::load(p, sets))
         .collect::<Result<Vec<_>, _>>()?;
+    run_all(&scenarios, seed, &|| ())
+}
+
+/// Runs each scenario (in parallel, results in the order given), calling `done` as each one
+/// finishes (for a progress bar), and returns their summaries.
+pub fn run_all(
+    scenarios: &[Scenario],
+    seed: Option<u64>,
+    done: &(dyn Fn() + Sync),
+) -> Result<Vec<orrery_engine::metrics::Summary>, RunError> {
+    use rayon::prelude::*;
     scenarios
         .par_iter()
-        .map(|s| run(s, seed).map(|r| r.summary))
+        .map(|s| {
+            let summary = run(s, seed).map(|r| r.summary);
+            done();
+            summary
+        })
         .collect()
 }

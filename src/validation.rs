@@ -113,14 +113,15 @@ pub struct Case {
 }
 
 impl Case {
-    /// The policy scenario `scenarios_dir/<policy>.toml` on the trace directory of `day`.
+    /// The policy scenario `scenarios_dir/<policy>.toml` on the trace directory of `day`
+    /// (`planetlab` relative to the working directory: it is made absolute, since a `--set`
+    /// path resolves against the scenario file's directory).
     pub fn on_day(scenarios_dir: &Path, policy: &str, planetlab: &Path, day: &str) -> Case {
+        let traces = planetlab.join(day);
+        let traces = std::path::absolute(&traces).unwrap_or(traces);
         Case {
             scenario: scenarios_dir.join(format!("{policy}.toml")),
-            sets: vec![format!(
-                "workload.trace_dir={}",
-                planetlab.join(day).display()
-            )],
+            sets: vec![format!("workload.trace_dir={}", traces.display())],
             seed: None,
         }
     }
@@ -140,11 +141,20 @@ impl Case {
 
 /// Runs the cases in parallel; results come back in the cases' order whatever the thread count.
 pub fn run_cases(cases: &[Case]) -> Vec<Result<Summary, RunError>> {
+    run_cases_with(cases, &|| ())
+}
+
+/// [`run_cases`], calling `done` as each case finishes (for a progress bar).
+pub fn run_cases_with(cases: &[Case], done: &(dyn Fn() + Sync)) -> Vec<Result<Summary, RunError>> {
     cases
         .par_iter()
         .map(|c| {
-            let scenario = load_scenario(Some(&c.scenario), &c.sets)?;
-            Ok(run(&scenario, c.seed)?.summary)
+            let scenario = load_scenario(Some(&c.scenario), &c.sets);
+            let summary = scenario
+                .map_err(RunError::from)
+                .and_then(|s| Ok(run(&s, c.seed)?.summary));
+            done();
+            summary
         })
         .collect()
 }
@@ -199,11 +209,52 @@ pub struct ReportInputs {
 
 /// Runs everything the report needs and renders it as Markdown.
 pub fn report(inputs: &ReportInputs) -> Result<String, RunError> {
-    let reference = read_reference(&inputs.reference)?;
+    Report::plan(inputs)?.run(&|| ())
+}
+
+/// The report's runs, planned from its inputs and CloudSim's reference results.
+#[derive(Debug, Clone)]
+pub struct Report {
+    inputs: ReportInputs,
+    reference: Vec<ReferenceRow>,
+    cases: Vec<Case>,
+}
+
+impl Report {
+    /// Reads the reference results and lists every run the report needs.
+    pub fn plan(inputs: &ReportInputs) -> Result<Report, InputError> {
+        let reference = read_reference(&inputs.reference)?;
+        let cases = cases(inputs, &reference);
+        Ok(Report {
+            inputs: inputs.clone(),
+            reference,
+            cases,
+        })
+    }
+
+    /// How many runs the report makes.
+    pub fn runs(&self) -> usize {
+        self.cases.len()
+    }
+
+    /// Makes the runs (in parallel), calling `done` as each finishes, and renders the report
+    /// as Markdown.
+    pub fn run(&self, done: &(dyn Fn() + Sync)) -> Result<String, RunError> {
+        let results: Vec<Summary> = run_cases_with(&self.cases, done)
+            .into_iter()
+            .collect::<Result<_, _>>()?;
+        Ok(render(&self.inputs, &self.reference, results))
+    }
+}
+
+/// The runs of the report, in the order [`render`] reads their results: per reference row
+/// the compat run (one per seed for random selection) and the corrected run; then per quirk
+/// policy the full-compat run and one run per quirk switched off.
+fn cases(inputs: &ReportInputs, reference: &[ReferenceRow]) -> Vec<Case> {
     let (planetlab, scenarios) = (&inputs.planetlab, &inputs.scenarios);
     let mut cases = Vec::new();
     // Compat and corrected runs of every reference row; several seeds for random selection.
-    for r in &reference {
+    for r in reference {
         let base = Case::on_day(scenarios, &r.policy, planetlab, &r.day);
         if is_random(&r.policy) {
             cases.extend((1..=inputs.seeds).map(|s| base.clone().seeded(s)));
@@ -220,7 +271,11 @@ pub fn report(inputs: &ReportInputs) -> Result<String, RunError> {
             cases.push(base.clone().with(format!("quirks.{q}=false")));
         }
     }
-    let results: Vec<Summary> = run_cases(&cases).into_iter().collect::<Result<_, _>>()?;
+    cases
+}
+
+/// The report as Markdown, from the results of [`cases`] in their order.
+fn render(inputs: &ReportInputs, reference: &[ReferenceRow], results: Vec<Summary>) -> String {
     let mut results = results.into_iter();
 
     let mut md = String::new();
@@ -241,7 +296,7 @@ pub fn report(inputs: &ReportInputs) -> Result<String, RunError> {
     let mut in_band = 0;
     let mut cells = 0;
     let mut day = String::new();
-    for r in &reference {
+    for r in reference {
         if r.day != day {
             day = r.day.clone();
             let _ = writeln!(md, "\n## {day}\n");
@@ -351,7 +406,7 @@ pub fn report(inputs: &ReportInputs) -> Result<String, RunError> {
         md.push('\n');
     }
     md.push_str(include_str!("validation_notes.md"));
-    Ok(md)
+    md
 }
 
 fn fmt(x: f64, name: &str) -> String {

@@ -75,17 +75,27 @@ fn a_crash_after_the_journal_intent_is_reconciled_on_restart() {
         .output()
         .unwrap();
     assert!(!crashed.status.success(), "the process should have aborted");
+    // web-1, tagged in its node file, was adopted by its UUID; then web-2's deploy was
+    // journaled (with the UUID it would get) and nothing after it.
     let journal = std::fs::read_to_string(tmp.path().join("test-driver.journal")).unwrap();
+    let lines: Vec<&str> = journal.lines().collect();
+    assert_eq!(lines.len(), 2, "{journal}");
     assert_eq!(
-        journal,
-        "{\"record\":\"intent\",\"seq\":1,\"action\":{\"kind\":\"deploy\",\"vm\":\"web-2\",\"host\":\"host-1\",\"template\":\"small\"}}\n"
+        lines[0],
+        "{\"record\":\"adopted\",\"seq\":1,\"vm\":\"web-1\",\"uuid\":\"5f0e3a8e-0000-4000-8000-000000000001\"}"
+    );
+    assert!(
+        lines[1].starts_with(
+            "{\"record\":\"intent\",\"seq\":2,\"action\":{\"kind\":\"deploy\",\"vm\":\"web-2\",\"host\":\"host-1\",\"template\":\"small\",\"uuid\":\""
+        ),
+        "{journal}"
     );
 
     let out = live(&config, &["--once", "--apply"]).output().unwrap();
     assert_success(&out);
     let text = stdout(&out);
     assert!(
-        text.contains("reconciled #1 (deploy web-2 (small) on host-1): rolled back"),
+        text.contains("reconciled #2 (deploy web-2 (small) on host-1): rolled back"),
         "{text}"
     );
     // After the restart's round, web-2 and db-1 each run exactly once.
@@ -101,35 +111,129 @@ fn a_crash_after_the_journal_intent_is_reconciled_on_restart() {
     assert!(
         journal
             .lines()
-            .nth(1)
+            .nth(2)
             .unwrap()
-            .starts_with("{\"record\":\"reconciled\",\"seq\":1,"),
+            .starts_with("{\"record\":\"reconciled\",\"seq\":2,"),
         "{journal}"
     );
     assert!(
-        journal.contains("{\"record\":\"done\",\"seq\":2}"),
+        journal.contains("{\"record\":\"done\",\"seq\":3}"),
         "{journal}"
     );
 }
 
+/// Every form a password can take in a host URI (with `/`, `)`, `'`, `?`, `@`, a space,
+/// percent-encoded, or as a query parameter): whether the URI is valid (the host is then
+/// unreachable and named in a warning) or not (a located config error), the secret is in no
+/// line of the output, the errors or the journal.
 #[test]
-fn credentials_in_uris_never_reach_the_output() {
-    let (tmp, config) = live_dir();
-    let text = std::fs::read_to_string(&config).unwrap().replace(
-        "test://{config_dir}/host2.xml",
-        "test://admin:hunter2@localhost/nonexistent/host2.xml?password=swordfish",
-    );
-    std::fs::write(&config, text).unwrap();
-    let out = live(&config, &["--once"]).output().unwrap();
+fn credentials_in_uris_never_reach_the_output_in_any_form() {
+    let forms = [
+        (
+            "test://admin:hunter2@localhost/nonexistent/host2.xml?password=swordfish",
+            "hunter2",
+        ),
+        (
+            "test://admin:pa/ss9@localhost/nonexistent/host2.xml",
+            "pa/ss9",
+        ),
+        (
+            "test://admin:pa)ss9@localhost/nonexistent/host2.xml",
+            "pa)ss9",
+        ),
+        (
+            "test://admin:it'sme@localhost/nonexistent/host2.xml",
+            "it'sme",
+        ),
+        (
+            "test://admin:wh?at9@localhost/nonexistent/host2.xml",
+            "wh?at9",
+        ),
+        (
+            "test://admin:two words@localhost/nonexistent/host2.xml",
+            "two words",
+        ),
+        (
+            "test://admin:p@ss9@localhost/nonexistent/host2.xml",
+            "p@ss9",
+        ),
+        (
+            "test://admin:p%40ss9@localhost/nonexistent/host2.xml",
+            "p@ss9",
+        ),
+        (
+            "test://localhost/nonexistent/host2.xml?pw=swordfish",
+            "swordfish",
+        ),
+        (
+            "test://localhost/nonexistent/host2.xml?password=swordfish",
+            "swordfish",
+        ),
+    ];
+    for (uri, secret) in forms {
+        let (tmp, config) = live_dir();
+        let text = std::fs::read_to_string(&config)
+            .unwrap()
+            .replace("test://{config_dir}/host2.xml", uri);
+        std::fs::write(&config, text).unwrap();
+        let out = live(&config, &["--once", "--apply"]).output().unwrap();
+        let journal =
+            std::fs::read_to_string(tmp.path().join("test-driver.journal")).unwrap_or_default();
+        let all = format!("{}{}{journal}", stdout(&out), stderr(&out));
+        assert!(
+            all.contains("host host-2 is unreachable") || all.contains("key `hosts.2.uri`"),
+            "{uri}: {all}"
+        );
+        for shown in [secret.to_string(), secret.replace('@', "%40")] {
+            assert!(!all.contains(&shown), "{uri} shows `{shown}`:\n{all}");
+        }
+    }
+}
+
+/// A config named by its bare file name (from its own directory) finds its node files:
+/// `{config_dir}` is the working directory, not empty.
+#[test]
+fn a_config_given_by_its_bare_name_resolves_paths_against_its_directory() {
+    let (tmp, _) = live_dir();
+    let out = orrery()
+        .current_dir(tmp.path())
+        .args(["live", "--config", "test-driver.toml", "--once"])
+        .output()
+        .unwrap();
     assert_success(&out);
-    let all = format!("{}{}", stdout(&out), stderr(&out));
-    assert!(all.contains("host host-2 is unreachable"), "{all}");
-    assert!(
-        !all.contains("hunter2") && !all.contains("swordfish"),
-        "{all}"
-    );
-    assert!(all.contains("***@localhost"), "{all}");
-    drop(tmp);
+    let text = stdout(&out);
+    assert!(!text.contains("unreachable"), "{text}");
+    assert!(text.contains("web-1 Running"), "{text}");
+}
+
+/// A second `--apply` on the same config refuses to start while the first runs, naming the
+/// first's pid; once the first has gone (killed outright), the lock is free again.
+#[test]
+fn a_second_apply_on_one_config_is_refused_while_the_first_runs() {
+    let (tmp, config) = live_dir();
+    let mut first = live(&config, &["--apply", "--interval", "3600"])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let lock = tmp.path().join("test-driver.journal.lock");
+    let pid = first.id().to_string();
+    let start = std::time::Instant::now();
+    while std::fs::read_to_string(&lock).unwrap_or_default().trim() != pid {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(60),
+            "the first instance never took the lock"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let second = live(&config, &["--apply", "--once"]).output().unwrap();
+    let err = stderr(&second);
+    assert!(!second.status.success(), "{err}");
+    assert!(err.contains(&format!("in use by process {pid}")), "{err}");
+    // A dry run only reads the journal: it still runs.
+    assert_success(&live(&config, &["--once"]).output().unwrap());
+    first.kill().unwrap();
+    first.wait().unwrap();
+    assert_success(&live(&config, &["--apply", "--once"]).output().unwrap());
 }
 
 #[test]

@@ -25,6 +25,7 @@ fn opts(out: &Path, jobs: usize, shard: Shard) -> Options {
         jobs: Some(jobs),
         shard,
         force: false,
+        progress: true,
     }
 }
 
@@ -341,10 +342,18 @@ fn the_table1_grid_benchmark_sweep_runs_end_to_end_with_seeds_above_2_63() {
         .filter(|r| r[seed].parse::<u64>().unwrap() >= 1 << 63)
         .count();
     assert!(big > 0, "no seed above 2^63 among 48 random ones");
-    for f in ["results.parquet", "aggregate.csv", "aggregate.parquet", "orrery-output.json"] {
+    for f in [
+        "results.parquet",
+        "aggregate.csv",
+        "aggregate.parquet",
+        "orrery-output.json",
+    ] {
         assert!(dir.join(f).is_file(), "{f}");
     }
-    assert_eq!(common::Table::read(&dir.join("aggregate.csv")).rows.len(), 16);
+    assert_eq!(
+        common::Table::read(&dir.join("aggregate.csv")).rows.len(),
+        16
+    );
     common::assert_success(&common::run_orrery(["report".as_ref(), dir.as_os_str()]));
     common::assert_success(&common::run_orrery(["compare".as_ref(), dir.as_os_str()]));
 }

@@ -173,11 +173,12 @@ impl Source {
         error_in_toml(&self.path, &self.text, key, message).hint(&self.docs)
     }
 
-    /// Resolves the path at `key`: relative to the file's directory when the file gives it,
-    /// relative to the working directory when `--set` does.
-    pub fn resolve(&self, key: &str, p: &Path) -> PathBuf {
-        if p.is_absolute() || self.overridden.get(&normalise(key)).map(String::as_str) == Some(SET)
-        {
+    /// Resolves a path the configuration gives: an absolute path stays as it is, a relative one
+    /// is relative to the file's directory, whether the file writes it, a sweep point sets it or
+    /// `--set` does (so `--set workload.trace_dir=traces` means the same as
+    /// `trace_dir = "traces"` written in the file).
+    pub fn resolve(&self, p: &Path) -> PathBuf {
+        if p.is_absolute() {
             p.to_path_buf()
         } else {
             self.base_dir.join(p)
@@ -468,4 +469,28 @@ fn locate(text: &str, key: &str) -> Option<usize> {
         }
     }
     offset
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_resolve_against_the_file_whoever_gives_them() {
+        let file = Path::new("/data/scenarios/day.toml");
+        let text = "trace_dir = \"traces\"\njournal = \"j\"\n";
+        let mut source = Source::from_text(text, file, Path::new("/data/scenarios"))
+            .with_sets(&["journal=other/j".to_string()]);
+        let _: toml::Table = source.parse(&[], "").unwrap();
+        let dir = Path::new("/data/scenarios");
+        // Written in the file, and given by --set: both relative to the file's directory.
+        assert_eq!(source.resolve(Path::new("traces")), dir.join("traces"));
+        assert_eq!(source.resolve(Path::new("other/j")), dir.join("other/j"));
+        assert_eq!(source.resolve(Path::new("../up")), dir.join("../up"));
+        // An absolute path always stays as it is.
+        assert_eq!(source.resolve(Path::new("/abs/t")), PathBuf::from("/abs/t"));
+        // A file named bare resolves against the working directory, its own directory.
+        let bare = Source::from_text(text, Path::new("day.toml"), Path::new(""));
+        assert_eq!(bare.resolve(Path::new("traces")), PathBuf::from("traces"));
+    }
 }

@@ -3,34 +3,48 @@
 //! after a crash. A cold move never has the VM running on both hosts, and undoes its own partial
 //! work when a step fails for good.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::clock::Clock;
 use super::config::{LiveConfig, MigrationMode, TemplateSection};
 use super::connection::{NAMESPACE, PREFIX};
-use super::hypervisor::{Call, Calls, DomState, DomainFacts, DriverError, ErrorKind, Hypervisor};
+use super::hypervisor::{
+    Call, Calls, DomState, DomainFacts, DriverError, ErrorKind, Hypervisor, MigrationFacts,
+};
 use super::journal::Planned;
-use super::redact::redact;
+use super::owner::{Guard, Ownership};
 use super::retry::with_backoff;
 
-/// What carrying out actions needs: the hosts, the config and a clock to wait on.
+/// What carrying out actions needs: the hosts, the config, the VMs' recorded UUIDs and a clock
+/// to wait on.
 pub struct Executor<'a> {
     /// The hosts' hypervisors.
     pub hv: &'a mut dyn Hypervisor,
     /// The live config.
     pub config: &'a LiveConfig,
+    /// The UUID the journal recorded for each VM, by name.
+    pub uuids: &'a BTreeMap<String, String>,
     /// Waits between retries and while guests shut down.
     pub clock: &'a mut dyn Clock,
+    /// What the last live migration carried out measured (when the driver says).
+    pub measured: Option<MigrationFacts>,
 }
 
 impl Executor<'_> {
-    /// Carries out `action`; on failure, says why (with what it undid).
+    /// Carries out `action`; on failure, says why (with what it undid). Any domain the action
+    /// would touch that is not this config's (see [`Ownership`]) stops it, untouched.
     pub fn execute(&mut self, action: &Planned) -> Result<(), String> {
         let r = match action {
-            Planned::Deploy { vm, host, template } => {
+            Planned::Deploy {
+                vm,
+                host,
+                template,
+                uuid,
+            } => {
                 let h = self.host_index(host)?;
                 let t = self.template(template)?;
-                let xml = domain_xml(vm, t);
+                let xml = domain_xml(self.config, vm, uuid.as_deref(), t);
                 self.ensure_defined(h, vm, &xml)
                     .and_then(|()| self.ensure_running(h, vm))
             }
@@ -93,7 +107,7 @@ impl Executor<'_> {
                 self.migrate(vm, from, to)
             }
             Planned::PowerOn { host } => self.power("on", host),
-            Planned::PowerOff { host } => {
+            Planned::PowerOff { host, .. } => {
                 let h = self.host_index(host)?;
                 self.step(|hv| hv.domains(h)).and_then(|doms| {
                     match doms.iter().find(|d| d.state.is_active()) {
@@ -106,7 +120,13 @@ impl Executor<'_> {
                 })
             }
         };
-        r.map_err(|e| redact(&e.to_string()))
+        r.map_err(|e| e.to_string())
+    }
+
+    /// Domain `vm` on host `h`, if it is there and this config's (an error if it is there and
+    /// not this config's).
+    pub fn domain(&mut self, h: usize, vm: &str) -> Result<Option<DomainFacts>, DriverError> {
+        self.step(|hv| hv.domain(h, vm))
     }
 
     /// Index of the host called `name`.
@@ -127,13 +147,21 @@ impl Executor<'_> {
             .ok_or_else(|| format!("no template `{name}` in the config"))
     }
 
-    /// Runs one idempotent step, retrying transient errors.
+    /// Runs one idempotent step through the ownership [`Guard`], retrying transient errors.
     fn step<T>(
         &mut self,
         mut f: impl FnMut(&mut dyn Hypervisor) -> Result<T, DriverError>,
     ) -> Result<T, DriverError> {
-        let hv = &mut *self.hv;
-        with_backoff(&self.config.spec.retry, self.clock, || f(hv))
+        let hosts = self.config.host_names();
+        let mut guard = Guard {
+            hv: &mut *self.hv,
+            own: Ownership {
+                owner: &self.config.name,
+                uuids: self.uuids,
+            },
+            hosts: &hosts,
+        };
+        with_backoff(&self.config.spec.retry, self.clock, || f(&mut guard))
     }
 
     fn ensure_defined(&mut self, h: usize, vm: &str, xml: &str) -> Result<(), DriverError> {
@@ -186,13 +214,28 @@ impl Executor<'_> {
 
     fn migrate(&mut self, vm: &str, from: usize, to: usize) -> Result<(), DriverError> {
         if self.config.spec.migration == MigrationMode::Live {
+            let bandwidth_mibps = self.config.spec.migration_bandwidth_mibps;
             let r = self.step(|hv| match hv.domain(to, vm)? {
-                Some(d) if d.state.is_active() => Ok(()),
-                _ => hv.act(from, Call::Migrate { name: vm, to }),
+                Some(d) if d.state.is_active() => Ok(false),
+                _ => hv
+                    .act(
+                        from,
+                        Call::Migrate {
+                            name: vm,
+                            to,
+                            bandwidth_mibps,
+                        },
+                    )
+                    .map(|()| true),
             });
             match r {
                 Err(e) if e.kind == ErrorKind::Unsupported => {}
-                other => return other,
+                Ok(true) => {
+                    // Best effort: the move is done whether or not it was measured.
+                    self.measured = self.hv.migration_stats(to, vm).ok().flatten();
+                    return Ok(());
+                }
+                other => return other.map(drop),
             }
         }
         self.cold_move(vm, from, to)
@@ -294,22 +337,58 @@ fn state(hv: &mut dyn Hypervisor, h: usize, vm: &str) -> Result<DomState, Driver
     facts(hv, h, vm).map(|d| d.state)
 }
 
-/// The domain XML of VM `name` from template `t`: its size (current and maximum), orrery's
-/// metadata tag and the template's devices.
-pub fn domain_xml(name: &str, t: &TemplateSection) -> String {
+/// The domain XML of VM `name` from template `t` of `config`: its UUID (when given, so that
+/// libvirt refuses to redefine another domain of that name), orrery's metadata tag with the
+/// template and the owner, its size (current and maximum), a directly booted kernel when the
+/// template names one, and the template's devices.
+pub fn domain_xml(
+    config: &LiveConfig,
+    name: &str,
+    uuid: Option<&str>,
+    t: &TemplateSection,
+) -> String {
     let kib = |mb: f64| (mb * 1024.0).round() as u64;
+    let uuid = uuid.map_or(String::new(), |u| format!("<uuid>{}</uuid>\n  ", escape(u)));
+    let mut os = String::from("<type>hvm</type>");
+    for (tag, value) in [
+        ("kernel", config.template_path(t, "kernel")),
+        ("initrd", config.template_path(t, "initrd")),
+        ("cmdline", t.cmdline.clone()),
+    ] {
+        if let Some(v) = value {
+            os += &format!("<{tag}>{}</{tag}>", escape(&v));
+        }
+    }
     format!(
-        "<domain type='{ty}'>\n  <name>{name}</name>\n  \
-         <metadata><{PREFIX}:vm xmlns:{PREFIX}='{NAMESPACE}' template='{tn}'/></metadata>\n  \
+        "<domain type='{ty}'>\n  <name>{name}</name>\n  {uuid}\
+         <metadata><{PREFIX}:vm xmlns:{PREFIX}='{NAMESPACE}' template='{tn}' owner='{owner}'/>\
+         </metadata>\n  \
          <memory unit='KiB'>{max}</memory>\n  <currentMemory unit='KiB'>{cur}</currentMemory>\n  \
-         <vcpu current='{vcpus}'>{max_vcpus}</vcpu>\n  <os><type>hvm</type></os>\n  \
+         <vcpu current='{vcpus}'>{max_vcpus}</vcpu>\n  <os>{os}</os>\n  \
          <devices>{devices}</devices>\n</domain>\n",
         ty = t.domain_type,
-        tn = t.name,
+        tn = escape(&t.name),
+        owner = escape(&config.name),
         max = kib(t.max_memory_mb.unwrap_or(t.memory_mb)),
         cur = kib(t.memory_mb),
         vcpus = t.vcpus,
         max_vcpus = t.max_vcpus.unwrap_or(t.vcpus),
         devices = t.devices,
     )
+}
+
+/// `s` safe inside XML text and single- or double-quoted attributes.
+fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\'' => out.push_str("&apos;"),
+            '"' => out.push_str("&quot;"),
+            c => out.push(c),
+        }
+    }
+    out
 }

@@ -12,6 +12,8 @@ use orrery_engine::policy::PolicyConfig;
 use orrery_engine::scenario::PoliciesSection;
 use serde::Deserialize;
 
+use crate::redact::{Redactor, UriParts};
+
 const HINT: &str = "see docs/live.md for every key of a live config, its type and its range";
 
 /// The most tries of a transient error.
@@ -45,6 +47,11 @@ pub struct LiveFile {
     /// `"cold"` (always a cold move).
     #[serde(default)]
     pub migration: MigrationMode,
+    /// Most bandwidth a live migration may use, MiB/s (`None`: as fast as the network goes).
+    pub migration_bandwidth_mibps: Option<u64>,
+    /// Seconds a host powered on gets to answer before the action that needed it fails.
+    #[serde(default = "three_hundred")]
+    pub power_on_timeout_s: f64,
     /// Host power command: program and arguments, `{action}` (`on`/`off`) and `{host}` replaced.
     #[serde(default)]
     pub power_command: Vec<String>,
@@ -60,6 +67,9 @@ pub struct LiveFile {
     /// Retries of transient errors.
     #[serde(default)]
     pub retry: RetrySection,
+    /// How long libvirt calls may take.
+    #[serde(default)]
+    pub timeouts: TimeoutsSection,
     /// The hosts, in id order.
     pub hosts: Vec<HostSection>,
     /// VM templates (the VM types policies see).
@@ -110,6 +120,29 @@ impl Default for RetrySection {
             attempts: 4,
             backoff_ms: 200,
             max_backoff_ms: 5_000,
+        }
+    }
+}
+
+/// How long libvirt calls may take before the host counts as unreachable (a migration is
+/// cancelled), seconds.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TimeoutsSection {
+    /// Opening a connection to a host.
+    pub connect_s: f64,
+    /// Any other call: listing, lookup, define, start, shutdown request, ….
+    pub call_s: f64,
+    /// One live migration, start to finish.
+    pub migrate_s: f64,
+}
+
+impl Default for TimeoutsSection {
+    fn default() -> Self {
+        TimeoutsSection {
+            connect_s: 10.0,
+            call_s: 30.0,
+            migrate_s: 600.0,
         }
     }
 }
@@ -168,6 +201,12 @@ pub struct TemplateSection {
     /// libvirt domain type (`kvm`, `qemu`, `test`).
     #[serde(default = "kvm")]
     pub domain_type: String,
+    /// A kernel to boot directly (relative paths resolve against the config file's directory).
+    pub kernel: Option<PathBuf>,
+    /// An initial RAM disk for the kernel.
+    pub initrd: Option<PathBuf>,
+    /// The kernel's command line.
+    pub cmdline: Option<String>,
     /// XML inside `<devices>` (disks, interfaces), as is.
     #[serde(default)]
     pub devices: String,
@@ -185,6 +224,9 @@ pub struct VmSection {
 
 fn sixty() -> f64 {
     60.0
+}
+fn three_hundred() -> f64 {
+    300.0
 }
 fn thirty() -> usize {
     30
@@ -238,10 +280,16 @@ impl LiveConfig {
     }
 
     fn from_source(mut source: Source) -> Result<LiveConfig, InputError> {
-        let spec: LiveFile = source.parse(&[], HINT)?;
+        // A message about the file may quote a value: never a credential.
+        let redactor = Redactor::new(&uris_in(source.text()));
+        let hide = |mut e: InputError| {
+            e.message = redactor.redact(&e.message);
+            e
+        };
+        let spec: LiveFile = source.parse(&[], HINT).map_err(hide)?;
         let name = spec.name.clone().unwrap_or_else(|| source.stem());
         let config = LiveConfig { name, spec, source };
-        config.validate()?;
+        config.validate().map_err(hide)?;
         Ok(config)
     }
 
@@ -273,7 +321,28 @@ impl LiveConfig {
 
     /// The journal's path (relative paths resolve against the config file's directory).
     pub fn journal_path(&self) -> PathBuf {
-        self.source.resolve("journal", &self.spec.journal)
+        self.source.resolve(&self.spec.journal)
+    }
+
+    /// Host names, in index order.
+    pub fn host_names(&self) -> Vec<String> {
+        self.spec.hosts.iter().map(|h| h.name.clone()).collect()
+    }
+
+    /// Template `t`'s `kernel` or `initrd` path, a relative one resolved against the config
+    /// file's directory.
+    pub fn template_path(&self, t: &TemplateSection, key: &str) -> Option<String> {
+        let p = match key {
+            "kernel" => t.kernel.as_ref(),
+            "initrd" => t.initrd.as_ref(),
+            _ => None,
+        }?;
+        Some(
+            self.source
+                .resolve(Path::new(p))
+                .to_string_lossy()
+                .into_owned(),
+        )
     }
 
     /// Index of the template called `name`.
@@ -286,8 +355,17 @@ impl LiveConfig {
         let positive = |key: &str, v: f64| require_positive(v).map_err(|m| self.error_at(key, m));
         positive("interval_s", s.interval_s)?;
         positive("shutdown_timeout_s", s.shutdown_timeout_s)?;
+        positive("power_on_timeout_s", s.power_on_timeout_s)?;
+        if s.migration_bandwidth_mibps == Some(0) {
+            return Err(self
+                .error_at("migration_bandwidth_mibps", "must be at least 1 MiB/s")
+                .hint("leave it out for no limit"));
+        }
         positive("cpu_overcommit", s.cpu_overcommit)?;
         positive("memory_overcommit", s.memory_overcommit)?;
+        positive("timeouts.connect_s", s.timeouts.connect_s)?;
+        positive("timeouts.call_s", s.timeouts.call_s)?;
+        positive("timeouts.migrate_s", s.timeouts.migrate_s)?;
         if s.history_len == 0 {
             return Err(self.error_at("history_len", "must be at least 1"));
         }
@@ -390,12 +468,13 @@ impl LiveConfig {
         }
         let dir = self.dir();
         let resolved = uri.replace("{config_dir}", dir.to_string_lossy().trim_end_matches('/'));
+        let shown = UriParts::parse(uri).map_or_else(|| "the value".into(), |p| p.redacted());
         let parsed = url::Url::parse(&resolved).map_err(|e| {
-            self.error_at(
-                &key,
-                format!("`{}` is not a URI: {e}", crate::redact::redact(uri)),
-            )
-            .hint(hint)
+            self.error_at(&key, format!("`{shown}` is not a URI: {e}"))
+                .hint(format!(
+                    "{hint}; percent-encode any `/`, `?`, `#`, `@`, `:` or space in a user name \
+                     or password (`/` is %2F)"
+                ))
         })?;
         let driver = parsed.scheme().split('+').next().unwrap_or_default();
         if !driver.chars().all(|c| c.is_ascii_alphanumeric()) || driver.is_empty() {
@@ -435,6 +514,21 @@ impl LiveConfig {
         }
         Ok(())
     }
+}
+
+/// The `uri = "…"` values in a live config's text (read before it parses, so that a message
+/// about a malformed file hides their credentials too).
+fn uris_in(text: &str) -> Vec<String> {
+    let Ok(doc) = text.parse::<toml_edit::DocumentMut>() else {
+        return Vec::new();
+    };
+    let Some(hosts) = doc.get("hosts").and_then(|h| h.as_array_of_tables()) else {
+        return Vec::new();
+    };
+    hosts
+        .iter()
+        .filter_map(|h| h.get("uri")?.as_str().map(str::to_string))
+        .collect()
 }
 
 /// Letters, digits, `.`, `_` and `-`, not empty.

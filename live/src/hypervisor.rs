@@ -24,7 +24,7 @@ impl DomState {
 }
 
 /// What a host's node reports.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NodeFacts {
     /// Active CPUs.
     pub cpus: u32,
@@ -41,6 +41,8 @@ pub struct NodeFacts {
 pub struct DomainFacts {
     /// Domain name.
     pub name: String,
+    /// Domain UUID (lower-case, hyphenated): stays with the domain through migrations.
+    pub uuid: String,
     /// Run state.
     pub state: DomState,
     /// Current vCPUs.
@@ -51,8 +53,25 @@ pub struct DomainFacts {
     pub max_memory_kib: u64,
     /// Cumulative CPU time in nanoseconds.
     pub cpu_time_ns: u64,
-    /// The orrery template named in the domain's orrery metadata (`None`: not orrery's).
+    /// The orrery template named in the domain's orrery metadata (`None`: untagged).
     pub template: Option<String>,
+    /// The live config (by name) whose domain this is, from orrery's metadata (`None`:
+    /// untagged, or tagged without an owner).
+    pub owner: Option<String>,
+}
+
+/// What a completed live migration measured (libvirt's completed-job statistics on the
+/// destination).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct MigrationFacts {
+    /// From start to the guest running on the destination, ms.
+    pub elapsed_ms: u64,
+    /// How long the guest was paused for the final copy and switch-over, ms.
+    pub downtime_ms: u64,
+    /// Bytes sent.
+    pub data_bytes: u64,
+    /// Pre-copy rounds over memory.
+    pub rounds: u64,
 }
 
 /// One request to a host's hypervisor.
@@ -98,12 +117,17 @@ pub enum Call<'a> {
         /// Whether the domain is running.
         live: bool,
     },
+    /// What the last live migration of a domain into this host measured (`Done` when the
+    /// driver keeps no such statistics).
+    MigrationStats(&'a str),
     /// Live-migrate a domain to host `to` (persistently; the source definition goes).
     Migrate {
         /// Domain name.
         name: &'a str,
         /// Destination host index.
         to: usize,
+        /// Most bandwidth, MiB/s (`None`: no limit).
+        bandwidth_mibps: Option<u64>,
     },
 }
 
@@ -118,6 +142,8 @@ pub enum Reply {
     Domain(Option<DomainFacts>),
     /// To [`Call::DomainXml`].
     Xml(String),
+    /// To [`Call::MigrationStats`].
+    Migration(MigrationFacts),
     /// To every call that changes something.
     Done,
 }
@@ -131,6 +157,12 @@ pub enum ErrorKind {
     Unsupported,
     /// Retrying will not help.
     Permanent,
+    /// The host did not answer within its time limit (a frozen daemon, a dead network): it
+    /// is unreachable for now; retrying at once would only wait again.
+    Timeout,
+    /// The domain of that name is not orrery's (untagged, owned by another config, or not the
+    /// domain the journal recorded): orrery refuses to act on it.
+    Foreign,
 }
 
 /// A failed hypervisor call. Its message never holds credentials (URIs are redacted).
@@ -147,6 +179,14 @@ impl DriverError {
     pub fn permanent(message: impl Into<String>) -> Self {
         DriverError {
             kind: ErrorKind::Permanent,
+            message: message.into(),
+        }
+    }
+
+    /// A refusal to act on a domain that is not orrery's.
+    pub fn foreign(message: impl Into<String>) -> Self {
+        DriverError {
+            kind: ErrorKind::Foreign,
             message: message.into(),
         }
     }
@@ -205,6 +245,19 @@ pub trait Calls: Hypervisor {
         match self.call(host, Call::DomainXml(name))? {
             Reply::Xml(x) => Ok(x),
             other => Err(mismatch("domain XML", &other)),
+        }
+    }
+
+    /// What the last live migration of domain `name` into `host` measured, if known.
+    fn migration_stats(
+        &mut self,
+        host: usize,
+        name: &str,
+    ) -> Result<Option<MigrationFacts>, DriverError> {
+        match self.call(host, Call::MigrationStats(name))? {
+            Reply::Migration(m) => Ok(Some(m)),
+            Reply::Done => Ok(None),
+            other => Err(mismatch("migration statistics", &other)),
         }
     }
 

@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::hypervisor::{MigrationFacts, NodeFacts};
+
 /// An action as journaled: by names, which survive restarts (ids do not).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
@@ -21,6 +23,9 @@ pub enum Planned {
         host: String,
         /// Template name.
         template: String,
+        /// The new domain's UUID (journals before this field had none).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        uuid: Option<String>,
     },
     /// Move running VM `vm` from `from` to `to`.
     Migrate {
@@ -72,6 +77,10 @@ pub enum Planned {
     PowerOff {
         /// Host name.
         host: String,
+        /// What the host's node reported last, so that a later run can place VMs on it
+        /// (powering it on) before it answers again.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        node: Option<NodeFacts>,
     },
 }
 
@@ -90,6 +99,9 @@ pub enum Record {
     Done {
         /// Its sequence number.
         seq: u64,
+        /// What a live migration measured (when the driver said).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        migration: Option<MigrationFacts>,
     },
     /// Action `seq` failed; what was done of it was undone.
     Failed {
@@ -105,6 +117,16 @@ pub enum Record {
         /// How (finished or rolled back, and why).
         outcome: String,
     },
+    /// An operator-tagged domain was first seen: from now on VM `vm` is the domain with this
+    /// UUID, and no other.
+    Adopted {
+        /// Sequence number.
+        seq: u64,
+        /// VM name.
+        vm: String,
+        /// Its domain's UUID.
+        uuid: String,
+    },
 }
 
 impl Record {
@@ -112,9 +134,10 @@ impl Record {
     pub fn seq(&self) -> u64 {
         match self {
             Record::Intent { seq, .. }
-            | Record::Done { seq }
+            | Record::Done { seq, .. }
             | Record::Failed { seq, .. }
-            | Record::Reconciled { seq, .. } => *seq,
+            | Record::Reconciled { seq, .. }
+            | Record::Adopted { seq, .. } => *seq,
         }
     }
 }
@@ -134,28 +157,102 @@ pub struct Journal {
     path: PathBuf,
     /// `None` when opened read-only (a dry run never writes).
     file: Option<File>,
+    /// The lock file, held exclusively while the journal is open for appending.
+    _lock: Option<File>,
     next_seq: u64,
     records: Vec<Record>,
+    uuids: BTreeMap<String, String>,
 }
 
 impl Journal {
     /// Reads the journal at `path` (none yet: no records) without ever writing to it.
     pub fn read_only(path: &Path) -> Result<Journal, JournalError> {
         let (records, _) = Self::read(path)?;
-        Ok(Journal {
-            path: path.to_path_buf(),
-            file: None,
-            next_seq: records.iter().map(Record::seq).max().map_or(1, |s| s + 1),
-            records,
-        })
+        Ok(Self::with_records(path, None, None, records))
     }
 
-    /// Opens (creating if needed) the journal at `path` for appending, and reads its records.
+    fn with_records(
+        path: &Path,
+        file: Option<File>,
+        lock: Option<File>,
+        records: Vec<Record>,
+    ) -> Journal {
+        let mut j = Journal {
+            path: path.to_path_buf(),
+            file,
+            _lock: lock,
+            next_seq: records.iter().map(Record::seq).max().map_or(1, |s| s + 1),
+            records: Vec::with_capacity(records.len()),
+            uuids: BTreeMap::new(),
+        };
+        for r in records {
+            j.remember(r);
+        }
+        j
+    }
+
+    /// The lock file of the journal at `path`: `<journal>.lock`, beside it.
+    pub fn lock_path(path: &Path) -> PathBuf {
+        let mut name = path.file_name().unwrap_or_default().to_os_string();
+        name.push(".lock");
+        path.with_file_name(name)
+    }
+
+    /// Takes the journal's lock, or says which process holds it. The lock is the operating
+    /// system's (released when the holder exits, however it exits); the file holds the
+    /// holder's pid for the message.
+    fn lock(path: &Path) -> Result<File, JournalError> {
+        let lock_path = Self::lock_path(path);
+        let fail = |message: String| JournalError {
+            path: path.to_path_buf(),
+            message,
+        };
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&lock_path)
+            .map_err(|e| fail(format!("cannot open its lock {}: {e}", lock_path.display())))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let holder = std::fs::read_to_string(&lock_path).unwrap_or_default();
+                let holder = holder.trim();
+                let who = if holder.is_empty() {
+                    "another process".to_string()
+                } else {
+                    format!("process {holder}")
+                };
+                return Err(fail(format!(
+                    "is in use by {who} (another `orrery live --apply` on this config); \
+                     one instance at a time acts on a cluster: stop that one first"
+                )));
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(fail(format!("cannot lock {}: {e}", lock_path.display())))
+            }
+        }
+        file.set_len(0)
+            .and_then(|()| writeln!(file, "{}", std::process::id()))
+            .and_then(|()| file.sync_data())
+            .map_err(|e| {
+                fail(format!(
+                    "cannot write its lock {}: {e}",
+                    lock_path.display()
+                ))
+            })?;
+        Ok(file)
+    }
+
+    /// Opens (creating if needed) the journal at `path` for appending, under an exclusive lock
+    /// held until the journal is dropped, and reads its records.
     pub fn open(path: &Path) -> Result<Journal, JournalError> {
         let fail = |message: String| JournalError {
             path: path.to_path_buf(),
             message,
         };
+        let lock = Self::lock(path)?;
         let (records, text) = Self::read(path)?;
         let file = OpenOptions::new()
             .create(true)
@@ -170,12 +267,40 @@ impl Journal {
                 .and_then(|()| file.sync_data())
                 .map_err(|e| fail(format!("cannot cut the torn last line: {e}")))?;
         }
-        let next_seq = records.iter().map(Record::seq).max().map_or(1, |s| s + 1);
-        Ok(Journal {
-            path: path.to_path_buf(),
-            file: Some(file),
-            next_seq,
-            records,
+        Ok(Self::with_records(path, Some(file), Some(lock), records))
+    }
+
+    /// Keeps `r` among the records, and what it says about VMs' UUIDs.
+    fn remember(&mut self, r: Record) {
+        match &r {
+            Record::Intent {
+                action:
+                    Planned::Deploy {
+                        vm, uuid: Some(u), ..
+                    },
+                ..
+            }
+            | Record::Adopted { vm, uuid: u, .. } => {
+                self.uuids.insert(vm.clone(), u.clone());
+            }
+            _ => {}
+        }
+        self.records.push(r);
+    }
+
+    /// The UUID recorded for each VM (at its last deploy or adoption), by name.
+    pub fn uuids(&self) -> &BTreeMap<String, String> {
+        &self.uuids
+    }
+
+    /// Journals that VM `vm` is the domain `uuid` (a tagged domain seen for the first time).
+    pub fn adopt(&mut self, vm: &str, uuid: &str) -> Result<(), JournalError> {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.append(Record::Adopted {
+            seq,
+            vm: vm.to_string(),
+            uuid: uuid.to_string(),
         })
     }
 
@@ -207,13 +332,28 @@ impl Journal {
             message,
         };
         let mut records = Vec::new();
+        // Where each numbered record (an intent or an adoption) is.
+        let mut numbered: BTreeMap<u64, usize> = BTreeMap::new();
         let lines: Vec<&str> = text.lines().collect();
         for (i, line) in lines.iter().enumerate() {
             if line.trim().is_empty() {
                 continue;
             }
             match serde_json::from_str::<Record>(line) {
-                Ok(r) => records.push(r),
+                Ok(r) => {
+                    if matches!(r, Record::Intent { .. } | Record::Adopted { .. }) {
+                        if let Some(first) = numbered.insert(r.seq(), i + 1) {
+                            return Err(fail(format!(
+                                "lines {first} and {}: sequence number {} is used twice (two \
+                                 instances wrote to it before journals were locked); check the \
+                                 hosts by hand, then move the journal aside",
+                                i + 1,
+                                r.seq()
+                            )));
+                        }
+                    }
+                    records.push(r)
+                }
                 // A crash while appending leaves at most the last line torn.
                 Err(_) if i + 1 == lines.len() && !text.ends_with('\n') => {}
                 Err(e) => return Err(fail(format!("line {}: {e}", i + 1))),
@@ -254,7 +394,7 @@ impl Journal {
                 path: self.path.clone(),
                 message: format!("cannot append: {e}"),
             })?;
-        self.records.push(record);
+        self.remember(record);
         Ok(())
     }
 
@@ -266,6 +406,7 @@ impl Journal {
                 Record::Intent { seq, action } => {
                     open.insert(*seq, action.clone());
                 }
+                Record::Adopted { .. } => {}
                 other => {
                     open.remove(&other.seq());
                 }
@@ -274,18 +415,19 @@ impl Journal {
         open.into_iter().collect()
     }
 
-    /// Hosts whose last completed power action was a power-off (they are off, not lost).
-    pub fn powered_off(&self) -> std::collections::BTreeSet<String> {
+    /// Hosts whose last completed power action was a power-off (they are off, not lost), with
+    /// what their node reported before.
+    pub fn powered_off(&self) -> BTreeMap<String, Option<NodeFacts>> {
         let mut intents: BTreeMap<u64, &Planned> = BTreeMap::new();
-        let mut off = std::collections::BTreeSet::new();
+        let mut off = BTreeMap::new();
         for r in &self.records {
             match r {
                 Record::Intent { seq, action } => {
                     intents.insert(*seq, action);
                 }
-                Record::Done { seq } => match intents.get(seq) {
-                    Some(Planned::PowerOff { host }) => {
-                        off.insert(host.clone());
+                Record::Done { seq, .. } => match intents.get(seq) {
+                    Some(Planned::PowerOff { host, node }) => {
+                        off.insert(host.clone(), *node);
                     }
                     Some(Planned::PowerOn { host }) => {
                         off.remove(host);
@@ -308,6 +450,7 @@ mod tests {
             vm: vm.into(),
             host: "h0".into(),
             template: "t".into(),
+            uuid: Some(format!("uuid-of-{vm}")),
         }
     }
 
@@ -317,7 +460,11 @@ mod tests {
         let path = dir.path().join("j");
         let mut j = Journal::open(&path).unwrap();
         let a = j.intent(deploy("a")).unwrap();
-        j.append(Record::Done { seq: a }).unwrap();
+        j.append(Record::Done {
+            seq: a,
+            migration: None,
+        })
+        .unwrap();
         let b = j.intent(deploy("b")).unwrap();
         assert_eq!((a, b), (1, 2));
         drop(j);
@@ -339,10 +486,77 @@ mod tests {
         drop(f);
         let mut j = Journal::open(&path).unwrap();
         assert_eq!(j.open_intents().len(), 1);
-        j.append(Record::Done { seq: 1 }).unwrap();
+        j.append(Record::Done {
+            seq: 1,
+            migration: None,
+        })
+        .unwrap();
         drop(j);
         let j = Journal::open(&path).unwrap();
         assert!(j.open_intents().is_empty());
+    }
+
+    #[test]
+    fn a_second_writer_is_refused_with_the_holders_pid_until_the_first_closes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j");
+        let mut first = Journal::open(&path).unwrap();
+        let e = Journal::open(&path).err().unwrap().to_string();
+        assert!(e.contains("in use by process"), "{e}");
+        assert!(e.contains(&std::process::id().to_string()), "{e}");
+        // A dry run still reads it.
+        first.intent(deploy("a")).unwrap();
+        assert_eq!(Journal::read_only(&path).unwrap().records().len(), 1);
+        drop(first);
+        let mut again = Journal::open(&path).unwrap();
+        assert_eq!(again.intent(deploy("b")).unwrap(), 2);
+    }
+
+    #[test]
+    fn a_repeated_sequence_number_is_an_error_naming_both_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j");
+        let intent = |seq: u64, vm: &str| {
+            serde_json::to_string(&Record::Intent {
+                seq,
+                action: deploy(vm),
+            })
+            .unwrap()
+        };
+        let text = format!(
+            "{}\n{}\n{}\n",
+            intent(1, "a"),
+            intent(2, "b"),
+            intent(2, "c")
+        );
+        std::fs::write(&path, text).unwrap();
+        let e = Journal::open(&path).err().unwrap().to_string();
+        assert!(e.contains("lines 2 and 3"), "{e}");
+        assert!(e.contains("used twice"), "{e}");
+    }
+
+    #[test]
+    fn uuids_follow_the_last_deploy_or_adoption_of_each_vm() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j");
+        let mut j = Journal::open(&path).unwrap();
+        j.intent(deploy("a")).unwrap();
+        j.adopt("b", "uuid-b").unwrap();
+        let mut redeploy = deploy("a");
+        if let Planned::Deploy { uuid, .. } = &mut redeploy {
+            *uuid = Some("uuid-a2".into());
+        }
+        j.intent(redeploy).unwrap();
+        drop(j);
+        let j = Journal::open(&path).unwrap();
+        let want: Vec<(&str, &str)> = vec![("a", "uuid-a2"), ("b", "uuid-b")];
+        let got: Vec<(&str, &str)> = j
+            .uuids()
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(got, want);
+        assert_eq!(j.open_intents().len(), 2, "an adoption is not an intent");
     }
 
     #[test]
@@ -358,18 +572,29 @@ mod tests {
     fn power_state_follows_the_last_completed_power_action() {
         let dir = tempfile::tempdir().unwrap();
         let mut j = Journal::open(&dir.path().join("j")).unwrap();
-        let off = |h: &str| Planned::PowerOff { host: h.into() };
+        let off = |h: &str| Planned::PowerOff {
+            host: h.into(),
+            node: None,
+        };
         let s1 = j.intent(off("a")).unwrap();
-        j.append(Record::Done { seq: s1 }).unwrap();
+        j.append(Record::Done {
+            seq: s1,
+            migration: None,
+        })
+        .unwrap();
         let s2 = j.intent(off("b")).unwrap();
         j.append(Record::Failed {
             seq: s2,
             error: "x".into(),
         })
         .unwrap();
-        assert_eq!(j.powered_off().into_iter().collect::<Vec<_>>(), vec!["a"]);
+        assert_eq!(j.powered_off().into_keys().collect::<Vec<_>>(), vec!["a"]);
         let s3 = j.intent(Planned::PowerOn { host: "a".into() }).unwrap();
-        j.append(Record::Done { seq: s3 }).unwrap();
+        j.append(Record::Done {
+            seq: s3,
+            migration: None,
+        })
+        .unwrap();
         assert!(j.powered_off().is_empty());
     }
 }

@@ -13,6 +13,7 @@ pub mod connection;
 pub mod hypervisor;
 pub mod journal;
 pub mod observe;
+pub mod owner;
 pub mod reconcile;
 pub mod redact;
 pub mod retry;
@@ -30,11 +31,11 @@ use orrery_engine::view::ClusterView;
 use apply::Executor;
 use clock::Clock;
 use config::LiveConfig;
-use hypervisor::Hypervisor;
+use hypervisor::{Calls, Hypervisor};
 use journal::{Journal, JournalError, Planned, Record};
 use observe::{observe, Context, Memory};
 use reconcile::describe;
-use redact::redact;
+use redact::Redactor;
 
 pub use connection::Libvirt;
 
@@ -73,6 +74,10 @@ pub struct Live<H: Hypervisor> {
     round_migrations: usize,
     /// What the plan being applied decides: placement or reallocation.
     deciding: &'static str,
+    /// Hides the hosts' credentials in every line printed.
+    redactor: Redactor,
+    /// What the last action, a live migration, measured.
+    measured: Option<hypervisor::MigrationFacts>,
 }
 
 impl<H: Hypervisor> Live<H> {
@@ -96,11 +101,24 @@ impl<H: Hypervisor> Live<H> {
             Journal::read_only(&path)?
         };
         let vm_types = PolicyConfig::vm_types(&config);
+        let redactor = Redactor::new(&config.uris());
+        // Hosts orrery powered off: off, not lost, and their size known from before.
+        let mut memory = Memory::new(config.spec.history_len);
+        let mut powered_off = BTreeSet::new();
+        for (host, node) in journal.powered_off() {
+            if let (Some(h), Some(n)) = (config.host_names().iter().position(|x| *x == host), node)
+            {
+                memory.remember_node(h, n);
+            }
+            powered_off.insert(host);
+        }
         let mut live = Live {
-            memory: Memory::new(config.spec.history_len),
+            redactor,
+            measured: None,
+            memory,
             view: ClusterView::new(Default::default(), Vec::new(), Vec::new()),
             free_mb: Vec::new(),
-            powered_off: journal.powered_off(),
+            powered_off,
             config,
             hv,
             clock,
@@ -118,12 +136,12 @@ impl<H: Hypervisor> Live<H> {
             deciding: "",
         };
         let lines = if live.opts.apply {
-            let mut exec = Executor {
-                hv: &mut live.hv,
-                config: &live.config,
-                clock: &mut *live.clock,
-            };
-            reconcile::reconcile(&mut exec, &mut live.journal)?
+            reconcile::reconcile(
+                &mut live.hv,
+                &live.config,
+                &mut *live.clock,
+                &mut live.journal,
+            )?
         } else {
             live.journal
                 .open_intents()
@@ -158,7 +176,7 @@ impl<H: Hypervisor> Live<H> {
 
     fn say(&mut self, line: &str) {
         // A closed output (`| head`) must not stop the loop.
-        let _ = writeln!(self.out, "{}", redact(line));
+        let _ = writeln!(self.out, "{}", self.redactor.redact(line));
     }
 
     /// Gives back the hypervisor (to inspect or reuse the hosts after a run).
@@ -173,6 +191,7 @@ impl<H: Hypervisor> Live<H> {
             vm_types: &self.vm_types,
             powered_off: &self.powered_off,
             rejected: &self.rejected,
+            uuids: self.journal.uuids(),
             interval: self.interval(),
         };
         let o = observe(&mut self.hv, &cx, &mut self.memory, &mut *self.clock);
@@ -181,6 +200,15 @@ impl<H: Hypervisor> Live<H> {
         self.stale = false;
         for w in o.warnings {
             self.say(&format!("warning: {w}"));
+        }
+        // A tagged domain seen for the first time is that VM from now on (a dry run only
+        // reads the journal: it adopts nothing).
+        if self.opts.apply {
+            for (vm, uuid) in o.adopted {
+                if let Err(e) = self.journal.adopt(&vm, &uuid) {
+                    self.say(&format!("warning: {e}"));
+                }
+            }
         }
         o.unreachable
     }
@@ -310,6 +338,7 @@ impl<H: Hypervisor> Live<H> {
                     vm: vm_name(vm)?,
                     host: host_name(host)?,
                     template: v.vm_type(vm).name.clone(),
+                    uuid: Some(uuid::Uuid::new_v4().to_string()),
                 }
             }
             Action::Migrate { vm, to } => {
@@ -364,6 +393,7 @@ impl<H: Hypervisor> Live<H> {
                 }
                 Planned::PowerOff {
                     host: host_name(host)?,
+                    node: self.memory.node(host),
                 }
             }
             Action::Reject { .. } | Action::Defer { .. } => {
@@ -385,6 +415,18 @@ impl<H: Hypervisor> Live<H> {
             }
             Action::Defer { .. } => return self.dry_run(),
             _ => {}
+        }
+        // As in simulation, a VM sent to a host orrery powered off wakes it first.
+        let target = match *action {
+            Action::Deploy { host, .. } => Some(host),
+            Action::Migrate { to, .. } => Some(to),
+            _ => None,
+        };
+        if self.opts.apply
+            && target
+                .is_some_and(|h| self.view.hosts.get(h).map(|x| x.power) == Some(PowerState::Off))
+        {
+            self.wake(target.expect("checked above"))?;
         }
         let planned = self.planned(action)?;
         self.dry_run()?;
@@ -415,12 +457,15 @@ impl<H: Hypervisor> Live<H> {
         let mut exec = Executor {
             hv: &mut self.hv,
             config: &self.config,
+            uuids: self.journal.uuids(),
             clock: &mut *self.clock,
+            measured: None,
         };
         let result = exec.execute(&planned);
+        let migration = exec.measured;
         self.stale = true;
         let record = match &result {
-            Ok(()) => Some(Record::Done { seq }),
+            Ok(()) => Some(Record::Done { seq, migration }),
             // What a failed action left is settled at once, so the hosts stay consistent; if
             // that fails too, the intent stays open for the next start's reconciliation.
             Err(error) => {
@@ -436,7 +481,7 @@ impl<H: Hypervisor> Live<H> {
             self.journal.append(record).map_err(|e| e.to_string())?;
         }
         match &planned {
-            Planned::PowerOff { host } if result.is_ok() => {
+            Planned::PowerOff { host, .. } if result.is_ok() => {
                 self.powered_off.insert(host.clone());
             }
             Planned::PowerOn { host } if result.is_ok() => {
@@ -447,7 +492,33 @@ impl<H: Hypervisor> Live<H> {
         if result.is_ok() {
             self.record(action);
         }
+        self.measured = migration;
         result
+    }
+
+    /// Powers host `h` on (a journaled action of its own) and waits until it answers, at most
+    /// the config's `power_on_timeout_s`.
+    fn wake(&mut self, h: usize) -> ActionResult {
+        let name = self.view.hosts[h].name.clone();
+        self.say(&format!(
+            "  power on {name} first: the next action needs it"
+        ));
+        self.execute(&Action::PowerOn { host: h })?;
+        self.say(&format!("  done: power on {name}"));
+        let limit = Duration::from_secs_f64(self.config.spec.power_on_timeout_s);
+        let start = self.clock.now();
+        loop {
+            match self.hv.node(h) {
+                Ok(_) => return Ok(()),
+                Err(e) if self.clock.now() - start >= limit => {
+                    return Err(format!(
+                        "{name} was powered on but did not answer within {} s: {e}",
+                        limit.as_secs_f64()
+                    ))
+                }
+                Err(_) => self.clock.sleep(Duration::from_secs(1)),
+            }
+        }
     }
 
     /// Shows a completed action in the view, so the rest of the plan is checked against the
@@ -602,7 +673,18 @@ impl<H: Hypervisor> Infrastructure for Live<H> {
             let rendered = self.render(a);
             let r = self.execute(a);
             match &r {
-                Ok(()) if self.opts.apply => self.say(&format!("  done: {rendered}")),
+                Ok(()) if self.opts.apply => {
+                    let measured = self.measured.take().map_or(String::new(), |m| {
+                        format!(
+                            " ({:.1} s, downtime {} ms, {:.1} MiB in {} rounds)",
+                            m.elapsed_ms as f64 / 1000.0,
+                            m.downtime_ms,
+                            m.data_bytes as f64 / 1_048_576.0,
+                            m.rounds
+                        )
+                    });
+                    self.say(&format!("  done: {rendered}{measured}"))
+                }
                 Ok(()) => {}
                 Err(e) if self.opts.apply => self.say(&format!("  refused: {rendered}: {e}")),
                 Err(_) => {}

@@ -12,6 +12,7 @@ use orrery_engine::view::{ClusterView, Compat, HostView, VmSize, VmView};
 use super::clock::Clock;
 use super::config::{default_power, LiveConfig};
 use super::hypervisor::{Calls, DomState, DomainFacts, Hypervisor, NodeFacts};
+use super::owner::Ownership;
 use super::retry::with_backoff;
 
 /// What observation carries from one round to the next.
@@ -39,6 +40,19 @@ impl Memory {
     }
 }
 
+impl Memory {
+    /// What host `h`'s node reported last.
+    pub fn node(&self, h: usize) -> Option<NodeFacts> {
+        self.nodes.get(&h).copied()
+    }
+
+    /// Takes `facts` as what host `h`'s node reported last (a powered-off host's, from the
+    /// journal).
+    pub fn remember_node(&mut self, h: usize, facts: NodeFacts) {
+        self.nodes.insert(h, facts);
+    }
+}
+
 /// One round's observation.
 pub struct Observation {
     /// The view policies decide on.
@@ -50,6 +64,9 @@ pub struct Observation {
     pub free_mb: Vec<Option<f64>>,
     /// Anomalies worth a line in the log (a VM defined on two hosts, an unknown template…).
     pub warnings: Vec<String>,
+    /// This config's tagged domains seen with no UUID in the journal yet: VM name and UUID,
+    /// to be journaled as adopted.
+    pub adopted: Vec<(String, String)>,
 }
 
 /// Everything `observe` reads besides the hypervisor.
@@ -62,6 +79,8 @@ pub struct Context<'a> {
     pub powered_off: &'a BTreeSet<String>,
     /// VMs placement rejected (left alone until restart).
     pub rejected: &'a BTreeSet<String>,
+    /// The UUID the journal recorded for each VM, by name.
+    pub uuids: &'a BTreeMap<String, String>,
     /// Interval between rounds.
     pub interval: Duration,
 }
@@ -82,6 +101,12 @@ pub fn observe(
 ) -> Observation {
     let now = clock.now();
     let config = cx.config;
+    let own = Ownership {
+        owner: &config.name,
+        uuids: cx.uuids,
+    };
+    let listed: BTreeSet<&str> = config.spec.vms.iter().map(|v| v.name.as_str()).collect();
+    let mut adopted = Vec::new();
     let mut warnings = Vec::new();
     let mut unreachable = Vec::new();
     let mut host_types = Vec::new();
@@ -127,9 +152,29 @@ pub fn observe(
         let mut busy_cpus = 0.0;
         for d in domains {
             let key = format!("{}/{}", hc.name, d.name);
+            let foreign = own.why_foreign(&d);
             let template = d.template.as_deref().map(|t| (t, config.template_index(t)));
-            match template {
-                Some((_, Some(t))) => {
+            match (foreign, template) {
+                (Some(why), _) => {
+                    // Another owner's VMs are their business; a collision with one of ours
+                    // is worth saying.
+                    if listed.contains(d.name.as_str())
+                        || cx.uuids.contains_key(&d.name)
+                        || (d.template.is_some() && d.owner.is_none())
+                    {
+                        warnings.push(format!(
+                            "domain {} on {} is not this config's ({why}): left alone",
+                            d.name, hc.name
+                        ));
+                    }
+                    withhold(memory, &key, &d, now, &mut withheld_mb, &mut busy_cpus);
+                }
+                (None, Some((_, Some(t)))) => {
+                    if !cx.uuids.contains_key(&d.name)
+                        && !adopted.iter().any(|(n, _): &(String, String)| n == &d.name)
+                    {
+                        adopted.push((d.name.clone(), d.uuid.clone()));
+                    }
                     if let Some(other) = found.get(&d.name) {
                         warnings.push(format!(
                             "VM {} is defined on {} and on {}",
@@ -150,17 +195,14 @@ pub fn observe(
                         },
                     );
                 }
-                tagged => {
+                (None, tagged) => {
                     if let Some((t, None)) = tagged {
                         warnings.push(format!(
                             "domain {} on {} names unknown template `{t}`: left alone",
                             d.name, hc.name
                         ));
                     }
-                    if d.state.is_active() {
-                        withheld_mb += d.memory_kib as f64 / 1024.0;
-                        busy_cpus += utilisation(memory, &key, &d, now).0 * d.vcpus as f64;
-                    }
+                    withhold(memory, &key, &d, now, &mut withheld_mb, &mut busy_cpus);
                 }
             }
         }
@@ -202,7 +244,6 @@ pub fn observe(
             )
         })
         .collect();
-    let listed: BTreeSet<&str> = config.spec.vms.iter().map(|v| v.name.as_str()).collect();
     let mut extra: Vec<(usize, &String)> = found
         .iter()
         .filter(|(n, _)| !listed.contains(n.as_str()))
@@ -294,6 +335,23 @@ pub fn observe(
         unreachable,
         free_mb,
         warnings,
+        adopted,
+    }
+}
+
+/// A domain that is not one of this config's VMs: while it runs, its memory is withheld from
+/// its host and its CPU use is the host's background load.
+fn withhold(
+    memory: &mut Memory,
+    key: &str,
+    d: &DomainFacts,
+    now: Duration,
+    withheld_mb: &mut f64,
+    busy_cpus: &mut f64,
+) {
+    if d.state.is_active() {
+        *withheld_mb += d.memory_kib as f64 / 1024.0;
+        *busy_cpus += utilisation(memory, key, d, now).0 * d.vcpus as f64;
     }
 }
 

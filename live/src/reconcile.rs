@@ -3,18 +3,30 @@
 //! effect and rolled back when none did, so that no VM is lost, orphaned or running twice.
 
 use super::apply::Executor;
-use super::hypervisor::{Calls, DomState, DriverError};
+use super::clock::Clock;
+use super::config::LiveConfig;
+use super::hypervisor::{DomState, DomainFacts, ErrorKind, Hypervisor};
 use super::journal::{Journal, JournalError, Planned, Record};
 
 /// Settles every open intent in `journal`; returns one line per intent. An intent that cannot
 /// be settled now (a host does not answer) stays open for the next start.
 pub fn reconcile(
-    exec: &mut Executor<'_>,
+    hv: &mut dyn Hypervisor,
+    config: &LiveConfig,
+    clock: &mut dyn Clock,
     journal: &mut Journal,
 ) -> Result<Vec<String>, JournalError> {
     let mut lines = Vec::new();
     for (seq, action) in journal.open_intents() {
-        match settle(exec, &action) {
+        let uuids = journal.uuids().clone();
+        let mut exec = Executor {
+            hv: &mut *hv,
+            config,
+            uuids: &uuids,
+            clock: &mut *clock,
+            measured: None,
+        };
+        match settle(&mut exec, &action) {
             Ok(outcome) => {
                 lines.push(format!(
                     "reconciled #{seq} ({}): {outcome}",
@@ -34,7 +46,9 @@ pub fn reconcile(
 /// A one-line description of a journaled action.
 pub fn describe(a: &Planned) -> String {
     match a {
-        Planned::Deploy { vm, host, template } => format!("deploy {vm} ({template}) on {host}"),
+        Planned::Deploy {
+            vm, host, template, ..
+        } => format!("deploy {vm} ({template}) on {host}"),
         Planned::Migrate { vm, from, to } => format!("migrate {vm} from {from} to {to}"),
         Planned::Suspend { vm, host } => format!("suspend {vm} on {host}"),
         Planned::Resume { vm, host } => format!("resume {vm} on {host}"),
@@ -46,7 +60,7 @@ pub fn describe(a: &Planned) -> String {
             memory_mb,
         } => format!("resize {vm} on {host} to {vcpus} vCPUs, {memory_mb} MB"),
         Planned::PowerOn { host } => format!("power on {host}"),
-        Planned::PowerOff { host } => format!("power off {host}"),
+        Planned::PowerOff { host, .. } => format!("power off {host}"),
     }
 }
 
@@ -54,11 +68,10 @@ pub fn describe(a: &Planned) -> String {
 /// it back; says which.
 pub fn settle(exec: &mut Executor<'_>, action: &Planned) -> Result<String, String> {
     let host = |name: &str| exec.host_index(name);
-    let err = |e: DriverError| e.message;
     Ok(match action {
         Planned::Deploy { vm, host: hn, .. } => {
             let h = host(hn)?;
-            match exec.hv.domain(h, vm).map_err(err)? {
+            match ours(exec, h, vm)? {
                 None => "rolled back: nothing was defined; the VM is pending again".into(),
                 Some(_) => {
                     exec.execute(action)?;
@@ -68,19 +81,19 @@ pub fn settle(exec: &mut Executor<'_>, action: &Planned) -> Result<String, Strin
         }
         Planned::Migrate { vm, from, to } => {
             let (f, t) = (host(from)?, host(to)?);
-            let src = exec.hv.domain(f, vm).map_err(err)?;
-            let dst = exec.hv.domain(t, vm).map_err(err)?;
+            let src = ours(exec, f, vm)?;
+            let dst = ours(exec, t, vm)?;
             match (src, dst) {
                 (Some(s), None) => {
                     if s.state == DomState::ShutOff {
-                        exec.ensure_running(f, vm).map_err(err)?;
+                        exec.ensure_running(f, vm).map_err(|e| e.message)?;
                         format!("rolled back: restarted on {from}")
                     } else {
                         format!("rolled back: it never left {from}")
                     }
                 }
                 (_, Some(_)) => {
-                    exec.cold_move(vm, f, t).map_err(err)?;
+                    exec.cold_move(vm, f, t).map_err(|e| e.message)?;
                     format!("finished: runs on {to}, gone from {from}")
                 }
                 (None, None) => return Err(format!("{vm} is on neither {from} nor {to}")),
@@ -98,7 +111,7 @@ pub fn settle(exec: &mut Executor<'_>, action: &Planned) -> Result<String, Strin
             vcpus,
             memory_mb,
         } => {
-            let d = exec.hv.domain(host(hn)?, vm).map_err(err)?;
+            let d = ours(exec, host(hn)?, vm)?;
             let kib = (memory_mb * 1024.0).round() as u64;
             match d {
                 Some(d) if d.vcpus == *vcpus && d.memory_kib == kib => {
@@ -107,7 +120,7 @@ pub fn settle(exec: &mut Executor<'_>, action: &Planned) -> Result<String, Strin
                 _ => "rolled back: it had not taken effect; the policies decide again".into(),
             }
         }
-        Planned::Shutdown { vm, host: hn } => match exec.hv.domain(host(hn)?, vm).map_err(err)? {
+        Planned::Shutdown { vm, host: hn } => match ours(exec, host(hn)?, vm)? {
             None => "finished: it had taken effect".into(),
             Some(d) if d.state == DomState::ShutOff => {
                 exec.execute(action)?;
@@ -129,9 +142,19 @@ fn single(
     state: DomState,
     what: &str,
 ) -> Result<String, String> {
-    let d = exec.hv.domain(h, vm).map_err(|e| e.message)?;
+    let d = ours(exec, h, vm)?;
     Ok(match d {
         Some(d) if d.state == state => format!("finished: the VM is {what}"),
         _ => "rolled back: it had not taken effect; the policies decide again".into(),
     })
+}
+
+/// Domain `vm` on host `h` if it is this config's: a foreign domain of that name is none of
+/// the action's doing, so it counts as absent (and any step that would touch it refuses).
+fn ours(exec: &mut Executor<'_>, h: usize, vm: &str) -> Result<Option<DomainFacts>, String> {
+    match exec.domain(h, vm) {
+        Ok(d) => Ok(d),
+        Err(e) if e.kind == ErrorKind::Foreign => Ok(None),
+        Err(e) => Err(e.message),
+    }
 }

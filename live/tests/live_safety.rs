@@ -108,9 +108,10 @@ fn open_intents(records: &[Record]) -> Vec<u64> {
     for r in records {
         match r {
             Record::Intent { seq, .. } => open.push(*seq),
-            Record::Done { seq } | Record::Failed { seq, .. } | Record::Reconciled { seq, .. } => {
-                open.retain(|s| s != seq)
-            }
+            Record::Done { seq, .. }
+            | Record::Failed { seq, .. }
+            | Record::Reconciled { seq, .. } => open.retain(|s| s != seq),
+            Record::Adopted { .. } => {}
         }
     }
     open
@@ -193,6 +194,7 @@ fn a_deploy_cut_after_defining_is_finished_and_one_cut_before_is_placed_once() {
         vm: vm.into(),
         host: host.into(),
         template: "small".into(),
+        uuid: None,
     };
     interrupted(&config, deploy("a", "h-0"));
     interrupted(&config, deploy("b", "h-1"));
@@ -222,4 +224,103 @@ fn a_deploy_cut_after_defining_is_finished_and_one_cut_before_is_placed_once() {
     let at = placement(&mut hv, 2);
     assert_eq!(at["a"], vec![(0, DomState::Running)]);
     assert_eq!(at["b"], vec![(0, DomState::Running)]);
+}
+
+/// One domain as a host lists it: name, UUID, state and owner tag (CPU time left out).
+type Listed = (String, String, DomState, Option<String>);
+
+/// Every domain on every host.
+fn everything(hv: &mut Libvirt, hosts: usize) -> Vec<Vec<Listed>> {
+    use orrery_live::hypervisor::Calls;
+    (0..hosts)
+        .map(|h| {
+            hv.domains(h)
+                .unwrap()
+                .into_iter()
+                .map(|d| (d.name, d.uuid, d.state, d.owner))
+                .collect()
+        })
+        .collect()
+}
+
+/// A deploy of a listed VM whose name is taken on the target host by an untagged domain or
+/// by another owner's is refused, and neither domain is touched.
+#[test]
+fn a_deploy_onto_a_same_name_domain_orrery_does_not_own_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    node(
+        dir.path(),
+        0,
+        &[foreign("a"), owned_by("b", "someone-else")],
+    );
+    let config = config(dir.path(), 1, &["a", "b"], FIRST_FIT, "");
+    let mut hv = open(&config, &[(0, "a"), (0, "b")]);
+    let before = everything(&mut hv, 1);
+    let mut live = live(config, hv, ManualClock::new(), true, 1);
+    assert_eq!(
+        live.next_decision().unwrap(),
+        Some(Decision::Place(vec![0, 1]))
+    );
+    let results = live.apply(vec![
+        Action::Deploy { vm: 0, host: 0 },
+        Action::Deploy { vm: 1, host: 0 },
+    ]);
+    let a = results[0].as_ref().unwrap_err();
+    let b = results[1].as_ref().unwrap_err();
+    assert!(
+        a.contains("not this config's (it carries no orrery tag)"),
+        "{a}"
+    );
+    assert!(b.contains("it belongs to `someone-else`"), "{b}");
+    assert_eq!(everything(live.hypervisor(), 1), before);
+    // Refused before anything started: the journal says so, nothing is left open.
+    assert!(open_intents(live.journal()).is_empty());
+}
+
+/// A move onto a host where the VM's name is taken by a domain orrery does not own is
+/// refused: the VM keeps running where it was (never undefined), the other domain untouched.
+#[test]
+fn a_move_onto_a_same_name_domain_orrery_does_not_own_is_refused() {
+    for other in [foreign("a"), owned_by("a", "someone-else")] {
+        let dir = tempfile::tempdir().unwrap();
+        node(dir.path(), 0, &[running("a")]);
+        node(dir.path(), 1, &[other]);
+        let config = config(dir.path(), 2, &["a"], FIRST_FIT, "");
+        let mut hv = open(&config, &[]);
+        let before = everything(&mut hv, 2);
+        let mut live = live(config, hv, ManualClock::new(), true, 1);
+        live.next_decision().unwrap();
+        let r = live.apply(vec![Action::Migrate { vm: 0, to: 1 }]);
+        let e = r[0].as_ref().unwrap_err();
+        assert!(e.contains("is not this config's"), "{e}");
+        assert_eq!(everything(live.hypervisor(), 2), before);
+    }
+}
+
+/// A domain that carries this config's tag but not the UUID the journal recorded for that VM
+/// (a different domain under the same name) is not the VM: it is left alone, and the VM is not
+/// deployed over it.
+#[test]
+fn a_tagged_domain_with_another_uuid_than_the_journaled_one_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    node(dir.path(), 0, &[stopped("a")]);
+    let config = config(dir.path(), 1, &["a"], FIRST_FIT, "");
+    // The journal knows a as another domain.
+    Journal::open(&config.journal_path())
+        .unwrap()
+        .adopt("a", "11111111-2222-4333-8444-555555555555")
+        .unwrap();
+    let mut hv = open(&config, &[(0, "a")]);
+    let before = everything(&mut hv, 1);
+    let mut live = live(config, hv, ManualClock::new(), true, 1);
+    // Not the VM: a is pending.
+    assert_eq!(
+        live.next_decision().unwrap(),
+        Some(Decision::Place(vec![0]))
+    );
+    let r = live.apply(vec![Action::Deploy { vm: 0, host: 0 }]);
+    let e = r[0].as_ref().unwrap_err();
+    // (The deploy's intent recorded the UUID the new domain would have had.)
+    assert!(e.contains("the journal recorded"), "{e}");
+    assert_eq!(everything(live.hypervisor(), 1), before);
 }

@@ -19,58 +19,12 @@ use crate::placement::rank::Ranked;
 use crate::placement::Greedy;
 use crate::tenancy::admission::TenancyAdmission;
 
-/// Placement policy names and what they do.
-pub const PLACEMENTS: &[(&str, &str)] = &[
-    ("first-fit", "lowest-numbered host with room"),
-    (
-        "packing",
-        "most loaded host with room (fewest hosts: consolidation)",
-    ),
-    ("striping", "host with the fewest VMs (spread VMs)"),
-    (
-        "workload-balance",
-        "the same as striping: VMs evenly distributed",
-    ),
-    ("load-aware", "host with the most free CPU"),
-    ("cpu-balance", "the same as load-aware: most available CPU"),
-    (
-        "coolest",
-        "lowest predicted steady temperature at the host's reserved load (needs [thermal])",
-    ),
-    (
-        "coolest-inlet",
-        "lowest inlet temperature (needs [thermal])",
-    ),
-    (
-        "pabfd",
-        "power-aware best-fit decreasing, with the consolidation detector (Beloglazov & Buyya)",
-    ),
-    (
-        "rank",
-        "filter with requirements, sort by a rank expression and weighers ([policies.rank])",
-    ),
-];
+mod catalogue;
 
-/// Reallocation policy names and what they do.
-pub const REALLOCATIONS: &[(&str, &str)] = &[
-    ("none", "never migrate"),
-    (
-        "consolidation",
-        "dynamic consolidation: overload detector, VM selection, PABFD, underload drain",
-    ),
-    (
-        "workload-balance",
-        "migrate from the most to the least loaded host while the load spread is too wide",
-    ),
-    (
-        "cpu-balance",
-        "migrate off hosts above a CPU threshold to less-loaded hosts",
-    ),
-    (
-        "thermal-balance",
-        "migrate off hosts above a temperature threshold to cooler hosts (needs [thermal])",
-    ),
-];
+pub use catalogue::{
+    names, Param, Policy, Section, ADMISSION, CONSOLIDATION, CPU_BALANCE, ELASTICITY, PLACEMENTS,
+    RANK, REALLOCATIONS, ROUNDS, SHARED, THERMAL_BALANCE, WORKLOAD_BALANCE,
+};
 
 /// The cloud OS a configuration describes: its placement and reallocation policies and, for a
 /// scenario with services, its service manager (admission and elasticity), each drawing from
@@ -232,11 +186,10 @@ pub fn requirements(config: &dyn PolicyConfig) -> Result<Requirements, InputErro
     })
 }
 
-fn unknown(config: &dyn PolicyConfig, key: &str, name: &str, known: &[(&str, &str)]) -> InputError {
-    let names: Vec<&str> = known.iter().map(|(n, _)| *n).collect();
+fn unknown(config: &dyn PolicyConfig, key: &str, name: &str, known: &[Policy]) -> InputError {
     config
         .error_at(key, format!("unknown policy `{name}`"))
-        .hint(format!("use one of: {}", names.join(", ")))
+        .hint(format!("use one of: {}", names(known).join(", ")))
 }
 
 /// An error about `key`, located in the configuration's file.

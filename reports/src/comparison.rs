@@ -256,6 +256,9 @@ pub enum Format {
     Markdown,
     /// CSV with raw values: `name`, then per metric its value (or mean) and `_ci95` half-width.
     Csv,
+    /// A JSON array of one object per row with the CSV's columns: `name`, then per metric its
+    /// raw value (or mean) and `_ci95` half-width, `null` where the CSV cell is empty.
+    Json,
 }
 
 /// Rows as a Markdown table.
@@ -292,15 +295,55 @@ pub fn html_table(rows: &[Row]) -> String {
     out
 }
 
-/// Rows as CSV with raw (unscaled) values.
-fn csv_text(rows: &[Row]) -> String {
-    let metrics: Vec<Metric> = COLUMNS
+/// Every metric of the table, in column order (a pair column gives two).
+fn raw_metrics() -> Vec<Metric> {
+    COLUMNS
         .iter()
         .flat_map(|c| match c.cells {
             Cells::One(m) => vec![m],
             Cells::Pair(a, b) => vec![a, b],
         })
+        .collect()
+}
+
+/// A JSON object whose keys keep the order they were pushed in (the CSV's column order).
+struct Ordered(Vec<(String, serde_json::Value)>);
+
+impl serde::Serialize for Ordered {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (key, value) in &self.0 {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}
+
+/// Rows as a pretty JSON array with raw (unscaled) values: the CSV's columns in its order, one
+/// object per row; a missing or non-finite value is `null`.
+fn json_text(rows: &[Row]) -> String {
+    let metrics = raw_metrics();
+    let objects: Vec<Ordered> = rows
+        .iter()
+        .map(|row| {
+            let mut object = vec![("name".to_string(), row.label.clone().into())];
+            for m in &metrics {
+                let s = row.values.get(m.key);
+                object.push((m.key.to_string(), s.map(|s| s.mean).into()));
+                let ci = s.and_then(|s| s.ci95);
+                object.push((format!("{}{CI95}", m.key), ci.into()));
+            }
+            Ordered(object)
+        })
         .collect();
+    // Strings and numbers always serialise.
+    serde_json::to_string_pretty(&objects).unwrap_or_default() + "\n"
+}
+
+/// Rows as CSV with raw (unscaled) values.
+fn csv_text(rows: &[Row]) -> String {
+    let metrics = raw_metrics();
     let mut w = csv::Writer::from_writer(Vec::new());
     let header = std::iter::once("name".to_string()).chain(
         metrics
@@ -368,6 +411,7 @@ pub fn render(rows: &[Row], format: Format) -> String {
     match format {
         Format::Markdown => markdown(rows),
         Format::Csv => csv_text(rows),
+        Format::Json => json_text(rows),
     }
 }
 

@@ -140,7 +140,7 @@ pub(super) fn vms(scenario: &Scenario, streams: &RngStreams) -> Result<Vec<VmPla
     if let Some(dir) = &w.trace_dir {
         let known = u64::try_from(scenario.estimate().vms).unwrap_or(u64::MAX);
         let room = scenario.spec.limits.max_vms.saturating_sub(known);
-        let path = scenario.resolve("workload.trace_dir", dir);
+        let path = scenario.resolve(dir);
         let files = load_planetlab_dir(&path, room).map_err(|mut e| {
             if e.hint.is_none() {
                 e.hint = Some("fix the trace file or point workload.trace_dir elsewhere".into());

@@ -60,7 +60,7 @@ impl Ha {
             }
         }
         if let Some(trace) = &f.trace {
-            let path = scenario.resolve("failures.trace", trace);
+            let path = scenario.resolve(trace);
             scheduled.extend(read_trace(&path, host_names, vm_names)?);
         }
         for e in scheduled {

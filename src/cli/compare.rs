@@ -5,7 +5,8 @@ use std::path::PathBuf;
 
 use orrery_reports::comparison::{dir_rows, render, Row};
 
-use super::{print, write_file};
+use super::output::Ui;
+use super::write_file;
 use crate::error::Error;
 
 /// Arguments of `orrery compare`.
@@ -17,10 +18,14 @@ pub struct Args {
     /// Table format.
     #[arg(long, value_enum, default_value_t = TableFormat::Markdown)]
     format: TableFormat,
+    /// Print one JSON array, one object per row with raw values (the same as --format json).
+    #[arg(long, conflicts_with = "format")]
+    json: bool,
     /// Seed for every run (overrides each scenario's `seed`).
     #[arg(long)]
     seed: Option<u64>,
-    /// Override a key in every scenario (repeatable).
+    /// Override a key in every scenario (repeatable; a relative path resolves against each
+    /// scenario file's directory).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     sets: Vec<String>,
     /// Also write the table to this file.
@@ -35,18 +40,40 @@ enum TableFormat {
     Markdown,
     /// CSV with raw values (and 95 % CI half-widths for sweeps).
     Csv,
+    /// A JSON array: per row `name` and the raw values of the CSV columns.
+    Json,
 }
 
 /// Runs the scenario files (in parallel), reads the directories, and prints one row per input
 /// in the order given.
-pub fn run(args: Args) -> Result<(), Error> {
+pub fn run(args: Args, ui: &Ui) -> Result<(), Error> {
+    let started = std::time::Instant::now();
+    for input in &args.inputs {
+        let what = if input.is_dir() {
+            "directory "
+        } else {
+            "scenario "
+        };
+        ui.note_path(1, "Comparing", what, input);
+    }
+    for set in &args.sets {
+        ui.note(2, "Override", set);
+    }
     let files: Vec<PathBuf> = args
         .inputs
         .iter()
         .filter(|p| !p.is_dir())
         .cloned()
         .collect();
-    let mut summaries = crate::runs::compare(&files, &args.sets, args.seed)?.into_iter();
+    // Every file is loaded first, so a bad one stops the comparison before anything runs.
+    let scenarios = files
+        .iter()
+        .map(|p| orrery_engine::scenario::Scenario::load(p, &args.sets))
+        .collect::<Result<Vec<_>, _>>()?;
+    let progress = ui.progress("compare", "scenarios", scenarios.len());
+    let summaries = crate::runs::run_all(&scenarios, args.seed, &|| progress.done());
+    progress.finish();
+    let mut summaries = summaries?.into_iter();
     let mut rows = Vec::new();
     for input in &args.inputs {
         if input.is_dir() {
@@ -56,13 +83,26 @@ pub fn run(args: Args) -> Result<(), Error> {
         }
     }
     let format = match args.format {
+        _ if args.json => orrery_reports::Format::Json,
         TableFormat::Markdown => orrery_reports::Format::Markdown,
         TableFormat::Csv => orrery_reports::Format::Csv,
+        TableFormat::Json => orrery_reports::Format::Json,
     };
     let table = render(&rows, format);
-    print(&table);
+    // The table is what `compare` exists to print: it is shown even under `-q`.
+    ui.data(&table);
     if let Some(out) = &args.out {
         write_file(out, &table)?;
+        ui.note_path(1, "Wrote", "the table to ", out);
     }
+    ui.note(
+        1,
+        "Finished",
+        format!(
+            "{} rows in {:.2} s",
+            rows.len(),
+            started.elapsed().as_secs_f64()
+        ),
+    );
     Ok(())
 }

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use orrery_engine::InputError;
 
+use super::output::Ui;
 use crate::error::Error;
 
 /// Arguments of `orrery live`.
@@ -19,13 +20,17 @@ pub struct Args {
     /// Carry plans out.
     #[arg(long)]
     apply: bool,
-    /// Run one round and stop.
-    #[arg(long)]
+    /// Run one round and stop (the same as --rounds 1).
+    #[arg(long, conflicts_with = "rounds")]
     once: bool,
+    /// Run this many rounds and stop (default: until stopped).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    rounds: Option<u64>,
     /// Seconds between rounds (default: the config's interval_s).
     #[arg(long)]
     interval: Option<f64>,
-    /// Override a key of the live config (repeatable).
+    /// Override a key of the live config (repeatable; a relative path resolves against the
+    /// config file's directory).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     sets: Vec<String>,
 }
@@ -48,16 +53,24 @@ fn interval(secs: f64) -> Result<std::time::Duration, InputError> {
 
 /// Runs the loop: one round with `--once`, until stopped otherwise.
 #[cfg(feature = "live")]
-pub fn run(args: Args) -> Result<(), Error> {
+pub fn run(args: Args, ui: &Ui) -> Result<(), Error> {
+    ui.note_path(1, "Loading", "live config ", &args.config);
     let opts = orrery_live::LiveOptions {
         apply: args.apply,
-        rounds: args.once.then_some(1),
+        rounds: if args.once { Some(1) } else { args.rounds },
         interval: args.interval.map(interval).transpose()?,
         // Crash tests only: abort right after the first intent is journaled.
         crash_after_intent: std::env::var_os("ORRERY_LIVE_CRASH_AFTER_INTENT").is_some(),
     };
-    let stats = crate::runs::live(&args.config, &args.sets, opts, Box::new(std::io::stdout()))?;
-    super::print(format!(
+    // The plans are the loop's running commentary: `-q` silences them (the journal keeps
+    // what was done).
+    let out: Box<dyn std::io::Write> = if ui.quiet() {
+        Box::new(std::io::sink())
+    } else {
+        Box::new(std::io::stdout())
+    };
+    let stats = crate::runs::live(&args.config, &args.sets, opts, out)?;
+    ui.print(format!(
         "{} decisions, {} actions planned, {} not carried out (dry run or refused)\n",
         stats.placements + stats.reallocations,
         stats.actions,
@@ -68,8 +81,8 @@ pub fn run(args: Args) -> Result<(), Error> {
 
 /// Explains that this build has no live mode.
 #[cfg(not(feature = "live"))]
-pub fn run(args: Args) -> Result<(), Error> {
-    let _ = (args.dry_run, args.apply, args.once, &args.sets);
+pub fn run(args: Args, _ui: &Ui) -> Result<(), Error> {
+    let _ = (args.dry_run, args.apply, args.once, args.rounds, &args.sets);
     if let Some(secs) = args.interval {
         interval(secs)?;
     }

@@ -5,27 +5,38 @@
 mod bench;
 mod cloudsim;
 mod compare;
+mod completions;
 mod federate;
 pub(crate) mod live;
+mod man;
+mod output;
+mod policies;
 mod report;
 mod run;
 mod sweep;
 mod validate;
 
-use std::io::Write;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::error::Error;
+use output::{ColorChoice, GlobalArgs, Ui};
 
 #[derive(Parser)]
 #[command(
     name = "orrery",
     version,
-    about = "A deterministic cloud-datacenter OS: simulate policies, then run them live"
+    about = "A deterministic cloud-datacenter OS: simulate policies, then run them live",
+    after_help = "Exit codes: 0 success; 2 bad input (a file, trace, directory or argument, \
+                  located in one `error:` paragraph); 1 a failure at run time (or a regression \
+                  the bench gate found).\n\
+                  Results go to stdout, errors, progress and --verbose notes to stderr. \
+                  `orrery man` prints the manual, `orrery completions SHELL` a completion script."
 )]
 struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
     #[command(subcommand)]
     command: Command,
 }
@@ -35,7 +46,7 @@ enum Command {
     /// Run a scenario (the embedded default when none is given) and write its results.
     Run(run::Args),
     /// Compare the beloglazov policies with CloudSim 3.0.3's reference results and write the
-    /// validation report (docs/validation.md).
+    /// validation report (out/validation.md; docs/validation.md with --update-docs).
     CloudsimReport(cloudsim::Args),
     /// Compare scenario files (run now), run directories and sweep directories side by side
     /// (a federation directory is refused: see `orrery federate compare`).
@@ -55,27 +66,55 @@ enum Command {
     /// Check configuration files of any kind (scenario, sweep, federation file, live config,
     /// bench suite) without running them.
     Validate(validate::Args),
+    /// List every placement and reallocation policy, elasticity mode and admission control,
+    /// with its parameters (key, type, default, range, meaning) and the section that sets them.
+    Policies(policies::Args),
+    /// Print a shell completion script: `orrery completions bash > /etc/bash_completion.d/orrery`.
+    Completions(completions::Args),
+    /// Print the man page of orrery or of a subcommand (`orrery man run | man -l -`), or write
+    /// them all with --dir.
+    Man(man::Args),
 }
 
 /// Runs the command line: parses the arguments, runs the subcommand and returns the exit code
 /// (0, 1 for a run-time failure, 2 for bad input).
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let mut command = Cli::command();
+    // `--color` steers clap's own help and usage errors too, so it is read before parsing.
+    if let Some(choice) = ColorChoice::from_raw_args(std::env::args_os()) {
+        command = command.color(choice.to_clap());
+    }
+    let matches = command.get_matches_mut();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    // Checked here rather than by clap, which misses a conflict between global flags given on
+    // either side of the subcommand.
+    if cli.global.quiet && cli.global.verbose > 0 {
+        command
+            .error(
+                clap::error::ErrorKind::ArgumentConflict,
+                "--quiet and --verbose cannot be used together",
+            )
+            .exit();
+    }
+    let ui = Ui::new(&cli.global);
     let result = match cli.command {
-        Command::Run(args) => run::run(args),
-        Command::CloudsimReport(args) => cloudsim::run(args),
-        Command::Compare(args) => compare::run(args),
-        Command::Report(args) => report::run(args),
-        Command::Sweep(args) => sweep::run(args),
-        Command::Bench(args) => bench::run(args),
-        Command::Live(args) => live::run(args),
-        Command::Federate(args) => federate::run(args),
-        Command::Validate(args) => validate::run(args),
+        Command::Run(args) => run::run(args, &ui),
+        Command::CloudsimReport(args) => cloudsim::run(args, &ui),
+        Command::Compare(args) => compare::run(args, &ui),
+        Command::Report(args) => report::run(args, &ui),
+        Command::Sweep(args) => sweep::run(args, &ui),
+        Command::Bench(args) => bench::run(args, &ui),
+        Command::Live(args) => live::run(args, &ui),
+        Command::Federate(args) => federate::run(args, &ui),
+        Command::Validate(args) => validate::run(args, &ui),
+        Command::Policies(args) => policies::run(args, &ui),
+        Command::Completions(args) => completions::run(args, &ui, Cli::command()),
+        Command::Man(args) => man::run(args, &ui, Cli::command()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            ui.error(&e);
             ExitCode::from(e.exit_code())
         }
     }
@@ -90,12 +129,38 @@ fn at_least_one(s: &str) -> Result<usize, String> {
     }
 }
 
-/// Prints `text` on standard output; a closed stdout (`| head`) is not an error worth a panic.
-fn print(text: impl std::fmt::Display) {
-    let _ = write!(std::io::stdout(), "{text}");
-}
-
 /// Writes `text` to `path`, naming the file when it cannot.
 fn write_file(path: &std::path::Path, text: &str) -> Result<(), Error> {
     std::fs::write(path, text).map_err(|e| Error::output(path.display().to_string(), e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every flag, argument and subcommand, at every depth, says what it is for.
+    #[test]
+    fn every_argument_and_subcommand_has_help() {
+        fn check(command: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for arg in command.get_arguments() {
+                let id = arg.get_id().as_str();
+                if arg.get_help().is_none() && !["help", "version"].contains(&id) {
+                    missing.push(format!("{path} {id}"));
+                }
+            }
+            for sub in command.get_subcommands() {
+                let path = format!("{path} {}", sub.get_name());
+                if sub.get_about().is_none() {
+                    missing.push(path.clone());
+                }
+                check(sub, &path, missing);
+            }
+        }
+        let mut command = Cli::command();
+        command.build();
+        let mut missing = Vec::new();
+        check(&command, "orrery", &mut missing);
+        assert!(missing.is_empty(), "no help text: {missing:?}");
+        command.debug_assert();
+    }
 }

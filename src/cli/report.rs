@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use orrery_reports::plots::{Format, Size, Style};
 use orrery_reports::Options;
 
-use super::print;
+use super::output::Ui;
 use crate::error::Error;
 
 /// Arguments of `orrery report`.
@@ -66,7 +66,8 @@ fn font_size(s: &str) -> Result<f64, String> {
 }
 
 /// Draws the figures and writes the page.
-pub fn run(args: Args) -> Result<(), Error> {
+pub fn run(args: Args, ui: &Ui) -> Result<(), Error> {
+    let started = std::time::Instant::now();
     let mut formats: Vec<Format> = args
         .format
         .iter()
@@ -90,7 +91,18 @@ pub fn run(args: Args) -> Result<(), Error> {
         formats,
         metrics: args.metrics,
     };
+    ui.note_path(1, "Reading", "", &args.dir);
     let page = orrery_reports::render_report_with(&args.dir, &options)?;
-    print(format!("report in {}\n", page.display()));
+    ui.note_path(1, "Wrote", "", &page);
+    ui.note(
+        1,
+        "Finished",
+        format!("in {:.2} s", started.elapsed().as_secs_f64()),
+    );
+    ui.print(format!(
+        "report in {}
+",
+        page.display()
+    ));
     Ok(())
 }

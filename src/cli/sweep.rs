@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use clap::Subcommand;
 
-use super::print;
+use super::output::Ui;
 use crate::error::Error;
 use crate::sweep::{self, slurm::Job, Shard};
 
@@ -30,9 +30,13 @@ pub struct Args {
     /// Re-run finished runs instead of skipping them.
     #[arg(long)]
     force: bool,
-    /// Override a scenario key in every point (repeatable).
+    /// Override a scenario key in every point (repeatable; a relative path resolves against
+    /// the scenario file's directory).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     sets: Vec<String>,
+    /// Print the outcome as JSON: points, replicas, runs, ran, skipped, table.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Subcommand)]
@@ -75,37 +79,65 @@ struct SlurmArgs {
     /// Memory per task, e.g. 4G.
     #[arg(long)]
     mem: Option<String>,
-    /// Override a scenario key in every point (repeatable).
+    /// Override a scenario key in every point (repeatable; a relative path resolves against
+    /// the scenario file's directory).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     sets: Vec<String>,
 }
 
 /// Runs the sweep, or merges its parts, or prints its Slurm script.
-pub fn run(args: Args) -> Result<(), Error> {
+pub fn run(args: Args, ui: &Ui) -> Result<(), Error> {
     match args.action {
         Some(Action::Merge { dir, expect }) => {
             let path = sweep::merge(&dir, expect)?;
-            print(format!("merged {expect} parts into {}\n", path.display()));
+            ui.print(format!("merged {expect} parts into {}\n", path.display()));
             Ok(())
         }
-        Some(Action::Slurm(slurm)) => slurm_script(slurm),
-        None => run_sweep(args),
+        Some(Action::Slurm(slurm)) => slurm_script(slurm, ui),
+        None => run_sweep(args, ui),
     }
 }
 
-fn run_sweep(args: Args) -> Result<(), Error> {
+fn run_sweep(args: Args, ui: &Ui) -> Result<(), Error> {
     let started = Instant::now();
     let path = args.scenario.expect("clap requires the scenario");
+    ui.note_path(1, "Loading", "scenario ", &path);
+    for set in &args.sets {
+        ui.note(2, "Override", set);
+    }
     let scenario = crate::runs::load_scenario(Some(&path), &args.sets)?;
     let plan = sweep::Plan::new(&scenario)?;
+    ui.note_path(
+        1,
+        "Sweeping",
+        &format!("{} points into ", plan.points()),
+        &args.out,
+    );
     let opts = sweep::Options {
         out: args.out,
         jobs: args.jobs,
         shard: args.shard.unwrap_or(Shard::WHOLE),
         force: args.force,
+        progress: !ui.quiet(),
     };
     let o = plan.run(&opts)?;
-    print(format!(
+    if args.json {
+        ui.json(&OutcomeJson {
+            points: o.points,
+            replicas: o.replicas,
+            runs: o.runs,
+            ran: o.runs - o.skipped,
+            skipped: o.skipped,
+            table: o.table.display().to_string(),
+        });
+        ui.note(
+            1,
+            "Finished",
+            format!("in {:.2} s", started.elapsed().as_secs_f64()),
+        );
+        return Ok(());
+    }
+    ui.print(format!(
         "{} points × {} replicas: ran {} runs, skipped {} finished ones ({:.2} s); results in {}\n",
         o.points,
         o.replicas,
@@ -117,8 +149,25 @@ fn run_sweep(args: Args) -> Result<(), Error> {
     Ok(())
 }
 
+/// A sweep's outcome in `sweep --json`.
+#[derive(serde::Serialize)]
+struct OutcomeJson {
+    /// Points in the grid.
+    points: usize,
+    /// Runs per point.
+    replicas: u32,
+    /// Runs this invocation was responsible for (its shard).
+    runs: usize,
+    /// Of those, runs made now.
+    ran: usize,
+    /// Of those, runs already finished and skipped.
+    skipped: usize,
+    /// The table written: `results.csv`, or this shard's part.
+    table: String,
+}
+
 /// Prints the Slurm submission script (paths made absolute: the nodes run elsewhere).
-fn slurm_script(args: SlurmArgs) -> Result<(), Error> {
+fn slurm_script(args: SlurmArgs, ui: &Ui) -> Result<(), Error> {
     if args.shards == 0 {
         return Err(
             orrery_engine::InputError::file("--shards", "must be at least 1")
@@ -142,6 +191,7 @@ fn slurm_script(args: SlurmArgs) -> Result<(), Error> {
         mem: args.mem,
         name: format!("orrery-{}", scenario.name),
     };
-    print(job.script());
+    // The script is what `sweep slurm` exists to print: shown even under `-q`.
+    ui.data(job.script());
     Ok(())
 }

@@ -13,7 +13,6 @@
 //! process would have written.
 
 mod error;
-mod progress;
 mod shard;
 pub mod slurm;
 mod store;
@@ -25,8 +24,8 @@ use orrery_engine::scenario::Scenario;
 use orrery_engine::InputError;
 use rayon::prelude::*;
 
+use crate::progress::Progress;
 use orrery_engine::scenario::sweep::Manifest;
-use progress::Progress;
 use store::{RunSpec, Store};
 
 pub use error::SweepError;
@@ -43,6 +42,8 @@ pub struct Options {
     pub shard: Shard,
     /// Re-run finished runs instead of skipping them.
     pub force: bool,
+    /// Show progress on stderr (off under `--quiet`).
+    pub progress: bool,
 }
 
 /// What a sweep did.
@@ -134,7 +135,7 @@ impl Plan {
             .iter()
             .filter(|r| opts.force || !store.is_done(r))
             .collect();
-        let progress = Progress::new(todo.len());
+        let progress = Progress::new("sweep", "runs", todo.len(), opts.progress).always_log_total();
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(opts.jobs.or_else(slurm_cpus).unwrap_or(0))
             .build()

@@ -96,10 +96,10 @@ impl Scenario {
         self.source.error_at(key, message)
     }
 
-    /// Resolves the path at `key`: relative to the scenario's directory when the file gives it,
-    /// relative to the working directory when `--set` does.
-    pub fn resolve(&self, key: &str, p: &Path) -> PathBuf {
-        self.source.resolve(key, p)
+    /// Resolves a path the scenario gives: absolute as it is, relative against the scenario
+    /// file's directory, whether the file, a sweep point or `--set` gives it.
+    pub fn resolve(&self, p: &Path) -> PathBuf {
+        self.source.resolve(p)
     }
 
     /// Host types, one per host group, in file order.

@@ -106,9 +106,7 @@ impl Federation {
             .enumerate()
             .map(|(i, site)| match site {
                 SiteSpec::Private { scenario, .. } => {
-                    let path = self
-                        .source
-                        .resolve(&format!("sites.{i}.scenario"), scenario);
+                    let path = self.source.resolve(scenario);
                     if !path.is_file() {
                         return Err(self
                             .error_at(

@@ -15,36 +15,54 @@ use orrery_live::hypervisor::{
 };
 use orrery_live::{Libvirt, Live, LiveOptions};
 
-/// orrery's metadata namespace, as node files write it.
-pub const TAG: &str = r#"<metadata><orrery:vm xmlns:orrery="https://orrery.dev/xmlns/live/1" template="small"/></metadata>"#;
+/// orrery's metadata tag in a node file: template `small`, owned by `owner` (the test
+/// configs' name is `live`).
+pub fn tag(owner: &str) -> String {
+    format!(
+        r#"<metadata><orrery:vm xmlns:orrery="https://orrery.dev/xmlns/live/1" template="small" owner="{owner}"/></metadata>"#
+    )
+}
 
-/// A domain in a node file: name, whether orrery's (tagged `small`), running or shut off.
+/// A domain in a node file: name, its orrery tag's owner (`None`: untagged), running or shut
+/// off.
 pub struct Dom<'a> {
     pub name: &'a str,
-    pub managed: bool,
+    pub owner: Option<&'a str>,
     pub running: bool,
 }
 
+/// The test config's VM, running.
 pub fn running(name: &str) -> Dom<'_> {
     Dom {
         name,
-        managed: true,
+        owner: Some("live"),
         running: true,
     }
 }
 
+/// The test config's VM, shut off (see [`open`]).
 pub fn stopped(name: &str) -> Dom<'_> {
     Dom {
         name,
-        managed: true,
+        owner: Some("live"),
         running: false,
     }
 }
 
+/// An untagged domain, running.
 pub fn foreign(name: &str) -> Dom<'_> {
     Dom {
         name,
-        managed: false,
+        owner: None,
+        running: true,
+    }
+}
+
+/// A domain tagged as `owner`'s, running.
+pub fn owned_by<'a>(name: &'a str, owner: &'a str) -> Dom<'a> {
+    Dom {
+        name,
+        owner: Some(owner),
         running: true,
     }
 }
@@ -60,17 +78,27 @@ pub fn node(dir: &Path, n: usize, doms: &[Dom<'_>]) {
     for d in doms {
         let _ = writeln!(
             xml,
-            "<domain type='test'><name>{}</name>{}<memory unit='MiB'>4096</memory>\
+            "<domain type='test'><name>{}</name><uuid>{}</uuid>{}<memory unit='MiB'>4096</memory>\
              <currentMemory unit='MiB'>2048</currentMemory><vcpu current='2'>4</vcpu>\
              <os><type>hvm</type></os></domain>",
             d.name,
-            if d.managed { TAG } else { "" },
+            uuid_of(d.name),
+            d.owner.map_or(String::new(), tag),
         );
     }
     // The test driver starts every domain in its node file; stopped ones are written as
     // defined-only domains by shutting them off after opening (see `Hosts::open`).
     xml.push_str("</node>\n");
     std::fs::write(dir.join(format!("host{n}.xml")), xml).unwrap();
+}
+
+/// A fixed UUID per domain name (the test driver would draw a new one each time it reads a
+/// node file, and a VM is the domain with the UUID orrery recorded).
+pub fn uuid_of(name: &str) -> String {
+    let h = name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
+    });
+    format!("5f0e3a8e-0000-4000-8000-{:012x}", h & 0xffff_ffff_ffff)
 }
 
 /// A live config over `hosts` test-driver nodes in `dir`, VMs `vms` (template `small`), the
@@ -101,11 +129,11 @@ pub fn config(dir: &Path, hosts: usize, vms: &[&str], policies: &str, extra: &st
 /// Opens libvirt connections to the config's hosts and shuts off the domains named in
 /// `stopped` (the test driver starts every domain of a node file).
 pub fn open(config: &LiveConfig, stopped: &[(usize, &str)]) -> Libvirt {
-    let mut hv = Libvirt::new(config.uris());
+    let mut hv = Libvirt::new(config.uris(), Default::default());
     for &(h, name) in stopped {
         hv.act(h, Call::Destroy(name)).unwrap();
     }
-    hv
+    hv.owned_by(&config.name)
 }
 
 /// Scripted CPU loads: reports each listed domain's CPU time as demand × vCPUs × clock time,
