@@ -688,7 +688,7 @@ pub fn comparison(points: &[PointValues], key: &str, any_cooling: bool) -> Optio
         };
         ests.push(e);
         rows.push(Dot {
-            label: p.label.clone(),
+            label: keys_and_values(&p.label).map_or(p.label.clone(), |(_, v)| v),
             mean: e.mean,
             lo: e.lo,
             hi: e.hi,
@@ -703,10 +703,13 @@ pub fn comparison(points: &[PointValues], key: &str, any_cooling: bool) -> Optio
     } else {
         "0"
     };
-    let caption = format!(
+    let mut caption = format!(
         "{axis} per point: {}; open circles: the replicas",
         spread_caption(&ests, bound)
     );
+    if let Some((keys, _)) = points.first().and_then(|p| keys_and_values(&p.label)) {
+        caption.push_str(&format!("; rows labelled by {keys}"));
+    }
     Some(Plot {
         name: format!("compare-{key}"),
         metric: key.to_string(),
@@ -815,7 +818,7 @@ pub fn sweep_series(points: &[PointRuns], name: &str) -> Option<Plot> {
         "0"
     };
     let replicas = spread_caption(&ests, bound).replace("mean and", "line: mean; band:");
-    let note = if points.len() > shown {
+    let mut note = if points.len() > shown {
         format!("; the first {shown} of {} points", points.len())
     } else {
         String::new()
@@ -828,10 +831,13 @@ pub fn sweep_series(points: &[PointRuns], name: &str) -> Option<Plot> {
             legend,
         )
     } else {
+        if let Some((keys, _)) = list.first().and_then(|s| keys_and_values(&s.label)) {
+            note = format!("; panels titled by {keys}{note}");
+        }
         let panels = list
             .into_iter()
             .map(|s| Panel {
-                title: Some(s.label.clone()),
+                title: Some(keys_and_values(&s.label).map_or(s.label.clone(), |(_, v)| v)),
                 y_label: y_label.to_string(),
                 quantity,
                 shape,
@@ -852,6 +858,18 @@ pub fn sweep_series(points: &[PointRuns], name: &str) -> Option<Plot> {
         caption: format!("{caption}, per point over its replicas ({replicas}){note}"),
         drawing: Drawing::Lines(figure),
     })
+}
+
+/// The keys and the values of a point label "key=value, …" ("placement, reallocation" and
+/// "packing, none"): small multiples are titled by their values, the caption names the keys
+/// once. None for a label without keys ("point 3").
+fn keys_and_values(label: &str) -> Option<(String, String)> {
+    let pairs = label
+        .split(", ")
+        .map(|kv| kv.split_once('='))
+        .collect::<Option<Vec<_>>>()?;
+    let (keys, values): (Vec<&str>, Vec<&str>) = pairs.into_iter().unzip();
+    Some((keys.join(", "), values.join(", ")))
 }
 
 #[cfg(test)]
@@ -932,6 +950,15 @@ mod tests {
         };
         assert_eq!(f.rows[0].lo, 0.0, "never below zero");
         assert!(comparison(&three, "max_host_temperature_c", false).is_none());
+        let keyed = [point("placement=packing, reallocation=none", &[1.0])];
+        let p = comparison(&keyed, "vm_migrations", false).unwrap();
+        let Drawing::Dots(f) = &p.drawing else {
+            panic!()
+        };
+        assert_eq!(f.rows[0].label, "packing, none");
+        assert!(p
+            .caption
+            .ends_with("; rows labelled by placement, reallocation"));
     }
 
     #[test]
@@ -968,6 +995,20 @@ mod tests {
         assert_eq!((f.columns, f.panels.len()), (3, MAX_PANELS));
         assert!(
             p.caption.contains("the first 12 of 20 points"),
+            "{}",
+            p.caption
+        );
+        let keyed: Vec<PointRuns> = (0..6)
+            .map(|p| (format!("placement=p{p}, reallocation=none"), runs(p as f64)))
+            .collect();
+        let p = sweep_series(&keyed, "active-hosts").unwrap();
+        let Drawing::Lines(f) = &p.drawing else {
+            panic!()
+        };
+        assert_eq!(f.panels[1].title.as_deref(), Some("p1, none"));
+        assert!(
+            p.caption
+                .contains("panels titled by placement, reallocation"),
             "{}",
             p.caption
         );

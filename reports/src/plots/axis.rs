@@ -76,8 +76,17 @@ pub fn range(q: Quantity, values: impl IntoIterator<Item = f64>) -> (f64, f64) {
     }
 }
 
-/// A "nice" tick step (1, 2 or 5 × 10^k) giving at most `max` ticks over `lo..hi`; at least
-/// 1 for integer axes.
+/// The axis range of `values` padded around the data (as for [`Quantity::Free`]) but never past
+/// the bounds of `q`: for comparing values by position (dots and their intervals), where a
+/// zero baseline would squeeze the differences into a few pixels.
+pub fn around(q: Quantity, values: impl IntoIterator<Item = f64>) -> (f64, f64) {
+    let (lo, hi) = range(Quantity::Free, values);
+    let (min, max) = q.bounds();
+    (lo.max(min), hi.min(max))
+}
+
+/// The smallest "nice" tick step (1, 2 or 5 × 10^k) with at most `max` ticks within `lo..hi`;
+/// at least 1 for integer axes.
 pub fn step(lo: f64, hi: f64, max: usize, integer: bool) -> f64 {
     let span = (hi - lo).abs().max(f64::MIN_POSITIVE);
     let max = max.max(2) as f64;
@@ -86,7 +95,7 @@ pub fn step(lo: f64, hi: f64, max: usize, integer: bool) -> f64 {
     let mut step = [1.0, 2.0, 5.0, 10.0]
         .iter()
         .map(|m| m * mag)
-        .find(|s| span / s <= max - 1.0)
+        .find(|s| ((hi.max(lo) / s + 1e-9).floor() - (hi.min(lo) / s).ceil()) <= max - 1.0)
         .unwrap_or(10.0 * mag);
     if integer {
         step = step.max(1.0).round();
@@ -132,6 +141,23 @@ mod tests {
         assert_eq!(range(Quantity::Percent, [0.0, 99.0]), (0.0, 100.0));
         assert_eq!(range(Quantity::NonNegative, std::iter::empty()), (0.0, 1.0));
         assert_eq!(range(Quantity::NonNegative, [f64::NAN, 0.0]), (0.0, 1.0));
+    }
+
+    #[test]
+    fn compared_values_are_framed_around_the_data_within_their_bounds() {
+        let (lo, hi) = around(Quantity::NonNegative, [20.0, 24.0]);
+        assert!(
+            lo > 19.0 && lo < 20.0 && hi > 24.0 && hi < 25.0,
+            "{lo}..{hi}"
+        );
+        assert_eq!(around(Quantity::NonNegative, [0.0, 10.0]).0, 0.0);
+        assert_eq!(around(Quantity::Percent, [50.0, 100.0]).1, 100.0);
+    }
+
+    #[test]
+    fn the_step_is_the_finest_that_keeps_the_ticks_within_the_maximum() {
+        assert_eq!(ticks(0.0, 0.095, 5, false), [0.0, 0.02, 0.04, 0.06, 0.08]);
+        assert_eq!(ticks(0.0, 0.101, 5, false), [0.0, 0.05, 0.1]);
     }
 
     #[test]

@@ -5,8 +5,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::axis::{range, Quantity};
-use super::frame::{wrap, x_area, Axis, Frame};
+use super::axis::{around, range, Quantity};
+use super::frame::{wrap, x_area, Axis, Frame, Grid};
 use super::scene::Recorder;
 use super::{colour, drawn, DrawResult, Figure, Style};
 
@@ -81,8 +81,11 @@ impl Figure for DotFigure {
                 .into_iter()
                 .chain(r.values.iter().copied())
         });
-        let zero = if self.bars { Some(0.0) } else { None };
-        let xr = range(self.quantity, values.chain(zero));
+        let xr = if self.bars {
+            range(self.quantity, values)
+        } else {
+            around(self.quantity, values)
+        };
         let frame = Frame {
             left,
             top,
@@ -97,7 +100,7 @@ impl Figure for DotFigure {
                 label: String::new(),
             },
         };
-        frame.draw(root, style, (true, true), (false, false), true)?;
+        frame.draw(root, style, (true, true), (false, false), Grid::X)?;
         let ink = colour(0);
         let whisker = RGBColor(30, 30, 30).stroke_width(style.ipx(0.9));
         let cap = style.px(3.0) as i32;

@@ -98,6 +98,17 @@ pub fn x_area(style: &Style, with_label: bool) -> i32 {
     (style.px(2.5 + 1.5) + style.line(1.0) + desc + style.px(2.0)).ceil() as i32
 }
 
+/// Which axis' ticks get grid lines across the plot area.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grid {
+    /// None (a heat map: lines would hide cells).
+    None,
+    /// Vertical lines at the x ticks.
+    X,
+    /// Horizontal lines at the y ticks.
+    Y,
+}
+
 /// A plot area in scene pixels and its axes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Frame {
@@ -136,35 +147,37 @@ impl Frame {
         self.px(self.x.lo, y).1
     }
 
-    /// Draws the grid, the left and bottom axes with their ticks, and (when asked) the tick
-    /// labels and descriptions of each axis. `x_grid` draws vertical grid lines too.
+    /// Draws the `grid` lines, the left and bottom axes with their ticks, and (when asked) the
+    /// tick labels and descriptions of each axis.
     pub fn draw(
         &self,
         root: &DrawingArea<Recorder, Shift>,
         style: &Style,
         x_labels: (bool, bool),
         y_labels: (bool, bool),
-        x_grid: bool,
+        grid: Grid,
     ) -> DrawResult {
-        let grid = GRID.stroke_width(style.ipx(0.4));
+        let line = GRID.stroke_width(style.ipx(0.4));
         let axis = INK.stroke_width(style.ipx(0.6));
         let tick = style.px(2.5) as i32;
         let gap = style.px(1.5) as i32;
-        for &t in &self.y.ticks {
-            let y = self.px_y(t);
-            drawn(root.draw(&PathElement::new(
-                vec![(self.left, y), (self.right, y)],
-                grid,
-            )))?;
-        }
-        if x_grid {
-            for &t in &self.x.ticks {
-                let x = self.px_x(t);
-                drawn(root.draw(&PathElement::new(
-                    vec![(x, self.top), (x, self.bottom)],
-                    grid,
-                )))?;
-            }
+        let lines: Vec<[(i32, i32); 2]> = match grid {
+            Grid::None => Vec::new(),
+            Grid::X => self
+                .x
+                .ticks
+                .iter()
+                .map(|&t| [(self.px_x(t), self.top), (self.px_x(t), self.bottom)])
+                .collect(),
+            Grid::Y => self
+                .y
+                .ticks
+                .iter()
+                .map(|&t| [(self.left, self.px_y(t)), (self.right, self.px_y(t))])
+                .collect(),
+        };
+        for [a, b] in lines {
+            drawn(root.draw(&PathElement::new(vec![a, b], line)))?;
         }
         drawn(root.draw(&PathElement::new(
             vec![
@@ -222,17 +235,29 @@ impl Frame {
     }
 }
 
-/// Splits `text` at ", " into lines no wider than `width` pixels at `scale` (a part wider
-/// than that stays whole on its own line).
+/// Splits `text` at ", " into lines no wider than `width` pixels at `scale`; a part wider than
+/// that is split after its hyphens and equals signs too ("thermal-" / "balance"), and a piece
+/// wider still stays whole on its own line.
 pub fn wrap(style: &Style, text: &str, width: f64, scale: f64) -> Vec<String> {
+    let fits = |s: &str| style.text_width(s, scale) <= width;
     let mut lines: Vec<String> = Vec::new();
     for part in text.split(", ") {
         match lines.last_mut() {
-            Some(last) if style.text_width(&format!("{last}, {part}"), scale) <= width => {
+            Some(last) if fits(&format!("{last}, {part}")) => {
                 last.push_str(", ");
                 last.push_str(part);
             }
-            _ => lines.push(part.to_string()),
+            _ if fits(part) => lines.push(part.to_string()),
+            _ => {
+                let mut line = String::new();
+                for piece in part.split_inclusive(['-', '=']) {
+                    if !line.is_empty() && !fits(&format!("{line}{piece}")) {
+                        lines.push(std::mem::take(&mut line));
+                    }
+                    line.push_str(piece);
+                }
+                lines.push(line);
+            }
         }
     }
     lines
@@ -267,6 +292,15 @@ mod tests {
         assert_eq!(
             wrap(&s, text, one / 1.5, 1.0),
             ["placement=packing", "reallocation=consolidation"]
+        );
+        let narrow = s.text_width("consolidation", 1.0) + 1.0;
+        assert_eq!(
+            wrap(&s, "packing, thermal-balance, consolidation", narrow, 1.0),
+            ["packing", "thermal-", "balance", "consolidation"]
+        );
+        assert_eq!(
+            wrap(&s, "reallocation=consolidation", narrow, 1.0),
+            ["reallocation=", "consolidation"]
         );
     }
 }

@@ -5,7 +5,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::axis::Quantity;
-use super::frame::{x_area, y_area, Axis, Frame};
+use super::frame::{x_area, y_area, Axis, Frame, Grid};
 use super::scene::Recorder;
 use super::{drawn, DrawResult, Figure, Size, Style, INK};
 use crate::series::HeatGrid;
@@ -138,7 +138,7 @@ impl Figure for HeatMap {
             let (p, q) = (frame.px(a, d), frame.px(b, c));
             drawn(root.draw(&Rectangle::new([p, q], paint(v).filled())))?;
         }
-        frame.draw(root, style, (true, true), (true, true), false)?;
+        frame.draw(root, style, (true, true), (true, true), Grid::None)?;
         // The colour scale: a bar with its ticks and unit on its right.
         let bar_left = right + style.px(10.0) as i32;
         let bar = Frame {

@@ -7,7 +7,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::axis::{range, Quantity};
-use super::frame::{wrap, x_area, y_area, Axis, Frame};
+use super::frame::{wrap, x_area, y_area, Axis, Frame, Grid};
 use super::scene::Recorder;
 use super::{colour, drawn, marker, DrawResult, Figure, Size, Style};
 
@@ -40,6 +40,24 @@ impl Shape {
             }
         }
         out
+    }
+
+    /// The drawn value of `points` (ordered by x) at `x`: on the line between its neighbours,
+    /// or the step's level; none outside the points or where a neighbour has no value.
+    pub fn value_at(self, points: &[(f64, f64)], x: f64) -> Option<f64> {
+        let i = points.partition_point(|p| p.0 <= x);
+        if i == 0 || i == points.len() && points[i - 1].0 < x {
+            return None;
+        }
+        let (x0, y0) = points[i - 1];
+        let (x1, y1) = points.get(i).copied().unwrap_or((x0, y0));
+        let y = match self {
+            _ if x == x0 => y0,
+            Shape::Line => y0 + (y1 - y0) * (x - x0) / (x1 - x0),
+            Shape::StepPost => y0,
+            Shape::StepPre => y1,
+        };
+        y.is_finite().then_some(y)
     }
 }
 
@@ -107,9 +125,34 @@ impl LineFigure {
         style.inch_px(inches)
     }
 
-    /// The title lines of each panel, wrapped to its width.
+    /// The y axis of each panel.
+    fn y_axes(&self) -> Vec<Axis> {
+        let max = if self.grid() { 4 } else { 5 };
+        (0..self.panels.len())
+            .map(|i| {
+                let p = &self.panels[i];
+                Axis::of(p.quantity, self.y_range(i), max, &p.y_label)
+            })
+            .collect()
+    }
+
+    /// The left margin shared by every panel (so the plots line up) and the width of a grid
+    /// cell.
+    fn cells(&self, style: &Style, axes: &[Axis]) -> (i32, i32) {
+        let left = axes
+            .iter()
+            .map(|a| y_area(style, a, true))
+            .max()
+            .unwrap_or(0);
+        let right_pad = style.px(8.0) as i32;
+        let cell_w = (style.width() as i32 - left - right_pad) / self.columns.max(1) as i32;
+        (left, cell_w)
+    }
+
+    /// The title lines of each panel, wrapped to its cell's width.
     fn titles(&self, style: &Style) -> Vec<Vec<String>> {
-        let w = f64::from(style.width()) / self.columns.max(1) as f64 - style.px(30.0);
+        let (_, cell_w) = self.cells(style, &self.y_axes());
+        let w = f64::from(cell_w) - style.px(3.0);
         self.panels
             .iter()
             .map(|p| match &p.title {
@@ -217,21 +260,8 @@ impl Figure for LineFigure {
             7
         };
         let x_axis = Axis::of(self.x_quantity, xr, x_ticks, &self.x_label);
-        let axes: Vec<Axis> = (0..self.panels.len())
-            .map(|i| {
-                let p = &self.panels[i];
-                let max = if self.grid() { 4 } else { 5 };
-                Axis::of(p.quantity, self.y_range(i), max, &p.y_label)
-            })
-            .collect();
-        // One left margin for every panel, so the plots line up.
-        let left = axes
-            .iter()
-            .map(|a| y_area(style, a, true))
-            .max()
-            .unwrap_or(0);
-        let right_pad = style.px(8.0) as i32;
-        let cell_w = (width - left - right_pad) / cols as i32;
+        let axes = self.y_axes();
+        let (left, cell_w) = self.cells(style, &axes);
         let inner_gap = if self.grid() { style.px(8.0) as i32 } else { 0 };
         let titles = self.titles(style);
         let rows = self.rows();
@@ -259,7 +289,7 @@ impl Figure for LineFigure {
                 style,
                 (last_row, last_row && (c == cols / 2 || cols == 1)),
                 (first_col, first_col),
-                false,
+                Grid::Y,
             )?;
             for (k, line) in titles[i].iter().enumerate() {
                 let y = y0 - title_h + (k as f64 * style.line(1.0) * 1.1) as i32;
@@ -351,19 +381,19 @@ impl LineFigure {
                 }
             }
         }
-        // Markers, spread along each line and staggered between series so they do not pile up.
+        // Markers, evenly spread along x and staggered between series, so they neither pile up
+        // on a jump nor hide each other where lines coincide.
+        if n == 1 && self.legend.len() < 2 {
+            return Ok(());
+        }
+        let span = frame.x.hi - frame.x.lo;
         for (k, s) in panel.series.iter().enumerate() {
-            let len = s.points.len();
-            if len == 0 || (n == 1 && self.legend.len() < 2) {
-                continue;
-            }
-            let every = (len / MARKS).max(1);
-            let offset = every * k / n + every / 2;
-            for j in (offset.min(len - 1)..len).step_by(every) {
-                let (x, y) = s.points[j];
-                if !y.is_finite() {
+            for m in 0..MARKS {
+                let x = frame.x.lo
+                    + span * (m as f64 + 0.5 + k as f64 / n as f64 - 0.5 / n as f64) / MARKS as f64;
+                let Some(y) = panel.shape.value_at(&s.points, x) else {
                     continue;
-                }
+                };
                 let at = frame.px(x, y);
                 drawn(root.draw(&marker(k, at, style.px(1.8) as i32, colour(k))))?;
             }
@@ -408,5 +438,17 @@ mod tests {
             [(0.0, 1.0), (0.0, 3.0), (1.0, 3.0), (1.0, 2.0), (2.0, 2.0)]
         );
         assert_eq!(Shape::Line.vertices(&p), p);
+    }
+
+    #[test]
+    fn markers_sit_on_the_drawn_line() {
+        let p = [(0.0, 1.0), (1.0, 3.0), (2.0, f64::NAN)];
+        assert_eq!(Shape::Line.value_at(&p, 0.5), Some(2.0));
+        assert_eq!(Shape::StepPost.value_at(&p, 0.5), Some(1.0));
+        assert_eq!(Shape::StepPre.value_at(&p, 0.5), Some(3.0));
+        assert_eq!(Shape::StepPost.value_at(&p, 1.0), Some(3.0));
+        assert_eq!(Shape::Line.value_at(&p, 1.5), None, "no value at 2");
+        assert_eq!(Shape::Line.value_at(&p, -0.1), None);
+        assert_eq!(Shape::Line.value_at(&p, 2.1), None);
     }
 }
