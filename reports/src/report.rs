@@ -52,7 +52,7 @@ impl Default for Options {
     fn default() -> Options {
         Options {
             style: Style::default(),
-            formats: vec![Format::Png, Format::Svg, Format::Pdf],
+            formats: Format::ALL.to_vec(),
             metrics: Vec::new(),
         }
     }
@@ -71,6 +71,7 @@ pub fn render_report_with(dir: &Path, options: &Options) -> Result<PathBuf, Repo
     let kind = ResultDir::open(dir)?;
     let out = dir.join(REPORT_DIR);
     fs::create_dir_all(&out).map_err(|e| ReportError::output(&out, e))?;
+    clear(&out)?;
     let mut report = Report {
         out: out.clone(),
         options,
@@ -84,6 +85,22 @@ pub fn render_report_with(dir: &Path, options: &Options) -> Result<PathBuf, Repo
     let index = out.join(INDEX_HTML);
     fs::write(&index, html).map_err(|e| ReportError::output(&index, e))?;
     Ok(index)
+}
+
+/// Removes an earlier report's figures and page from `out`, so that no figure of other
+/// options (another format, a figure no longer asked for) stays beside the new ones; other
+/// files are left alone.
+fn clear(out: &Path) -> Result<(), ReportError> {
+    let entries = fs::read_dir(out).map_err(|e| ReportError::output(out, e))?;
+    for entry in entries {
+        let path = entry.map_err(|e| ReportError::output(out, e))?.path();
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+        let ours = Format::ALL.iter().any(|f| f.ext() == ext) || ext == "html";
+        if ours && path.is_file() {
+            fs::remove_file(&path).map_err(|e| ReportError::output(&path, e))?;
+        }
+    }
+    Ok(())
 }
 
 struct Report<'a> {

@@ -49,6 +49,8 @@ fn assert_plot(dir: &Path, name: &str) {
     );
     assert_svg_text_is_outlined(&fs::read_to_string(dir.join(format!("{name}.svg"))).unwrap());
     assert_pdf_embeds_the_font(&fs::read(dir.join(format!("{name}.pdf"))).unwrap());
+    // Readable at column width: the default 8 pt, at least 7 pt in print.
+    assert_text_size(dir, name, 8.0);
 }
 
 fn assert_svg_text_is_outlined(svg: &str) {
@@ -66,7 +68,99 @@ fn assert_svg_text_is_outlined(svg: &str) {
     assert!(svg.contains("aria-label=\"time (h)\"") || svg.contains("aria-label="));
 }
 
+/// The smallest and largest text size in an SVG, in points at its print size: each glyph's
+/// `<use>` matrix scales its 1000-unit em into viewBox units, which `width="…in"` maps to
+/// inches.
+fn svg_text_points(svg: &str) -> (f64, f64) {
+    let attr = |name: &str| {
+        let start = svg.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
+        &svg[start..start + svg[start..].find('"').unwrap()]
+    };
+    let inches: f64 = attr("width").trim_end_matches("in").parse().unwrap();
+    let view_w: f64 = attr("viewBox").split(' ').nth(2).unwrap().parse().unwrap();
+    let pt_per_unit = inches * 72.0 / view_w;
+    let mut sizes = svg.split("<use ").skip(1).map(|u| {
+        let m = &u[u.find("matrix(").unwrap() + 7..];
+        let v: Vec<f64> = m[..m.find(')').unwrap()]
+            .split(' ')
+            .map(|x| x.parse().unwrap())
+            .collect();
+        v[0].hypot(v[1]) * 1000.0 * pt_per_unit
+    });
+    let first = sizes.next().expect("no glyphs");
+    sizes.fold((first, first), |(lo, hi), s| (lo.min(s), hi.max(s)))
+}
+
+/// The decompressed data of every stream of a PDF, in object order.
+fn pdf_streams(pdf: &[u8]) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut rest = pdf;
+    while let Some(i) = find(rest, b"\nstream\n") {
+        let data = &rest[i + 8..];
+        let end = find(data, b"\nendstream").unwrap();
+        out.push(miniz_oxide::inflate::decompress_to_vec_zlib(&data[..end]).unwrap());
+        rest = &data[end..];
+    }
+    out
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// The smallest and largest text size on a PDF page in points: each `Tf` size times the
+/// page's `cm` scale.
+fn pdf_text_points(content: &str) -> (f64, f64) {
+    let scale: f64 = content
+        .lines()
+        .find(|l| l.ends_with(" cm"))
+        .and_then(|l| l.split(' ').next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    let sizes: Vec<f64> = content
+        .split(" Tf")
+        .filter_map(|before| before.rsplit(' ').next()?.parse::<f64>().ok())
+        .map(|em| em * scale)
+        .collect();
+    assert!(!sizes.is_empty(), "no text on the page");
+    sizes
+        .iter()
+        .fold((f64::INFINITY, 0.0), |(lo, hi), &s| (lo.min(s), hi.max(s)))
+}
+
+/// Asserts the figure's text is `pt` points at print size, in both vector formats (every
+/// label of the shipped figures is drawn at the base size).
+fn assert_text_size(dir: &Path, name: &str, pt: f64) {
+    let svg = fs::read_to_string(dir.join(format!("{name}.svg"))).unwrap();
+    let (lo, hi) = svg_text_points(&svg);
+    assert!(
+        (lo - pt).abs() < 0.01 && (hi - pt).abs() < 0.01,
+        "{name}.svg: {lo}–{hi} pt"
+    );
+    let pdf = fs::read(dir.join(format!("{name}.pdf"))).unwrap();
+    let content = String::from_utf8(pdf_streams(&pdf)[0].clone()).unwrap();
+    let (lo, hi) = pdf_text_points(&content);
+    assert!(
+        (lo - pt).abs() < 0.01 && (hi - pt).abs() < 0.01,
+        "{name}.pdf: {lo}–{hi} pt"
+    );
+}
+
 fn assert_pdf_embeds_the_font(pdf: &[u8]) {
+    // The last stream is the font program: a TrueType file (version 1.0) with its glyphs.
+    let streams = pdf_streams(pdf);
+    let font = streams.last().unwrap();
+    assert_eq!(font[..4], [0, 1, 0, 0], "a TrueType font program");
+    assert!(
+        font.len() > 2000 && font.len() < 200_000,
+        "a subset: {} bytes",
+        font.len()
+    );
+    assert!(
+        find(font, b"glyf").is_some() && find(font, b"loca").is_some(),
+        "outlines"
+    );
     assert!(pdf.starts_with(b"%PDF-1.7"));
     let text = String::from_utf8_lossy(pdf);
     assert!(text.contains("/FontFile2"), "the font program is embedded");
@@ -159,6 +253,65 @@ fn report_of_a_thermal_run() {
     assert!(before == after, "a second report differs");
 }
 
+/// The points of every polyline of an SVG stroked in `stroke` with more than `min` points.
+fn polylines(svg: &str, stroke: &str, min: usize) -> Vec<Vec<(f64, f64)>> {
+    svg.lines()
+        .filter(|l| l.starts_with("<polyline ") && l.contains(&format!("stroke=\"{stroke}\"")))
+        .map(|l| {
+            let p = &l[l.find("points=\"").unwrap() + 8..];
+            p[..p.find('"').unwrap()]
+                .split(' ')
+                .map(|xy| {
+                    let (x, y) = xy.split_once(',').unwrap();
+                    (x.parse().unwrap(), y.parse().unwrap())
+                })
+                .collect::<Vec<(f64, f64)>>()
+        })
+        .filter(|p| p.len() > min)
+        .collect()
+}
+
+#[test]
+fn counts_are_drawn_as_steps_and_rates_as_lines() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = common::thermal_run_dir(tmp.path());
+    let options = Options {
+        formats: vec![Format::Svg],
+        metrics: ["vms-running", "cpu-utilisation"]
+            .map(String::from)
+            .to_vec(),
+        ..Options::default()
+    };
+    render_report_with(&run, &options).unwrap();
+    let out = run.join("report");
+    let blue = "#0072b2";
+    let steps = polylines(
+        &fs::read_to_string(out.join("vms-running.svg")).unwrap(),
+        blue,
+        10,
+    );
+    assert_eq!(steps.len(), 1, "one series line");
+    let segments: Vec<_> = steps[0].windows(2).collect();
+    assert!(
+        segments
+            .iter()
+            .all(|w| w[0].0 == w[1].0 || w[0].1 == w[1].1),
+        "a count interpolated between updates"
+    );
+    assert!(
+        segments.iter().filter(|w| w[0].1 != w[1].1).count() > 10,
+        "the count changes"
+    );
+    let line = polylines(
+        &fs::read_to_string(out.join("cpu-utilisation.svg")).unwrap(),
+        blue,
+        10,
+    );
+    assert!(line[0]
+        .windows(2)
+        .any(|w| w[0].0 != w[1].0 && w[0].1 != w[1].1));
+}
+
 #[test]
 fn options_choose_formats_size_and_figures() {
     let tmp = tempfile::tempdir().unwrap();
@@ -172,6 +325,8 @@ fn options_choose_formats_size_and_figures() {
         formats: vec![Format::Svg],
         metrics: vec!["active-hosts".into(), "temperature".into()],
     };
+    // A second report with other options leaves none of the first one's figures behind.
+    render_report(&run).unwrap();
     let index = render_report_with(&run, &options).unwrap();
     let out = run.join("report");
     let mut files: Vec<String> = fs::read_dir(&out)
@@ -182,6 +337,11 @@ fn options_choose_formats_size_and_figures() {
     assert_eq!(files, ["active-hosts.svg", "index.html", "temperature.svg"]);
     let svg = fs::read_to_string(out.join("active-hosts.svg")).unwrap();
     assert!(svg.contains("width=\"7.16in\""), "double column");
+    let (lo, hi) = svg_text_points(&svg);
+    assert!(
+        (lo - 9.0).abs() < 0.01 && (hi - 9.0).abs() < 0.01,
+        "{lo}–{hi} pt"
+    );
     let html = fs::read_to_string(&index).unwrap();
     assert_eq!(html.matches("<img").count(), 2, "the page still shows PNGs");
     let bad = Options {

@@ -87,6 +87,9 @@ pub enum Format {
 }
 
 impl Format {
+    /// Every format.
+    pub const ALL: [Format; 3] = [Format::Png, Format::Svg, Format::Pdf];
+
     /// The file extension.
     pub fn ext(self) -> &'static str {
         match self {
