@@ -451,7 +451,7 @@ pub fn federation_plots(
         out.push(plot(
             "site-utilisation",
             "CPU utilisation of each private site's powered hosts and the share of its CPU \
-             capacity reserved, at each decision round"
+             capacity reserved, as of each decision round (held until the next)"
                 .into(),
             Drawing::Lines(lines(
                 "time (h)",
@@ -459,7 +459,7 @@ pub fn federation_plots(
                     panel(
                         "CPU utilisation (%)",
                         Quantity::Percent,
-                        Shape::Line,
+                        Shape::StepPost,
                         each(&own, &|s| {
                             s.cpu_utilisation.iter().map(|v| 100.0 * v).collect()
                         }),
@@ -467,7 +467,7 @@ pub fn federation_plots(
                     panel(
                         "CPU reserved (%)",
                         Quantity::Percent,
-                        Shape::Line,
+                        Shape::StepPost,
                         each(&own, &|s| {
                             s.reserved_fraction.iter().map(|v| 100.0 * v).collect()
                         }),

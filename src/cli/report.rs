@@ -22,7 +22,8 @@ pub struct Args {
     /// Figure width: one column of a two-column paper (3.5 in) or the full text width (7.16 in).
     #[arg(long, value_enum, default_value_t = FigureSize::Single)]
     size: FigureSize,
-    /// Font size of all text in the figures, in points at print size (6–14).
+    /// Font size of all text in the figures, in points at print size (7–14: smaller is not
+    /// readable in print).
     #[arg(long, value_name = "PT", default_value_t = 8.0, value_parser = font_size)]
     font_size: f64,
     /// PNG resolution in pixels per inch (72–600).
@@ -31,7 +32,8 @@ pub struct Args {
     /// Draw only these figures (comma-separated names; the error for an unknown one lists the
     /// names the directory has). Default: every figure of a run or federation; for a sweep the
     /// comparisons of energy, active hosts, CPU shortfall, migrations and maximum temperature,
-    /// and the power, active-hosts, cpu-shortfall and migrations time series.
+    /// the power, active-hosts, cpu-shortfall and migrations time series and the temperatures
+    /// heat map.
     #[arg(long, value_delimiter = ',', value_name = "NAMES")]
     metrics: Vec<String>,
 }
@@ -58,10 +60,12 @@ enum FigureSize {
 
 fn font_size(s: &str) -> Result<f64, String> {
     let v: f64 = s.parse().map_err(|e| format!("{e}"))?;
-    if (6.0..=14.0).contains(&v) {
+    if (7.0..=14.0).contains(&v) {
         Ok(v)
     } else {
-        Err(format!("{v} pt is outside 6–14 pt"))
+        Err(format!(
+            "{v} pt is outside 7–14 pt (text smaller than 7 pt is not readable in print)"
+        ))
     }
 }
 

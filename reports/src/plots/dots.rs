@@ -45,15 +45,12 @@ impl DotFigure {
 
     fn labels(&self, style: &Style) -> Vec<Vec<String>> {
         let w = self.label_width(style);
-        self.rows
-            .iter()
-            .map(|r| wrap(style, &r.label, w, 1.0))
-            .collect()
+        self.rows.iter().map(|r| wrap(style, &r.label, w)).collect()
     }
 
     fn row_height(&self, style: &Style) -> f64 {
         let lines = self.labels(style).iter().map(Vec::len).max().unwrap_or(1) as f64;
-        (lines * style.line(1.0) * 1.1 + style.px(5.0)).max(style.px(14.0))
+        (lines * style.line() * 1.1 + style.px(5.0)).max(style.px(14.0))
     }
 }
 
@@ -70,7 +67,7 @@ impl Figure for DotFigure {
         let widest = labels
             .iter()
             .flatten()
-            .map(|l| style.text_width(l, 1.0))
+            .map(|l| style.text_width(l))
             .fold(0.0, f64::max);
         let left = (widest + style.px(8.0)).ceil() as i32;
         let top = style.px(6.0) as i32;
@@ -108,10 +105,10 @@ impl Figure for DotFigure {
             // Row i from the top: y value rows − i − 0.5.
             let yv = self.rows.len() as f64 - i as f64 - 0.5;
             let y = frame.px_y(yv);
-            let s = style.text(1.0).pos(Pos::new(HPos::Right, VPos::Center));
+            let s = style.text().pos(Pos::new(HPos::Right, VPos::Center));
             let n = labels[i].len() as f64;
             for (k, line) in labels[i].iter().enumerate() {
-                let dy = ((k as f64 - (n - 1.0) / 2.0) * style.line(1.0) * 1.1) as i32;
+                let dy = ((k as f64 - (n - 1.0) / 2.0) * style.line() * 1.1) as i32;
                 let x = left - style.px(5.0) as i32;
                 drawn(root.draw(&Text::new(line.clone(), (x, y + dy), s.clone())))?;
             }

@@ -78,10 +78,10 @@ pub fn y_area(style: &Style, y: &Axis, with_label: bool) -> i32 {
     let widest = y
         .labels()
         .iter()
-        .map(|l| style.text_width(l, 1.0))
+        .map(|l| style.text_width(l))
         .fold(0.0, f64::max);
     let desc = if with_label {
-        style.line(1.0) + style.px(3.0)
+        style.line() + style.px(3.0)
     } else {
         0.0
     };
@@ -91,11 +91,11 @@ pub fn y_area(style: &Style, y: &Axis, with_label: bool) -> i32 {
 /// The space below a plot for the x tick labels and description, in scene pixels.
 pub fn x_area(style: &Style, with_label: bool) -> i32 {
     let desc = if with_label {
-        style.line(1.0) + style.px(1.5)
+        style.line() + style.px(1.5)
     } else {
         0.0
     };
-    (style.px(2.5 + 1.5) + style.line(1.0) + desc + style.px(2.0)).ceil() as i32
+    (style.px(2.5 + 1.5) + style.line() + desc + style.px(2.0)).ceil() as i32
 }
 
 /// Which axis' ticks get grid lines across the plot area.
@@ -187,7 +187,7 @@ impl Frame {
             ],
             axis,
         )))?;
-        let text = style.text(1.0);
+        let text = style.text();
         for (t, label) in self.y.ticks.iter().zip(self.y.labels()) {
             let y = self.px_y(*t);
             drawn(root.draw(&PathElement::new(
@@ -211,7 +211,7 @@ impl Frame {
             }
         }
         if x_labels.1 {
-            let y = self.bottom + tick + gap + style.line(1.0) as i32 + gap;
+            let y = self.bottom + tick + gap + style.line() as i32 + gap;
             let s = text.clone().pos(Pos::new(HPos::Center, VPos::Top));
             let x = (self.left + self.right) / 2;
             drawn(root.draw(&Text::new(self.x.label.clone(), (x, y), s)))?;
@@ -221,7 +221,7 @@ impl Frame {
                 .y
                 .labels()
                 .iter()
-                .map(|l| style.text_width(l, 1.0))
+                .map(|l| style.text_width(l))
                 .fold(0.0, f64::max) as i32;
             let x = self.left - tick - gap - widest - style.px(3.0) as i32;
             let s = text
@@ -235,11 +235,11 @@ impl Frame {
     }
 }
 
-/// Splits `text` at ", " into lines no wider than `width` pixels at `scale`; a part wider than
+/// Splits `text` at ", " into lines no wider than `width` pixels; a part wider than
 /// that is split after its hyphens and equals signs too ("thermal-" / "balance"), and a piece
 /// wider still stays whole on its own line.
-pub fn wrap(style: &Style, text: &str, width: f64, scale: f64) -> Vec<String> {
-    let fits = |s: &str| style.text_width(s, scale) <= width;
+pub fn wrap(style: &Style, text: &str, width: f64) -> Vec<String> {
+    let fits = |s: &str| style.text_width(s) <= width;
     let mut lines: Vec<String> = Vec::new();
     for part in text.split(", ") {
         match lines.last_mut() {
@@ -287,19 +287,19 @@ mod tests {
     fn long_labels_wrap_at_commas() {
         let s = Style::default();
         let text = "placement=packing, reallocation=consolidation";
-        let one = s.text_width(text, 1.0);
-        assert_eq!(wrap(&s, text, one + 1.0, 1.0), [text]);
+        let one = s.text_width(text);
+        assert_eq!(wrap(&s, text, one + 1.0), [text]);
         assert_eq!(
-            wrap(&s, text, one / 1.5, 1.0),
+            wrap(&s, text, one / 1.5),
             ["placement=packing", "reallocation=consolidation"]
         );
-        let narrow = s.text_width("consolidation", 1.0) + 1.0;
+        let narrow = s.text_width("consolidation") + 1.0;
         assert_eq!(
-            wrap(&s, "packing, thermal-balance, consolidation", narrow, 1.0),
+            wrap(&s, "packing, thermal-balance, consolidation", narrow),
             ["packing", "thermal-", "balance", "consolidation"]
         );
         assert_eq!(
-            wrap(&s, "reallocation=consolidation", narrow, 1.0),
+            wrap(&s, "reallocation=consolidation", narrow),
             ["reallocation=", "consolidation"]
         );
     }

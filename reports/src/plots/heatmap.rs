@@ -165,13 +165,13 @@ impl Figure for HeatMap {
         let ink = INK.stroke_width(style.ipx(0.6));
         let tick = style.px(2.5) as i32;
         let gap = style.px(1.5) as i32;
-        let text = style.text(1.0);
+        let text = style.text();
         let mut widest = 0;
         for (t, label) in scale.ticks.iter().zip(scale.labels()) {
             let y = bar.px_y(*t);
             let x = bar.right;
             drawn(root.draw(&PathElement::new(vec![(x, y), (x + tick, y)], ink)))?;
-            widest = widest.max(style.text_width(&label, 1.0) as i32);
+            widest = widest.max(style.text_width(&label) as i32);
             let s = text.clone().pos(Pos::new(HPos::Left, VPos::Center));
             drawn(root.draw(&Text::new(label, (x + tick + gap, y), s)))?;
         }

@@ -156,7 +156,7 @@ impl LineFigure {
         self.panels
             .iter()
             .map(|p| match &p.title {
-                Some(t) => wrap(style, t, w, 1.0),
+                Some(t) => wrap(style, t, w),
                 None => Vec::new(),
             })
             .collect()
@@ -164,7 +164,7 @@ impl LineFigure {
 
     fn title_height(&self, style: &Style) -> u32 {
         let lines = self.titles(style).iter().map(Vec::len).max().unwrap_or(0);
-        (lines as f64 * style.line(1.0) * 1.1).ceil() as u32
+        (lines as f64 * style.line() * 1.1).ceil() as u32
     }
 
     /// Legend layout: entry width and entries per row.
@@ -172,7 +172,7 @@ impl LineFigure {
         let widest = self
             .legend
             .iter()
-            .map(|l| style.text_width(l, 1.0))
+            .map(|l| style.text_width(l))
             .fold(0.0, f64::max);
         let entry = style.px(16.0) + widest + style.px(8.0);
         let usable = f64::from(style.width()) - style.px(8.0);
@@ -186,7 +186,7 @@ impl LineFigure {
         }
         let (_, per_row) = self.legend_layout(style);
         let rows = self.legend.len().div_ceil(per_row);
-        (rows as f64 * style.line(1.0) * 1.35 + style.px(4.0)).ceil() as u32
+        (rows as f64 * style.line() * 1.35 + style.px(4.0)).ceil() as u32
     }
 
     /// The y range of panel `i` (shared across panels in a grid).
@@ -292,8 +292,8 @@ impl Figure for LineFigure {
                 Grid::Y,
             )?;
             for (k, line) in titles[i].iter().enumerate() {
-                let y = y0 - title_h + (k as f64 * style.line(1.0) * 1.1) as i32;
-                let s = style.text(1.0).pos(Pos::new(HPos::Left, VPos::Top));
+                let y = y0 - title_h + (k as f64 * style.line() * 1.1) as i32;
+                let s = style.text().pos(Pos::new(HPos::Left, VPos::Top));
                 drawn(root.draw(&Text::new(line.clone(), (x0, y), s)))?;
             }
             self.draw_series(root, style, &frame, panel)?;
@@ -302,7 +302,7 @@ impl Figure for LineFigure {
             let (entry, per_row) = self.legend_layout(style);
             let total_h = self.size(style).1 as i32;
             let base = total_h - self.legend_height(style) as i32 + style.px(2.0) as i32;
-            let row_h = style.line(1.0) * 1.35;
+            let row_h = style.line() * 1.35;
             let used = entry * per_row.min(self.legend.len()) as f64;
             let start = ((f64::from(width) - used) / 2.0).max(0.0);
             for (i, label) in self.legend.iter().enumerate() {
@@ -318,7 +318,7 @@ impl Figure for LineFigure {
                     style.px(2.0) as i32,
                     colour(i),
                 )))?;
-                let s = style.text(1.0).pos(Pos::new(HPos::Left, VPos::Center));
+                let s = style.text().pos(Pos::new(HPos::Left, VPos::Center));
                 let tx = x + sample + style.px(3.0) as i32;
                 drawn(root.draw(&Text::new(label.clone(), (tx, y), s)))?;
             }

@@ -143,20 +143,20 @@ impl Style {
         self.inch_px(self.size.inches())
     }
 
-    /// The text style at `scale` times the base font size.
-    pub fn text(&self, scale: f64) -> TextStyle<'static> {
-        let em = self.px(self.font_pt * scale);
+    /// The text style (every text of a figure has the base font size).
+    pub fn text(&self) -> TextStyle<'static> {
+        let em = self.px(self.font_pt);
         TextStyle::from((FONT, line_height(em)).into_font()).color(&INK)
     }
 
-    /// The height of a line of text at `scale` in scene pixels.
-    pub fn line(&self, scale: f64) -> f64 {
-        line_height(self.px(self.font_pt * scale))
+    /// The height of a line of text in scene pixels.
+    pub fn line(&self) -> f64 {
+        line_height(self.px(self.font_pt))
     }
 
-    /// The width of `text` at `scale` in scene pixels.
-    pub fn text_width(&self, text: &str, scale: f64) -> f64 {
-        font::layout(text).1 * self.px(self.font_pt * scale)
+    /// The width of `text` in scene pixels.
+    pub fn text_width(&self, text: &str) -> f64 {
+        font::layout(text).1 * self.px(self.font_pt)
     }
 }
 
@@ -299,7 +299,7 @@ mod tests {
         let s = Style::default();
         // 8 pt at 300 dpi is 33 pixels of em; a line is taller than the em.
         assert!((s.px(s.font_pt) - 8.0 * 300.0 / 72.0).abs() < 1e-9);
-        assert!(s.line(1.0) > s.px(8.0));
+        assert!(s.line() > s.px(8.0));
         assert_eq!(s.width(), 1050);
         let d = Style {
             size: Size::Double,
