@@ -823,7 +823,18 @@ pub fn sweep_series(points: &[PointRuns], name: &str) -> Option<Plot> {
     } else {
         String::new()
     };
-    let figure = if list.len() <= MAX_OVERLAID {
+    // Points are told apart by their values; the caption names the keys once.
+    let overlaid = list.len() <= MAX_OVERLAID;
+    if let Some((keys, _)) = list.first().and_then(|s| keys_and_values(&s.label)) {
+        let how = if overlaid { "lines" } else { "panels" };
+        note = format!("; {how} labelled by {keys}{note}");
+    }
+    for s in &mut list {
+        if let Some((_, values)) = keys_and_values(&s.label) {
+            s.label = values;
+        }
+    }
+    let figure = if overlaid {
         let legend = list.iter().map(|s| s.label.clone()).collect();
         lines(
             "time (h)",
@@ -831,13 +842,10 @@ pub fn sweep_series(points: &[PointRuns], name: &str) -> Option<Plot> {
             legend,
         )
     } else {
-        if let Some((keys, _)) = list.first().and_then(|s| keys_and_values(&s.label)) {
-            note = format!("; panels titled by {keys}{note}");
-        }
         let panels = list
             .into_iter()
             .map(|s| Panel {
-                title: Some(keys_and_values(&s.label).map_or(s.label.clone(), |(_, v)| v)),
+                title: Some(s.label.clone()),
                 y_label: y_label.to_string(),
                 quantity,
                 shape,
@@ -1008,9 +1016,17 @@ mod tests {
         assert_eq!(f.panels[1].title.as_deref(), Some("p1, none"));
         assert!(
             p.caption
-                .contains("panels titled by placement, reallocation"),
+                .contains("panels labelled by placement, reallocation"),
             "{}",
             p.caption
         );
+        let p = sweep_series(&keyed[..2], "active-hosts").unwrap();
+        let Drawing::Lines(f) = &p.drawing else {
+            panic!()
+        };
+        assert_eq!(f.legend, ["p0, none", "p1, none"]);
+        assert!(p
+            .caption
+            .contains("lines labelled by placement, reallocation"));
     }
 }

@@ -134,8 +134,11 @@ impl Figure for HeatMap {
             x: Axis::new(x0.max(0.0), x1, 7, false, "time (h)"),
             y,
         };
+        // Each cell reaches one scene pixel into its right and lower neighbours (within the
+        // frame), so vector renderers show no hairline seams between anti-aliased edges.
         for &(a, b, c, d, v) in &cells {
             let (p, q) = (frame.px(a, d), frame.px(b, c));
+            let q = ((q.0 + 1).min(frame.right), (q.1 + 1).min(frame.bottom));
             drawn(root.draw(&Rectangle::new([p, q], paint(v).filled())))?;
         }
         frame.draw(root, style, (true, true), (true, true), Grid::None)?;
@@ -160,6 +163,7 @@ impl Figure for HeatMap {
         for i in 0..steps {
             let v = lo + step * f64::from(i);
             let (p, q) = (bar.px(0.0, v + step), bar.px(1.0, v));
+            let p = (p.0, (p.1 - 1).max(top));
             drawn(root.draw(&Rectangle::new([p, q], paint(v + step / 2.0).filled())))?;
         }
         let ink = INK.stroke_width(style.ipx(0.6));
