@@ -103,3 +103,42 @@ fn federate_writes_one_calls_row_per_service_call() {
         0
     );
 }
+
+#[test]
+fn report_draws_a_federation_and_compare_refuses_it_with_a_hint() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out_dir = tmp.path().join("out");
+    assert_success(&run_orrery([
+        "federate".as_ref(),
+        scenario("federation/saas.toml").as_os_str(),
+        "--out".as_ref(),
+        out_dir.as_os_str(),
+    ]));
+    let out = run_orrery([
+        "report".as_ref(),
+        out_dir.as_os_str(),
+        "--format".as_ref(),
+        "svg".as_ref(),
+    ]);
+    assert_success(&out);
+    let page = std::fs::read_to_string(out_dir.join("report/index.html")).unwrap();
+    assert!(page.contains("<h2>Per site</h2>"), "{page}");
+    assert!(out_dir.join("report/site-vms.svg").is_file());
+    assert!(
+        !out_dir.join("report/site-vms.png").exists(),
+        "--format svg only"
+    );
+    // No empty row: a federation has none of a datacenter run's columns.
+    let out = run_orrery(["compare".as_ref(), out_dir.as_os_str()]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        out.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(
+        stderr(&out).contains("orrery federate compare"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -375,7 +375,10 @@ pub fn comparison_table(runs: &[Summary]) -> String {
 }
 
 /// The rows of a result directory: one for a run directory (its `summary.json`), one per
-/// point for a sweep directory (means ± 95 % CI half-widths over its replicas).
+/// point for a sweep directory (means ± 95 % CI half-widths over its replicas). A federation
+/// directory is refused: its figures are per site and per call, not one datacenter's, so they
+/// have no row in this table (`orrery report DIR` draws them; `orrery federate compare`
+/// compares federation scenarios).
 pub fn dir_rows(dir: &std::path::Path) -> Result<Vec<Row>, ReportError> {
     match ResultDir::open(dir)? {
         ResultDir::Run(d) => {
@@ -393,6 +396,13 @@ pub fn dir_rows(dir: &std::path::Path) -> Result<Vec<Row>, ReportError> {
                 &t.aggregate,
             ))
         }
+        ResultDir::Federation(d) => Err(ReportError::input(
+            &d,
+            "holds a federation's results, which have no row in this comparison of \
+             datacenter runs (energy, hosts, SLA shortfall, … of one datacenter)",
+            "draw its per-site figures with `orrery report DIR`, or compare federation \
+             scenarios with `orrery federate compare FILE...`",
+        )),
     }
 }
 

@@ -1,5 +1,5 @@
-//! Result directories: a single run (`orrery run --out`) or a sweep (`orrery sweep --out`),
-//! their manifests, and the labels of a sweep's points.
+//! Result directories: a single run (`orrery run --out`), a sweep (`orrery sweep --out`) or a
+//! federation (`orrery federate --out`), their manifests, and the labels of a sweep's points.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -87,30 +87,43 @@ pub enum ResultDir {
     Run(PathBuf),
     /// A sweep: `sweep.json`, `results.csv`, `runs/…`.
     Sweep(PathBuf, SweepManifest),
+    /// A federation: `summary.json` (per-site maps), `intervals.csv` per site, `calls.csv`.
+    Federation(PathBuf),
 }
 
+/// What to pass when a path is no result directory.
+const PASS: &str = "pass the --out folder of `orrery run`, `orrery sweep` or `orrery federate`";
+
 impl ResultDir {
-    /// Tells a sweep directory (it has `sweep.json`) from a run directory (`summary.json`).
+    /// Tells a sweep directory (it has `sweep.json`) from a run or federation directory
+    /// (`summary.json`; its manifest says which), verifying that it is complete.
     pub fn open(dir: &Path) -> Result<ResultDir, ReportError> {
         if !dir.is_dir() {
-            return Err(ReportError::input(
-                dir,
-                "no such directory",
-                "pass the --out folder of `orrery run` or `orrery sweep`",
-            ));
+            return Err(ReportError::input(dir, "no such directory", PASS));
         }
         if dir.join(SWEEP_JSON).is_file() {
             complete(dir, "sweep")?;
             let manifest = SweepManifest::read(&dir.join(SWEEP_JSON))?;
             Ok(ResultDir::Sweep(dir.to_path_buf(), manifest))
         } else if dir.join(SUMMARY_JSON).is_file() {
-            complete(dir, "run")?;
-            Ok(ResultDir::Run(dir.to_path_buf()))
+            let manifest = orrery_engine::output::verify(dir).map_err(|e| {
+                ReportError::input(&e.path, e.problem, "run it again with `--force`")
+            })?;
+            match manifest.kind.as_str() {
+                "run" => Ok(ResultDir::Run(dir.to_path_buf())),
+                "federation" => Ok(ResultDir::Federation(dir.to_path_buf())),
+                other => Err(ReportError::input(
+                    dir,
+                    format!("holds {other} results, not a run's or a federation's"),
+                    PASS,
+                )),
+            }
         } else {
             Err(ReportError::input(
                 dir,
-                "neither a run directory (no summary.json) nor a sweep directory (no sweep.json)",
-                "pass the --out folder of `orrery run` or `orrery sweep`",
+                "neither a run or federation directory (no summary.json) nor a sweep directory \
+                 (no sweep.json)",
+                PASS,
             ))
         }
     }
@@ -132,7 +145,7 @@ pub fn complete(dir: &Path, kind: &str) -> Result<(), ReportError> {
         return Err(ReportError::input(
             dir,
             format!("holds {} results, not {kind} results", manifest.kind),
-            "pass the --out folder of `orrery run` or `orrery sweep`",
+            PASS,
         ));
     }
     Ok(())
@@ -155,14 +168,15 @@ pub fn read_json<T: DeserializeOwned>(path: &Path, hint: &str) -> Result<T, Repo
         .map_err(|e| ReportError::input(path, format!("malformed JSON: {e}"), hint))
 }
 
-/// The first replica of each point of a sweep whose run folder is there, in point order: (its
-/// run info, its folder), from the sweep's `results` table (`results`, with the manifest's
-/// `keys`); none when the sweep has no `runs` folder (only its tables were kept).
-pub fn first_replicas(
+/// The runs of each point of a sweep whose run folders are there, in point order: (the run
+/// info of its lowest replica, every replica's folder in replica order), from the sweep's
+/// `results` table (`results`, with the manifest's `keys`); none when the sweep has no `runs`
+/// folder (only its tables were kept).
+pub fn point_runs(
     dir: &Path,
     results: &polars::prelude::DataFrame,
     keys: &[String],
-) -> Result<Vec<(RunInfo, PathBuf)>, ReportError> {
+) -> Result<Vec<(RunInfo, Vec<PathBuf>)>, ReportError> {
     let runs = dir.join(RUNS_DIR);
     if !runs.exists() {
         return Ok(Vec::new());
@@ -178,7 +192,7 @@ pub fn first_replicas(
     let point = results.column("point").map_err(bad)?.u64().map_err(bad)?;
     let replica = results.column("replica").map_err(bad)?.u64().map_err(bad)?;
     let run = results.column("run").map_err(bad)?.str().map_err(bad)?;
-    let mut first: BTreeMap<usize, (RunInfo, PathBuf)> = BTreeMap::new();
+    let mut by_point: BTreeMap<usize, (RunInfo, BTreeMap<usize, PathBuf>)> = BTreeMap::new();
     for i in 0..results.height() {
         let (Some(p), Some(r), Some(id)) = (point.get(i), replica.get(i), run.get(i)) else {
             continue;
@@ -187,30 +201,35 @@ pub fn first_replicas(
         if !folder.join(RUN_JSON).is_file() {
             continue;
         }
-        let better = first
-            .get(&(p as usize))
-            .is_none_or(|(f, _)| (r as usize) < f.replica);
-        if better {
-            complete(&folder, "run")?;
-            let values = keys
-                .iter()
-                .map(|k| {
-                    results
-                        .column(k)
-                        .and_then(|c| c.get(i))
-                        .map(|v| any_value_text(&v))
-                        .map_err(bad)
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            let info = RunInfo {
-                point: p as usize,
-                replica: r as usize,
-                values,
-            };
-            first.insert(p as usize, (info, folder));
-        }
+        complete(&folder, "run")?;
+        let (p, r) = (p as usize, r as usize);
+        let values = keys
+            .iter()
+            .map(|k| {
+                results
+                    .column(k)
+                    .and_then(|c| c.get(i))
+                    .map(|v| any_value_text(&v))
+                    .map_err(bad)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let entry = by_point.entry(p).or_insert_with(|| {
+            (
+                RunInfo {
+                    point: p,
+                    replica: r,
+                    values,
+                },
+                BTreeMap::new(),
+            )
+        });
+        entry.0.replica = entry.0.replica.min(r);
+        entry.1.insert(r, folder);
     }
-    Ok(first.into_values().collect())
+    Ok(by_point
+        .into_values()
+        .map(|(info, folders)| (info, folders.into_values().collect()))
+        .collect())
 }
 
 /// A point's label from its swept values (in the order of `keys`): "key=value, …", where a key

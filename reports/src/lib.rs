@@ -1,6 +1,7 @@
 //! orrery's result tables, plots and reports: the files a run writes, the summary it prints,
 //! a sweep's Parquet and aggregate tables, comparison tables over result directories, and the
-//! PNG / SVG / HTML report of a run or a sweep.
+//! report of a run, a service run, a sweep or a federation: figures for print as PNG, SVG and
+//! PDF, and one self-contained HTML page.
 //!
 //! polars and plotters live only here, so the engine and policies never build them.
 
@@ -14,6 +15,7 @@ pub mod plots;
 pub mod report;
 pub mod run_files;
 pub mod series;
+pub mod stats;
 pub mod summary_table;
 pub mod tables;
 pub mod typed;
@@ -21,7 +23,7 @@ pub mod values;
 
 pub use comparison::{compare_dirs, comparison_table, Format};
 pub use error::ReportError;
-pub use report::render_report;
+pub use report::{render_report, render_report_with, Options};
 pub use run_files::write_run;
 pub use summary_table::summary_table;
 pub use tables::finish_sweep;

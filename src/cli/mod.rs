@@ -48,10 +48,11 @@ enum Command {
     /// Compare the beloglazov policies with CloudSim 3.0.3's reference results and write the
     /// validation report (out/validation.md; docs/validation.md with --update-docs).
     CloudsimReport(cloudsim::Args),
-    /// Compare scenario files (run now), run directories and sweep directories side by side.
+    /// Compare scenario files (run now), run directories and sweep directories side by side
+    /// (a federation directory is refused: see `orrery federate compare`).
     Compare(compare::Args),
-    /// Plot a run or sweep directory: PNG and SVG figures and one self-contained HTML page in
-    /// DIR/report/.
+    /// Draw the figures of a run, sweep or federation directory for print (PNG, SVG, PDF) and
+    /// one self-contained HTML page, in DIR/report/.
     Report(report::Args),
     /// Run every point of a scenario's `[sweep]` grid (in parallel), or merge or submit one.
     Sweep(sweep::Args),

@@ -2,14 +2,14 @@
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{axis_number, drawn, text, DrawResult, Figure};
+use super::axis::Quantity;
+use super::frame::{x_area, y_area, Axis, Frame, Grid};
+use super::scene::Recorder;
+use super::{drawn, DrawResult, Figure, Size, Style, INK};
 use crate::series::HeatGrid;
 
-const WIDTH: u32 = 1000;
-const HEIGHT: u32 = 560;
-const TITLE_HEIGHT: u32 = 40;
-const SCALE_WIDTH: u32 = 120;
 /// At most this many time columns and host rows are drawn; larger grids are averaged in blocks.
 const MAX_COLUMNS: usize = 300;
 const MAX_ROWS: usize = 200;
@@ -28,11 +28,9 @@ const INFERNO: [RGBColor; 8] = [
     RGBColor(252, 255, 164),
 ];
 
-/// A heat map of a run's host temperatures.
+/// A heat map of a run's host temperatures, with its colour scale on the right.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HeatMap {
-    /// The figure's title.
-    pub title: String,
     /// The temperatures.
     pub grid: HeatGrid,
 }
@@ -82,17 +80,19 @@ impl HeatMap {
 }
 
 impl Figure for HeatMap {
-    fn size(&self) -> (u32, u32) {
-        (WIDTH, HEIGHT)
+    fn size(&self, style: &Style) -> (u32, u32) {
+        let h = match style.size {
+            Size::Single => 2.3,
+            Size::Double => 2.8,
+        };
+        (style.width(), style.inch_px(h))
     }
 
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult {
-        let (title, rest) = root.split_vertically(TITLE_HEIGHT);
-        drawn(title.draw(&Text::new(self.title.clone(), (15, 12), text(20))))?;
+    fn draw(&self, root: &DrawingArea<Recorder, Shift>, style: &Style) -> DrawResult {
         if self.grid.times_s.is_empty() || self.grid.hosts == 0 {
             return Ok(());
         }
-        let (map, scale) = rest.split_horizontally(WIDTH - SCALE_WIDTH);
+        let (w, h) = self.size(style);
         let cells = self.cells();
         let (lo, hi) = cells
             .iter()
@@ -103,8 +103,10 @@ impl Figure for HeatMap {
             });
         let (lo, hi) = if lo < hi {
             (lo, hi)
-        } else {
+        } else if lo.is_finite() {
             (lo - 0.5, lo + 0.5)
+        } else {
+            (0.0, 1.0)
         };
         let colours = DerivedColorMap::new(&INFERNO);
         let paint = |v: f64| {
@@ -116,58 +118,73 @@ impl Figure for HeatMap {
         };
         let edges = self.time_edges();
         let (x0, x1) = (edges[0], edges[edges.len() - 1]);
-        let mut chart = drawn(
-            ChartBuilder::on(&map)
-                .margin(10)
-                .x_label_area_size(45)
-                .y_label_area_size(70)
-                .build_cartesian_2d(x0..x1, 0.0..self.grid.hosts as f64),
-        )?;
-        drawn(
-            chart
-                .configure_mesh()
-                .disable_mesh()
-                .x_desc("time (h)")
-                .y_desc("host")
-                .label_style(text(14))
-                .axis_desc_style(text(15))
-                .x_label_formatter(&|x| axis_number(*x))
-                .y_label_formatter(&|y| format!("{y:.0}"))
-                .draw(),
-        )?;
-        drawn(
-            chart.draw_series(
-                cells
-                    .iter()
-                    .map(|&(a, b, c, d, v)| Rectangle::new([(a, c), (b, d)], paint(v).filled())),
-            ),
-        )?;
-        // The scale: its unit above, its labels on its right.
-        let mut bar = drawn(
-            ChartBuilder::on(&scale)
-                .caption("°C", text(15))
-                .margin_top(2)
-                .margin_bottom(55)
-                .margin_left(25)
-                .margin_right(10)
-                .set_label_area_size(LabelAreaPosition::Right, 45)
-                .build_cartesian_2d(0.0..1.0, lo..hi),
-        )?;
-        drawn(
-            bar.configure_mesh()
-                .disable_mesh()
-                .disable_x_axis()
-                .y_label_formatter(&|y| axis_number(*y))
-                .label_style(text(14))
-                .axis_desc_style(text(15))
-                .draw(),
-        )?;
-        let steps = 100;
-        let step = (hi - lo) / steps as f64;
-        drawn(bar.draw_series((0..steps).map(|i| {
-            let v = lo + step * i as f64;
-            Rectangle::new([(0.0, v), (1.0, v + step)], paint(v + step / 2.0).filled())
-        })))?;
+        let hosts = self.grid.hosts as f64;
+        let y = Axis::new(0.0, hosts, 6, true, "host");
+        let scale = Axis::of(Quantity::Free, (lo, hi), 6, "temperature (°C)");
+        let scale_w = style.px(8.0) as i32;
+        let scale_labels = y_area(style, &scale, true);
+        let right = w as i32 - scale_labels - scale_w - style.px(10.0) as i32;
+        let top = style.px(6.0) as i32;
+        let bottom = h as i32 - x_area(style, true);
+        let frame = Frame {
+            left: y_area(style, &y, true),
+            top,
+            right,
+            bottom,
+            x: Axis::new(x0.max(0.0), x1, 7, false, "time (h)"),
+            y,
+        };
+        // Each cell reaches one scene pixel into its right and lower neighbours (within the
+        // frame), so vector renderers show no hairline seams between anti-aliased edges.
+        for &(a, b, c, d, v) in &cells {
+            let (p, q) = (frame.px(a, d), frame.px(b, c));
+            let q = ((q.0 + 1).min(frame.right), (q.1 + 1).min(frame.bottom));
+            drawn(root.draw(&Rectangle::new([p, q], paint(v).filled())))?;
+        }
+        frame.draw(root, style, (true, true), (true, true), Grid::None)?;
+        // The colour scale: a bar with its ticks and unit on its right.
+        let bar_left = right + style.px(10.0) as i32;
+        let bar = Frame {
+            left: bar_left,
+            top,
+            right: bar_left + scale_w,
+            bottom,
+            x: Axis {
+                lo: 0.0,
+                hi: 1.0,
+                ticks: Vec::new(),
+                decimals: 0,
+                label: String::new(),
+            },
+            y: scale.clone(),
+        };
+        let steps = 120;
+        let step = (hi - lo) / f64::from(steps);
+        for i in 0..steps {
+            let v = lo + step * f64::from(i);
+            let (p, q) = (bar.px(0.0, v + step), bar.px(1.0, v));
+            let p = (p.0, (p.1 - 1).max(top));
+            drawn(root.draw(&Rectangle::new([p, q], paint(v + step / 2.0).filled())))?;
+        }
+        let ink = INK.stroke_width(style.ipx(0.6));
+        let tick = style.px(2.5) as i32;
+        let gap = style.px(1.5) as i32;
+        let text = style.text();
+        let mut widest = 0;
+        for (t, label) in scale.ticks.iter().zip(scale.labels()) {
+            let y = bar.px_y(*t);
+            let x = bar.right;
+            drawn(root.draw(&PathElement::new(vec![(x, y), (x + tick, y)], ink)))?;
+            widest = widest.max(style.text_width(&label) as i32);
+            let s = text.clone().pos(Pos::new(HPos::Left, VPos::Center));
+            drawn(root.draw(&Text::new(label, (x + tick + gap, y), s)))?;
+        }
+        let s = text
+            .clone()
+            .transform(FontTransform::Rotate90)
+            .pos(Pos::new(HPos::Center, VPos::Bottom));
+        let x = bar.right + tick + gap + widest + style.px(3.0) as i32;
+        drawn(root.draw(&Text::new(scale.label.clone(), (x, (top + bottom) / 2), s)))?;
         Ok(())
     }
 }
@@ -187,7 +204,6 @@ mod tests {
         // One time, 2 · MAX_ROWS hosts at 0, 1, 2, …: rows average host pairs 2k, 2k + 1.
         let hosts = 2 * MAX_ROWS;
         let map = HeatMap {
-            title: String::new(),
             grid: HeatGrid {
                 times_s: vec![600.0],
                 hosts,

@@ -129,3 +129,30 @@ pub fn fixture_sweep_dir(dir: &Path) -> PathBuf {
     seal_sweep(&out);
     out
 }
+
+/// A service run directory in `dir`: the three-tier web service of
+/// `scenarios/services/web-oneflow.toml`, shortened to six hours.
+pub fn service_run_dir(dir: &Path) -> PathBuf {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/services/web-oneflow.toml");
+    let s = Scenario::load(&path, &["duration_s=21600".to_string()]).expect("the service scenario");
+    let mut os = orrery_policies::registry::cloud_os(&s, s.spec.seed).expect("cloud os");
+    let mut sim = Simulator::new(&s, None).expect("simulator");
+    os.run(&mut sim).expect("run");
+    let out = dir.join("service");
+    write_run_dir(&out, &sim.finish());
+    out
+}
+
+/// A federation directory in `dir`: `scenarios/federation/saas.toml` (sites, calls, traffic),
+/// written as `orrery federate --out` writes it.
+pub fn federation_dir(dir: &Path) -> PathBuf {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/federation/saas.toml");
+    let outcome = orrery_federation::run(&path, &[]).expect("the federation runs");
+    let out = dir.join("federation");
+    let mut od = OutputDir::create(&out, "federation", &[], false).expect("a fresh directory");
+    let mut sink = orrery_reports::typed::ParquetSink::new(&mut od);
+    outcome.write(&mut sink).expect("write");
+    sink.finish().expect("tables.json");
+    od.finish().expect("finish the federation directory");
+    out
+}
