@@ -457,7 +457,14 @@ fn every_hostile_input_is_a_located_input_error_in_bounded_time_and_memory() {
         if !clap && !has_hint(&err) {
             wrong.push("no hint".into());
         }
-        for e in &c.expect {
+        // Without live mode, a live config is refused as such before its content is read.
+        let expect =
+            if !cfg!(feature = "live") && c.name.starts_with("live") && c.args[0] == "validate" {
+                &["live.toml", "this orrery was built without live mode"][..]
+            } else {
+                &c.expect[..]
+            };
+        for e in expect {
             if !err.contains(e) {
                 wrong.push(format!("lacks `{e}`"));
             }
