@@ -223,8 +223,10 @@ pub fn redact(text: &str) -> String {
     while let Some(i) = rest.find("://") {
         // The scheme: the letters, digits and `+-.` just before `://`.
         let start = rest[..i]
-            .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
-            .map_or(0, |j| j + 1);
+            .char_indices()
+            .rev()
+            .find(|&(_, c)| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
+            .map_or(0, |(j, c)| j + c.len_utf8());
         let end = rest[i + 3..]
             .find(|c: char| c.is_whitespace() || matches!(c, '\'' | '"' | '`' | '>' | '<'))
             .map_or(rest.len(), |j| i + 3 + j);
@@ -319,6 +321,16 @@ mod tests {
             redact("qemu+ssh://h/system?keyfile=/root/.ssh/id&no_verify=1&pw=x"),
             "qemu+ssh://h/system?keyfile=***&no_verify=1&pw=***"
         );
+    }
+
+    /// A fuzzer's find: a multi-byte character right before a scheme.
+    #[test]
+    fn a_scheme_after_any_character_is_found() {
+        assert_eq!(
+            redact("ڏqemu+ssh://root:pw@h/system"),
+            "ڏqemu+ssh://***@h/system"
+        );
+        assert_eq!(redact("é://x"), "é://x");
     }
 
     #[test]
