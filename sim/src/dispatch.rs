@@ -3,11 +3,37 @@
 use orrery_engine::infra::Decision;
 use orrery_engine::model::{PowerState, VmState};
 use orrery_engine::view::VmId;
+use orrery_engine::workload::Demand;
 
 use super::event::Event;
 use super::Simulator;
 
 impl Simulator {
+    /// Adds the trace's VMs arriving now, and schedules the next arrival.
+    fn pull_trace(&mut self) {
+        let now = self.view.now;
+        while let Some(feed) = &mut self.trace {
+            match feed.next_arrival() {
+                None => return,
+                Some(t) if t > now => {
+                    self.queue.push(t, Event::TraceArrive);
+                    return;
+                }
+                Some(_) => {}
+            }
+            match feed.take(&self.vm_type_specs) {
+                Ok(Some(plan)) => {
+                    self.add_vm(plan);
+                }
+                Ok(None) => return,
+                Err(e) => {
+                    self.trace_error = Some(format!("reading the trace during the run: {e}"));
+                    self.trace = None;
+                }
+            }
+        }
+    }
+
     /// Handles one event at the current time.
     pub(crate) fn handle(&mut self, event: Event) {
         match event {
@@ -32,12 +58,17 @@ impl Simulator {
                     }
                 }
             }
+            Event::TraceArrive => self.pull_trace(),
             Event::Expire(v) => {
                 if self.view.vms[v].state.is_placed() || self.view.vms[v].state == VmState::Pending
                 {
                     self.stop_vm(v, "lifetime over");
                 } else {
                     self.expire_lost(v);
+                }
+                // A trace VM's samples go with it: a run holds the VMs present, not the trace.
+                if matches!(self.vms[v].demand, Demand::Samples { .. }) {
+                    self.vms[v].demand = Demand::Constant(0.0);
                 }
             }
             Event::MigrationDone { vm, to, .. } => {

@@ -8,6 +8,8 @@ use orrery_engine::view::{HostId, VmId};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Event {
     Arrive(VmId),
+    /// The next VM requests of the scenario's trace arrive (read from the file now).
+    TraceArrive,
     Deployed(VmId),
     Expire(VmId),
     /// `secs_bits`: the completion time in seconds as CloudSim's floating-point clock has it

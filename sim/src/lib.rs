@@ -28,6 +28,7 @@ mod record;
 mod results;
 mod services;
 mod sharing;
+mod trace;
 
 use orrery_engine::action::{Action, ActionResult};
 use orrery_engine::error::InputError;
@@ -135,6 +136,10 @@ pub struct Simulator {
     /// `next_decision` returns `None` before any event after this time, without ending the
     /// run (see [`Simulator::pause_at`]).
     pause: Option<Millis>,
+    /// The scenario's trace, read as its VMs arrive.
+    trace: Option<trace::TraceFeed>,
+    /// Why reading the trace failed during the run (the run then fails).
+    trace_error: Option<String>,
 }
 
 impl Simulator {
@@ -145,12 +150,17 @@ impl Simulator {
         let names: Vec<String> = hosts.iter().map(|h| h.name.clone()).collect();
         scenario.vm_groups(&names)?;
         build::thermal(scenario, &hosts)?;
-        Ok(())
+        trace::check_import(scenario)
     }
 
     /// Builds the datacenter and its workload from `scenario`, with the scenario's seed
     /// replaced by `seed` when given.
     pub fn new(scenario: &Scenario, seed: Option<u64>) -> Result<Simulator, InputError> {
+        let (with_trace, feed) = match trace::prepare(scenario)? {
+            Some(p) => (Some(p.scenario), Some(p.feed)),
+            None => (None, None),
+        };
+        let scenario = with_trace.as_ref().unwrap_or(scenario);
         let spec = &scenario.spec;
         let seed = seed.unwrap_or(spec.seed);
         let streams = RngStreams::new(seed);
@@ -268,9 +278,14 @@ impl Simulator {
             vm_type_specs: spec.vm_types.clone(),
             services,
             pause: None,
+            trace: feed,
+            trace_error: None,
         };
         for plan in plans {
             sim.add_vm(plan);
+        }
+        if let Some(t) = sim.trace.as_ref().and_then(trace::TraceFeed::next_arrival) {
+            sim.queue.push(t, Event::TraceArrive);
         }
         for h in 0..sim.view.hosts.len() {
             let (w, u) = sim.host_power(h);
@@ -391,6 +406,9 @@ impl Infrastructure for Simulator {
 
     fn next_decision(&mut self) -> Result<Option<Decision>, InfraError> {
         loop {
+            if let Some(e) = self.trace_error.take() {
+                return Err(InfraError::Backend(e));
+            }
             if !self.decisions.is_empty() {
                 let decision = self.decisions.remove(0);
                 self.actors.answering(&decision);

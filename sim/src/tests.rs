@@ -20,6 +20,7 @@ use super::Simulator;
 mod ha;
 mod props;
 mod services;
+mod trace;
 
 /// Parses `text`, runs it with its policies (seed overridden by `seed` when given) and returns
 /// the result.

@@ -14,6 +14,7 @@ mod policies;
 mod report;
 mod run;
 mod sweep;
+mod trace;
 mod validate;
 
 use std::process::ExitCode;
@@ -63,6 +64,9 @@ enum Command {
     Live(live::Args),
     /// Run a federation file (docs/federation.md), or compare several on the same demand.
     Federate(federate::Args),
+    /// Import public datasets (OpenDC, Google, Azure, Alibaba, Huawei, Bitbrains, SWF,
+    /// PlanetLab) into orrery's trace format, or inspect a trace.
+    Trace(trace::Args),
     /// Check configuration files of any kind (scenario, sweep, federation file, live config,
     /// bench suite) without running them.
     Validate(validate::Args),
@@ -106,6 +110,7 @@ pub fn main() -> ExitCode {
         Command::Bench(args) => bench::run(args, &ui),
         Command::Live(args) => live::run(args, &ui),
         Command::Federate(args) => federate::run(args, &ui),
+        Command::Trace(args) => trace::run(args, &ui),
         Command::Validate(args) => validate::run(args, &ui),
         Command::Policies(args) => policies::run(args, &ui),
         Command::Completions(args) => completions::run(args, &ui, Cli::command()),

@@ -487,13 +487,40 @@ impl Scenario {
         }
         let known = || names.iter().copied().collect::<Vec<_>>().join(", ");
         let w = &s.workload;
-        if w.trace_dir.is_none() && w.generators.is_empty() && s.services.is_empty() {
+        if w.trace_dir.is_none()
+            && w.trace.is_none()
+            && w.generators.is_empty()
+            && s.services.is_empty()
+        {
             return Err(self
                 .error_at(
                     "workload",
-                    "the workload has neither a trace_dir, nor generators, nor services",
+                    "the workload has neither a trace, nor a trace_dir, nor generators, nor \
+                     services",
                 )
-                .hint("set workload.trace_dir, add [[workload.generators]] or [[services]]"));
+                .hint(
+                    "set workload.trace or workload.trace_dir, add [[workload.generators]] or \
+                     [[services]]",
+                ));
+        }
+        if w.trace_dir.is_some() && w.trace.is_some() {
+            return Err(self
+                .error_at(
+                    "workload.trace",
+                    "workload.trace and workload.trace_dir cannot both be set",
+                )
+                .hint(
+                    "import the PlanetLab directory (`orrery trace import planetlab DIR`) or \
+                     keep only trace_dir",
+                ));
+        }
+        if w.trace_import.is_some() && w.trace.is_none() {
+            return Err(self
+                .error_at(
+                    "workload.trace_import",
+                    "there is no workload.trace to import",
+                )
+                .hint("set workload.trace to the source file or directory"));
         }
         if w.trace_dir.is_some() && w.trace_vm_types.is_empty() {
             return Err(self

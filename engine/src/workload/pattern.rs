@@ -272,6 +272,14 @@ pub enum Demand {
     },
     /// A recorded trace in absolute time from 0.
     Trace(Arc<SampledSeries>),
+    /// Samples at arbitrary times (an orrery trace's): `values[k]` holds from `times[k]`
+    /// (absolute, ascending) until the next; before the first, the first value.
+    Samples {
+        /// Sample times, ascending.
+        times: Vec<Millis>,
+        /// The levels.
+        values: Vec<f64>,
+    },
 }
 
 impl Demand {
@@ -325,6 +333,10 @@ impl Demand {
                 }
             }
             Demand::Trace(series) => series.at(t),
+            Demand::Samples { times, values } => {
+                let k = times.partition_point(|&s| s <= t).saturating_sub(1);
+                values.get(k).copied().unwrap_or(0.0)
+            }
         };
         v.clamp(0.0, 1.0)
     }
@@ -333,6 +345,23 @@ impl Demand {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn samples_hold_until_the_next_and_the_first_holds_before_it() {
+        let d = Demand::Samples {
+            times: vec![1000, 5000],
+            values: vec![0.25, 0.75],
+        };
+        assert_eq!(
+            [0, 999, 1000, 4999, 5000, u64::MAX].map(|t| d.at(t)),
+            [0.25, 0.25, 0.25, 0.25, 0.75, 0.75]
+        );
+        let none = Demand::Samples {
+            times: vec![],
+            values: vec![],
+        };
+        assert_eq!(none.at(7), 0.0);
+    }
     use crate::rng::RngStreams;
     use crate::time::{HOUR, SECOND};
 

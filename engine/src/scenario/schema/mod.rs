@@ -468,7 +468,13 @@ fn one() -> u32 {
 pub struct WorkloadSection {
     /// A PlanetLab-format trace directory (one VM per file); relative to the scenario file.
     pub trace_dir: Option<PathBuf>,
-    /// VM types for trace VMs, assigned per `vm_type_assignment`.
+    /// An orrery trace (Parquet, docs/traces.md), replayed streaming: VMs arrive and leave as
+    /// recorded; relative to the scenario file.
+    pub trace: Option<PathBuf>,
+    /// Import `trace` from another format when the run starts (it then names the source).
+    pub trace_import: Option<TraceImportSection>,
+    /// VM types for trace VMs, assigned per `vm_type_assignment` (with `trace`, optional: by
+    /// default each distinct size in the trace becomes a type of its own).
     #[serde(default)]
     pub trace_vm_types: Vec<String>,
     /// `"blocks"` (CloudSim: VM i gets type i / ceil(N/k)) or `"round-robin"`.
@@ -480,6 +486,17 @@ pub struct WorkloadSection {
     /// Synthetic request generators.
     #[serde(default)]
     pub generators: Vec<GeneratorSection>,
+}
+
+/// A source format `workload.trace` is imported from as the run starts.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TraceImportSection {
+    /// The format, as `orrery trace import` names it (`opendc`, `google-2011`, …).
+    pub format: String,
+    /// The unit of the source's memory column where the format leaves it open: `kb`, `mb`
+    /// (default) or `gb`.
+    pub memory_unit: Option<String>,
 }
 
 /// How trace VMs get their types.

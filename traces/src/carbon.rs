@@ -1,0 +1,1 @@
+//! Carbon-intensity series (gCO2 per kWh over time).
