@@ -113,7 +113,14 @@ fn man_dir_writes_every_page() {
     let mut expected = vec!["orrery.1".to_string()];
     expected.extend(subcommands().iter().map(|n| format!("orrery-{n}.1")));
     expected.extend(
-        ["sweep-merge", "sweep-slurm", "federate-compare"].map(|n| format!("orrery-{n}.1")),
+        [
+            "sweep-merge",
+            "sweep-slurm",
+            "federate-compare",
+            "trace-import",
+            "trace-inspect",
+        ]
+        .map(|n| format!("orrery-{n}.1")),
     );
     for file in &expected {
         let text =

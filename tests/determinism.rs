@@ -203,7 +203,7 @@ fn check_output_shape(dir: &Path, scenario_name: &str, duration_s: f64, hosts: f
         Some(
             "time_s,active_hosts,power_w,energy_kwh,cpu_util_mean,vms_running,migrations,\
              cpu_shortfall_ratio,max_temperature_c,mean_temperature_c,cooling_power_w,cooling_energy_kwh,hot_spots,\
-             time_above_redline_s"
+             time_above_redline_s,carbon_intensity,interval_emissions_g,emissions_g"
         )
     );
     let events = std::fs::read_to_string(dir.join("events.csv")).unwrap();

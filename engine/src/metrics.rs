@@ -327,6 +327,10 @@ crate::table! {
         /// Scaling actions (role cardinality changes) carried out.
         #[serde(default)]
         pub scaling_actions: u64 = "actions",
+        /// Emissions of the energy drawn (IT and cooling) at the grid's carbon intensity, g
+        /// (null without a `[carbon]` series).
+        #[serde(default)]
+        pub emissions_g: Option<f64> = "gCO2",
     }
 }
 
@@ -430,6 +434,12 @@ crate::table! {
         pub hot_spots: u64 = "hosts",
         /// Host-seconds above the red line so far.
         pub time_above_redline_s: f64 = "host·s",
+        /// The grid's carbon intensity at that instant (empty without a `[carbon]` series).
+        pub carbon_intensity: Option<f64> = "gCO2/kWh",
+        /// Emissions of the energy drawn (IT and cooling) during the interval.
+        pub interval_emissions_g: Option<f64> = "gCO2",
+        /// Emissions so far.
+        pub emissions_g: Option<f64> = "gCO2",
     }
 }
 

@@ -110,6 +110,8 @@ pub struct ClusterView {
     pub vms: Vec<VmView>,
     /// Services, by id (every service of the run, whatever its state).
     pub services: Vec<ServiceView>,
+    /// The grid's carbon intensity now, gCO2/kWh (`None` without a carbon series).
+    pub carbon_intensity: Option<f64>,
 }
 
 /// One host as policies see it.
@@ -244,6 +246,7 @@ impl ClusterView {
             hosts: Vec::new(),
             vms: Vec::new(),
             services: Vec::new(),
+            carbon_intensity: None,
         }
     }
 

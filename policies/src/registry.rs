@@ -9,7 +9,7 @@ use orrery_engine::rng::RngStreams;
 use orrery_engine::scenario::Scenario;
 
 use crate::balance::{Balance, BalanceKind};
-use crate::consolidation::{Consolidation, Detector, Selection};
+use crate::consolidation::{CarbonAware, Consolidation, Detector, Selection};
 use crate::constraints::Requirements;
 use crate::elasticity::manager::ServiceElasticity;
 use crate::expr::{Rank, Weigher};
@@ -166,6 +166,38 @@ pub fn consolidation(config: &dyn PolicyConfig) -> Result<Consolidation, InputEr
         ));
     }
     let mut policy = Consolidation::new(detector, selection);
+    if let Some(a) = &c.carbon {
+        let key = "policies.consolidation.carbon";
+        if !(a.low_g_per_kwh.is_finite()
+            && a.high_g_per_kwh.is_finite()
+            && a.low_g_per_kwh >= 0.0
+            && a.high_g_per_kwh > a.low_g_per_kwh)
+        {
+            return Err(err(
+                config,
+                &format!("{key}.high_g_per_kwh"),
+                "low_g_per_kwh and high_g_per_kwh must be numbers with 0 ≤ low < high",
+            ));
+        }
+        for (k, p) in [
+            ("parameter_at_low", a.parameter_at_low),
+            ("parameter_at_high", a.parameter_at_high),
+        ] {
+            if !(p.is_finite() && p >= 0.0) {
+                return Err(err(
+                    config,
+                    &format!("{key}.{k}"),
+                    "must be zero or positive",
+                ));
+            }
+        }
+        policy.carbon = Some(CarbonAware {
+            low: a.low_g_per_kwh,
+            high: a.high_g_per_kwh,
+            at_low: a.parameter_at_low,
+            at_high: a.parameter_at_high,
+        });
+    }
     policy.requirements = requirements(config)?;
     policy.governor = governor(config);
     Ok(policy)

@@ -22,6 +22,8 @@ pub enum Unit {
     Percent,
     /// Seconds shown in hours.
     Hours,
+    /// Grams shown in kilograms.
+    Kilo,
 }
 
 impl Unit {
@@ -31,6 +33,7 @@ impl Unit {
             Unit::Plain => x,
             Unit::Percent => 100.0 * x,
             Unit::Hours => x / 3600.0,
+            Unit::Kilo => x / 1000.0,
         }
     }
 }
@@ -79,7 +82,7 @@ const fn one(header: &'static str, key: &'static str, unit: Unit, decimals: usiz
 const LABEL_HEADER: &str = "scenario";
 
 /// The compared metrics, in table order.
-const COLUMNS: [Column; 9] = [
+const COLUMNS: [Column; 10] = [
     one("energy (kWh)", "energy_kwh", Unit::Plain, 1),
     one("cooling (kWh)", "cooling_energy_kwh", Unit::Plain, 1),
     one(
@@ -88,6 +91,7 @@ const COLUMNS: [Column; 9] = [
         Unit::Plain,
         1,
     ),
+    one("emissions (kgCO2)", "emissions_g", Unit::Kilo, 1),
     one("mean active hosts", "mean_active_hosts", Unit::Plain, 1),
     one("CPU shortfall (%)", "cpu_shortfall_ratio", Unit::Percent, 4),
     one("migrations", "vm_migrations", Unit::Plain, 0),

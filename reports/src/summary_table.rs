@@ -57,6 +57,9 @@ pub fn summary_table(s: &Summary) -> String {
         ("ESV", format!("{:.6}", s.esv)),
         ("cost", format!("{:.2}", s.cost_total)),
     ];
+    if let Some(g) = s.emissions_g {
+        rows.push(("emissions", format!("{:.3} kgCO2", g / 1000.0)));
+    }
     if s.host_failures + s.vm_crashes > 0 || s.availability_mean.is_some_and(|a| a < 1.0) {
         rows.extend([
             ("host failures", s.host_failures.to_string()),

@@ -35,22 +35,36 @@ pub fn polars_schema(schema: &Schema) -> polars::prelude::Schema {
 
 /// Parses CSV text `csv` of table `schema` (its header included) into a data frame typed by the
 /// schema; empty cells of nullable columns become nulls, of text columns empty strings.
+///
+/// A file written before the table gained its last nullable columns (emissions, say) reads too:
+/// those columns come back null.
 pub fn parse_csv(csv: &[u8], schema: &Schema) -> PolarsResult<DataFrame> {
     let header = schema.header();
     let first = csv.split(|&b| b == b'\n').next().unwrap_or_default();
-    if !csv.is_empty() && first != header.trim_end().as_bytes() {
+    let older = older_columns(first, schema);
+    if !csv.is_empty() && first != header.trim_end().as_bytes() && older.is_none() {
         polars_bail!(SchemaMismatch: "the header is not the {} table's: expected {}",
             schema.table, header.trim_end());
     }
-    let df = CsvReadOptions::default()
+    let read = Schema {
+        table: schema.table.clone(),
+        columns: schema.columns[..older.unwrap_or(schema.columns.len())].to_vec(),
+    };
+    let mut df = CsvReadOptions::default()
         .with_has_header(true)
-        .with_schema(Some(Arc::new(polars_schema(schema))))
+        .with_schema(Some(Arc::new(polars_schema(&read))))
         .with_parse_options(CsvParseOptions::default().with_missing_is_null(true))
         .into_reader_with_file_handle(Cursor::new(csv))
         .finish()?;
+    for c in &schema.columns[read.columns.len()..] {
+        df.with_column(Column::full_null(
+            c.name.as_str().into(),
+            df.height(),
+            &dtype(c.kind),
+        ))?;
+    }
     // A text column's empty cell is an empty string, not a missing value (an event without
     // detail has the detail "").
-    let mut df = df;
     for c in &schema.columns {
         if c.kind == Kind::Str && !c.nullable {
             let ca = df.column(c.name.as_str())?.str()?;
@@ -61,6 +75,19 @@ pub fn parse_csv(csv: &[u8], schema: &Schema) -> PolarsResult<DataFrame> {
         }
     }
     Ok(df)
+}
+
+/// How many of `schema`'s columns the header line `first` names, when it names a proper prefix
+/// of them and every column it lacks is nullable (a file of an older orrery).
+fn older_columns(first: &[u8], schema: &Schema) -> Option<usize> {
+    let names: Vec<&[u8]> = first.split(|&b| b == b',').collect();
+    let n = names.len();
+    let prefix = n < schema.columns.len()
+        && names
+            .iter()
+            .zip(&schema.columns)
+            .all(|(a, c)| *a == c.name.as_bytes());
+    (prefix && schema.columns[n..].iter().all(|c| c.nullable)).then_some(n)
 }
 
 /// Reads the CSV file at `path`, table `schema`, typed by the schema.

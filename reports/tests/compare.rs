@@ -8,9 +8,9 @@ use orrery_engine::metrics::Summary;
 use orrery_reports::{compare_dirs, comparison_table, Format};
 
 const HEADER: &str = "| scenario | energy (kWh) | cooling (kWh) | energy incl. cooling (kWh) \
-    | mean active hosts | CPU shortfall (%) | migrations | max temperature (°C) \
-    | above red line (host-h) | pending / rejected VMs |\n\
-    | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n";
+    | emissions (kgCO2) | mean active hosts | CPU shortfall (%) | migrations \
+    | max temperature (°C) | above red line (host-h) | pending / rejected VMs |\n\
+    | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n";
 
 fn run_fixture() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/run-small")
@@ -44,16 +44,18 @@ fn comparison_table_keeps_its_columns_and_formats() {
         cooling_energy_kwh: 20.0,
         total_energy_kwh: 120.04,
         time_above_redline_s: 5400.0,
+        emissions_g: Some(31_250.0),
         ..Summary::default()
     };
     let cool = Summary {
         scenario: "b".into(),
         max_host_temperature_c: None,
+        emissions_g: None,
         ..s.clone()
     };
     let expected = format!(
-        "{HEADER}| a | 100.0 | 20.0 | 120.0 | 4.3 | 0.0123 | 12 | 41.3 | 1.50 | 3 / 2 |\n\
-         | b | 100.0 | 20.0 | 120.0 | 4.3 | 0.0123 | 12 | - | 1.50 | 3 / 2 |\n"
+        "{HEADER}| a | 100.0 | 20.0 | 120.0 | 31.2 | 4.3 | 0.0123 | 12 | 41.3 | 1.50 | 3 / 2 |\n\
+         | b | 100.0 | 20.0 | 120.0 | - | 4.3 | 0.0123 | 12 | - | 1.50 | 3 / 2 |\n"
     );
     assert_eq!(comparison_table(&[s, cool]), expected);
 }
@@ -68,7 +70,7 @@ fn markdown_compares_runs_and_sweep_points_with_intervals() {
     assert_eq!(lines.len(), 2 + 1 + 4, "the run and four points");
     assert_eq!(
         lines[2],
-        "| small | 1.5 | 0.0 | 1.5 | 2.0 | 0.1000 | 3 | - | 0.00 | 0 / 1 |"
+        "| small | 1.5 | 0.0 | 1.5 | - | 2.0 | 0.1000 | 3 | - | 0.00 | 0 / 1 |"
     );
     // energy 12 ± t(2)·2/√3 = 4.97; hosts 21.5 ± 2.48; shortfall 0.2 % ± 0.248 %;
     // migrations 7 ± 4.97; no cooling or red-line time (zero in every run) and no
@@ -76,13 +78,13 @@ fn markdown_compares_runs_and_sweep_points_with_intervals() {
     assert_eq!(
         lines[3],
         "| fixture (reallocation=consolidation, hosts.0.count=40) | 12.0 ± 5.0 | 0.0 ± 0.0 \
-         | 12.0 ± 5.0 | 21.5 ± 2.5 | 0.2000 ± 0.2484 | 7.0 ± 5.0 | - | 0.00 ± 0.00 \
+         | 12.0 ± 5.0 | - | 21.5 ± 2.5 | 0.2000 ± 0.2484 | 7.0 ± 5.0 | - | 0.00 ± 0.00 \
          | 0.0 ± 0.0 / 0.0 ± 0.0 |"
     );
     // One replica: means without intervals.
     assert_eq!(
         lines[5],
-        "| fixture (reallocation=consolidation, hosts.0.count=64) | 30.0 | 0.0 | 30.0 | 40.0 \
+        "| fixture (reallocation=consolidation, hosts.0.count=64) | 30.0 | 0.0 | 30.0 | - | 40.0 \
          | 1.0000 | 4.0 | - | 0.00 | 0.0 / 0.0 |"
     );
 }
@@ -97,8 +99,8 @@ fn csv_has_raw_values_and_half_widths() {
     assert_eq!(&header[..3], ["name", "energy_kwh", "energy_kwh_ci95"]);
     assert_eq!(
         header.len(),
-        1 + 2 * 10,
-        "ten metrics, value and half-width each"
+        1 + 2 * 11,
+        "eleven metrics, value and half-width each"
     );
     let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), 5);

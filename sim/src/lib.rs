@@ -17,6 +17,7 @@ mod accounting;
 mod actions;
 mod audit;
 mod build;
+mod carbon;
 mod dispatch;
 mod event;
 mod failures;
@@ -140,6 +141,8 @@ pub struct Simulator {
     trace: Option<trace::TraceFeed>,
     /// Why reading the trace failed during the run (the run then fails).
     trace_error: Option<String>,
+    /// Emissions, when the scenario names a carbon-intensity series.
+    carbon: Option<carbon::Carbon>,
 }
 
 impl Simulator {
@@ -150,7 +153,8 @@ impl Simulator {
         let names: Vec<String> = hosts.iter().map(|h| h.name.clone()).collect();
         scenario.vm_groups(&names)?;
         build::thermal(scenario, &hosts)?;
-        trace::check_import(scenario)
+        trace::check_import(scenario)?;
+        carbon::check(scenario).map(|_| ())
     }
 
     /// Builds the datacenter and its workload from `scenario`, with the scenario's seed
@@ -161,6 +165,7 @@ impl Simulator {
             None => (None, None),
         };
         let scenario = with_trace.as_ref().unwrap_or(scenario);
+        let carbon = carbon::Carbon::new(scenario, feed.as_ref().and_then(|f| f.start_unix_ms()))?;
         let spec = &scenario.spec;
         let seed = seed.unwrap_or(spec.seed);
         let streams = RngStreams::new(seed);
@@ -239,6 +244,7 @@ impl Simulator {
             hosts,
             vms: Vec::with_capacity(plans.len()),
             services: service_views,
+            carbon_intensity: carbon.as_ref().map(|c| c.intensity(0)),
         };
         let mut sim = Simulator {
             hosts: (0..view.hosts.len()).map(|_| HostSim::default()).collect(),
@@ -280,6 +286,7 @@ impl Simulator {
             pause: None,
             trace: feed,
             trace_error: None,
+            carbon,
         };
         for plan in plans {
             sim.add_vm(plan);
@@ -437,6 +444,9 @@ impl Infrastructure for Simulator {
             };
             self.advance_thermal(t);
             self.view.now = t;
+            if let Some(c) = &self.carbon {
+                self.view.carbon_intensity = Some(c.intensity(t));
+            }
             self.now_secs = match event {
                 Event::MigrationDone { secs_bits, .. } => f64::from_bits(secs_bits),
                 _ => to_secs(t),

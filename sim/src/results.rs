@@ -92,6 +92,12 @@ impl Simulator {
             (max, mean, t)
         });
         let time_s = to_secs(self.view.now);
+        let cooling_j = thermal.as_ref().map_or(0.0, |t| t.2.cooling_energy_j());
+        let now = self.view.now;
+        let emissions = self
+            .carbon
+            .as_mut()
+            .map(|c| c.account(now, joules + cooling_j));
         let temperatures = thermal
             .as_ref()
             .map_or(&[][..], |(_, _, t)| t.temperature_c());
@@ -122,6 +128,9 @@ impl Simulator {
             time_above_redline_s: thermal
                 .as_ref()
                 .map_or(0.0, |t| t.2.seconds_above_redline().iter().sum()),
+            carbon_intensity: emissions.map(|e| e.intensity),
+            interval_emissions_g: emissions.map(|e| e.interval_g),
+            emissions_g: emissions.map(|e| e.total_g),
         };
         self.record.interval(row, temperatures);
     }
@@ -163,6 +172,11 @@ impl Simulator {
             .thermal
             .as_ref()
             .map_or(0.0, |t| t.cooling_energy_j() / 3.6e6);
+        let end = self.end;
+        let emissions_g = self
+            .carbon
+            .as_mut()
+            .map(|c| c.account(end, joules + cooling_kwh * 3.6e6).total_g);
         let slatah = ratio(saturated as f64, active as f64);
         let pdm = ratio(mig, req);
         let services = self.finish_services();
@@ -218,6 +232,7 @@ impl Simulator {
             requests_dropped_ratio: services.dropped_ratio,
             response_time_mean_s: services.response_mean_s,
             scaling_actions: services.scaling_actions,
+            emissions_g,
         };
         let record = self.record;
         RunResult {

@@ -17,6 +17,7 @@ use orrery_policies::registry;
 
 use super::Simulator;
 
+mod carbon;
 mod ha;
 mod props;
 mod services;

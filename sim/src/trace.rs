@@ -62,6 +62,9 @@ fn import_options(scenario: &Scenario) -> Result<Option<(Format, Options)>, Inpu
     let Some(section) = &scenario.spec.workload.trace_import else {
         return Ok(None);
     };
+    if section.format == "orrery" {
+        return Ok(None);
+    }
     let format = section.format.parse::<Format>().map_err(|m| {
         scenario
             .error_at("workload.trace_import.format", m)
@@ -215,6 +218,11 @@ impl TraceFeed {
     fn advance(&mut self) -> Result<(), InputError> {
         self.next = self.reader.next().transpose()?;
         Ok(())
+    }
+
+    /// The trace's wall-clock start, ms since the epoch, if it records one.
+    pub(crate) fn start_unix_ms(&self) -> Option<i64> {
+        self.reader.start_unix_ms()
     }
 
     /// When the next VM arrives, if any is left.

@@ -10,9 +10,9 @@
 //! | `memory_mb` | double | memory, MB |
 //! | `tenant` | string, nullable | the owning tenant |
 //! | `type` | string, nullable | the instance type or category the source gives |
-//! | `attributes` | map<string, string>, nullable | anything else the source says about the VM |
-//! | `sample_ms` | list<int64> | utilisation sample times, ms from the trace's start, strictly increasing |
-//! | `cpu_util` | list<double> | utilisation of the VM's whole CPU (vcpus × cpu_mips) at each sample, in [0, 1]; it holds until the next sample |
+//! | `attributes` | `map<string, string>`, nullable | anything else the source says about the VM |
+//! | `sample_ms` | `list<int64>` | utilisation sample times, ms from the trace's start, strictly increasing |
+//! | `cpu_util` | `list<double>` | utilisation of the VM's whole CPU (vcpus × cpu_mips) at each sample, in [0, 1]; it holds until the next sample |
 //!
 //! Rows are in order of arrival (ties by id). The file's key-value metadata carries
 //! `orrery.trace.version` ([`VERSION`]), `orrery.trace.source` (the importer's format) and,

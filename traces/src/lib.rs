@@ -1,6 +1,6 @@
 //! orrery's trace format and the importers that fill it.
 //!
-//! A trace is one typed Parquet file (schema in [`format`], documented in docs/traces.md): one row
+//! A trace is one typed Parquet file (schema in [`format`](mod@format), documented in docs/traces.md): one row
 //! per VM request, in arrival order, holding the request (arrival, departure, vCPUs, CPU capacity,
 //! memory, tenant, type, attributes) and the VM's CPU utilisation samples at arbitrary, per-VM
 //! times. [`TraceReader`] streams it a batch of rows at a time, so a run holds only the VMs it has

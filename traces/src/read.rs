@@ -12,7 +12,7 @@ use orrery_engine::error::InputError;
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 use parquet::arrow::ProjectionMask;
 
-use crate::format::{schema, VmRecord, COLUMNS, SOURCE_KEY, VERSION, VERSION_KEY};
+use crate::format::{schema, VmRecord, COLUMNS, SOURCE_KEY, START_KEY, VERSION, VERSION_KEY};
 
 /// Rows decoded at a time.
 const BATCH_ROWS: usize = 1024;
@@ -35,6 +35,7 @@ pub struct TraceReader {
     last_arrival: i64,
     rows: usize,
     source: String,
+    start_unix_ms: Option<i64>,
     failed: bool,
 }
 
@@ -123,6 +124,7 @@ impl TraceReader {
             }
         }
         let source = kv(SOURCE_KEY).unwrap_or_default();
+        let start_unix_ms = kv(START_KEY).and_then(|v| v.parse().ok());
         let rows = usize::try_from(meta.num_rows()).unwrap_or(0);
         let fields = builder.schema().fields().clone();
         let mut roots = Vec::new();
@@ -163,6 +165,7 @@ impl TraceReader {
             last_arrival: 0,
             rows,
             source,
+            start_unix_ms,
             failed: false,
         })
     }
@@ -175,6 +178,11 @@ impl TraceReader {
     /// The format the trace was imported from (`""` when the file does not say).
     pub fn source(&self) -> &str {
         &self.source
+    }
+
+    /// The wall-clock time of the trace's start, ms since the epoch, if the file records it.
+    pub fn start_unix_ms(&self) -> Option<i64> {
+        self.start_unix_ms
     }
 
     /// Reads the whole trace once, checking every row, and returns its totals and shapes;

@@ -224,3 +224,41 @@ fn inspect_adds_up_hand_checked_numbers() {
         assert!((got - want).abs() < 1e-12, "bin {k}: {got} vs {want}");
     }
 }
+
+#[test]
+fn a_corrupted_trace_is_an_error_never_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.parquet");
+    let mut w = TraceWriter::new(&path, "test");
+    for k in 0..300 {
+        w.push(vm(
+            &format!("v{k}"),
+            k,
+            Some(k + 10),
+            &[(k, 0.5), (k + 5, 0.25)],
+        ))
+        .unwrap();
+    }
+    w.finish().unwrap();
+    let good = std::fs::read(&path).unwrap();
+    let bad = dir.path().join("bad.parquet");
+    let read = |bytes: &[u8]| {
+        std::fs::write(&bad, bytes).unwrap();
+        match TraceReader::open(&bad) {
+            Err(e) => Err(e.to_string()),
+            Ok(r) => r
+                .collect::<Result<Vec<_>, _>>()
+                .map(|v| v.len())
+                .map_err(|e| e.to_string()),
+        }
+    };
+    // Cut short anywhere, and every byte of the file flipped in turn (a stride keeps it quick).
+    for cut in (0..good.len()).step_by(97) {
+        assert!(read(&good[..cut]).is_err(), "cut at {cut}");
+    }
+    for at in (0..good.len()).step_by(13) {
+        let mut b = good.clone();
+        b[at] ^= 0x5a;
+        let _ = read(&b);
+    }
+}

@@ -342,10 +342,13 @@ impl Scenario {
             )?;
             positive(&k("heat_capacity_j_per_c"), h.heat_capacity_j_per_c)?;
         }
-        if s.vm_types.is_empty() {
+        if s.vm_types.is_empty() && s.workload.trace.is_none() {
             return Err(self
                 .error_at("vm_types", "at least one VM type is needed")
-                .hint("add a [[vm_types]] table with name, mips and memory_mb"));
+                .hint(
+                    "add a [[vm_types]] table with name, mips and memory_mb (only a \
+                     workload.trace brings its own)",
+                ));
         }
         let mut names = BTreeSet::new();
         for (i, t) in s.vm_types.iter().enumerate() {

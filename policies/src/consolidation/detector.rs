@@ -45,6 +45,17 @@ impl Detector {
         })
     }
 
+    /// The same detector with parameter `p`.
+    pub fn with_parameter(self, p: f64) -> Detector {
+        match self {
+            Detector::Thr(_) => Detector::Thr(p),
+            Detector::Iqr(_) => Detector::Iqr(p),
+            Detector::Mad(_) => Detector::Mad(p),
+            Detector::Lr(_) => Detector::Lr(p),
+            Detector::Lrr(_) => Detector::Lrr(p),
+        }
+    }
+
     /// Whether host `h` of the tentative allocation is overloaded — with VM `extra` added, if
     /// given (CloudSim's `isHostOverUtilizedAfterAllocation`, without touching the allocation).
     pub fn overloaded(&self, s: &Scratch, h: HostId, extra: Option<VmId>, fit: Fit) -> bool {

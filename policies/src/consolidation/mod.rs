@@ -35,8 +35,32 @@ pub struct Consolidation {
     pub requirements: Requirements,
     /// Migration budget and cooldown of the reallocation rounds.
     pub governor: Governor,
+    /// Carbon-aware: the detector's parameter follows the grid's intensity.
+    pub carbon: Option<CarbonAware>,
     /// The hosts' scheduler map sizes, which outlive each plan (see [`Scratch::with_tables`]).
     tables: Vec<u32>,
+}
+
+/// The detector's parameter as a function of the grid's carbon intensity (gCO2/kWh):
+/// `at_low` at or below `low`, `at_high` at or above `high`, linear in between.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CarbonAware {
+    /// Intensity at and below which `at_low` applies.
+    pub low: f64,
+    /// Intensity at and above which `at_high` applies (above `low`).
+    pub high: f64,
+    /// The parameter when the grid is clean.
+    pub at_low: f64,
+    /// The parameter when the grid is dirty.
+    pub at_high: f64,
+}
+
+impl CarbonAware {
+    /// The parameter at intensity `g`.
+    pub fn parameter(&self, g: f64) -> f64 {
+        let x = ((g - self.low) / (self.high - self.low)).clamp(0.0, 1.0);
+        self.at_low + (self.at_high - self.at_low) * x
+    }
 }
 
 struct Ctx<'a> {
@@ -72,6 +96,7 @@ impl Consolidation {
             selection,
             requirements: Requirements::default(),
             governor: Governor::default(),
+            carbon: None,
             tables: Vec::new(),
         }
     }
@@ -120,7 +145,10 @@ impl Consolidation {
             } else {
                 Fit::Paper
             },
-            detector: self.detector,
+            detector: match (self.carbon, view.carbon_intensity) {
+                (Some(c), Some(g)) => self.detector.with_parameter(c.parameter(g)),
+                _ => self.detector,
+            },
             power_now,
         }
     }

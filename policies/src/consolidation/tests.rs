@@ -555,3 +555,49 @@ fn underload_keeps_a_host_whose_vms_do_not_all_fit() {
     let view = underloaded_cluster(Compat::None);
     assert_eq!(policy.reallocate(&view, &mut rng()), vec![]);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Carbon-aware consolidation
+
+#[test]
+fn the_detector_parameter_follows_the_grid_intensity_when_carbon_aware() {
+    // Threshold 0.7 at or below 100 gCO2/kWh, 0.9 at or above 300, linear in between:
+    // 150 → 0.7 + 0.2 × 0.25 = 0.75; 250 → 0.85.
+    let carbon = super::CarbonAware {
+        low: 100.0,
+        high: 300.0,
+        at_low: 0.7,
+        at_high: 0.9,
+    };
+    let mut policy = Consolidation::new(Detector::Thr(0.8), Selection::Mmt);
+    policy.carbon = Some(carbon);
+    let mut view = cluster(
+        Compat::None,
+        vec![host_type(2, linear(100.0, 200.0))],
+        vec![],
+    );
+    let threshold = |view: &ClusterView| match policy.ctx(view).detector {
+        Detector::Thr(t) => t,
+        other => panic!("{other:?}"),
+    };
+    // No series: the fixed parameter.
+    assert_eq!(threshold(&view), 0.8);
+    for (g, want) in [
+        (0.0, 0.7),
+        (100.0, 0.7),
+        (150.0, 0.75),
+        (250.0, 0.85),
+        (300.0, 0.9),
+        (900.0, 0.9),
+    ] {
+        view.carbon_intensity = Some(g);
+        assert!(
+            (threshold(&view) - want).abs() < 1e-12,
+            "{g}: {}",
+            threshold(&view)
+        );
+    }
+    // A carbon-blind policy ignores the intensity.
+    let blind = Consolidation::new(Detector::Thr(0.8), Selection::Mmt);
+    assert_eq!(blind.ctx(&view).detector, Detector::Thr(0.8));
+}

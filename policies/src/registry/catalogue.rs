@@ -108,6 +108,36 @@ pub const CONSOLIDATION: Section = Section {
             "which VM leaves an overloaded host: minimum migration time, maximum correlation, \
              minimum utilisation, random",
         ),
+        param(
+            "carbon.low_g_per_kwh",
+            "float",
+            "none",
+            "≥ 0 gCO2/kWh",
+            "carbon-aware: at and below this grid intensity the parameter is \
+             carbon.parameter_at_low (needs a [carbon] series)",
+        ),
+        param(
+            "carbon.high_g_per_kwh",
+            "float",
+            "none",
+            "> low_g_per_kwh",
+            "carbon-aware: at and above this intensity the parameter is \
+             carbon.parameter_at_high; linear in between",
+        ),
+        param(
+            "carbon.parameter_at_low",
+            "float",
+            "none",
+            "≥ 0",
+            "carbon-aware: the detector's parameter when the grid is clean",
+        ),
+        param(
+            "carbon.parameter_at_high",
+            "float",
+            "none",
+            "≥ 0",
+            "carbon-aware: the detector's parameter when the grid is dirty",
+        ),
     ],
 };
 

@@ -140,3 +140,136 @@ pub(super) fn read(source: &Path, options: &Options, out: &mut Import) -> Result
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use arrow_array::{ArrayRef, Float64Array, Int32Array, Int64Array, RecordBatch};
+
+    use super::super::{import, Format, MemoryUnit, Options};
+    use crate::TraceReader;
+
+    fn write(path: &Path, columns: Vec<(&str, ArrayRef)>) {
+        let batch = RecordBatch::try_from_iter(columns).unwrap();
+        let file = std::fs::File::create(path).unwrap();
+        let mut w = parquet::arrow::ArrowWriter::try_new(file, batch.schema(), None).unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+    }
+
+    /// Tasks 7 (2 × 1000 MHz, 2048 memory, submitted at 10 s) and 9 (1 × 500 MHz, 512, at
+    /// 4 s), and 11 with no fragments; fragments of 7, 9 and of an unknown task 5.
+    fn fixture(dir: &Path) {
+        write(
+            &dir.join("tasks.parquet"),
+            vec![
+                ("id", Arc::new(Int32Array::from(vec![7, 9, 11])) as ArrayRef),
+                (
+                    "submission_time",
+                    Arc::new(Int64Array::from(vec![10_000, 4_000, 0])),
+                ),
+                ("duration", Arc::new(Int64Array::from(vec![999, 999, 999]))),
+                ("cpu_count", Arc::new(Int32Array::from(vec![2, 1, 1]))),
+                (
+                    "cpu_capacity",
+                    Arc::new(Float64Array::from(vec![2000.0, 500.0, 100.0])),
+                ),
+                (
+                    "mem_capacity",
+                    Arc::new(Int64Array::from(vec![2048, 512, 1])),
+                ),
+            ],
+        );
+        write(
+            &dir.join("fragments.parquet"),
+            vec![
+                (
+                    "id",
+                    Arc::new(Int32Array::from(vec![7, 9, 7, 5, 9])) as ArrayRef,
+                ),
+                (
+                    "duration",
+                    Arc::new(Int64Array::from(vec![60_000, 30_000, 120_000, 1, 30_000])),
+                ),
+                (
+                    "cpu_usage",
+                    Arc::new(Float64Array::from(vec![1000.0, 600.0, 2000.0, 1.0, 250.0])),
+                ),
+            ],
+        );
+    }
+
+    #[test]
+    fn tasks_become_vms_and_vm_cpu_and_memory_hours_are_conserved() {
+        let dir = tempfile::tempdir().unwrap();
+        fixture(dir.path());
+        let out = dir.path().join("t.parquet");
+        let report = import(Format::Opendc, dir.path(), &out, &Options::default()).unwrap();
+        assert_eq!((report.vms, report.samples, report.capped), (2, 4, 1));
+        assert_eq!(report.dropped["tasks without fragments"], 1);
+        assert_eq!(
+            report.dropped["fragments of a task not in tasks.parquet"],
+            1
+        );
+        let reader = TraceReader::open(&out).unwrap();
+        // Task 11 was dropped, but it was submitted first: the trace starts at 0.
+        assert_eq!(reader.start_unix_ms(), Some(0));
+        let vms: Vec<_> = reader.collect::<Result<_, _>>().unwrap();
+        // 9 arrives first (4 s): 500 MIPS, samples at 4 s and 34 s of 600/500 (capped) and
+        // 250/500, leaving at 64 s.
+        assert_eq!(vms[1].id, "7");
+        let nine = &vms[0];
+        assert_eq!((nine.arrival_ms, nine.departure_ms), (4_000, Some(64_000)));
+        assert_eq!(nine.sample_ms, [4_000, 34_000]);
+        assert_eq!(nine.cpu_util, [1.0, 0.5]);
+        assert_eq!(nine.attributes["duration_ms"], "999");
+        let seven = &vms[1];
+        assert_eq!(
+            (seven.vcpus, seven.cpu_mips, seven.memory_mb),
+            (2, 1000.0, 2048.0)
+        );
+        assert_eq!(seven.sample_ms, [10_000, 70_000]);
+        // Source, by hand: 7: 2 cores × (0.5 × 60 s + 1.0 × 120 s) = 300 core-s;
+        // 9: 1 × (1.0 × 30 + 0.5 × 30) = 45 core-s. Memory: 2048 × 180 s + 512 × 60 s.
+        let used: f64 = vms.iter().map(|v| v.cpu_hours_used(i64::MAX)).sum();
+        assert!((used - 345.0 / 3600.0).abs() < 1e-12, "{used}");
+        let mem: f64 = vms
+            .iter()
+            .map(|v| v.memory_mb * (v.departure_ms.unwrap() - v.arrival_ms) as f64 / 3.6e6)
+            .sum();
+        assert!(
+            (mem - (2048.0 * 180.0 + 512.0 * 60.0) / 3600.0).abs() < 1e-9,
+            "{mem}"
+        );
+        // In KB, the same memory reads a thousandth.
+        let kb = Options {
+            memory_unit: MemoryUnit::Kb,
+            ..Options::default()
+        };
+        import(Format::Opendc, dir.path(), &out, &kb).unwrap();
+        let seven = TraceReader::open(&out).unwrap().nth(1).unwrap().unwrap();
+        assert_eq!(seven.memory_mb, 2.048);
+    }
+
+    #[test]
+    fn a_missing_column_names_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        fixture(dir.path());
+        write(
+            &dir.path().join("fragments.parquet"),
+            vec![("id", Arc::new(Int32Array::from(vec![7])) as ArrayRef)],
+        );
+        let e = import(
+            Format::Opendc,
+            dir.path(),
+            &dir.path().join("t.parquet"),
+            &Options::default(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("fragments.parquet"), "{e}");
+        assert!(e.contains("no `duration` column"), "{e}");
+    }
+}

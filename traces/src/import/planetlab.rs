@@ -37,3 +37,45 @@ pub(super) fn read(source: &Path, options: &Options, out: &mut Import) -> Result
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::super::{import, Format, Options};
+    use crate::TraceReader;
+
+    #[test]
+    fn vms_and_cpu_hours_are_conserved() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("day");
+        std::fs::create_dir(&src).unwrap();
+        // Two VMs: 10 %, 20 %, 30 % and 100 %, 0 %, each line held 300 s; the trace ends with
+        // the longer VM's last sample held to 900 s.
+        std::fs::write(src.join("b"), "10\n20\n30\n").unwrap();
+        std::fs::write(src.join("a"), "100\n0\n").unwrap();
+        std::fs::write(src.join(".hidden"), "junk").unwrap();
+        let out = dir.path().join("t.parquet");
+        let report = import(Format::Planetlab, &src, &out, &Options::default()).unwrap();
+        assert_eq!((report.vms, report.samples), (2, 5));
+        let vms: Vec<_> = TraceReader::open(&out)
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(vms[0].id, "a");
+        assert_eq!(vms[0].sample_ms, [0, 300_000]);
+        assert_eq!(vms[1].cpu_util, [0.1, 0.2, 0.3]);
+        // Source, by hand, up to 900 s: b 0.1 + 0.2 + 0.3 = 0.6 × 300 s; a 1.0 × 300 s + 0 ×
+        // 600 s. 1 vCPU each: (180 + 300) / 3600 vCPU-hours.
+        let used: f64 = vms.iter().map(|v| v.cpu_hours_used(900_000)).sum();
+        assert!((used - 480.0 / 3600.0).abs() < 1e-12, "{used}");
+        let e = import(
+            Format::Planetlab,
+            Path::new("/nonexistent"),
+            &out,
+            &Options::default(),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("the source does not exist"), "{e}");
+    }
+}

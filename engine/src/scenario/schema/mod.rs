@@ -52,7 +52,8 @@ pub struct ScenarioFile {
     pub migration: MigrationSection,
     /// Host groups.
     pub hosts: Vec<HostGroup>,
-    /// VM types.
+    /// VM types (a scenario whose VMs all come from a `workload.trace` may have none).
+    #[serde(default)]
     pub vm_types: Vec<VmTypeSection>,
     /// VM groups: roles and affinity rules (OpenNebula VM groups).
     #[serde(default)]
@@ -78,9 +79,23 @@ pub struct ScenarioFile {
     /// Organisations (tenants) with quotas and virtual datacenters.
     #[serde(default)]
     pub organisations: Vec<OrganisationSection>,
+    /// Grid carbon intensity: with it, runs report their emissions.
+    pub carbon: Option<CarbonSection>,
     /// The parameter grid of `orrery sweep`, read from the text by
     /// [`Grid`](crate::scenario::sweep::Grid); a single run ignores it.
     pub sweep: Option<serde::de::IgnoredAny>,
+}
+
+/// The grid's carbon intensity over the run.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CarbonSection {
+    /// A carbon-intensity series, gCO2/kWh over wall-clock time (Parquet as OpenDC ships them,
+    /// or CSV `timestamp,carbon_intensity`); relative to the scenario file.
+    pub intensity: PathBuf,
+    /// The wall-clock time of the run's t = 0 (`YYYY-MM-DDTHH:MM:SSZ` or Unix seconds); by
+    /// default the workload trace's start where it records one, else the series' first sample.
+    pub start: Option<String>,
 }
 
 /// Overrides of single CloudSim behaviours; see [`crate::view::Quirks`] for each.
@@ -634,6 +649,8 @@ pub struct ConsolidationSection {
     pub parameter: f64,
     /// VM selection: `mmt`, `mc`, `mu` or `rs`.
     pub selection: String,
+    /// Carbon-aware consolidation: the detector's parameter follows the grid's intensity.
+    pub carbon: Option<CarbonAwareSection>,
 }
 
 impl Default for ConsolidationSection {
@@ -642,8 +659,25 @@ impl Default for ConsolidationSection {
             detector: "thr".into(),
             parameter: 0.8,
             selection: "mmt".into(),
+            carbon: None,
         }
     }
+}
+
+/// The detector's parameter as a function of the grid's carbon intensity: `parameter_at_low`
+/// at or below `low_g_per_kwh`, `parameter_at_high` at or above `high_g_per_kwh`, linear in
+/// between. Without a carbon series the fixed `parameter` applies.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CarbonAwareSection {
+    /// Intensity at and below which `parameter_at_low` applies, gCO2/kWh.
+    pub low_g_per_kwh: f64,
+    /// Intensity at and above which `parameter_at_high` applies, gCO2/kWh.
+    pub high_g_per_kwh: f64,
+    /// The detector's parameter when the grid is clean.
+    pub parameter_at_low: f64,
+    /// The detector's parameter when the grid is dirty.
+    pub parameter_at_high: f64,
 }
 
 /// What the run writes besides the summary.
