@@ -27,9 +27,19 @@ impl Governor {
         }
     }
 
-    /// Starts a round.
+    /// Starts a round, forgetting the VMs whose cooldown is over.
     pub fn start_round(&mut self) {
         self.round += 1;
+        let (round, cooldown) = (self.round, u64::from(self.cooldown_rounds));
+        self.moved_in_round.retain(|_, r| round - *r <= cooldown);
+    }
+
+    /// The VMs that may not move this round (still cooling down), in id order.
+    pub fn cooling(&self) -> impl Iterator<Item = VmId> + '_ {
+        self.moved_in_round
+            .iter()
+            .filter(|(_, &r)| self.round - r <= u64::from(self.cooldown_rounds))
+            .map(|(&v, _)| v)
     }
 
     /// Whether VM `v` may move this round (its cooldown is over).

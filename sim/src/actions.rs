@@ -59,6 +59,7 @@ impl Simulator {
                 self.check_memory(vm, host)?;
                 self.pending.retain(|&p| p != vm);
                 self.vms[vm].deferred = None;
+                self.deferred.remove(&vm);
                 self.view.vms[vm].state = VmState::Deploying;
                 self.view.vms[vm].host = Some(host);
                 self.attach(vm, host);
@@ -100,6 +101,7 @@ impl Simulator {
                 if self.vms[vm].deferred.as_deref() != Some(reason.as_str()) {
                     self.log("deferred", Some(vm), None, reason.clone());
                     self.vms[vm].deferred = Some(reason);
+                    self.deferred.insert(vm);
                 }
                 Ok(())
             }

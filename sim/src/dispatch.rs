@@ -108,10 +108,13 @@ impl Simulator {
             Event::Update => {
                 self.update_all(true);
                 // Deferred requests get another chance now that the cluster has changed.
-                let retry: Vec<VmId> = (0..self.vms.len())
-                    .filter(|&v| {
-                        self.vms[v].deferred.is_some() && self.view.vms[v].state == VmState::Pending
-                    })
+                self.deferred
+                    .retain(|&v| self.view.vms[v].state != VmState::Stopped);
+                let retry: Vec<VmId> = self
+                    .deferred
+                    .iter()
+                    .copied()
+                    .filter(|&v| self.view.vms[v].state == VmState::Pending)
                     .filter(|v| !self.pending.contains(v))
                     .collect();
                 self.pending.extend(retry);

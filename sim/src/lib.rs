@@ -106,6 +106,8 @@ pub struct Simulator {
     non_power_aware: bool,
     power_off_idle: bool,
     pending: Vec<VmId>,
+    /// VMs placement has deferred (their `deferred` is set), in id order: retried at updates.
+    deferred: std::collections::BTreeSet<VmId>,
     decisions: Vec<Decision>,
     last_update: Millis,
     /// The current time in seconds as a floating-point clock would have it (see `MigrationDone`).
@@ -266,6 +268,7 @@ impl Simulator {
             non_power_aware,
             power_off_idle: spec.policies.power_off_idle,
             pending: Vec::new(),
+            deferred: std::collections::BTreeSet::new(),
             decisions: Vec::new(),
             last_update: 0,
             now_secs: 0.0,

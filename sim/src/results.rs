@@ -77,7 +77,12 @@ impl Simulator {
                 util += self.view.utilisation(h);
             }
         }
-        let running = self.view.vms.iter().filter(|v| v.state.is_active()).count() as u64;
+        let running = (0..self.view.hosts.len())
+            .flat_map(|h| self.view.hosts[h].vms.iter().map(move |&v| (h, v)))
+            .filter(|&(h, v)| {
+                self.view.vms[v].state.is_active() && self.view.vms[v].host == Some(h)
+            })
+            .count() as u64;
         let thermal = self.thermal.as_ref().map(|t| {
             let on: Vec<f64> = (0..self.view.hosts.len())
                 .filter(|&h| self.view.hosts[h].power.is_up())

@@ -258,7 +258,7 @@ impl Reallocation for Consolidation {
         let mut s = Scratch::new(view, !ctx.quirks.memory_at_creation_only)
             .with_tables(std::mem::take(&mut self.tables));
         let mut c = Constraints::new(view, &self.requirements);
-        for v in (0..view.vms.len()).filter(|&v| !self.governor.may_move(v)) {
+        for v in self.governor.cooling() {
             s.pin(v);
         }
 

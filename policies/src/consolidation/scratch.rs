@@ -76,8 +76,6 @@ pub struct Scratch<'a> {
     /// re-allocation after a removal. It doubles when the map holds more than ¾ of it and never
     /// shrinks, so it outlives the plan ([`Scratch::with_tables`], [`Scratch::take_tables`]).
     tables: Vec<u32>,
-    /// Per VM, the spread hash of its key in those maps.
-    hashes: Vec<u32>,
     /// Per host, whether `available` already follows the map's order (re-allocating again
     /// would change nothing).
     hashed: Vec<bool>,
@@ -109,7 +107,6 @@ impl<'a> Scratch<'a> {
             memory_binds,
             pinned: vec![false; view.vms.len()],
             tables: vec![JAVA_MAP_BUCKETS; view.hosts.len()],
-            hashes: (0..view.vms.len()).map(java_key_hash).collect(),
             hashed: vec![false; view.hosts.len()],
             order: Vec::new(),
         };
@@ -299,7 +296,7 @@ impl<'a> Scratch<'a> {
         let mut order = std::mem::take(&mut self.order);
         order.clear();
         order.extend_from_slice(&self.hosts[h].vms);
-        order.sort_by_key(|&v| self.hashes[v] & buckets);
+        order.sort_by_key(|&v| java_key_hash(v) & buckets);
         let claims = order.iter().map(|&v| self.claim(h, v));
         self.hosts[h].available = self.rule(h).left_in_order(claims).unwrap_or(0.0);
         self.order = order;
