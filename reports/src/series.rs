@@ -88,6 +88,10 @@ pub struct Interval {
     pub cooling_power_w: f64,
     /// Cooling energy so far, in kWh.
     pub cooling_energy_kwh: f64,
+    /// The grid's carbon intensity, gCO2/kWh (NaN without a carbon series).
+    pub carbon_intensity: f64,
+    /// Emissions so far, g (NaN without a carbon series).
+    pub emissions_g: f64,
 }
 
 /// Reads a run's `intervals.csv` with its declared schema.
@@ -109,6 +113,7 @@ pub fn read_intervals(path: &Path) -> Result<Vec<Interval>, ReportError> {
         c("cooling_power_w"),
         c("cooling_energy_kwh"),
     );
+    let (intensity, emissions) = (c("carbon_intensity"), c("emissions_g"));
     Ok((0..df.height())
         .map(|i| Interval {
             time_s: t[i],
@@ -123,6 +128,8 @@ pub fn read_intervals(path: &Path) -> Result<Vec<Interval>, ReportError> {
             mean_temperature_c: tmean[i],
             cooling_power_w: cool[i],
             cooling_energy_kwh: cool_e[i],
+            carbon_intensity: intensity[i],
+            emissions_g: emissions[i],
         })
         .collect())
 }

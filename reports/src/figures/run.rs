@@ -1,4 +1,5 @@
-//! A run's figures: power and energy, hosts, VMs, CPU, migrations and temperatures over time.
+//! A run's figures: power and energy, hosts, VMs, CPU, migrations, temperatures and carbon
+//! over time.
 
 use crate::plots::axis::Quantity;
 use crate::plots::heatmap::HeatMap;
@@ -176,6 +177,32 @@ pub fn run_plots(iv: &[Interval], heat: Option<HeatGrid>) -> Vec<Plot> {
             Drawing::Lines(lines("time (h)", vec![p], legend)),
         ));
     }
+    if iv.iter().any(|r| r.carbon_intensity.is_finite()) {
+        let panels = vec![
+            panel(
+                "grid carbon intensity (gCO2/kWh)",
+                Quantity::NonNegative,
+                Shape::StepPost,
+                vec![series("intensity", over_time(iv, |r| r.carbon_intensity))],
+            ),
+            panel(
+                "emissions so far (kgCO2)",
+                Quantity::NonNegative,
+                Shape::Line,
+                vec![series(
+                    "emissions",
+                    over_time(iv, |r| r.emissions_g / 1000.0),
+                )],
+            ),
+        ];
+        out.push(plot(
+            "carbon",
+            "The grid's carbon intensity and the emissions of the energy drawn so far (hosts and \
+             cooling)"
+                .into(),
+            Drawing::Lines(lines("time (h)", panels, Vec::new())),
+        ));
+    }
     if let Some(grid) = heat {
         out.push(plot(
             "temperatures",
@@ -207,6 +234,8 @@ pub(crate) mod tests {
             mean_temperature_c: f64::NAN,
             cooling_power_w: 0.0,
             cooling_energy_kwh: 0.0,
+            carbon_intensity: f64::NAN,
+            emissions_g: f64::NAN,
         }
     }
 
@@ -215,6 +244,30 @@ pub(crate) mod tests {
             Drawing::Lines(f) => &f.panels,
             _ => panic!("{} is not a line figure", p.name),
         }
+    }
+
+    #[test]
+    fn a_carbon_series_draws_intensity_and_emissions_so_far() {
+        let iv: Vec<Interval> = (1..5)
+            .map(|i| Interval {
+                carbon_intensity: 100.0 * f64::from(i),
+                emissions_g: 500.0 * f64::from(i),
+                ..interval(300.0 * f64::from(i), 3.0)
+            })
+            .collect();
+        let plots = run_plots(&iv, None);
+        let carbon = plots
+            .iter()
+            .find(|p| p.name == "carbon")
+            .expect("a carbon figure");
+        let p = panels(carbon);
+        assert_eq!(
+            p[0].shape,
+            Shape::StepPost,
+            "intensity holds between samples"
+        );
+        // Emissions in kg: 0.5 kg a step.
+        assert_eq!(p[1].series[0].points[3], (hours(1200.0), 2.0));
     }
 
     #[test]
@@ -235,6 +288,7 @@ pub(crate) mod tests {
             assert!(!p.y_label.contains("cooling"), "{}", p.y_label);
         }
         assert!(find("power-energy").caption.contains("no cooling model"));
+        assert!(plots.iter().all(|p| p.name != "carbon"), "no carbon series");
         assert!(
             plots.iter().all(|p| p.name != "temperature"),
             "no thermal model"
