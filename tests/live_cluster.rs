@@ -17,6 +17,12 @@ const CONSOLIDATE: &str = "placement = \"striping\"\nreallocation = \"consolidat
                            reallocation_interval_s = 6\n[policies.consolidation]\n\
                            detector = \"thr\"\nparameter = 0.8\nselection = \"mmt\"";
 
+/// Seconds between the rounds of a run whose plan depends on which guest is busier: the
+/// guests boot (at full CPU) in the first window, so a short window can make the light guest
+/// read as busy as the other; over 15 s the 40-point gap between them shows through any boot
+/// shorter than the window.
+const SETTLED: &str = "15";
+
 /// A generous bound on one `orrery live` run here (TCG guests on a shared machine).
 const RUN_LIMIT: Duration = Duration::from_secs(600);
 
@@ -53,7 +59,11 @@ fn places_consolidates_by_live_migration_and_powers_hosts_off_and_on() {
         "",
         CONSOLIDATE,
     );
-    let out = live(&config, &["--rounds", "3"], RUN_LIMIT);
+    let out = live(
+        &config,
+        &["--rounds", "3", "--interval", SETTLED],
+        RUN_LIMIT,
+    );
     let log = text(&out);
     assert!(out.status.success(), "{log}");
     for line in [
@@ -128,7 +138,11 @@ fn consolidates_by_cold_moves_where_asked() {
         "migration = \"cold\"",
         CONSOLIDATE,
     );
-    let out = live(&config, &["--rounds", "3"], RUN_LIMIT);
+    let out = live(
+        &config,
+        &["--rounds", "3", "--interval", SETTLED],
+        RUN_LIMIT,
+    );
     let log = text(&out);
     assert!(out.status.success(), "{log}");
     assert!(log.contains("done: migrate a from h0 to h1\n"), "{log}");
@@ -282,7 +296,14 @@ fn a_migration_over_its_time_limit_is_cancelled_and_journaled() {
     // the move may come a round later (or be tried again there, and cancelled again).
     let out = live(
         &config,
-        &["--rounds", "3", "--set", "timeouts.migrate_s=15"],
+        &[
+            "--rounds",
+            "3",
+            "--interval",
+            SETTLED,
+            "--set",
+            "timeouts.migrate_s=15",
+        ],
         RUN_LIMIT,
     );
     let log = text(&out);
@@ -335,6 +356,8 @@ fn a_daemon_frozen_mid_migration_loses_nothing_and_is_reconciled() {
         &[
             "--rounds",
             "3",
+            "--interval",
+            SETTLED,
             "--set",
             "timeouts.migrate_s=20",
             "--set",
