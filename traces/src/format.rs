@@ -145,6 +145,13 @@ impl VmRecord {
         f64::from(self.vcpus) * self.cpu_mips
     }
 
+    /// MB-hours of memory held up to `end_ms`: memory × time from arrival to departure (or
+    /// `end_ms`, whichever is first).
+    pub fn memory_mb_hours(&self, end_ms: i64) -> f64 {
+        let stop = self.departure_ms.unwrap_or(end_ms).min(end_ms);
+        self.memory_mb * (stop - self.arrival_ms).max(0) as f64 / 3_600_000.0
+    }
+
     /// CPU-hours used up to `end_ms`: vCPUs × utilisation, each sample held until the next,
     /// from arrival to departure (or `end_ms`, whichever is first). Before its first sample the
     /// VM counts as idle.

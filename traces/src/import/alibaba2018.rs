@@ -369,10 +369,7 @@ c_1,m_1,150,10
             .iter()
             .map(|r| r.cpu_hours_used(end_ms) * r.cpu_mips / 1000.0)
             .sum();
-        let got_memory: f64 = vms
-            .iter()
-            .map(|r| r.memory_mb * (r.departure_ms.unwrap_or(end_ms) - r.arrival_ms) as f64 / 3.6e6)
-            .sum();
+        let got_memory: f64 = vms.iter().map(|r| r.memory_mb_hours(end_ms)).sum();
         assert!(
             (got_cpu - core_hours).abs() <= 1e-9 * core_hours,
             "{got_cpu} vs {core_hours}"

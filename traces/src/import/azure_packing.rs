@@ -298,10 +298,7 @@ mod tests {
         let memory_hours = 4000.0 * 6.0 + 16_000.0 * 12.0 + 6400.0 * 48.0 + 4000.0 * 24.0;
         assert_eq!(vms.len(), 4);
         let used: f64 = vms.iter().map(|r| r.cpu_hours_used(end) * r.cpu_mips).sum();
-        let memory: f64 = vms
-            .iter()
-            .map(|r| r.memory_mb * (r.departure_ms.unwrap_or(end) - r.arrival_ms) as f64 / 3.6e6)
-            .sum();
+        let memory: f64 = vms.iter().map(|r| r.memory_mb_hours(end)).sum();
         assert!(
             (used - mips_hours).abs() <= 1e-9 * mips_hours,
             "{used} vs {mips_hours}"

@@ -235,10 +235,7 @@ mod tests {
         // 9: 1 × (1.0 × 30 + 0.5 × 30) = 45 core-s. Memory: 2048 × 180 s + 512 × 60 s.
         let used: f64 = vms.iter().map(|v| v.cpu_hours_used(i64::MAX)).sum();
         assert!((used - 345.0 / 3600.0).abs() < 1e-12, "{used}");
-        let mem: f64 = vms
-            .iter()
-            .map(|v| v.memory_mb * (v.departure_ms.unwrap() - v.arrival_ms) as f64 / 3.6e6)
-            .sum();
+        let mem: f64 = vms.iter().map(|v| v.memory_mb_hours(i64::MAX)).sum();
         assert!(
             (mem - (2048.0 * 180.0 + 512.0 * 60.0) / 3600.0).abs() < 1e-9,
             "{mem}"

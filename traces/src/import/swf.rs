@@ -258,10 +258,7 @@ mod tests {
         let memory_hours = (4.0 * 110.0 + 4.0 * 200.0 + 2.0 * 30.0) / 3600.0;
         assert_eq!(vms.len(), 4);
         let used: f64 = vms.iter().map(|r| r.cpu_hours_used(i64::MAX)).sum();
-        let memory: f64 = vms
-            .iter()
-            .map(|r| r.memory_mb * (r.departure_ms.unwrap() - r.arrival_ms) as f64 / 3.6e6)
-            .sum();
+        let memory: f64 = vms.iter().map(|r| r.memory_mb_hours(i64::MAX)).sum();
         assert!(
             (used - cpu_hours).abs() <= 1e-9 * cpu_hours,
             "{used} vs {cpu_hours}"
