@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod cli;
 pub mod error;
+pub mod extend;
 pub mod kind;
 pub mod progress;
 pub mod runs;

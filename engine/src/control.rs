@@ -4,6 +4,7 @@ use crate::action::Action;
 use crate::infra::{Decision, InfraError, Infrastructure};
 use crate::policy::{Admission, Elasticity, Placement, Reallocation};
 use crate::rng::{Rng, RngStreams};
+use crate::view::ClusterView;
 
 /// Counts of what the control loop did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -68,40 +69,52 @@ impl CloudOs {
     pub fn run<I: Infrastructure>(&mut self, infra: &mut I) -> Result<LoopStats, InfraError> {
         let mut stats = LoopStats::default();
         while let Some(decision) = infra.next_decision()? {
-            let plan = match decision {
-                Decision::Place(pending) => {
-                    stats.placements += 1;
-                    self.placement
-                        .place(infra.view(), &pending, &mut self.placement_rng)
-                }
-                Decision::Reallocate => match self.reallocation.as_mut() {
-                    Some(policy) => {
-                        stats.reallocations += 1;
-                        policy.reallocate(infra.view(), &mut self.reallocation_rng)
-                    }
-                    None => continue,
-                },
-                Decision::Admit(services) => {
-                    stats.admissions += 1;
-                    match self.admission.as_mut() {
-                        Some(policy) => policy.admit(infra.view(), &services),
-                        None => services
-                            .into_iter()
-                            .map(|service| Action::AdmitService { service })
-                            .collect(),
-                    }
-                }
-                Decision::Scale => match self.elasticity.as_mut() {
-                    Some(policy) => {
-                        stats.scalings += 1;
-                        policy.scale(infra.view(), &mut self.elasticity_rng)
-                    }
-                    None => continue,
-                },
+            let Some(plan) = self.decide(decision, infra.view(), &mut stats) else {
+                continue;
             };
             stats.actions += plan.len() as u64;
             stats.refused += infra.apply(plan).iter().filter(|r| r.is_err()).count() as u64;
         }
         Ok(stats)
+    }
+
+    /// The plan this cloud OS's policies make for one decision over `view`, counted in
+    /// `stats`; `None` when no policy handles it (no reallocation or elasticity policy).
+    /// [`run`](Self::run) calls it for every decision; a caller stepping the infrastructure
+    /// itself (the Python step API) calls it for the decisions it leaves to the scenario's
+    /// policies.
+    pub fn decide(
+        &mut self,
+        decision: Decision,
+        view: &ClusterView,
+        stats: &mut LoopStats,
+    ) -> Option<Vec<Action>> {
+        Some(match decision {
+            Decision::Place(pending) => {
+                stats.placements += 1;
+                self.placement
+                    .place(view, &pending, &mut self.placement_rng)
+            }
+            Decision::Reallocate => {
+                let policy = self.reallocation.as_mut()?;
+                stats.reallocations += 1;
+                policy.reallocate(view, &mut self.reallocation_rng)
+            }
+            Decision::Admit(services) => {
+                stats.admissions += 1;
+                match self.admission.as_mut() {
+                    Some(policy) => policy.admit(view, &services),
+                    None => services
+                        .into_iter()
+                        .map(|service| Action::AdmitService { service })
+                        .collect(),
+                }
+            }
+            Decision::Scale => {
+                let policy = self.elasticity.as_mut()?;
+                stats.scalings += 1;
+                policy.scale(view, &mut self.elasticity_rng)
+            }
+        })
     }
 }

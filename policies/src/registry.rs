@@ -20,10 +20,13 @@ use crate::placement::Greedy;
 use crate::tenancy::admission::TenancyAdmission;
 
 mod catalogue;
+pub mod extension;
+
+pub use catalogue::Kind;
 
 pub use catalogue::{
-    names, Param, Policy, Section, ADMISSION, CONSOLIDATION, CPU_BALANCE, ELASTICITY, PLACEMENTS,
-    RANK, REALLOCATIONS, ROUNDS, SHARED, THERMAL_BALANCE, WORKLOAD_BALANCE,
+    builtin_names, names, Param, Policy, Section, ADMISSION, CONSOLIDATION, CPU_BALANCE,
+    ELASTICITY, PLACEMENTS, RANK, REALLOCATIONS, ROUNDS, SHARED, THERMAL_BALANCE, WORKLOAD_BALANCE,
 };
 
 /// The cloud OS a configuration describes: its placement and reallocation policies and, for a
@@ -33,14 +36,8 @@ pub use catalogue::{
 pub fn cloud_os(config: &dyn PolicyConfig, seed: u64) -> Result<CloudOs, InputError> {
     let placement = placement(config)?;
     let reallocation = reallocation(config)?;
-    let (admission, elasticity) = match config.scenario() {
-        Some(scenario) => {
-            // The epoch is checked even when no rule reads it: a bad one is a typo to report.
-            crate::elasticity::manager::epoch(scenario)?;
-            service_manager(scenario)?
-        }
-        None => (None, None),
-    };
+    let (admission, elasticity) = service_policies(config)?;
+    extension::check_params_used(config)?;
     Ok(
         CloudOs::new(placement, reallocation, &RngStreams::new(seed))
             .with_services(admission, elasticity),
@@ -65,7 +62,10 @@ pub fn placement(config: &dyn PolicyConfig) -> Result<Box<dyn Placement>, InputE
         }
         "pabfd" => return Ok(Box::new(consolidation(config)?)),
         "rank" => return ranked(config).map(|p| Box::new(p) as Box<dyn Placement>),
-        _ => return Err(unknown(config, "policies.placement", name, PLACEMENTS)),
+        _ => {
+            return extension::placement(config, name)
+                .unwrap_or_else(|| Err(unknown(config, Kind::Placement, name)))
+        }
     };
     Ok(Box::new(Greedy::new(order, requirements(config)?)))
 }
@@ -85,12 +85,9 @@ pub fn reallocation(
             BalanceKind::Thermal
         }
         _ => {
-            return Err(unknown(
-                config,
-                "policies.reallocation",
-                name,
-                REALLOCATIONS,
-            ))
+            return extension::reallocation(config, name)
+                .map(|r| r.map(Some))
+                .unwrap_or_else(|| Err(unknown(config, Kind::Reallocation, name)))
         }
     };
     Ok(Some(Box::new(Balance::new(
@@ -218,15 +215,66 @@ pub fn requirements(config: &dyn PolicyConfig) -> Result<Requirements, InputErro
     })
 }
 
-fn unknown(config: &dyn PolicyConfig, key: &str, name: &str, known: &[Policy]) -> InputError {
+fn unknown(config: &dyn PolicyConfig, kind: Kind, name: &str) -> InputError {
+    let mut known: Vec<String> = builtin_names(kind).iter().map(|n| n.to_string()).collect();
+    known.extend(
+        extension::registered(kind)
+            .iter()
+            .map(|e| e.name().to_string()),
+    );
     config
-        .error_at(key, format!("unknown policy `{name}`"))
-        .hint(format!("use one of: {}", names(known).join(", ")))
+        .error_at(
+            &format!("policies.{}", kind.key()),
+            format!("unknown policy `{name}`"),
+        )
+        .hint(format!("use one of: {}", known.join(", ")))
+}
+
+/// The catalogue entries of `kind`: the built-in policies, then the registered extensions.
+pub fn catalogue(kind: Kind) -> Vec<Policy> {
+    let builtin: &[Policy] = match kind {
+        Kind::Placement => PLACEMENTS,
+        Kind::Reallocation => REALLOCATIONS,
+        Kind::Admission => ADMISSION,
+        Kind::Elasticity => ELASTICITY,
+    };
+    let mut all = builtin.to_vec();
+    all.extend(extension::registered(kind).iter().map(|e| e.describe()));
+    all
 }
 
 /// An error about `key`, located in the configuration's file.
 fn err(config: &dyn PolicyConfig, key: &str, message: impl Into<String>) -> InputError {
     config.error_at(key, message.into())
+}
+
+/// The services' admission and elasticity policies: the service manager's for a scenario
+/// (see [`service_manager`]), each replaced by the extension `[policies] admission` or
+/// `elasticity` names.
+#[allow(clippy::type_complexity)]
+fn service_policies(
+    config: &dyn PolicyConfig,
+) -> Result<(Option<Box<dyn Admission>>, Option<Box<dyn Elasticity>>), InputError> {
+    let (mut admission, mut elasticity) = match config.scenario() {
+        Some(scenario) => {
+            // The epoch is checked even when no rule reads it: a bad one is a typo to report.
+            crate::elasticity::manager::epoch(scenario)?;
+            service_manager(scenario)?
+        }
+        None => (None, None),
+    };
+    let p = config.policies();
+    if let Some(name) = p.admission.as_deref().filter(|&n| n != "tenancy") {
+        let built = extension::admission(config, name)
+            .unwrap_or_else(|| Err(unknown(config, Kind::Admission, name)))?;
+        admission = Some(built);
+    }
+    if let Some(name) = p.elasticity.as_deref() {
+        let built = extension::elasticity(config, name)
+            .unwrap_or_else(|| Err(unknown(config, Kind::Elasticity, name)))?;
+        elasticity = Some(built);
+    }
+    Ok((admission, elasticity))
 }
 
 /// The service manager's policies for `scenario`: admission control by tenancy and capacity

@@ -125,6 +125,24 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Runs the command line with `extensions` registered first: an extension crate's `main`
+/// calls it and gets every command — run, sweep, compare, report, bench, federate, live,
+/// validate, policies — with its policies and routers named like built-in ones (see
+/// [`crate::extend`]). A declaration the registry refuses (a built-in name, a name used twice,
+/// a default out of its range) is the program's bug: it is printed and the program exits
+/// with 1.
+pub fn main_with<R: Into<crate::extend::Registration>>(
+    extensions: impl IntoIterator<Item = R>,
+) -> ExitCode {
+    for extension in extensions {
+        if let Err(e) = extension.into().register() {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    main()
+}
+
 /// A whole number of at least 1, for flags such as `--jobs` (clap reports a bad one as a usage
 /// error, exit 2).
 fn at_least_one(s: &str) -> Result<usize, String> {

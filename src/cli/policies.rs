@@ -3,9 +3,8 @@
 
 use std::fmt::Write as _;
 
-use orrery_policies::registry::{
-    Policy, Section, ADMISSION, ELASTICITY, PLACEMENTS, REALLOCATIONS, SHARED,
-};
+use orrery_policies::registry::extension::Kind;
+use orrery_policies::registry::{catalogue, Policy, Section, SHARED};
 use serde::Serialize;
 
 use super::output::{Paint, Ui};
@@ -24,10 +23,11 @@ pub struct Args {
 /// The catalogue in `policies --json`.
 #[derive(Serialize)]
 struct Catalogue {
-    placements: &'static [Policy],
-    reallocations: &'static [Policy],
-    elasticity: &'static [Policy],
-    admission: &'static [Policy],
+    placements: Vec<Policy>,
+    reallocations: Vec<Policy>,
+    elasticity: Vec<Policy>,
+    admission: Vec<Policy>,
+    routers: Vec<Policy>,
     shared: Section,
 }
 
@@ -35,10 +35,11 @@ struct Catalogue {
 pub fn run(args: Args, ui: &Ui) -> Result<(), Error> {
     if args.json {
         ui.json(&Catalogue {
-            placements: PLACEMENTS,
-            reallocations: REALLOCATIONS,
-            elasticity: ELASTICITY,
-            admission: ADMISSION,
+            placements: catalogue(Kind::Placement),
+            reallocations: catalogue(Kind::Reallocation),
+            elasticity: catalogue(Kind::Elasticity),
+            admission: catalogue(Kind::Admission),
+            routers: routers(),
             shared: SHARED,
         });
     } else {
@@ -48,34 +49,42 @@ pub fn run(args: Args, ui: &Ui) -> Result<(), Error> {
     Ok(())
 }
 
+/// The registered federation routers' catalogue entries.
+fn routers() -> Vec<Policy> {
+    orrery_federation::policy::router::registered_routers()
+        .iter()
+        .map(|r| r.describe())
+        .collect()
+}
+
 /// A group of policies, its heading and how a scenario picks one.
 struct Group {
     heading: &'static str,
     how: &'static str,
-    policies: &'static [Policy],
+    kind: Kind,
 }
 
 const GROUPS: [Group; 4] = [
     Group {
         heading: "Placement policies",
         how: "[policies] placement = \"NAME\"",
-        policies: PLACEMENTS,
+        kind: Kind::Placement,
     },
     Group {
         heading: "Reallocation policies",
         how: "[policies] reallocation = \"NAME\"",
-        policies: REALLOCATIONS,
+        kind: Kind::Reallocation,
     },
     Group {
         heading: "Elasticity modes",
         how: "per service role: OneFlow rules (oneflow, scheduled) or target tracking, not both, \
-              and optionally a vertical rule",
-        policies: ELASTICITY,
+              and optionally a vertical rule; or an extension's: [policies] elasticity = \"NAME\"",
+        kind: Kind::Elasticity,
     },
     Group {
         heading: "Admission",
-        how: "every scenario with [[services]]",
-        policies: ADMISSION,
+        how: "every scenario with [[services]]; or an extension's: [policies] admission = \"NAME\"",
+        kind: Kind::Admission,
     },
 ];
 
@@ -83,18 +92,20 @@ const GROUPS: [Group; 4] = [
 /// every section's parameters as a table.
 fn text(ui: &Ui) -> String {
     let heading = |s: &str| ui.paint_out(Paint::Heading, s);
-    let width = GROUPS
+    let groups: Vec<(&Group, Vec<Policy>)> =
+        GROUPS.iter().map(|g| (g, catalogue(g.kind))).collect();
+    let width = groups
         .iter()
-        .flat_map(|g| g.policies)
+        .flat_map(|(_, policies)| policies)
         .map(|p| p.name.len())
         .max()
         .unwrap_or(0);
     let mut out = String::new();
     // Each distinct section, in order of first use, with the policies that read it.
     let mut sections: Vec<(Section, Vec<&str>)> = vec![(SHARED, vec!["every policy"])];
-    for group in &GROUPS {
+    for (group, policies) in &groups {
         let _ = writeln!(out, "{} ({})\n", heading(group.heading), group.how);
-        for p in group.policies {
+        for p in policies {
             let _ = writeln!(out, "  {:width$}  {}", p.name, p.description);
             let indent = " ".repeat(width + 4);
             if let Some(needs) = p.needs {
@@ -121,6 +132,19 @@ fn text(ui: &Ui) -> String {
                     None => sections.push((*s, vec![p.name])),
                 }
             }
+        }
+        out.push('\n');
+    }
+    let routers = routers();
+    if !routers.is_empty() {
+        let _ = writeln!(
+            out,
+            "{} ([architecture] kind = \"broker\", router = \"NAME\" in a federation file)\n",
+            heading("Federation routers")
+        );
+        for p in &routers {
+            let _ = writeln!(out, "  {:width$}  {}", p.name, p.description);
+            sections.extend(p.sections.iter().map(|s| (*s, vec![p.name])));
         }
         out.push('\n');
     }

@@ -7,6 +7,7 @@
 //! * [`broker`]: choosing a cloud for a request by cost, speed or energy under a deadline and
 //!   budget (seeds 001 and 004), and a per-cloud broker sizing its VM queues and stopping idle
 //!   VMs just before their billing period ends (seed 004).
+//! * [`router`]: the broker's choice among feasible clouds as an extension registers it.
 //! * [`routing`]: the architectures' routing rules over a site's state (bursting's burst and
 //!   return rules, first-fit reservation, the protocol's host choice and delegation check, the
 //!   multitier parent's host choice).
@@ -18,4 +19,5 @@
 pub mod broker;
 pub mod protocol;
 pub mod ranking;
+pub mod router;
 pub mod routing;

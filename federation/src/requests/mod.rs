@@ -52,13 +52,26 @@ pub struct Requests {
     ledger: Ledger,
     protocol: Protocol,
     probes: Probes,
+    /// The broker's router, when `[architecture] router` names one.
+    router: Option<crate::policy::router::RouterSlot>,
 }
 
 impl Requests {
     /// The demand of `fed`, drawn from its generators; nothing has arrived.
     pub fn new(fed: &Federation) -> Requests {
+        // The router was built once when the file was checked; a failure now (it was
+        // unregistered since) leaves the broker without one, and it rejects what it routes.
+        let router = match &fed.spec.architecture {
+            ArchitectureSpec::Broker {
+                router: Some(name),
+                params,
+                ..
+            } => crate::policy::router::build(name, params, &|k, m| fed.error_at(k, m)).ok(),
+            _ => None,
+        };
         Requests {
             ledger: Ledger::new(requests(fed)),
+            router,
             ..Requests::default()
         }
     }

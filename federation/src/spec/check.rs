@@ -242,8 +242,26 @@ impl Checker<'_> {
             ArchitectureSpec::Broker {
                 metabroker,
                 probe_interval_s,
+                router,
+                params,
                 ..
             } => {
+                match router {
+                    Some(_) if metabroker.is_some() => {
+                        return Err(self
+                            .error_at("architecture.router", "a meta-broker ranks clouds itself")
+                            .hint("remove `router` or [architecture.metabroker]"))
+                    }
+                    Some(name) => {
+                        crate::policy::router::build(name, params, &|k, m| self.error_at(k, m))?;
+                    }
+                    None if !params.is_empty() => {
+                        return Err(self
+                            .error_at("architecture.params", "parameters without a `router`")
+                            .hint("name the router in [architecture] or remove its parameters"))
+                    }
+                    None => {}
+                }
                 if let Some(m) = metabroker {
                     m.check()
                         .map_err(|e| self.error_at("architecture.metabroker", e))?;

@@ -188,6 +188,11 @@ pub enum ArchitectureSpec {
         /// What the broker prefers among feasible clouds.
         #[serde(default)]
         goal: Goal,
+        /// A registered router that chooses among feasible clouds instead of `goal`.
+        router: Option<String>,
+        /// The router's parameters (`[architecture.params]`).
+        #[serde(default)]
+        params: toml::Table,
         /// With this table, the broker is a meta-broker (seed 004): it probes every cloud and
         /// takes the best-ranked feasible one by monitored health instead of by `goal`.
         metabroker: Option<MetaBrokerConfig>,

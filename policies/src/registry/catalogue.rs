@@ -686,6 +686,42 @@ pub fn names(policies: &[Policy]) -> Vec<&'static str> {
     policies.iter().map(|p| p.name).collect()
 }
 
+/// The decision a policy takes: which `[policies]` key names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Kind {
+    /// Initial placement (`[policies] placement`).
+    Placement,
+    /// Reallocation rounds (`[policies] reallocation`).
+    Reallocation,
+    /// Admission of services (`[policies] admission`).
+    Admission,
+    /// Elasticity of services (`[policies] elasticity`).
+    Elasticity,
+}
+
+impl Kind {
+    /// The `[policies]` key that names a policy of this kind.
+    pub fn key(self) -> &'static str {
+        match self {
+            Kind::Placement => "placement",
+            Kind::Reallocation => "reallocation",
+            Kind::Admission => "admission",
+            Kind::Elasticity => "elasticity",
+        }
+    }
+}
+
+/// The built-in policies of `kind` a configuration may name.
+pub fn builtin_names(kind: Kind) -> Vec<&'static str> {
+    match kind {
+        Kind::Placement => names(PLACEMENTS),
+        Kind::Reallocation => names(REALLOCATIONS),
+        Kind::Admission => names(ADMISSION),
+        // The built-in elasticity is the roles' own rules: `[policies] elasticity` is absent.
+        Kind::Elasticity => Vec::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -574,6 +574,16 @@ pub struct PoliciesSection {
     /// The `rank` placement: requirements, rank expression and weighers.
     #[serde(default)]
     pub rank: RankSection,
+    /// The services' admission policy: an extension's name (absent: the built-in `tenancy`).
+    #[serde(default)]
+    pub admission: Option<String>,
+    /// The services' elasticity policy: an extension's name (absent: the roles' own rules).
+    #[serde(default)]
+    pub elasticity: Option<String>,
+    /// Parameters of extension policies, by policy name (`[policies.params.NAME]`); each
+    /// extension declares and validates its own keys.
+    #[serde(default)]
+    pub params: BTreeMap<String, toml::Table>,
 }
 
 /// Triggers and targets of the balance reallocations. Each acts above its trigger and moves VMs

@@ -171,13 +171,13 @@ pub fn unfit(cloud: &CloudOffer, request: &Request, est: &Estimate) -> Option<Un
     }
 }
 
-/// The best feasible cloud for `request` at `now` under `goal`, or every cloud's reason.
-pub fn choose(
+/// The estimates of the clouds that can serve `request` at `now`, in the order given, and
+/// why each other cloud cannot.
+pub fn feasible(
     clouds: &[CloudOffer],
     request: &Request,
     now: Millis,
-    goal: Goal,
-) -> Result<Estimate, Infeasible> {
+) -> (Vec<Estimate>, Vec<(String, Unfit)>) {
     let mut feasible = Vec::new();
     let mut reasons = Vec::new();
     for c in clouds {
@@ -187,6 +187,17 @@ pub fn choose(
             None => feasible.push(est),
         }
     }
+    (feasible, reasons)
+}
+
+/// The best feasible cloud for `request` at `now` under `goal`, or every cloud's reason.
+pub fn choose(
+    clouds: &[CloudOffer],
+    request: &Request,
+    now: Millis,
+    goal: Goal,
+) -> Result<Estimate, Infeasible> {
+    let (feasible, reasons) = feasible(clouds, request, now);
     let by = |a: &Estimate, b: &Estimate| -> Ordering {
         let cost = a.cost.total_cmp(&b.cost);
         let time = a.finish.cmp(&b.finish);

@@ -7,7 +7,9 @@ pub mod cloud;
 #[cfg(test)]
 mod tests;
 
-pub use choice::{choose, estimate, unfit, CloudOffer, Estimate, Goal, Infeasible, Request, Unfit};
+pub use choice::{
+    choose, estimate, feasible, unfit, CloudOffer, Estimate, Goal, Infeasible, Request, Unfit,
+};
 pub use cloud::{
     charge, queue_wait, stop_time, vms_to_start, Burst, Call, Charge, CloudBroker, Limits,
     QueueState, StartPlan, StopStrategy,
