@@ -92,19 +92,26 @@ const GROUPS: [Group; 4] = [
 /// every section's parameters as a table.
 fn text(ui: &Ui) -> String {
     let heading = |s: &str| ui.paint_out(Paint::Heading, s);
-    let groups: Vec<(&Group, Vec<Policy>)> =
-        GROUPS.iter().map(|g| (g, catalogue(g.kind))).collect();
+    let mut groups: Vec<(&str, &str, Vec<Policy>)> = GROUPS
+        .iter()
+        .map(|g| (g.heading, g.how, catalogue(g.kind)))
+        .collect();
+    let routers = routers();
+    if !routers.is_empty() {
+        let how = "[architecture] kind = \"broker\", router = \"NAME\" in a federation file";
+        groups.push(("Federation routers", how, routers));
+    }
     let width = groups
         .iter()
-        .flat_map(|(_, policies)| policies)
+        .flat_map(|(_, _, policies)| policies)
         .map(|p| p.name.len())
         .max()
         .unwrap_or(0);
     let mut out = String::new();
     // Each distinct section, in order of first use, with the policies that read it.
     let mut sections: Vec<(Section, Vec<&str>)> = vec![(SHARED, vec!["every policy"])];
-    for (group, policies) in &groups {
-        let _ = writeln!(out, "{} ({})\n", heading(group.heading), group.how);
+    for (title, how, policies) in &groups {
+        let _ = writeln!(out, "{} ({how})\n", heading(title));
         for p in policies {
             let _ = writeln!(out, "  {:width$}  {}", p.name, p.description);
             let indent = " ".repeat(width + 4);
@@ -132,19 +139,6 @@ fn text(ui: &Ui) -> String {
                     None => sections.push((*s, vec![p.name])),
                 }
             }
-        }
-        out.push('\n');
-    }
-    let routers = routers();
-    if !routers.is_empty() {
-        let _ = writeln!(
-            out,
-            "{} ([architecture] kind = \"broker\", router = \"NAME\" in a federation file)\n",
-            heading("Federation routers")
-        );
-        for p in &routers {
-            let _ = writeln!(out, "  {:width$}  {}", p.name, p.description);
-            sections.extend(p.sections.iter().map(|s| (*s, vec![p.name])));
         }
         out.push('\n');
     }

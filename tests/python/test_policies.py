@@ -72,22 +72,25 @@ def test_registered_python_first_fit_equals_the_builtin():
 @pytest.mark.skipif(not (PLANETLAB / "20110303").is_dir(), reason="no PlanetLab traces")
 def test_python_placement_and_reallocation_run_a_planetlab_day_and_a_sweep(tmp_path):
     day = ROOT / "scenarios/planetlab-day.toml"
-    run = orrery.run(day, set=with_policies("py-random", "py-unload", **{"policies.params.py-unload.threshold": 0.5}))
+    traces = {"workload.trace_dir": str(PLANETLAB / "20110303")}
+    run = orrery.run(day, set=with_policies("py-random", "py-unload", **traces,
+                                            **{"policies.params.py-unload.threshold": 0.5}))
     s = run.summary
     assert s["vms_total"] == 1052 and s["hosts_total"] == 800 and s["vm_migrations"] > 0
     assert run.migrations.filter(pl.col("outcome") == "done").height == s["vm_migrations"]
     assert set(run.audit.filter(pl.col("action") == "migrate")["actor"]) == {"py-unload"}
     assert run.intervals["energy_kwh"][-1] == pytest.approx(s["energy_kwh"])
     # A Python first-fit reproduces the shipped scenario (built-in first-fit) exactly.
-    same_runs(orrery.run(day, set=with_policies("py-first-fit")), orrery.run(day), skip_columns=("actor",))
+    same_runs(orrery.run(day, set=with_policies("py-first-fit", **traces)), orrery.run(day, set=traces),
+              skip_columns=("actor",))
     # The same policies in a sweep over two thresholds: each point equals its single run.
     grid = tmp_path / "grid.toml"
     grid.write_text(day.read_text().replace('placement = "first-fit"', 'placement = "py-random"\nreallocation = "py-unload"')
                     + '\n[sweep]\nreplicas = 1\n"policies.params.py-unload.threshold" = [0.3, 0.6]\n')
-    sweep = orrery.sweep(grid, set={"duration_s": 21600, "workload.trace_dir": str(PLANETLAB / "20110303")}, threads=2)
+    sweep = orrery.sweep(grid, set={"duration_s": 21600, **traces}, threads=2)
     assert sweep.results.height == 2
     for row in sweep.results.iter_rows(named=True):
-        single = orrery.run(grid, set={"duration_s": 21600, "workload.trace_dir": str(PLANETLAB / "20110303"),
+        single = orrery.run(grid, set={"duration_s": 21600, **traces,
                                        "policies.params.py-unload.threshold": row["policies.params.py-unload.threshold"]},
                             seed=row["seed"])
         assert single.summary["energy_kwh"] == row["energy_kwh"]

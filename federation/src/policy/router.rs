@@ -69,7 +69,7 @@ impl RouterExtension {
             catalogue_entry(
                 &self.name,
                 &self.description,
-                Some("[architecture] kind = \"broker\""),
+                None,
                 "[architecture.params]",
                 &self.params,
             )
