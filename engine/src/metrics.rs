@@ -5,6 +5,7 @@ pub mod services;
 
 use serde::{Deserialize, Serialize};
 
+use crate::tables::{csv_text, Schema, Table};
 use crate::time::{to_secs, Millis};
 
 /// How host energy is integrated between two metering points.
@@ -390,6 +391,41 @@ pub struct RunResult {
     pub services: Vec<services::ServiceRow>,
     /// Each role at each measurement (empty without services).
     pub roles: Vec<services::RoleRow>,
+}
+
+impl RunResult {
+    /// Hands `f` each table a run directory holds, in file order, as its schema and CSV text:
+    /// `intervals`, `events`, `usage`, `usage_totals`, `billing`, `billing_totals`, `audit`,
+    /// `migrations`, then `services` and `roles` and `temperatures` when the run has them. The
+    /// run's files (`orrery_reports::write_run`) and the Python package's frames both come
+    /// from here; one table's text is held at a time.
+    pub fn for_each_table<E>(
+        &self,
+        mut f: impl FnMut(&Schema, &[u8]) -> Result<(), E>,
+    ) -> Result<(), E> {
+        fn emit<T: Table, E>(
+            rows: &[T],
+            f: &mut impl FnMut(&Schema, &[u8]) -> Result<(), E>,
+        ) -> Result<(), E> {
+            f(&T::schema(), &csv_text(rows))
+        }
+        emit(&self.intervals, &mut f)?;
+        emit(&self.events, &mut f)?;
+        emit(&self.usage, &mut f)?;
+        emit(&self.usage_totals, &mut f)?;
+        emit(&self.billing, &mut f)?;
+        emit(&self.billing_totals, &mut f)?;
+        emit(&self.audit, &mut f)?;
+        emit(&self.migrations, &mut f)?;
+        if !self.services.is_empty() {
+            emit(&self.services, &mut f)?;
+            emit(&self.roles, &mut f)?;
+        }
+        if !self.temperatures.is_empty() {
+            emit(&self.temperatures, &mut f)?;
+        }
+        Ok(())
+    }
 }
 
 /// Mean of a list of durations in seconds, `None` when empty.

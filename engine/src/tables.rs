@@ -190,9 +190,14 @@ pub trait TableSink {
 
 /// Writes `rows` as the table `T` into `sink`.
 pub fn put<T: Table>(sink: &mut dyn TableSink, rows: &[T]) -> Result<(), OutputError> {
+    sink.table(&T::schema(), &csv_text(rows))
+}
+
+/// `rows` as the CSV text of table `T` (header included).
+pub fn csv_text<T: Table>(rows: &[T]) -> Vec<u8> {
     let mut csv = Vec::new();
     write_csv(&mut csv, rows).expect("writing to memory cannot fail");
-    sink.table(&T::schema(), &csv)
+    csv
 }
 
 /// The file listing a result directory's table schemas.

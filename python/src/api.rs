@@ -133,16 +133,16 @@ pub fn live<'py>(
     interval_s: Option<f64>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let sets = crate::scenario::sets(py, sets)?;
-    let interval = match interval_s {
-        Some(s) if !(s.is_finite() && s >= 0.0) => {
-            return Err(crate::errors::argument_error(
-                py,
-                format!("interval_s must be zero or positive, got {s}"),
-            ))
-        }
-        Some(s) => Some(std::time::Duration::from_secs_f64(s)),
-        None => None,
-    };
+    let interval = interval_s
+        .map(|s| {
+            std::time::Duration::try_from_secs_f64(s).map_err(|_| {
+                crate::errors::argument_error(
+                    py,
+                    format!("interval_s must be a number of seconds, zero or more, got {s}"),
+                )
+            })
+        })
+        .transpose()?;
     let opts = orrery_live::LiveOptions {
         apply,
         rounds,

@@ -3,9 +3,12 @@
 //! equals what `orrery run --out` writes to `NAME.parquet`, nulls and empty strings included.
 
 use orrery_engine::metrics::RunResult;
-use orrery_engine::tables::{write_csv, Kind, Table};
+use std::str::FromStr;
+
+use orrery_engine::tables::{csv_text, Kind, Schema, Table};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
+use pyo3::IntoPyObjectExt;
 
 /// The polars data type of a column kind.
 fn dtype<'py>(pl: &Bound<'py, PyModule>, kind: Kind) -> PyResult<Bound<'py, PyAny>> {
@@ -29,56 +32,44 @@ fn cell<'py>(
     if text.is_empty() && (nullable || kind != Kind::Str) {
         return Ok(py.None().into_bound(py));
     }
-    let bad = |e: &dyn std::fmt::Display| format!("cell `{text}` is not a {kind:?}: {e}");
-    Ok(match kind {
-        Kind::U64 => text
-            .parse::<u64>()
-            .map_err(|e| bad(&e))?
-            .into_pyobject(py)
-            .map_err(|e| bad(&e))?
-            .into_any(),
-        Kind::I64 => text
-            .parse::<i64>()
-            .map_err(|e| bad(&e))?
-            .into_pyobject(py)
-            .map_err(|e| bad(&e))?
-            .into_any(),
-        Kind::F64 => text
-            .parse::<f64>()
-            .map_err(|e| bad(&e))?
-            .into_pyobject(py)
-            .map_err(|e| bad(&e))?
-            .into_any(),
-        Kind::Bool => text
-            .parse::<bool>()
-            .map_err(|e| bad(&e))?
-            .into_pyobject(py)
-            .map_err(|e| bad(&e))?
-            .to_owned()
-            .into_any(),
-        Kind::Str => text.into_pyobject(py).map_err(|e| bad(&e))?.into_any(),
-    })
+    match kind {
+        Kind::U64 => parsed::<u64>(py, text),
+        Kind::I64 => parsed::<i64>(py, text),
+        Kind::F64 => parsed::<f64>(py, text),
+        Kind::Bool => parsed::<bool>(py, text),
+        Kind::Str => parsed::<String>(py, text),
+    }
+    .map_err(|e| format!("cell `{text}` is not a {kind:?}: {e}"))
+}
+
+/// `text` parsed as a `T`, as a Python value.
+fn parsed<'py, T>(py: Python<'py>, text: &str) -> Result<Bound<'py, PyAny>, String>
+where
+    T: FromStr + IntoPyObject<'py>,
+    T::Err: std::fmt::Display,
+{
+    let value = text.parse::<T>().map_err(|e| e.to_string())?;
+    value.into_bound_py_any(py).map_err(|e| e.to_string())
 }
 
 /// The rows of table `T` as a polars `DataFrame` with `T`'s declared columns and types.
 pub fn frame<'py, T: Table>(py: Python<'py>, rows: &[T]) -> PyResult<Bound<'py, PyAny>> {
-    let mut csv = Vec::new();
-    write_csv(&mut csv, rows).map_err(|e| crate::errors::run_error(py, e.to_string()))?;
+    table(py, &T::schema(), &csv_text(rows))
+}
+
+/// The table `schema` declares, whose CSV text is `csv`, as a polars `DataFrame` typed by
+/// the schema.
+fn table<'py>(py: Python<'py>, schema: &Schema, csv: &[u8]) -> PyResult<Bound<'py, PyAny>> {
     let pl = py.import("polars")?;
-    let columns = T::COLUMNS;
-    let mut values: Vec<Vec<Bound<'py, PyAny>>> = columns
-        .iter()
-        .map(|_| Vec::with_capacity(rows.len()))
-        .collect();
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .from_reader(csv.as_slice());
-    let fail = |e: String| crate::errors::run_error(py, format!("table {}: {e}", T::NAME));
+    let columns = &schema.columns;
+    let mut values: Vec<Vec<Bound<'py, PyAny>>> = columns.iter().map(|_| Vec::new()).collect();
+    let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(csv);
+    let fail = |e: String| crate::errors::run_error(py, format!("table {}: {e}", schema.table));
     for record in reader.records() {
         let record = record.map_err(|e| fail(e.to_string()))?;
-        for (i, &(_, kind, nullable, _)) in columns.iter().enumerate() {
+        for (i, c) in columns.iter().enumerate() {
             let text = record.get(i).unwrap_or_default();
-            values[i].push(cell(py, text, kind, nullable).map_err(fail)?);
+            values[i].push(cell(py, text, c.kind, c.nullable).map_err(fail)?);
         }
     }
     let kwargs = PyDict::new(py);
@@ -86,10 +77,10 @@ pub fn frame<'py, T: Table>(py: Python<'py>, rows: &[T]) -> PyResult<Bound<'py, 
     let series = columns
         .iter()
         .zip(values)
-        .map(|(&(name, kind, _, _), values)| {
-            kwargs.set_item("dtype", dtype(&pl, kind)?)?;
+        .map(|(c, values)| {
+            kwargs.set_item("dtype", dtype(&pl, c.kind)?)?;
             pl.getattr("Series")?
-                .call((name, PyList::new(py, values)?), Some(&kwargs))
+                .call((c.name.as_str(), PyList::new(py, values)?), Some(&kwargs))
         })
         .collect::<PyResult<Vec<_>>>()?;
     pl.getattr("DataFrame")?.call1((PyList::new(py, series)?,))
@@ -103,25 +94,10 @@ pub fn json<'py, T: serde::Serialize>(py: Python<'py>, value: &T) -> PyResult<Bo
 }
 
 /// A run's summary and tables, as `orrery run --out` writes them: `(summary, {name: frame})`
-/// with the tables in file order, `services`/`roles` and `temperatures` only when the run has
-/// them (see `orrery_reports::write_run`).
+/// with the tables in file order (see [`RunResult::for_each_table`]).
 pub fn run<'py>(py: Python<'py>, run: &RunResult) -> PyResult<Bound<'py, PyAny>> {
     let tables = PyDict::new(py);
-    tables.set_item("intervals", frame(py, &run.intervals)?)?;
-    tables.set_item("events", frame(py, &run.events)?)?;
-    tables.set_item("usage", frame(py, &run.usage)?)?;
-    tables.set_item("usage_totals", frame(py, &run.usage_totals)?)?;
-    tables.set_item("billing", frame(py, &run.billing)?)?;
-    tables.set_item("billing_totals", frame(py, &run.billing_totals)?)?;
-    tables.set_item("audit", frame(py, &run.audit)?)?;
-    tables.set_item("migrations", frame(py, &run.migrations)?)?;
-    if !run.services.is_empty() {
-        tables.set_item("services", frame(py, &run.services)?)?;
-        tables.set_item("roles", frame(py, &run.roles)?)?;
-    }
-    if !run.temperatures.is_empty() {
-        tables.set_item("temperatures", frame(py, &run.temperatures)?)?;
-    }
+    run.for_each_table(|schema, csv| tables.set_item(&schema.table, table(py, schema, csv)?))?;
     Ok((json(py, &run.summary)?, tables)
         .into_pyobject(py)?
         .into_any())

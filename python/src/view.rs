@@ -6,6 +6,7 @@ use std::sync::Arc;
 use orrery_engine::model::{PowerState, VmState};
 use orrery_engine::time::to_secs;
 use orrery_engine::view::ClusterView;
+use orrery_policies::placement::capacity;
 use pyo3::exceptions::PyIndexError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -51,12 +52,9 @@ impl View {
     /// Whether VM `v` fits on host `h` as the built-in placements test it.
     pub fn fits_at(view: &ClusterView, h: usize, v: usize) -> bool {
         let host = &view.hosts[h];
-        matches!(
-            host.power,
-            PowerState::On | PowerState::Booting | PowerState::Off
-        ) && view.vm_type(v).mips <= view.host_type(h).core_mips
-            && view.vm_mips(v) <= view.reservable_mips(h) - host.reserved_mips + 1e-9
-            && view.vm_memory_mb(v) <= view.reservable_memory_mb(h) - host.reserved_memory_mb + 1e-9
+        let cpu = view.reservable_mips(h) - host.reserved_mips;
+        let memory = view.reservable_memory_mb(h) - host.reserved_memory_mb;
+        capacity::usable(host.power) && capacity::fits_free(view, h, v, cpu, memory)
     }
 }
 

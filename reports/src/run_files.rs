@@ -6,7 +6,7 @@
 
 use orrery_engine::metrics::RunResult;
 use orrery_engine::output::{OutputDir, OutputError};
-use orrery_engine::tables::put;
+use orrery_engine::tables::TableSink;
 
 use crate::typed::{known_files, ParquetSink};
 
@@ -35,20 +35,6 @@ pub fn run_files() -> Vec<String> {
 pub fn write_run(out: &mut OutputDir, run: &RunResult) -> Result<(), OutputError> {
     out.write_json("summary.json", &run.summary)?;
     let mut sink = ParquetSink::new(out);
-    put(&mut sink, &run.intervals)?;
-    put(&mut sink, &run.events)?;
-    put(&mut sink, &run.usage)?;
-    put(&mut sink, &run.usage_totals)?;
-    put(&mut sink, &run.billing)?;
-    put(&mut sink, &run.billing_totals)?;
-    put(&mut sink, &run.audit)?;
-    put(&mut sink, &run.migrations)?;
-    if !run.services.is_empty() {
-        put(&mut sink, &run.services)?;
-        put(&mut sink, &run.roles)?;
-    }
-    if !run.temperatures.is_empty() {
-        put(&mut sink, &run.temperatures)?;
-    }
+    run.for_each_table(|schema, csv| sink.table(schema, csv))?;
     sink.finish()
 }

@@ -117,3 +117,10 @@ def test_federation_equals_the_cli_federation(tmp_path):
     for t in json.loads((tmp_path / "tables.json").read_text()):
         same_frames(fed.tables[t["table"]], pl.read_parquet(tmp_path / f"{t['table']}.parquet"), t["table"])
     assert fed.sites and all(isinstance(r, orrery.Run) for r in fed.sites.values())
+
+
+@pytest.mark.skipif(not orrery._orrery.HAS_LIVE, reason="built without live mode")
+@pytest.mark.parametrize("interval_s", [1e30, float("nan"), -1.0])
+def test_a_bad_live_interval_is_an_input_error_before_any_host_is_touched(interval_s):
+    with pytest.raises(orrery.InputError, match="interval_s must be a number of seconds"):
+        orrery.live(ROOT / "scenarios/live/test-driver.toml", interval_s=interval_s)

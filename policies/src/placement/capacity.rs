@@ -35,10 +35,7 @@ impl Reservations {
                 .push(view.reservable_memory_mb(h) - host.reserved_memory_mb);
             r.vms.push(host.vms.len());
             r.up.push(host.power.is_up());
-            r.usable.push(matches!(
-                host.power,
-                PowerState::On | PowerState::Booting | PowerState::Off
-            ));
+            r.usable.push(usable(host.power));
         }
         r
     }
@@ -46,10 +43,7 @@ impl Reservations {
     /// Whether VM `v` fits on host `h`: the host is usable, each vCPU fits on one core, and
     /// the VM's nominal CPU and memory fit in what is free.
     pub fn fits(&self, view: &ClusterView, h: HostId, v: VmId) -> bool {
-        self.usable[h]
-            && view.vm_type(v).mips <= view.host_type(h).core_mips
-            && view.vm_mips(v) <= self.cpu[h] + 1e-9
-            && view.vm_memory_mb(v) <= self.memory[h] + 1e-9
+        self.usable[h] && fits_free(view, h, v, self.cpu[h], self.memory[h])
     }
 
     /// Records VM `v` as placed on host `h`.
@@ -59,4 +53,20 @@ impl Reservations {
         self.vms[h] += 1;
         self.up[h] = true;
     }
+}
+
+/// Whether a host in state `power` can take VMs at all (it is not failed or shutting down).
+pub fn usable(power: PowerState) -> bool {
+    matches!(
+        power,
+        PowerState::On | PowerState::Booting | PowerState::Off
+    )
+}
+
+/// Whether VM `v` fits on host `h` with `cpu` MIPS and `memory` MB of reservable capacity
+/// free: each vCPU fits on one core, and the VM's nominal CPU and memory fit in what is free.
+pub fn fits_free(view: &ClusterView, h: HostId, v: VmId, cpu: f64, memory: f64) -> bool {
+    view.vm_type(v).mips <= view.host_type(h).core_mips
+        && view.vm_mips(v) <= cpu + 1e-9
+        && view.vm_memory_mb(v) <= memory + 1e-9
 }
