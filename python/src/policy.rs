@@ -15,6 +15,7 @@ use orrery_engine::view::{ClusterView, VmId};
 use orrery_policies::registry::extension::{self, Context, Extension, Kind, ParamSpec, Value};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
+use pyo3::IntoPyObjectExt;
 
 use crate::errors::{argument_error, fail, PolicyFailure};
 use crate::rng::PyRng;
@@ -114,21 +115,17 @@ impl Admission for PyPolicy {
 }
 
 fn kind_of(py: Python<'_>, kind: &str) -> PyResult<Kind> {
-    Ok(match kind {
-        "placement" => Kind::Placement,
-        "reallocation" => Kind::Reallocation,
-        "admission" => Kind::Admission,
-        "elasticity" => Kind::Elasticity,
-        other => {
-            return Err(argument_error(
+    Kind::ALL
+        .into_iter()
+        .find(|k| k.key() == kind)
+        .ok_or_else(|| {
+            argument_error(
                 py,
                 format!(
-                    "kind `{other}`: a policy is a placement, reallocation, admission or \
-                     elasticity"
+                    "kind `{kind}`: a policy is a placement, reallocation, admission or elasticity"
                 ),
-            ))
-        }
-    })
+            )
+        })
 }
 
 /// The method a policy of `kind` implements.
@@ -142,12 +139,12 @@ fn method(kind: Kind) -> &'static str {
 }
 
 fn value_to_py<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
-    Ok(match v {
-        Value::Float(x) => x.into_pyobject(py)?.into_any(),
-        Value::Integer(i) => i.into_pyobject(py)?.into_any(),
-        Value::Boolean(b) => b.into_pyobject(py)?.to_owned().into_any(),
-        Value::String(s) => s.into_pyobject(py)?.into_any(),
-    })
+    match v {
+        Value::Float(x) => x.into_bound_py_any(py),
+        Value::Integer(i) => i.into_bound_py_any(py),
+        Value::Boolean(b) => b.into_bound_py_any(py),
+        Value::String(s) => s.into_bound_py_any(py),
+    }
 }
 
 /// A parameter declaration from Python: `(key, type, default, min, max, choices, meaning)`

@@ -71,8 +71,22 @@ impl PyScenario {
     }
 }
 
+/// How deeply dicts and lists may nest in a value written as TOML (a dict that contains
+/// itself would otherwise recurse until the stack overflows).
+const MAX_DEPTH: usize = 64;
+
 /// A Python value as TOML (`at` names it in errors).
 pub fn toml_value(value: &Bound<'_, PyAny>, at: &str) -> Result<toml::Value, String> {
+    nested(value, at, 0)
+}
+
+/// [`toml_value`] of a value `depth` dicts and lists deep.
+fn nested(value: &Bound<'_, PyAny>, at: &str, depth: usize) -> Result<toml::Value, String> {
+    if depth > MAX_DEPTH {
+        return Err(format!(
+            "`{at}`: nested more than {MAX_DEPTH} deep (does a dict or list contain itself?)"
+        ));
+    }
     if value.is_instance_of::<PyBool>() {
         return Ok(toml::Value::Boolean(
             value.extract().map_err(|e: PyErr| e.to_string())?,
@@ -103,7 +117,7 @@ pub fn toml_value(value: &Bound<'_, PyAny>, at: &str) -> Result<toml::Value, Str
             } else {
                 format!("{at}.{key}")
             };
-            table.insert(key, toml_value(&v, &inner)?);
+            table.insert(key, nested(&v, &inner, depth + 1)?);
         }
         return Ok(toml::Value::Table(table));
     }
@@ -114,7 +128,7 @@ pub fn toml_value(value: &Bound<'_, PyAny>, at: &str) -> Result<toml::Value, Str
             .enumerate()
             .map(|(i, item)| {
                 let item = item.map_err(|e| e.to_string())?;
-                toml_value(&item, &format!("{at}[{i}]"))
+                nested(&item, &format!("{at}[{i}]"), depth + 1)
             })
             .collect::<Result<Vec<_>, _>>()?;
         return Ok(toml::Value::Array(items));

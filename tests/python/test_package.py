@@ -49,6 +49,15 @@ def test_text_dict_and_overrides_load_the_same_scenario():
     assert orrery.run(TINY, seed=4).summary == orrery.run(TINY, set={"seed": 4}).summary
 
 
+def test_a_dict_that_contains_itself_is_an_input_error_not_a_crash():
+    scenario = tomllib.loads(TINY)
+    scenario["policies"]["loop"] = scenario["policies"]
+    with pytest.raises(orrery.InputError, match="nested more than 64 deep"):
+        orrery.run(scenario)
+    with pytest.raises(orrery.InputError, match="nested more than 64 deep"):
+        orrery.run(TINY, set={"policies.params.x": scenario["policies"]})
+
+
 def test_hand_checked_energy():
     # One 1000-MIPS host (idle 100 W, full 200 W) runs one VM of 1000 MIPS at a constant 50 %
     # from t=0 for two hours; hosts and VMs boot at once (the defaults): 150 W × 2 h = 0.3 kWh.

@@ -700,6 +700,14 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Every kind, in `[policies]` key order.
+    pub const ALL: [Kind; 4] = [
+        Kind::Placement,
+        Kind::Reallocation,
+        Kind::Admission,
+        Kind::Elasticity,
+    ];
+
     /// The `[policies]` key that names a policy of this kind.
     pub fn key(self) -> &'static str {
         match self {
