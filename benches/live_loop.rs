@@ -58,7 +58,7 @@ fn bench(c: &mut Criterion) {
         apply: false,
         rounds: None,
         interval: Some(Duration::from_secs(300)),
-        crash_after_intent: false,
+        ..LiveOptions::default()
     };
     let mut infra = Live::new(
         config.clone(),

@@ -39,9 +39,8 @@ pub fn run(scenario: &Scenario, seed: Option<u64>) -> Result<RunResult, RunError
     Ok(sim.finish())
 }
 
-/// Runs live mode: loads the live config at `path` (with `--set` overrides), connects to its
-/// hosts through libvirt and runs the cloud OS its policies describe (built exactly as for a
-/// simulation), printing to `out`.
+/// Runs live mode: loads the live config at `path` (with `--set` overrides) and runs it
+/// (see [`live_config`]).
 #[cfg(feature = "live")]
 pub fn live(
     path: &Path,
@@ -49,8 +48,22 @@ pub fn live(
     opts: orrery_live::LiveOptions,
     out: Box<dyn std::io::Write>,
 ) -> Result<orrery_engine::control::LoopStats, RunError> {
-    use orrery_live::{clock::WallClock, config::LiveConfig, Libvirt, Live};
-    let config = LiveConfig::load(path, sets)?;
+    live_config(
+        orrery_live::config::LiveConfig::load(path, sets)?,
+        opts,
+        out,
+    )
+}
+
+/// Runs live mode on a loaded config: connects to its hosts through libvirt and runs the
+/// cloud OS its policies describe (built exactly as for a simulation), printing to `out`.
+#[cfg(feature = "live")]
+pub fn live_config(
+    config: orrery_live::config::LiveConfig,
+    opts: orrery_live::LiveOptions,
+    out: Box<dyn std::io::Write>,
+) -> Result<orrery_engine::control::LoopStats, RunError> {
+    use orrery_live::{clock::WallClock, Libvirt, Live};
     let mut os = orrery_policies::registry::cloud_os(&config, config.spec.seed)?;
     let hv = Libvirt::for_config(&config);
     let mut infra = Live::new(config, hv, Box::new(WallClock::new()), out, opts)

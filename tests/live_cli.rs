@@ -80,9 +80,11 @@ fn a_crash_after_the_journal_intent_is_reconciled_on_restart() {
     let journal = std::fs::read_to_string(tmp.path().join("test-driver.journal")).unwrap();
     let lines: Vec<&str> = journal.lines().collect();
     assert_eq!(lines.len(), 2, "{journal}");
-    assert_eq!(
-        lines[0],
-        "{\"record\":\"adopted\",\"seq\":1,\"vm\":\"web-1\",\"uuid\":\"5f0e3a8e-0000-4000-8000-000000000001\"}"
+    assert!(
+        lines[0].starts_with(
+            "{\"record\":\"adopted\",\"seq\":1,\"vm\":\"web-1\",\"uuid\":\"5f0e3a8e-0000-4000-8000-000000000001\",\"at_ms\":"
+        ),
+        "{journal}"
     );
     assert!(
         lines[1].starts_with(
@@ -117,7 +119,7 @@ fn a_crash_after_the_journal_intent_is_reconciled_on_restart() {
         "{journal}"
     );
     assert!(
-        journal.contains("{\"record\":\"done\",\"seq\":3}"),
+        journal.contains("{\"record\":\"done\",\"seq\":3,\"at_ms\":"),
         "{journal}"
     );
 }
@@ -249,4 +251,242 @@ fn a_bad_live_config_is_a_located_error() {
     assert!(err.contains("test-driver.toml, line 12, column 1"), "{err}");
     assert!(err.contains("limits.max_migration"), "{err}");
     assert!(err.contains("docs/live.md"), "{err}");
+}
+
+/// `orrery live …` with a subcommand.
+fn live_sub(sub: &str, args: &[&str]) -> Command {
+    let mut c = orrery();
+    c.arg("live").arg(sub).args(args);
+    c
+}
+
+#[test]
+fn a_plan_is_written_reviewed_applied_once_and_read_back_from_the_journal() {
+    let (tmp, config) = live_dir();
+    let c = config.to_str().unwrap();
+    let plan = tmp.path().join("plan.json");
+    let p = plan.to_str().unwrap();
+    let out = live_sub("plan", &["--config", c, "--out", p, "--measure", "0"])
+        .output()
+        .unwrap();
+    assert_success(&out);
+    assert!(
+        stdout(&out).contains("(2 actions) written to"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        !tmp.path().join("test-driver.journal").exists(),
+        "a plan changes nothing"
+    );
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&plan).unwrap()).unwrap();
+    assert_eq!(doc["format"], "orrery-live-plan/1");
+    assert_eq!(
+        doc["config"],
+        std::fs::canonicalize(&config).unwrap().to_str().unwrap()
+    );
+    let steps: Vec<String> = doc["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            format!(
+                "{} {} {}",
+                s["action"]["kind"], s["action"]["vm"], s["action"]["host"]
+            )
+        })
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            "\"deploy\" \"web-2\" \"host-1\"",
+            "\"deploy\" \"db-1\" \"host-1\""
+        ]
+    );
+    let uuid = doc["steps"][0]["action"]["uuid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // Applied by the plan alone (it names its config), once.
+    let out = live_sub("apply", &[p]).output().unwrap();
+    assert_success(&out);
+    assert!(
+        stdout(&out).contains(": 2 done, 0 skipped, 0 failed"),
+        "{}",
+        stdout(&out)
+    );
+    let again = live_sub("apply", &[p]).output().unwrap();
+    assert_eq!(again.status.code(), Some(1), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains("already applied"),
+        "{}",
+        stderr(&again)
+    );
+
+    // The journal: who, what, why, with the UUID the plan gave the deploy.
+    let out = live_sub("journal", &["--config", c, "--kind", "deploy"])
+        .output()
+        .unwrap();
+    assert_success(&out);
+    let table = stdout(&out);
+    let rows: Vec<&str> = table.lines().skip(1).collect();
+    assert_eq!(rows.len(), 2, "{table}");
+    for (row, vm) in rows.iter().zip(["web-2 on host-1", "db-1 on host-1"]) {
+        assert!(row.contains("operator") && row.contains("done"), "{row}");
+        assert!(row.contains(&format!("deploy {vm}")), "{row}");
+        assert!(row.contains("placement by packing"), "{row}");
+    }
+    let out = live_sub("journal", &["--config", c, "--json", "--vm", "web-2"])
+        .output()
+        .unwrap();
+    assert_success(&out);
+    let entries: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0]["action"]["uuid"], uuid.as_str());
+    assert_eq!(entries[0]["actor"], "operator");
+    assert_eq!(entries[0]["plan"], doc["id"]);
+    let bad = live_sub("journal", &["--config", c, "--outcome", "maybe"])
+        .output()
+        .unwrap();
+    assert!(assert_input_error(&bad).contains("--outcome"));
+
+    // A plan cancelled before it is applied is never applied.
+    let second = tmp.path().join("second.json");
+    let s = second.to_str().unwrap();
+    assert_success(
+        &live_sub("plan", &["--config", c, "--out", s, "--measure", "0"])
+            .output()
+            .unwrap(),
+    );
+    let out = live_sub("cancel", &[s]).output().unwrap();
+    assert_success(&out);
+    assert!(stdout(&out).contains("cancelled: it will not be applied"));
+    let refused = live_sub("apply", &[s]).output().unwrap();
+    assert!(
+        stderr(&refused).contains("was cancelled"),
+        "{}",
+        stderr(&refused)
+    );
+}
+
+#[test]
+fn maintenance_names_a_host_of_the_config() {
+    let (tmp, config) = live_dir();
+    let c = config.to_str().unwrap();
+    let bad = live_sub("maintenance", &["--config", c, "host-9"])
+        .output()
+        .unwrap();
+    let e = assert_input_error(&bad);
+    assert!(
+        e.contains("has no host `host-9`") && e.contains("host-0, host-1, host-2"),
+        "{e}"
+    );
+    assert_success(
+        &live_sub("maintenance", &["--config", c, "host-0"])
+            .output()
+            .unwrap(),
+    );
+    // The next round shows it, and places nothing there.
+    let out = live(&config, &["--once"]).output().unwrap();
+    assert_success(&out);
+    let text = stdout(&out);
+    assert!(text.contains("host-0 is in maintenance"), "{text}");
+    assert!(!text.contains(" on host-0\n"), "{text}");
+    let requests =
+        std::fs::read_to_string(tmp.path().join("test-driver.journal.requests")).unwrap();
+    assert!(requests.contains("\"request\":\"maintenance\",\"host\":\"host-0\",\"on\":true"));
+}
+
+/// Reads an HTTP response to `GET path` from `addr`.
+fn http_get(addr: &str, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    write!(s, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").unwrap();
+    let mut text = String::new();
+    s.read_to_string(&mut text).unwrap();
+    text
+}
+
+#[test]
+fn metrics_are_served_while_the_loop_runs_and_sigterm_stops_it_cleanly() {
+    use std::io::BufRead;
+    let (tmp, config) = live_dir();
+    let mut child = live(
+        &config,
+        &["--apply", "--interval", "1", "--metrics", "127.0.0.1:0"],
+    )
+    .stdout(std::process::Stdio::piped())
+    .stderr(std::process::Stdio::piped())
+    .spawn()
+    .unwrap();
+    let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    let addr = loop {
+        line.clear();
+        assert!(
+            err.read_line(&mut line).unwrap() > 0,
+            "no metrics address on stderr"
+        );
+        if let Some(rest) = line.split("metrics at http://").nth(1) {
+            break rest.trim().trim_end_matches("/metrics").to_string();
+        }
+    };
+    // Scraped until the first round is counted (its two deploys among the actions).
+    let start = std::time::Instant::now();
+    let body = loop {
+        let body = http_get(&addr, "/metrics");
+        if body.contains("orrery_live_rounds_total{config=\"test-driver\"} 2") {
+            break body;
+        }
+        assert!(start.elapsed().as_secs() < 60, "no second round:\n{body}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert!(
+        body.starts_with("HTTP/1.0 200") || body.starts_with("HTTP/1.1 200"),
+        "{body}"
+    );
+    assert!(
+        body.contains(
+            "orrery_live_actions_total{config=\"test-driver\",kind=\"deploy\",outcome=\"done\"} 2"
+        ),
+        "{body}"
+    );
+    assert!(
+        body.contains("orrery_live_vms{config=\"test-driver\",state=\"running\"} 3"),
+        "{body}"
+    );
+    assert!(http_get(&addr, "/nope").contains(" 404 "));
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "SIGTERM ends the loop cleanly: {:?}",
+        out.status
+    );
+    assert!(
+        stdout(&out).contains("stopping on a signal"),
+        "{}",
+        stdout(&out)
+    );
+    // Nothing left open in the journal; the lock released.
+    let journal = tmp.path().join("test-driver.journal");
+    let out = live_sub(
+        "journal",
+        &["--journal", journal.to_str().unwrap(), "--outcome", "open"],
+    )
+    .output()
+    .unwrap();
+    assert_eq!(stdout(&out), "no journal records match\n");
+    assert_success(&live(&config, &["--apply", "--once"]).output().unwrap());
 }

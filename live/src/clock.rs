@@ -3,7 +3,7 @@
 
 use std::cell::Cell;
 use std::rc::Rc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Time since the loop started, and waiting.
 pub trait Clock {
@@ -11,6 +11,8 @@ pub trait Clock {
     fn now(&self) -> Duration;
     /// Waits `d`.
     fn sleep(&mut self, d: Duration);
+    /// The time of day, milliseconds since the Unix epoch (what the journal records).
+    fn unix_ms(&self) -> u64;
 }
 
 /// The real clock.
@@ -41,7 +43,16 @@ impl Clock for WallClock {
     fn sleep(&mut self, d: Duration) {
         std::thread::sleep(d);
     }
+
+    fn unix_ms(&self) -> u64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64)
+    }
 }
+
+/// The time of day a [`ManualClock`] starts at: 2026-01-01 00:00:00 UTC, in ms.
+pub const MANUAL_EPOCH_MS: u64 = 1_767_225_600_000;
 
 /// A clock that moves only when slept on (or advanced); clones share the same time.
 #[derive(Clone, Default)]
@@ -68,5 +79,10 @@ impl Clock for ManualClock {
 
     fn sleep(&mut self, d: Duration) {
         self.advance(d);
+    }
+
+    /// [`MANUAL_EPOCH_MS`] plus the time advanced.
+    fn unix_ms(&self) -> u64 {
+        MANUAL_EPOCH_MS + self.now.get().as_millis() as u64
     }
 }

@@ -52,6 +52,10 @@ pub struct LiveFile {
     /// Seconds a host powered on gets to answer before the action that needed it fails.
     #[serde(default = "three_hundred")]
     pub power_on_timeout_s: f64,
+    /// Seconds a VM stays on a host after it arrived (deployed or moved) before a policy may
+    /// move it again; a VM is never moved in the round it was deployed.
+    #[serde(default)]
+    pub min_residence_s: f64,
     /// Host power command: program and arguments, `{action}` (`on`/`off`) and `{host}` replaced.
     #[serde(default)]
     pub power_command: Vec<String>,
@@ -356,6 +360,14 @@ impl LiveConfig {
         positive("interval_s", s.interval_s)?;
         positive("shutdown_timeout_s", s.shutdown_timeout_s)?;
         positive("power_on_timeout_s", s.power_on_timeout_s)?;
+        if !(s.min_residence_s.is_finite() && (0.0..=1e9).contains(&s.min_residence_s)) {
+            return Err(self
+                .error_at(
+                    "min_residence_s",
+                    format!("must be from 0 to 10^9 seconds, got {}", s.min_residence_s),
+                )
+                .hint("0 keeps only the rule that a VM is not moved in its deploy's round"));
+        }
         if s.migration_bandwidth_mibps == Some(0) {
             return Err(self
                 .error_at("migration_bandwidth_mibps", "must be at least 1 MiB/s")

@@ -84,7 +84,67 @@ pub enum Planned {
     },
 }
 
-/// One journal line.
+impl Planned {
+    /// The action's kind in one word: `deploy`, `migrate`, `suspend`, `resume`, `shutdown`,
+    /// `resize`, `power-on` or `power-off`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Planned::Deploy { .. } => "deploy",
+            Planned::Migrate { .. } => "migrate",
+            Planned::Suspend { .. } => "suspend",
+            Planned::Resume { .. } => "resume",
+            Planned::Shutdown { .. } => "shutdown",
+            Planned::Resize { .. } => "resize",
+            Planned::PowerOn { .. } => "power-on",
+            Planned::PowerOff { .. } => "power-off",
+        }
+    }
+}
+
+/// Who decided an action.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Actor {
+    /// A policy, in the continuous loop (journals before actors were recorded: this).
+    #[default]
+    Policy,
+    /// An operator: a reviewed plan applied with `orrery live apply`, or a host put into
+    /// maintenance.
+    Operator,
+    /// Reconciliation settling an action a crash or an unreachable host left open.
+    Reconciler,
+}
+
+impl Actor {
+    /// The actor's name as journaled.
+    pub fn name(self) -> &'static str {
+        match self {
+            Actor::Policy => "policy",
+            Actor::Operator => "operator",
+            Actor::Reconciler => "reconciler",
+        }
+    }
+}
+
+/// Who decided an action, when, and why: journaled with its intent.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Stamp {
+    /// When the intent was written, milliseconds since the Unix epoch.
+    pub at_ms: u64,
+    /// Who decided it.
+    pub actor: Actor,
+    /// Why (the decision and policy that made it, the plan it came from, the maintenance).
+    pub reason: String,
+    /// The plan file it was applied from, by id.
+    pub plan: Option<String>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// One journal line. Times are milliseconds since the Unix epoch (`0` in journals written
+/// before times were recorded).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "record", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum Record {
@@ -94,6 +154,18 @@ pub enum Record {
         seq: u64,
         /// The action.
         action: Planned,
+        /// When.
+        #[serde(default, skip_serializing_if = "is_zero")]
+        at_ms: u64,
+        /// Who decided it.
+        #[serde(default)]
+        actor: Actor,
+        /// Why.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        reason: String,
+        /// The plan file it came from, by id.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        plan: Option<String>,
     },
     /// Action `seq` completed.
     Done {
@@ -102,6 +174,9 @@ pub enum Record {
         /// What a live migration measured (when the driver said).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         migration: Option<MigrationFacts>,
+        /// When.
+        #[serde(default, skip_serializing_if = "is_zero")]
+        at_ms: u64,
     },
     /// Action `seq` failed; what was done of it was undone.
     Failed {
@@ -109,6 +184,9 @@ pub enum Record {
         seq: u64,
         /// Why.
         error: String,
+        /// When.
+        #[serde(default, skip_serializing_if = "is_zero")]
+        at_ms: u64,
     },
     /// Action `seq` was interrupted and settled on restart.
     Reconciled {
@@ -116,6 +194,9 @@ pub enum Record {
         seq: u64,
         /// How (finished or rolled back, and why).
         outcome: String,
+        /// When.
+        #[serde(default, skip_serializing_if = "is_zero")]
+        at_ms: u64,
     },
     /// An operator-tagged domain was first seen: from now on VM `vm` is the domain with this
     /// UUID, and no other.
@@ -126,6 +207,45 @@ pub enum Record {
         vm: String,
         /// Its domain's UUID.
         uuid: String,
+        /// When.
+        #[serde(default, skip_serializing_if = "is_zero")]
+        at_ms: u64,
+    },
+    /// An action of a plan file was not attempted: its precondition no longer held, the plan
+    /// was cancelled, or the loop was stopping.
+    Skipped {
+        /// Sequence number.
+        seq: u64,
+        /// The action.
+        action: Planned,
+        /// When.
+        at_ms: u64,
+        /// Who decided it.
+        actor: Actor,
+        /// The plan it came from, by id.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        plan: Option<String>,
+        /// Why it was not attempted.
+        why: String,
+    },
+    /// Plan file `plan` was taken up by `orrery live apply` (a plan is applied at most once).
+    PlanApplied {
+        /// Sequence number.
+        seq: u64,
+        /// The plan's id.
+        plan: String,
+        /// When.
+        at_ms: u64,
+    },
+    /// Plan file `plan` was cancelled by an operator before or while it was applied: none of
+    /// its actions not yet begun will be.
+    PlanCancelled {
+        /// Sequence number.
+        seq: u64,
+        /// The plan's id.
+        plan: String,
+        /// When.
+        at_ms: u64,
     },
 }
 
@@ -137,7 +257,32 @@ impl Record {
             | Record::Done { seq, .. }
             | Record::Failed { seq, .. }
             | Record::Reconciled { seq, .. }
-            | Record::Adopted { seq, .. } => *seq,
+            | Record::Adopted { seq, .. }
+            | Record::Skipped { seq, .. }
+            | Record::PlanApplied { seq, .. }
+            | Record::PlanCancelled { seq, .. } => *seq,
+        }
+    }
+
+    /// Whether the record has a sequence number of its own (the others name an intent's).
+    pub fn is_numbered(&self) -> bool {
+        !matches!(
+            self,
+            Record::Done { .. } | Record::Failed { .. } | Record::Reconciled { .. }
+        )
+    }
+
+    /// When it was written (milliseconds since the Unix epoch; 0 when not recorded).
+    pub fn at_ms(&self) -> u64 {
+        match self {
+            Record::Intent { at_ms, .. }
+            | Record::Done { at_ms, .. }
+            | Record::Failed { at_ms, .. }
+            | Record::Reconciled { at_ms, .. }
+            | Record::Adopted { at_ms, .. }
+            | Record::Skipped { at_ms, .. }
+            | Record::PlanApplied { at_ms, .. }
+            | Record::PlanCancelled { at_ms, .. } => *at_ms,
         }
     }
 }
@@ -294,14 +439,24 @@ impl Journal {
     }
 
     /// Journals that VM `vm` is the domain `uuid` (a tagged domain seen for the first time).
-    pub fn adopt(&mut self, vm: &str, uuid: &str) -> Result<(), JournalError> {
-        let seq = self.next_seq;
-        self.next_seq += 1;
-        self.append(Record::Adopted {
+    pub fn adopt(&mut self, vm: &str, uuid: &str, at_ms: u64) -> Result<(), JournalError> {
+        self.numbered(|seq| Record::Adopted {
             seq,
             vm: vm.to_string(),
             uuid: uuid.to_string(),
+            at_ms,
         })
+        .map(drop)
+    }
+
+    /// Appends the record `make` builds with the next sequence number; returns the number.
+    pub fn numbered(&mut self, make: impl FnOnce(u64) -> Record) -> Result<u64, JournalError> {
+        let seq = self.next_seq;
+        let record = make(seq);
+        debug_assert!(record.is_numbered() && record.seq() == seq);
+        self.append(record)?;
+        self.next_seq += 1;
+        Ok(seq)
     }
 
     /// The records of the journal at `path`, and its text.
@@ -332,7 +487,7 @@ impl Journal {
             message,
         };
         let mut records = Vec::new();
-        // Where each numbered record (an intent or an adoption) is.
+        // Where each numbered record is.
         let mut numbered: BTreeMap<u64, usize> = BTreeMap::new();
         let lines: Vec<&str> = text.lines().collect();
         for (i, line) in lines.iter().enumerate() {
@@ -341,7 +496,7 @@ impl Journal {
             }
             match serde_json::from_str::<Record>(line) {
                 Ok(r) => {
-                    if matches!(r, Record::Intent { .. } | Record::Adopted { .. }) {
+                    if r.is_numbered() {
                         if let Some(first) = numbered.insert(r.seq(), i + 1) {
                             return Err(fail(format!(
                                 "lines {first} and {}: sequence number {} is used twice (two \
@@ -367,12 +522,17 @@ impl Journal {
         &self.records
     }
 
-    /// Appends and syncs the intent to carry out `action`; returns its sequence number.
-    pub fn intent(&mut self, action: Planned) -> Result<u64, JournalError> {
-        let seq = self.next_seq;
-        self.next_seq += 1;
-        self.append(Record::Intent { seq, action })?;
-        Ok(seq)
+    /// Appends and syncs the intent to carry out `action`, stamped with who decided it, when
+    /// and why; returns its sequence number.
+    pub fn intent(&mut self, action: Planned, stamp: &Stamp) -> Result<u64, JournalError> {
+        self.numbered(|seq| Record::Intent {
+            seq,
+            action,
+            at_ms: stamp.at_ms,
+            actor: stamp.actor,
+            reason: stamp.reason.clone(),
+            plan: stamp.plan.clone(),
+        })
     }
 
     /// Appends and syncs `record`.
@@ -403,16 +563,48 @@ impl Journal {
         let mut open: BTreeMap<u64, Planned> = BTreeMap::new();
         for r in &self.records {
             match r {
-                Record::Intent { seq, action } => {
+                Record::Intent { seq, action, .. } => {
                     open.insert(*seq, action.clone());
                 }
-                Record::Adopted { .. } => {}
-                other => {
-                    open.remove(&other.seq());
+                outcome if !outcome.is_numbered() => {
+                    open.remove(&outcome.seq());
                 }
+                _ => {}
             }
         }
         open.into_iter().collect()
+    }
+
+    /// Whether plan `id` was taken up by an apply, or cancelled.
+    pub fn plan_status(&self, id: &str) -> Option<&'static str> {
+        self.records.iter().rev().find_map(|r| match r {
+            Record::PlanApplied { plan, .. } if plan == id => Some("applied"),
+            Record::PlanCancelled { plan, .. } if plan == id => Some("cancelled"),
+            _ => None,
+        })
+    }
+
+    /// When each VM last arrived on its host (a completed deploy or move), milliseconds since
+    /// the Unix epoch; VMs with no timed arrival are absent.
+    pub fn arrivals(&self) -> BTreeMap<String, u64> {
+        let mut intents: BTreeMap<u64, &Planned> = BTreeMap::new();
+        let mut arrived = BTreeMap::new();
+        for r in &self.records {
+            match r {
+                Record::Intent { seq, action, .. } => {
+                    intents.insert(*seq, action);
+                }
+                Record::Done { seq, at_ms, .. } if *at_ms > 0 => {
+                    if let Some(Planned::Deploy { vm, .. } | Planned::Migrate { vm, .. }) =
+                        intents.get(seq)
+                    {
+                        arrived.insert(vm.clone(), *at_ms);
+                    }
+                }
+                _ => {}
+            }
+        }
+        arrived
     }
 
     /// Hosts whose last completed power action was a power-off (they are off, not lost), with
@@ -422,7 +614,7 @@ impl Journal {
         let mut off = BTreeMap::new();
         for r in &self.records {
             match r {
-                Record::Intent { seq, action } => {
+                Record::Intent { seq, action, .. } => {
                     intents.insert(*seq, action);
                 }
                 Record::Done { seq, .. } => match intents.get(seq) {
@@ -459,19 +651,20 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("j");
         let mut j = Journal::open(&path).unwrap();
-        let a = j.intent(deploy("a")).unwrap();
+        let a = j.intent(deploy("a"), &Stamp::default()).unwrap();
         j.append(Record::Done {
             seq: a,
             migration: None,
+            at_ms: 0,
         })
         .unwrap();
-        let b = j.intent(deploy("b")).unwrap();
+        let b = j.intent(deploy("b"), &Stamp::default()).unwrap();
         assert_eq!((a, b), (1, 2));
         drop(j);
         let mut j = Journal::open(&path).unwrap();
         assert_eq!(j.records().len(), 3);
         assert_eq!(j.open_intents(), vec![(2, deploy("b"))]);
-        assert_eq!(j.intent(deploy("c")).unwrap(), 3);
+        assert_eq!(j.intent(deploy("c"), &Stamp::default()).unwrap(), 3);
     }
 
     #[test]
@@ -479,7 +672,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("j");
         let mut j = Journal::open(&path).unwrap();
-        j.intent(deploy("a")).unwrap();
+        j.intent(deploy("a"), &Stamp::default()).unwrap();
         drop(j);
         let mut f = OpenOptions::new().append(true).open(&path).unwrap();
         f.write_all(br#"{"record":"done","se"#).unwrap();
@@ -489,6 +682,7 @@ mod tests {
         j.append(Record::Done {
             seq: 1,
             migration: None,
+            at_ms: 0,
         })
         .unwrap();
         drop(j);
@@ -505,11 +699,11 @@ mod tests {
         assert!(e.contains("in use by process"), "{e}");
         assert!(e.contains(&std::process::id().to_string()), "{e}");
         // A dry run still reads it.
-        first.intent(deploy("a")).unwrap();
+        first.intent(deploy("a"), &Stamp::default()).unwrap();
         assert_eq!(Journal::read_only(&path).unwrap().records().len(), 1);
         drop(first);
         let mut again = Journal::open(&path).unwrap();
-        assert_eq!(again.intent(deploy("b")).unwrap(), 2);
+        assert_eq!(again.intent(deploy("b"), &Stamp::default()).unwrap(), 2);
     }
 
     #[test]
@@ -520,6 +714,10 @@ mod tests {
             serde_json::to_string(&Record::Intent {
                 seq,
                 action: deploy(vm),
+                at_ms: 0,
+                actor: Actor::Policy,
+                reason: String::new(),
+                plan: None,
             })
             .unwrap()
         };
@@ -540,13 +738,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("j");
         let mut j = Journal::open(&path).unwrap();
-        j.intent(deploy("a")).unwrap();
-        j.adopt("b", "uuid-b").unwrap();
+        j.intent(deploy("a"), &Stamp::default()).unwrap();
+        j.adopt("b", "uuid-b", 0).unwrap();
         let mut redeploy = deploy("a");
         if let Planned::Deploy { uuid, .. } = &mut redeploy {
             *uuid = Some("uuid-a2".into());
         }
-        j.intent(redeploy).unwrap();
+        j.intent(redeploy, &Stamp::default()).unwrap();
         drop(j);
         let j = Journal::open(&path).unwrap();
         let want: Vec<(&str, &str)> = vec![("a", "uuid-a2"), ("b", "uuid-b")];
@@ -576,23 +774,28 @@ mod tests {
             host: h.into(),
             node: None,
         };
-        let s1 = j.intent(off("a")).unwrap();
+        let s1 = j.intent(off("a"), &Stamp::default()).unwrap();
         j.append(Record::Done {
             seq: s1,
             migration: None,
+            at_ms: 0,
         })
         .unwrap();
-        let s2 = j.intent(off("b")).unwrap();
+        let s2 = j.intent(off("b"), &Stamp::default()).unwrap();
         j.append(Record::Failed {
             seq: s2,
             error: "x".into(),
+            at_ms: 0,
         })
         .unwrap();
         assert_eq!(j.powered_off().into_keys().collect::<Vec<_>>(), vec!["a"]);
-        let s3 = j.intent(Planned::PowerOn { host: "a".into() }).unwrap();
+        let s3 = j
+            .intent(Planned::PowerOn { host: "a".into() }, &Stamp::default())
+            .unwrap();
         j.append(Record::Done {
             seq: s3,
             migration: None,
+            at_ms: 0,
         })
         .unwrap();
         assert!(j.powered_off().is_empty());

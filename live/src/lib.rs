@@ -10,16 +10,23 @@ pub mod apply;
 pub mod clock;
 pub mod config;
 pub mod connection;
+pub mod history;
 pub mod hypervisor;
 pub mod journal;
+pub mod metrics;
 pub mod observe;
 pub mod owner;
+pub mod plan;
 pub mod reconcile;
 pub mod redact;
+pub mod requests;
 pub mod retry;
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::io::Write;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use orrery_engine::action::{Action, ActionResult};
@@ -32,15 +39,17 @@ use apply::Executor;
 use clock::Clock;
 use config::LiveConfig;
 use hypervisor::{Calls, Hypervisor};
-use journal::{Journal, JournalError, Planned, Record};
+use journal::{Actor, Journal, JournalError, Planned, Record, Stamp};
+use metrics::{Metrics, RoundMetrics};
 use observe::{observe, Context, Memory};
+use plan::{Observed, ObservedHost, ObservedVm, PlanFile, Step};
 use reconcile::describe;
 use redact::Redactor;
 
 pub use connection::Libvirt;
 
 /// How the loop runs.
-#[derive(Debug, Clone)]
+#[derive(Clone, Default)]
 pub struct LiveOptions {
     /// Carry plans out (without it, plans are only printed: a dry run).
     pub apply: bool,
@@ -50,6 +59,38 @@ pub struct LiveOptions {
     pub interval: Option<Duration>,
     /// Abort the process right after the first intent is journaled (crash tests only).
     pub crash_after_intent: bool,
+    /// Write the plan of the (dry) run's rounds to this file (`orrery live plan --out`).
+    pub plan_out: Option<PathBuf>,
+    /// Set by SIGTERM or SIGINT: finish the action in flight, begin no other, stop.
+    pub stop: Arc<AtomicBool>,
+    /// Where rounds and actions are counted (the Prometheus endpoint).
+    pub metrics: Option<Metrics>,
+    /// Observe once and wait this long before the first round, so that its utilisation is
+    /// measured (a first observation has no CPU-time delta and reads every VM as idle).
+    pub warmup: Option<Duration>,
+}
+
+/// What a step of a plan came to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StepOutcome {
+    /// Carried out.
+    Done,
+    /// Not attempted: a precondition no longer held, a limit was reached, the plan was
+    /// cancelled or the loop was stopping (a dry run's steps are all this).
+    Skipped(String),
+    /// Attempted and failed; what it had done was undone.
+    Failed(String),
+}
+
+/// How applying a plan file went.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ApplyReport {
+    /// Steps carried out.
+    pub done: usize,
+    /// Steps not attempted.
+    pub skipped: usize,
+    /// Steps that failed.
+    pub failed: usize,
 }
 
 /// The live datacenter: hosts behind a [`Hypervisor`], observed and acted on each round.
@@ -66,14 +107,31 @@ pub struct Live<H: Hypervisor> {
     free_mb: Vec<Option<f64>>,
     powered_off: BTreeSet<String>,
     rejected: BTreeSet<String>,
-    decisions: VecDeque<Decision>,
+    decisions: VecDeque<(Decision, &'static str)>,
     rounds: u64,
     stale: bool,
     last_realloc: Option<Duration>,
     round_actions: usize,
     round_migrations: usize,
-    /// What the plan being applied decides: placement or reallocation.
+    /// When the current round started (for its duration).
+    round_started: Duration,
+    /// Hosts that did not answer at this round's observation.
+    unreachable: Vec<String>,
+    /// What the plan being applied decides: placement, reallocation or drain.
     deciding: &'static str,
+    /// Hosts in maintenance (from the operators' requests): drained, then held.
+    maintenance: BTreeSet<String>,
+    /// The view as observed, while a drain decision sees the drained VMs as pending.
+    drained_from: Option<ClusterView>,
+    /// When each VM last arrived on its host, ms since the Unix epoch.
+    arrivals: BTreeMap<String, u64>,
+    /// VMs deployed or moved this round (never moved again in it).
+    arrived_this_round: BTreeSet<String>,
+    /// The steps planned this run, and the decisions that are not steps (for a plan file).
+    steps: Vec<Step>,
+    notes: Vec<String>,
+    /// The cluster as the first round observed it (for a plan file).
+    observed: Option<Observed>,
     /// Hides the hosts' credentials in every line printed.
     redactor: Redactor,
     /// What the last action, a live migration, measured.
@@ -133,8 +191,18 @@ impl<H: Hypervisor> Live<H> {
             last_realloc: None,
             round_actions: 0,
             round_migrations: 0,
+            round_started: Duration::ZERO,
+            unreachable: Vec::new(),
             deciding: "",
+            maintenance: BTreeSet::new(),
+            drained_from: None,
+            arrivals: BTreeMap::new(),
+            arrived_this_round: BTreeSet::new(),
+            steps: Vec::new(),
+            notes: Vec::new(),
+            observed: None,
         };
+        live.arrivals = live.journal.arrivals();
         if live.opts.apply {
             live.reconcile_open()?;
         } else {
@@ -197,6 +265,7 @@ impl<H: Hypervisor> Live<H> {
     }
 
     /// Observes every host now and replaces the view; returns hosts that did not answer.
+    /// Hosts in maintenance show as failed to the policies: they take no VM.
     pub fn observe(&mut self) -> Vec<String> {
         let cx = Context {
             config: &self.config,
@@ -216,13 +285,108 @@ impl<H: Hypervisor> Live<H> {
         // A tagged domain seen for the first time is that VM from now on (a dry run only
         // reads the journal: it adopts nothing).
         if self.opts.apply {
+            let at_ms = self.clock.unix_ms();
             for (vm, uuid) in o.adopted {
-                if let Err(e) = self.journal.adopt(&vm, &uuid) {
+                if let Err(e) = self.journal.adopt(&vm, &uuid, at_ms) {
                     self.say(&format!("warning: {e}"));
                 }
             }
         }
+        self.read_requests();
+        for host in &mut self.view.hosts {
+            if self.maintenance.contains(&host.name) && host.power == PowerState::On {
+                host.power = PowerState::Failed;
+            }
+        }
         o.unreachable
+    }
+
+    /// Takes in the operators' maintenance requests (a bad requests file is a warning: the
+    /// last good state holds).
+    fn read_requests(&mut self) {
+        match requests::read(&self.config.journal_path()) {
+            Ok(reqs) => {
+                let now = requests::maintenance(&reqs);
+                let names = self.config.host_names();
+                let mut lines: Vec<String> = now
+                    .difference(&self.maintenance)
+                    .filter(|h| names.contains(h))
+                    .map(|h| format!("{h} is in maintenance: drained, then held"))
+                    .collect();
+                lines.extend(
+                    self.maintenance
+                        .difference(&now)
+                        .map(|h| format!("{h} is out of maintenance")),
+                );
+                self.maintenance = now;
+                for l in lines {
+                    self.say(&l);
+                }
+            }
+            Err(e) => self.say(&format!("warning: {e}")),
+        }
+    }
+
+    /// Whether host `h` is in maintenance.
+    fn in_maintenance(&self, h: usize) -> bool {
+        self.view
+            .hosts
+            .get(h)
+            .is_some_and(|x| self.maintenance.contains(&x.name))
+    }
+
+    /// The cluster as observed, for a plan file.
+    fn observed(&self) -> Observed {
+        let v = &self.view;
+        let hosts = v
+            .hosts
+            .iter()
+            .enumerate()
+            .map(|(h, host)| {
+                let ty = v.host_type(h);
+                ObservedHost {
+                    name: host.name.clone(),
+                    power: self.power_word(h).into(),
+                    cpus: ty.cores,
+                    core_mips: ty.core_mips,
+                    memory_mb: ty.memory_mb,
+                    reserved_memory_mb: host.reserved_memory_mb,
+                    cpu_utilisation: if ty.total_mips() > 0.0 {
+                        v.utilisation(h)
+                    } else {
+                        0.0
+                    },
+                    vms: host.vms.iter().map(|&i| v.vms[i].name.clone()).collect(),
+                }
+            })
+            .collect();
+        let vms = v
+            .vms
+            .iter()
+            .enumerate()
+            .map(|(i, vm)| ObservedVm {
+                name: vm.name.clone(),
+                template: v.vm_type(i).name.clone(),
+                state: format!("{:?}", vm.state).to_lowercase(),
+                host: vm.host.map(|h| v.hosts[h].name.clone()),
+                utilisation: vm.demand,
+            })
+            .collect();
+        Observed { hosts, vms }
+    }
+
+    /// Host `h`'s power as printed: maintenance shows as such, not as failed.
+    fn power_word(&self, h: usize) -> &'static str {
+        if self.in_maintenance(h) {
+            return "maintenance";
+        }
+        match self.view.hosts[h].power {
+            PowerState::On => "on",
+            PowerState::Off => "off",
+            PowerState::Booting => "booting",
+            PowerState::ShuttingDown => "shutting-down",
+            PowerState::Failed => "failed",
+        }
     }
 
     /// One line per host: power, size, and its VMs with state and utilisation.
@@ -249,7 +413,11 @@ impl<H: Hypervisor> Live<H> {
             lines.push(format!(
                 "  {:<12} {:<7} {} CPUs × {:.0} MIPS, {:.0} MB ({:.0} reserved{free}), CPU {:.0}%: {}",
                 host.name,
-                format!("{:?}", host.power),
+                if self.in_maintenance(h) {
+                    "Maintenance".to_string()
+                } else {
+                    format!("{:?}", host.power)
+                },
                 ty.cores,
                 ty.core_mips,
                 ty.memory_mb,
@@ -280,11 +448,14 @@ impl<H: Hypervisor> Live<H> {
         }
     }
 
-    /// Starts a round: observes, prints, and queues the decisions due.
+    /// Starts a round: observes, prints, and queues the decisions due: placement of pending
+    /// VMs, reallocation when its interval has passed, and the drain of hosts in maintenance.
     fn start_round(&mut self) {
         self.rounds += 1;
         self.round_actions = 0;
         self.round_migrations = 0;
+        self.round_started = self.clock.now();
+        self.arrived_this_round.clear();
         // Start-up settled the journal; an intent left open since is settled when its hosts
         // answer again.
         if self.opts.apply && self.rounds > 1 && !self.journal.open_intents().is_empty() {
@@ -292,14 +463,26 @@ impl<H: Hypervisor> Live<H> {
                 self.say(&format!("warning: {e}"));
             }
         }
+        if let (1, Some(d)) = (self.rounds, self.opts.warmup) {
+            self.observe();
+            self.say(&format!(
+                "measuring utilisation over {:.0} s before deciding",
+                d.as_secs_f64()
+            ));
+            self.pause(d);
+        }
         let unreachable = self.observe();
         self.print_cluster();
+        if self.observed.is_none() {
+            self.observed = Some(self.observed());
+        }
         let pending: Vec<usize> = (0..self.view.vms.len())
             .filter(|&v| self.view.vms[v].state == VmState::Pending)
             .collect();
         if !pending.is_empty() {
             if unreachable.is_empty() {
-                self.decisions.push_back(Decision::Place(pending));
+                self.decisions
+                    .push_back((Decision::Place(pending), "placement"));
             } else {
                 // A VM not seen anywhere may run on a host that does not answer.
                 self.say(&format!(
@@ -309,20 +492,603 @@ impl<H: Hypervisor> Live<H> {
                 ));
             }
         }
+        self.unreachable = unreachable;
         let p = &self.config.spec.policies;
         if p.reallocation != "none" {
             let now = self.clock.now();
             let every = Duration::from_secs_f64(p.reallocation_interval_s);
             if self.last_realloc.is_none_or(|t| now - t >= every) {
                 self.last_realloc = Some(now);
-                self.decisions.push_back(Decision::Reallocate);
+                self.decisions
+                    .push_back((Decision::Reallocate, "reallocation"));
+            }
+        }
+        if !self.draining().is_empty() {
+            // The VMs are listed when the decision comes up, from the view as it is then.
+            self.decisions
+                .push_back((Decision::Place(Vec::new()), "drain"));
+        }
+    }
+
+    /// VMs on hosts in maintenance, to be moved off.
+    fn draining(&self) -> Vec<usize> {
+        (0..self.view.vms.len())
+            .filter(|&i| {
+                self.view.vms[i]
+                    .host
+                    .is_some_and(|h| self.in_maintenance(h))
+            })
+            .collect()
+    }
+
+    /// Readies a drain decision: the view shows the VMs on hosts in maintenance as pending, so
+    /// the placement policy chooses where each goes (the observed view is put back before the
+    /// plan is applied, its deploys read as moves).
+    fn begin_drain(&mut self) -> Vec<usize> {
+        let vms = self.draining();
+        self.drained_from = Some(self.view.clone());
+        let v = &mut self.view;
+        for &vm in &vms {
+            detach(v, vm);
+            v.vms[vm].state = VmState::Pending;
+        }
+        vms
+    }
+
+    /// Why reallocation may not move `vm` now: it arrived this round, or less than
+    /// `min_residence_s` ago.
+    fn resident(&self, vm: usize) -> Result<(), String> {
+        let name = &self.view.vms[vm].name;
+        if self.arrived_this_round.contains(name) {
+            return Err(format!(
+                "{name} was deployed or moved this round: not moved again before the next"
+            ));
+        }
+        let min_s = self.config.spec.min_residence_s;
+        if let Some(&at) = self.arrivals.get(name) {
+            let age_s = self.clock.unix_ms().saturating_sub(at) as f64 / 1000.0;
+            if age_s < min_s {
+                return Err(format!(
+                    "{name} arrived on its host {age_s:.0} s ago, less than min_residence_s = \
+                     {min_s}"
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// A policy's action as a step of the plan, or why it is not one.
+    fn step_of(&self, action: &Action) -> Result<Step, String> {
+        if let (Action::Migrate { vm, .. }, "reallocation") = (action, self.deciding) {
+            self.resident(*vm)?;
+        }
+        let planned = self.planned(action, true)?;
+        let reason = match self.deciding {
+            "placement" => format!("placement by {}", self.config.spec.policies.placement),
+            "reallocation" => format!("reallocation by {}", self.config.spec.policies.reallocation),
+            "drain" => match &planned {
+                Planned::Migrate { from, .. } => format!("drain of {from} (maintenance)"),
+                _ => "drain (maintenance)".into(),
+            },
+            other => other.to_string(),
+        };
+        Ok(Step {
+            decision: self.deciding.to_string(),
+            reason,
+            action: planned,
+        })
+    }
+
+    /// The action a step names, on the view as it is now, if its preconditions hold: the VM
+    /// is where the step saw it (pending for a deploy) and exists, as do the hosts.
+    fn resolve(&self, planned: &Planned) -> Result<Action, String> {
+        let v = &self.view;
+        let vm_id = |name: &str| {
+            v.vms
+                .iter()
+                .position(|x| x.name == name)
+                .ok_or_else(|| format!("{name} is not one of this config's VMs now"))
+        };
+        let host_id = |name: &str| {
+            v.hosts
+                .iter()
+                .position(|x| x.name == name)
+                .ok_or_else(|| format!("{name} is not one of this config's hosts"))
+        };
+        let at = |name: &str, host: &str| {
+            let i = vm_id(name)?;
+            match v.vms[i].host {
+                Some(h) if v.hosts[h].name == host => Ok(i),
+                Some(h) => Err(format!(
+                    "{name} is on {} now, the plan saw it on {host}",
+                    v.hosts[h].name
+                )),
+                None => Err(format!(
+                    "{name} is {} and on no host now, the plan saw it on {host}",
+                    format!("{:?}", v.vms[i].state).to_lowercase()
+                )),
+            }
+        };
+        Ok(match planned {
+            Planned::Deploy { vm, host, .. } => {
+                let i = vm_id(vm)?;
+                if v.vms[i].state != VmState::Pending {
+                    let on = v.vms[i]
+                        .host
+                        .map_or(String::new(), |h| format!(" on {}", v.hosts[h].name));
+                    return Err(format!(
+                        "{vm} is {}{on} now, the plan saw it pending",
+                        format!("{:?}", v.vms[i].state).to_lowercase()
+                    ));
+                }
+                Action::Deploy {
+                    vm: i,
+                    host: host_id(host)?,
+                }
+            }
+            Planned::Migrate { vm, from, to } => Action::Migrate {
+                vm: at(vm, from)?,
+                to: host_id(to)?,
+            },
+            Planned::Suspend { vm, host } => Action::Suspend { vm: at(vm, host)? },
+            Planned::Resume { vm, host } => Action::Resume { vm: at(vm, host)? },
+            Planned::Shutdown { vm, host } => Action::Shutdown { vm: at(vm, host)? },
+            Planned::Resize {
+                vm,
+                host,
+                vcpus,
+                memory_mb,
+            } => Action::Resize {
+                vm: at(vm, host)?,
+                vcpus: Some(*vcpus),
+                memory_mb: Some(*memory_mb),
+            },
+            Planned::PowerOn { host } => Action::PowerOn {
+                host: host_id(host)?,
+            },
+            Planned::PowerOff { host, .. } => Action::PowerOff {
+                host: host_id(host)?,
+            },
+        })
+    }
+
+    /// Carries out one step after checking, on the view as it is now, that its preconditions
+    /// still hold: journals the intent (stamped with `stamp`), acts, journals the outcome and
+    /// shows it in the view.
+    fn run_step(&mut self, step: &Step, stamp: &Stamp) -> StepOutcome {
+        if self.stopping() {
+            return StepOutcome::Skipped("not begun: stopping".into());
+        }
+        let action = match self.resolve(&step.action) {
+            Ok(a) => a,
+            Err(e) => return StepOutcome::Skipped(e),
+        };
+        // As in simulation, a VM sent to a host orrery powered off wakes it first.
+        let target = match action {
+            Action::Deploy { host, .. } => Some(host),
+            Action::Migrate { to, .. } => Some(to),
+            _ => None,
+        };
+        if let Some(h) = target.filter(|&h| {
+            self.view.hosts[h].power == PowerState::Off
+                && self.powered_off.contains(&self.view.hosts[h].name)
+                && !self.in_maintenance(h)
+        }) {
+            if let Err(e) = self.wake(h, stamp) {
+                return StepOutcome::Failed(e);
+            }
+        }
+        let mut planned = match self.planned(&action, false) {
+            Ok(p) => p,
+            Err(e) => return StepOutcome::Skipped(e),
+        };
+        // A deploy keeps the UUID the plan gave it (what was reviewed is what runs).
+        if let (
+            Planned::Deploy { uuid, .. },
+            Planned::Deploy {
+                uuid: Some(reviewed),
+                ..
+            },
+        ) = (&mut planned, &step.action)
+        {
+            *uuid = Some(reviewed.clone());
+        }
+        let limits = &self.config.spec.limits;
+        if limits.max_actions > 0 && self.round_actions >= limits.max_actions {
+            return StepOutcome::Skipped(format!(
+                "over the limit of {} actions per interval",
+                limits.max_actions
+            ));
+        }
+        let migration = matches!(action, Action::Migrate { .. });
+        if migration && limits.max_migrations > 0 && self.round_migrations >= limits.max_migrations
+        {
+            return StepOutcome::Skipped(format!(
+                "over the limit of {} migrations per interval",
+                limits.max_migrations
+            ));
+        }
+        self.round_actions += 1;
+        self.round_migrations += migration as usize;
+        let mut stamp = stamp.clone();
+        stamp.at_ms = self.clock.unix_ms();
+        let seq = match self.journal.intent(planned.clone(), &stamp) {
+            Ok(seq) => seq,
+            Err(e) => return StepOutcome::Skipped(e.to_string()),
+        };
+        if self.opts.crash_after_intent {
+            std::process::abort();
+        }
+        let mut exec = Executor {
+            hv: &mut self.hv,
+            config: &self.config,
+            uuids: self.journal.uuids(),
+            clock: &mut *self.clock,
+            measured: None,
+        };
+        let result = exec.execute(&planned);
+        let migration = exec.measured;
+        self.stale = true;
+        let at_ms = self.clock.unix_ms();
+        let record = match &result {
+            Ok(()) => Some(Record::Done {
+                seq,
+                migration,
+                at_ms,
+            }),
+            // What a failed action left is settled at once, so the hosts stay consistent; if
+            // that fails too, the intent stays open for the next start's reconciliation.
+            Err(error) => {
+                let mut exec = Executor {
+                    hv: &mut self.hv,
+                    config: &self.config,
+                    uuids: self.journal.uuids(),
+                    clock: &mut *self.clock,
+                    measured: None,
+                };
+                reconcile::settle(&mut exec, &planned)
+                    .ok()
+                    .map(|outcome| Record::Failed {
+                        seq,
+                        error: format!("{error} ({outcome})"),
+                        at_ms,
+                    })
+            }
+        };
+        if let Some(record) = record {
+            if let Err(e) = self.journal.append(record) {
+                return StepOutcome::Failed(e.to_string());
+            }
+        }
+        match &planned {
+            Planned::PowerOff { host, .. } if result.is_ok() => {
+                self.powered_off.insert(host.clone());
+            }
+            Planned::PowerOn { host } if result.is_ok() => {
+                self.powered_off.remove(host);
+            }
+            _ => {}
+        }
+        self.measured = migration;
+        match result {
+            Ok(()) => {
+                self.record(&action);
+                StepOutcome::Done
+            }
+            Err(e) => StepOutcome::Failed(e),
+        }
+    }
+
+    /// Powers host `h` on (a journaled action of its own) and waits until it answers, at most
+    /// the config's `power_on_timeout_s`.
+    fn wake(&mut self, h: usize, stamp: &Stamp) -> Result<(), String> {
+        let name = self.view.hosts[h].name.clone();
+        self.say(&format!(
+            "  power on {name} first: the next action needs it"
+        ));
+        let step = Step {
+            decision: self.deciding.to_string(),
+            reason: format!("{name} is needed by the next action"),
+            action: Planned::PowerOn { host: name.clone() },
+        };
+        match self.run_step(&step, stamp) {
+            StepOutcome::Done => {}
+            StepOutcome::Skipped(e) | StepOutcome::Failed(e) => return Err(e),
+        }
+        self.count("power-on", "done");
+        self.say(&format!("  done: power on {name}"));
+        let limit = Duration::from_secs_f64(self.config.spec.power_on_timeout_s);
+        let start = self.clock.now();
+        loop {
+            match self.hv.node(h) {
+                Ok(_) => return Ok(()),
+                Err(e) if self.clock.now() - start >= limit => {
+                    return Err(format!(
+                        "{name} was powered on but did not answer within {} s: {e}",
+                        limit.as_secs_f64()
+                    ))
+                }
+                Err(_) => self.clock.sleep(Duration::from_secs(1)),
             }
         }
     }
 
-    /// The journaled form of `action` on the current view, or why it is refused here.
-    fn planned(&self, action: &Action) -> Result<Planned, String> {
+    /// Whether a signal asked the loop to stop.
+    fn stopping(&self) -> bool {
+        self.opts.stop.load(Ordering::SeqCst)
+    }
+
+    /// Waits `d`, or less if a signal asks the loop to stop.
+    fn pause(&mut self, d: Duration) {
+        let slice = Duration::from_millis(200);
+        let end = self.clock.now() + d;
+        while !self.stopping() {
+            let now = self.clock.now();
+            if now >= end {
+                break;
+            }
+            self.clock.sleep(slice.min(end - now));
+        }
+    }
+
+    /// Counts an action's outcome in the metrics.
+    fn count(&self, kind: &str, outcome: &str) {
+        if let Some(m) = &self.opts.metrics {
+            m.action(kind, outcome);
+        }
+    }
+
+    /// Ends a round: its figures to the metrics.
+    fn end_round(&mut self) {
+        let Some(m) = &self.opts.metrics else {
+            return;
+        };
         let v = &self.view;
+        let mut r = RoundMetrics {
+            unreachable: self.unreachable.clone(),
+            duration: self.clock.now().saturating_sub(self.round_started),
+            ended_unix_s: self.clock.unix_ms() as f64 / 1000.0,
+            ..RoundMetrics::default()
+        };
+        for h in 0..v.hosts.len() {
+            match self.power_word(h) {
+                "maintenance" => r.hosts_maintenance += 1,
+                "off" => r.hosts_off += 1,
+                "failed" => r.hosts_failed += 1,
+                _ => r.hosts_on += 1,
+            }
+        }
+        for vm in &v.vms {
+            match vm.state {
+                VmState::Pending => r.vms_pending += 1,
+                VmState::Suspended => r.vms_suspended += 1,
+                VmState::Stopped => r.vms_stopped += 1,
+                VmState::Failed => r.vms_failed += 1,
+                _ => r.vms_running += 1,
+            }
+        }
+        m.round(&r);
+    }
+
+    /// Writes the plan file a dry run was asked for, with the steps planned.
+    fn write_plan(&mut self) -> Result<(), InfraError> {
+        let Some(path) = self.opts.plan_out.clone() else {
+            return Ok(());
+        };
+        let plan = PlanFile {
+            format: plan::FORMAT.into(),
+            id: uuid::Uuid::new_v4().to_string(),
+            config_name: self.config.name.clone(),
+            config: std::path::absolute(self.config.source.path())
+                .unwrap_or_else(|_| self.config.source.path().to_path_buf()),
+            created_ms: self.clock.unix_ms(),
+            observed: self.observed.clone().unwrap_or_default(),
+            steps: std::mem::take(&mut self.steps),
+            notes: std::mem::take(&mut self.notes),
+        };
+        plan.write(&path)
+            .map_err(|e| InfraError::Backend(e.to_string()))?;
+        self.say(&format!(
+            "plan {} ({} actions) written to {}: review it, then `orrery live apply {}`",
+            plan.id,
+            plan.steps.len(),
+            path.display(),
+            path.display()
+        ));
+        Ok(())
+    }
+
+    /// Applies plan file `plan` exactly: once (the journal records it), unless cancelled, each
+    /// step after checking its preconditions on the cluster as it is now; the steps whose
+    /// preconditions no longer hold are skipped and reported. Needs `apply`.
+    pub fn apply_plan(&mut self, plan: &PlanFile) -> Result<ApplyReport, JournalError> {
+        let fail = |message: String| JournalError {
+            path: self.config.journal_path(),
+            message,
+        };
+        if !self.opts.apply {
+            return Err(fail("a plan is applied only with apply".into()));
+        }
+        if plan.config_name != self.config.name {
+            return Err(fail(format!(
+                "plan {} was made for config `{}`, not `{}`",
+                plan.id, plan.config_name, self.config.name
+            )));
+        }
+        if let Some(status) = self.journal.plan_status(&plan.id) {
+            return Err(fail(format!(
+                "plan {} was already {status}: a plan is applied at most once (make a new one \
+                 with `orrery live plan`)",
+                plan.id
+            )));
+        }
+        let at_ms = self.clock.unix_ms();
+        let journal_path = self.config.journal_path();
+        if requests::cancelled(&requests::read(&journal_path)?, &plan.id) {
+            self.journal.numbered(|seq| Record::PlanCancelled {
+                seq,
+                plan: plan.id.clone(),
+                at_ms,
+            })?;
+            return Err(fail(format!("plan {} was cancelled", plan.id)));
+        }
+        self.journal.numbered(|seq| Record::PlanApplied {
+            seq,
+            plan: plan.id.clone(),
+            at_ms,
+        })?;
+        self.rounds += 1;
+        self.round_started = self.clock.now();
+        self.unreachable = self.observe();
+        self.print_cluster();
+        self.say(&format!(
+            "applying plan {} ({} actions)",
+            plan.id,
+            plan.steps.len()
+        ));
+        let mut report = ApplyReport::default();
+        let mut cancelled = false;
+        for step in &plan.steps {
+            let text = describe(&step.action);
+            if !cancelled && requests::cancelled(&requests::read(&journal_path)?, &plan.id) {
+                cancelled = true;
+                let at_ms = self.clock.unix_ms();
+                self.journal.numbered(|seq| Record::PlanCancelled {
+                    seq,
+                    plan: plan.id.clone(),
+                    at_ms,
+                })?;
+                self.say("  the plan was cancelled: no further action begins");
+            }
+            if self.stale {
+                self.observe();
+            }
+            self.deciding = "plan";
+            let stamp = Stamp {
+                at_ms: 0,
+                actor: Actor::Operator,
+                reason: step.reason.clone(),
+                plan: Some(plan.id.clone()),
+            };
+            let outcome = if cancelled {
+                StepOutcome::Skipped("the plan was cancelled".into())
+            } else {
+                self.run_step(step, &stamp)
+            };
+            self.count(step.action.kind(), outcome.word());
+            match &outcome {
+                StepOutcome::Done => {
+                    report.done += 1;
+                    let measured = self.measured_text();
+                    self.say(&format!("  done: {text}{measured}"));
+                }
+                StepOutcome::Failed(e) => {
+                    report.failed += 1;
+                    self.say(&format!("  failed: {text}: {e}"));
+                }
+                StepOutcome::Skipped(why) => {
+                    report.skipped += 1;
+                    self.say(&format!("  skipped: {text}: {why}"));
+                    let at_ms = self.clock.unix_ms();
+                    self.journal.numbered(|seq| Record::Skipped {
+                        seq,
+                        action: step.action.clone(),
+                        at_ms,
+                        actor: Actor::Operator,
+                        plan: Some(plan.id.clone()),
+                        why: why.clone(),
+                    })?;
+                }
+            }
+        }
+        if self.stale {
+            self.observe();
+            self.say("after the plan:");
+            self.print_cluster();
+        }
+        self.end_round();
+        Ok(report)
+    }
+
+    /// What the last step, a live migration, measured, as printed after `done:`.
+    fn measured_text(&mut self) -> String {
+        self.measured.take().map_or(String::new(), |m| {
+            format!(
+                " ({:.1} s, downtime {} ms, {:.1} MiB in {} rounds)",
+                m.elapsed_ms as f64 / 1000.0,
+                m.downtime_ms,
+                m.data_bytes as f64 / 1_048_576.0,
+                m.rounds
+            )
+        })
+    }
+
+    /// One action of a policy's plan in the loop: planned as a step, then (with `apply`)
+    /// carried out as a plan file's step is; a dry run shows it in the view instead.
+    fn loop_step(&mut self, action: &Action) -> StepOutcome {
+        match action {
+            Action::Reject { vm, reason } => {
+                let Some(name) = self.view.vms.get(*vm).map(|x| x.name.clone()) else {
+                    return StepOutcome::Skipped("no such VM".into());
+                };
+                self.notes.push(format!("reject {name}: {reason}"));
+                if self.opts.apply {
+                    self.rejected.insert(name);
+                    self.view.vms[*vm].state = VmState::Failed;
+                    return StepOutcome::Done;
+                }
+                return StepOutcome::Skipped("dry run: not applied".into());
+            }
+            Action::Defer { vm, reason } => {
+                let name = self.view.vms.get(*vm).map_or("?", |x| x.name.as_str());
+                self.notes.push(format!("defer {name}: {reason}"));
+                return StepOutcome::Skipped("dry run: not applied".into());
+            }
+            _ => {}
+        }
+        let step = match self.step_of(action) {
+            Ok(step) => step,
+            Err(e) => {
+                self.notes
+                    .push(format!("not planned: {}: {e}", self.render(action)));
+                return StepOutcome::Skipped(e);
+            }
+        };
+        if !self.opts.apply {
+            // What the rest of the plan is decided and checked against.
+            if let Some(h) = match *action {
+                Action::Deploy { host, .. } | Action::Migrate { to: host, .. } => Some(host),
+                _ => None,
+            } {
+                self.view.hosts[h].power = PowerState::On;
+            }
+            self.record(action);
+            self.steps.push(step);
+            return StepOutcome::Skipped("dry run: not applied".into());
+        }
+        let stamp = Stamp {
+            at_ms: 0,
+            actor: Actor::Policy,
+            reason: step.reason.clone(),
+            plan: None,
+        };
+        self.run_step(&step, &stamp)
+    }
+
+    /// The journaled form of `action` on the current view, or why it is refused here. With
+    /// `wakeable`, a host orrery powered off counts as a destination (the step powers it on
+    /// first).
+    fn planned(&self, action: &Action, wakeable: bool) -> Result<Planned, String> {
+        let v = &self.view;
+        let up = |h: usize| match v.hosts.get(h) {
+            Some(x) if self.maintenance.contains(&x.name) => {
+                Err(format!("{} is in maintenance", x.name))
+            }
+            Some(x) if x.power == PowerState::On => Ok(()),
+            Some(x) if wakeable && self.powered_off.contains(&x.name) => Ok(()),
+            Some(_) => Err("host is not on".to_string()),
+            None => Err("no such host".to_string()),
+        };
         let vm_name = |vm: usize| v.vms.get(vm).map(|x| x.name.clone()).ok_or("no such VM");
         let host_name = |h: usize| v.hosts.get(h).map(|x| x.name.clone()).ok_or("no such host");
         let on_host = |vm: usize| {
@@ -349,9 +1115,7 @@ impl<H: Hypervisor> Live<H> {
                 if v.vms.get(vm).map(|x| x.state) != Some(VmState::Pending) {
                     return Err("VM is not pending".into());
                 }
-                if v.hosts.get(host).map(|h| h.power) != Some(PowerState::On) {
-                    return Err("host is not on".into());
-                }
+                up(host)?;
                 fits(vm, host)?;
                 Planned::Deploy {
                     vm: vm_name(vm)?,
@@ -368,9 +1132,7 @@ impl<H: Hypervisor> Live<H> {
                 if from == to {
                     return Err("VM is already on that host".into());
                 }
-                if v.hosts.get(to).map(|h| h.power) != Some(PowerState::On) {
-                    return Err("destination host is not on".into());
-                }
+                up(to).map_err(|e| e.replace("host is", "destination host is"))?;
                 fits(vm, to)?;
                 Planned::Migrate {
                     vm: vm_name(vm)?,
@@ -403,9 +1165,20 @@ impl<H: Hypervisor> Live<H> {
                     memory_mb: size.memory_mb,
                 }
             }
-            Action::PowerOn { host } => Planned::PowerOn {
-                host: host_name(host)?,
-            },
+            Action::PowerOn { host } | Action::PowerOff { host } if self.in_maintenance(host) => {
+                return Err(format!(
+                    "{} is in maintenance: held as it is",
+                    host_name(host)?
+                ))
+            }
+            Action::PowerOn { host } => {
+                if v.hosts.get(host).is_some_and(|h| h.power == PowerState::On) {
+                    return Err("host is already on".into());
+                }
+                Planned::PowerOn {
+                    host: host_name(host)?,
+                }
+            }
             Action::PowerOff { host } => {
                 if v.hosts.get(host).is_some_and(|h| !h.vms.is_empty()) {
                     return Err("host still runs VMs".into());
@@ -421,146 +1194,16 @@ impl<H: Hypervisor> Live<H> {
         })
     }
 
-    /// Carries out one action (after the plan was printed).
-    fn execute(&mut self, action: &Action) -> ActionResult {
-        match action {
-            Action::Reject { vm, .. } => {
-                let name = self.view.vms.get(*vm).ok_or("no such VM")?.name.clone();
-                if self.opts.apply {
-                    self.rejected.insert(name);
-                    self.view.vms[*vm].state = VmState::Failed;
-                }
-                return self.dry_run();
-            }
-            Action::Defer { .. } => return self.dry_run(),
-            _ => {}
-        }
-        // As in simulation, a VM sent to a host orrery powered off wakes it first.
-        let target = match *action {
-            Action::Deploy { host, .. } => Some(host),
-            Action::Migrate { to, .. } => Some(to),
-            _ => None,
-        };
-        if self.opts.apply
-            && target
-                .is_some_and(|h| self.view.hosts.get(h).map(|x| x.power) == Some(PowerState::Off))
-        {
-            self.wake(target.expect("checked above"))?;
-        }
-        let planned = self.planned(action)?;
-        self.dry_run()?;
-        let limits = &self.config.spec.limits;
-        if limits.max_actions > 0 && self.round_actions >= limits.max_actions {
-            return Err(format!(
-                "over the limit of {} actions per interval",
-                limits.max_actions
-            ));
-        }
-        let migration = matches!(action, Action::Migrate { .. });
-        if migration && limits.max_migrations > 0 && self.round_migrations >= limits.max_migrations
-        {
-            return Err(format!(
-                "over the limit of {} migrations per interval",
-                limits.max_migrations
-            ));
-        }
-        self.round_actions += 1;
-        self.round_migrations += migration as usize;
-        let seq = self
-            .journal
-            .intent(planned.clone())
-            .map_err(|e| e.to_string())?;
-        if self.opts.crash_after_intent {
-            std::process::abort();
-        }
-        let mut exec = Executor {
-            hv: &mut self.hv,
-            config: &self.config,
-            uuids: self.journal.uuids(),
-            clock: &mut *self.clock,
-            measured: None,
-        };
-        let result = exec.execute(&planned);
-        let migration = exec.measured;
-        self.stale = true;
-        let record = match &result {
-            Ok(()) => Some(Record::Done { seq, migration }),
-            // What a failed action left is settled at once, so the hosts stay consistent; if
-            // that fails too, the intent stays open for the next start's reconciliation.
-            Err(error) => {
-                reconcile::settle(&mut exec, &planned)
-                    .ok()
-                    .map(|outcome| Record::Failed {
-                        seq,
-                        error: format!("{error} ({outcome})"),
-                    })
-            }
-        };
-        if let Some(record) = record {
-            self.journal.append(record).map_err(|e| e.to_string())?;
-        }
-        match &planned {
-            Planned::PowerOff { host, .. } if result.is_ok() => {
-                self.powered_off.insert(host.clone());
-            }
-            Planned::PowerOn { host } if result.is_ok() => {
-                self.powered_off.remove(host);
-            }
-            _ => {}
-        }
-        if result.is_ok() {
-            self.record(action);
-        }
-        self.measured = migration;
-        result
-    }
-
-    /// Powers host `h` on (a journaled action of its own) and waits until it answers, at most
-    /// the config's `power_on_timeout_s`.
-    fn wake(&mut self, h: usize) -> ActionResult {
-        let name = self.view.hosts[h].name.clone();
-        self.say(&format!(
-            "  power on {name} first: the next action needs it"
-        ));
-        self.execute(&Action::PowerOn { host: h })?;
-        self.say(&format!("  done: power on {name}"));
-        let limit = Duration::from_secs_f64(self.config.spec.power_on_timeout_s);
-        let start = self.clock.now();
-        loop {
-            match self.hv.node(h) {
-                Ok(_) => return Ok(()),
-                Err(e) if self.clock.now() - start >= limit => {
-                    return Err(format!(
-                        "{name} was powered on but did not answer within {} s: {e}",
-                        limit.as_secs_f64()
-                    ))
-                }
-                Err(_) => self.clock.sleep(Duration::from_secs(1)),
-            }
-        }
-    }
-
     /// Shows a completed action in the view, so the rest of the plan is checked against the
     /// cluster as it now is (the next decision observes the hosts afresh anyway).
     fn record(&mut self, action: &Action) {
-        let v = &mut self.view;
-        let detach = |v: &mut ClusterView, vm: usize| {
-            if let Some(h) = v.vms[vm].host.take() {
-                let (mips, mb) = (v.vm_mips(vm), v.vm_memory_mb(vm));
-                let host = &mut v.hosts[h];
-                host.vms.retain(|&x| x != vm);
-                host.reserved_mips -= mips;
-                host.reserved_memory_mb -= mb;
+        if let Action::Deploy { vm, .. } | Action::Migrate { vm, .. } = *action {
+            if let Some(x) = self.view.vms.get(vm) {
+                self.arrived_this_round.insert(x.name.clone());
+                self.arrivals.insert(x.name.clone(), self.clock.unix_ms());
             }
-        };
-        let attach = |v: &mut ClusterView, vm: usize, h: usize| {
-            let (mips, mb) = (v.vm_mips(vm), v.vm_memory_mb(vm));
-            v.vms[vm].host = Some(h);
-            let host = &mut v.hosts[h];
-            host.vms.push(vm);
-            host.reserved_mips += mips;
-            host.reserved_memory_mb += mb;
-        };
+        }
+        let v = &mut self.view;
         match *action {
             Action::Deploy { vm, host } => {
                 attach(v, vm, host);
@@ -592,14 +1235,6 @@ impl<H: Hypervisor> Live<H> {
             | Action::AdmitService { .. }
             | Action::RejectService { .. }
             | Action::ScaleRole { .. } => {}
-        }
-    }
-
-    fn dry_run(&self) -> ActionResult {
-        if self.opts.apply {
-            Ok(())
-        } else {
-            Err("dry run: not applied".into())
         }
     }
 
@@ -649,34 +1284,67 @@ impl<H: Hypervisor> Infrastructure for Live<H> {
 
     fn next_decision(&mut self) -> Result<Option<Decision>, InfraError> {
         loop {
-            if let Some(d) = self.decisions.pop_front() {
+            if let Some((d, deciding)) = self.decisions.pop_front() {
+                if self.stopping() {
+                    self.decisions.clear();
+                    continue;
+                }
                 if self.stale {
                     self.observe();
                 }
-                self.deciding = match d {
-                    Decision::Place(_) => "placement",
-                    Decision::Reallocate => "reallocation",
-                    Decision::Admit(_) => "admission",
-                    Decision::Scale => "elasticity",
+                self.deciding = deciding;
+                let d = match (d, deciding) {
+                    (_, "drain") => {
+                        let vms = self.begin_drain();
+                        if vms.is_empty() {
+                            self.drained_from = None;
+                            continue;
+                        }
+                        Decision::Place(vms)
+                    }
+                    (d, _) => d,
                 };
                 return Ok(Some(d));
             }
             if self.rounds > 0 {
-                if self.opts.rounds.is_some_and(|n| self.rounds >= n) {
-                    if self.stale {
+                self.end_round();
+                let last = self.opts.rounds.is_some_and(|n| self.rounds >= n);
+                if last || self.stopping() {
+                    if self.stopping() {
+                        self.say("stopping on a signal: the action in flight was finished");
+                    }
+                    if self.stale && self.opts.apply {
                         self.observe();
                         self.say("after the last round:");
                         self.print_cluster();
                     }
+                    self.write_plan()?;
                     return Ok(None);
                 }
-                self.clock.sleep(self.interval());
+                self.pause(self.interval());
+                if self.stopping() {
+                    continue;
+                }
             }
             self.start_round();
         }
     }
 
     fn apply(&mut self, plan: Vec<Action>) -> Vec<ActionResult> {
+        // A drain decided on a view with the drained VMs pending: the observed view comes
+        // back, and each deploy is a move off the host in maintenance.
+        let plan: Vec<Action> = match self.drained_from.take() {
+            Some(view) => {
+                self.view = view;
+                plan.into_iter()
+                    .map(|a| match a {
+                        Action::Deploy { vm, host } => Action::Migrate { vm, to: host },
+                        other => other,
+                    })
+                    .collect()
+            }
+            None => plan,
+        };
         let mode = if self.opts.apply { "" } else { ", dry run" };
         let mut lines = vec![format!(
             "{} plan ({} actions{mode}):",
@@ -690,26 +1358,86 @@ impl<H: Hypervisor> Infrastructure for Live<H> {
         let mut results = Vec::with_capacity(plan.len());
         for a in &plan {
             let rendered = self.render(a);
-            let r = self.execute(a);
-            match &r {
-                Ok(()) if self.opts.apply => {
-                    let measured = self.measured.take().map_or(String::new(), |m| {
-                        format!(
-                            " ({:.1} s, downtime {} ms, {:.1} MiB in {} rounds)",
-                            m.elapsed_ms as f64 / 1000.0,
-                            m.downtime_ms,
-                            m.data_bytes as f64 / 1_048_576.0,
-                            m.rounds
-                        )
-                    });
+            let outcome = self.loop_step(a);
+            if let Some(kind) = kind_of(a) {
+                if self.opts.apply {
+                    let word = match &outcome {
+                        // In the loop a step whose precondition fails is the policy's plan
+                        // refused, not a reviewed plan's step skipped.
+                        StepOutcome::Skipped(_) => "refused",
+                        o => o.word(),
+                    };
+                    self.count(kind, word);
+                }
+            }
+            match &outcome {
+                StepOutcome::Done if self.opts.apply => {
+                    let measured = self.measured_text();
                     self.say(&format!("  done: {rendered}{measured}"))
                 }
-                Ok(()) => {}
-                Err(e) if self.opts.apply => self.say(&format!("  refused: {rendered}: {e}")),
-                Err(_) => {}
+                StepOutcome::Done => {}
+                StepOutcome::Skipped(e) | StepOutcome::Failed(e) if self.opts.apply => {
+                    self.say(&format!("  refused: {rendered}: {e}"))
+                }
+                StepOutcome::Skipped(e) | StepOutcome::Failed(e) => {
+                    if !e.starts_with("dry run") {
+                        self.say(&format!("  not planned: {rendered}: {e}"));
+                    }
+                }
             }
-            results.push(r);
+            results.push(match outcome {
+                StepOutcome::Done => Ok(()),
+                StepOutcome::Skipped(e) | StepOutcome::Failed(e) => Err(e),
+            });
         }
         results
     }
+}
+
+/// The journal's name for the kind of `action`, for the metrics (`None`: not an action on a
+/// host).
+fn kind_of(action: &Action) -> Option<&'static str> {
+    Some(match action {
+        Action::Deploy { .. } => "deploy",
+        Action::Migrate { .. } => "migrate",
+        Action::Suspend { .. } => "suspend",
+        Action::Resume { .. } => "resume",
+        Action::Shutdown { .. } => "shutdown",
+        Action::Resize { .. } => "resize",
+        Action::PowerOn { .. } => "power-on",
+        Action::PowerOff { .. } => "power-off",
+        _ => return None,
+    })
+}
+
+impl StepOutcome {
+    /// The outcome in one word, as counted: `done`, `skipped` or `failed`.
+    pub fn word(&self) -> &'static str {
+        match self {
+            StepOutcome::Done => "done",
+            StepOutcome::Skipped(_) => "skipped",
+            StepOutcome::Failed(_) => "failed",
+        }
+    }
+}
+
+/// Takes VM `vm` off its host in `v` (its reservations with it).
+fn detach(v: &mut ClusterView, vm: usize) {
+    if let Some(h) = v.vms[vm].host.take() {
+        let (mips, mb) = (v.vm_mips(vm), v.vm_memory_mb(vm));
+        let host = &mut v.hosts[h];
+        host.vms.retain(|&x| x != vm);
+        host.reserved_mips -= mips;
+        host.reserved_memory_mb -= mb;
+    }
+}
+
+/// Puts VM `vm` on host `h` in `v` (its reservations with it).
+fn attach(v: &mut ClusterView, vm: usize, h: usize) {
+    let (mips, mb) = (v.vm_mips(vm), v.vm_memory_mb(vm));
+    v.vms[vm].host = Some(h);
+    let host = &mut v.hosts[h];
+    host.vms.push(vm);
+    host.reserved_mips += mips;
+    host.reserved_memory_mb += mb;
 }

@@ -34,7 +34,12 @@ pub fn reconcile(
                     "reconciled #{seq} ({}): {outcome}",
                     describe(&action)
                 ));
-                journal.append(Record::Reconciled { seq, outcome })?;
+                let at_ms = exec.clock.unix_ms();
+                journal.append(Record::Reconciled {
+                    seq,
+                    outcome,
+                    at_ms,
+                })?;
             }
             Err(e) => lines.push(format!(
                 "cannot reconcile #{seq} ({}) yet: {e}",

@@ -111,7 +111,7 @@ fn open_intents(records: &[Record]) -> Vec<u64> {
             Record::Done { seq, .. }
             | Record::Failed { seq, .. }
             | Record::Reconciled { seq, .. } => open.retain(|s| s != seq),
-            Record::Adopted { .. } => {}
+            _ => {}
         }
     }
     open
@@ -120,7 +120,7 @@ fn open_intents(records: &[Record]) -> Vec<u64> {
 /// Journals `action` as begun but not ended, as a crash right after its intent leaves it.
 fn interrupted(config: &LiveConfig, action: Planned) {
     let mut j = Journal::open(&config.journal_path()).unwrap();
-    j.intent(action).unwrap();
+    j.intent(action, &Default::default()).unwrap();
 }
 
 fn migrate_a() -> Planned {
@@ -328,7 +328,7 @@ fn a_tagged_domain_with_another_uuid_than_the_journaled_one_is_refused() {
     // The journal knows a as another domain.
     Journal::open(&config.journal_path())
         .unwrap()
-        .adopt("a", "11111111-2222-4333-8444-555555555555")
+        .adopt("a", "11111111-2222-4333-8444-555555555555", 0)
         .unwrap();
     let mut hv = open(&config, &[(0, "a")]);
     let before = everything(&mut hv, 1);

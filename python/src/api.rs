@@ -147,7 +147,7 @@ pub fn live<'py>(
         apply,
         rounds,
         interval,
-        crash_after_intent: false,
+        ..Default::default()
     };
     let stats = detached(py, || orrery::live(&path, &sets, opts, Box::new(PyStdout)))?
         .map_err(|e| from_run_error(py, &e))?;

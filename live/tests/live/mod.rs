@@ -216,8 +216,7 @@ pub fn opts(apply: bool, rounds: u64) -> LiveOptions {
     LiveOptions {
         apply,
         rounds: Some(rounds),
-        interval: None,
-        crash_after_intent: false,
+        ..LiveOptions::default()
     }
 }
 
