@@ -9,6 +9,8 @@ pub mod kind;
 pub mod progress;
 pub mod runs;
 pub mod sweep;
+#[cfg(feature = "live")]
+pub mod twin;
 pub mod validation;
 
 pub use error::Error;

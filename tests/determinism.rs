@@ -201,7 +201,7 @@ fn check_output_shape(dir: &Path, scenario_name: &str, duration_s: f64, hosts: f
     assert_eq!(
         intervals.lines().next(),
         Some(
-            "time_s,active_hosts,power_w,energy_kwh,cpu_util_mean,vms_running,migrations,\
+            "time_s,active_hosts,power_w,energy_kwh,cpu_util_mean,cpu_load_max,vms_running,migrations,\
              cpu_shortfall_ratio,max_temperature_c,mean_temperature_c,cooling_power_w,cooling_energy_kwh,hot_spots,\
              time_above_redline_s,carbon_intensity,interval_emissions_g,emissions_g"
         )

@@ -490,3 +490,78 @@ fn metrics_are_served_while_the_loop_runs_and_sigterm_stops_it_cleanly() {
     assert_eq!(stdout(&out), "no journal records match\n");
     assert_success(&live(&config, &["--apply", "--once"]).output().unwrap());
 }
+
+#[test]
+fn a_snapshot_runs_as_a_scenario_and_a_plan_is_simulated_before_it_is_applied() {
+    let (tmp, config) = live_dir();
+    let c = config.to_str().unwrap();
+    let snap = tmp.path().join("snap");
+    let s = snap.to_str().unwrap();
+    let args = [
+        "--config",
+        c,
+        "--out",
+        s,
+        "--samples",
+        "2",
+        "--every",
+        "0.2",
+        "--hours",
+        "1",
+    ];
+    let out = live_sub("snapshot", &args).output().unwrap();
+    assert_success(&out);
+    assert!(
+        stdout(&out).contains("3 hosts, 3 VMs, 2 samples each"),
+        "{}",
+        stdout(&out)
+    );
+    // The twin runs as any scenario: its VMs in order of name (db-1, web-1, web-2); web-1 starts
+    // on host-1 (id 1), where it runs, and the pending db-1 and web-2 are placed by the twin's
+    // placement policy.
+    let run_dir = tmp.path().join("twin-run");
+    let out = run_orrery([
+        "run",
+        snap.join("scenario.toml").to_str().unwrap(),
+        "--out",
+        run_dir.to_str().unwrap(),
+    ]);
+    assert_success(&out);
+    let events = std::fs::read_to_string(run_dir.join("events.csv")).unwrap();
+    let first_deploy = events.lines().find(|l| l.contains(",deploy,")).unwrap();
+    assert!(first_deploy.starts_with("0.0,deploy,1,1,"), "{events}");
+    assert_eq!(events.matches(",deploy,").count(), 3, "{events}");
+
+    let plan = tmp.path().join("plan.json");
+    let p = plan.to_str().unwrap();
+    let args = [
+        "--config",
+        c,
+        "--out",
+        p,
+        "--measure",
+        "0.2",
+        "--what-if",
+        "1",
+    ];
+    let out = live_sub("plan", &args).output().unwrap();
+    assert_success(&out);
+    let text = stdout(&out);
+    for line in [
+        "what-if over 1 h",
+        "  as is ",
+        "  with the plan ",
+        "  plan, then consolidation ",
+        "migrations not predicted: no calibration",
+    ] {
+        assert!(text.contains(line), "no `{line}` in:\n{text}");
+    }
+    // No live migration has run here: there is nothing to calibrate on, and it says so.
+    let out = live_sub("calibrate", &["--config", c]).output().unwrap();
+    let e = assert_input_error(&out);
+    assert!(e.contains("records no measured live migration"), "{e}");
+    let bad = live_sub("plan", &["--config", c, "--out", p, "--what-if", "0"])
+        .output()
+        .unwrap();
+    assert!(assert_input_error(&bad).contains("--what-if"));
+}

@@ -451,6 +451,9 @@ crate::table! {
         pub energy_kwh: f64 = "kWh",
         /// Mean CPU utilisation of the active hosts.
         pub cpu_util_mean: f64 = "fraction",
+        /// CPU demanded of the most loaded host drawing power, as a fraction of its capacity
+        /// (above 1: overloaded).
+        pub cpu_load_max: f64 = "fraction",
         /// VMs running (including migrating).
         pub vms_running: u64 = "VMs",
         /// Migrations started during the interval.

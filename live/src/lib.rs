@@ -7,6 +7,7 @@
 //! docs/live.md describes the config file and how to run it against a real cluster.
 
 pub mod apply;
+pub mod calibrate;
 pub mod clock;
 pub mod config;
 pub mod connection;
@@ -335,8 +336,9 @@ impl<H: Hypervisor> Live<H> {
             .is_some_and(|x| self.maintenance.contains(&x.name))
     }
 
-    /// The cluster as observed, for a plan file.
-    fn observed(&self) -> Observed {
+    /// The cluster as last observed, with each VM's utilisation history (for a plan file and
+    /// the simulation twin).
+    pub fn observed(&self) -> Observed {
         let v = &self.view;
         let hosts = v
             .hosts
@@ -370,9 +372,14 @@ impl<H: Hypervisor> Live<H> {
                 state: format!("{:?}", vm.state).to_lowercase(),
                 host: vm.host.map(|h| v.hosts[h].name.clone()),
                 utilisation: vm.demand,
+                history: vm.history.iter().copied().collect(),
             })
             .collect();
-        Observed { hosts, vms }
+        Observed {
+            hosts,
+            vms,
+            sample_interval_s: self.interval().as_secs_f64(),
+        }
     }
 
     /// Host `h`'s power as printed: maintenance shows as such, not as failed.
@@ -1023,6 +1030,13 @@ impl<H: Hypervisor> Live<H> {
         })
     }
 
+    /// Keeps `line` for the plan file's notes (when one is written).
+    fn note(&mut self, line: String) {
+        if self.opts.plan_out.is_some() {
+            self.notes.push(line);
+        }
+    }
+
     /// One action of a policy's plan in the loop: planned as a step, then (with `apply`)
     /// carried out as a plan file's step is; a dry run shows it in the view instead.
     fn loop_step(&mut self, action: &Action) -> StepOutcome {
@@ -1031,7 +1045,7 @@ impl<H: Hypervisor> Live<H> {
                 let Some(name) = self.view.vms.get(*vm).map(|x| x.name.clone()) else {
                     return StepOutcome::Skipped("no such VM".into());
                 };
-                self.notes.push(format!("reject {name}: {reason}"));
+                self.note(format!("reject {name}: {reason}"));
                 if self.opts.apply {
                     self.rejected.insert(name);
                     self.view.vms[*vm].state = VmState::Failed;
@@ -1041,16 +1055,20 @@ impl<H: Hypervisor> Live<H> {
             }
             Action::Defer { vm, reason } => {
                 let name = self.view.vms.get(*vm).map_or("?", |x| x.name.as_str());
-                self.notes.push(format!("defer {name}: {reason}"));
-                return StepOutcome::Skipped("dry run: not applied".into());
+                self.note(format!("defer {name}: {reason}"));
+                // Nothing to carry out: the VM stays pending.
+                return if self.opts.apply {
+                    StepOutcome::Done
+                } else {
+                    StepOutcome::Skipped("dry run: not applied".into())
+                };
             }
             _ => {}
         }
         let step = match self.step_of(action) {
             Ok(step) => step,
             Err(e) => {
-                self.notes
-                    .push(format!("not planned: {}: {e}", self.render(action)));
+                self.note(format!("not planned: {}: {e}", self.render(action)));
                 return StepOutcome::Skipped(e);
             }
         };
@@ -1063,7 +1081,9 @@ impl<H: Hypervisor> Live<H> {
                 self.view.hosts[h].power = PowerState::On;
             }
             self.record(action);
-            self.steps.push(step);
+            if self.opts.plan_out.is_some() {
+                self.steps.push(step);
+            }
             return StepOutcome::Skipped("dry run: not applied".into());
         }
         let stamp = Stamp {

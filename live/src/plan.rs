@@ -63,6 +63,10 @@ pub struct ObservedVm {
     pub host: Option<String>,
     /// CPU utilisation at the last observation, 0 to 1.
     pub utilisation: f64,
+    /// Utilisation measured at each observation, newest first (one per round, the last
+    /// included), as many as the config keeps (`history_len`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<f64>,
 }
 
 /// The cluster a plan was computed from.
@@ -73,6 +77,9 @@ pub struct Observed {
     pub hosts: Vec<ObservedHost>,
     /// Every VM orrery manages.
     pub vms: Vec<ObservedVm>,
+    /// Seconds between the observations of the VMs' histories.
+    #[serde(default)]
+    pub sample_interval_s: f64,
 }
 
 /// A plan file.

@@ -25,6 +25,10 @@ pub struct VmPlan {
     pub end: Option<Millis>,
     /// The owning tenant (for usage, billing and quotas).
     pub tenant: String,
+    /// The host it already runs on when it arrives (a snapshot of a real cluster): it is
+    /// deployed there at once, without the placement policy, when the host is on and has room;
+    /// otherwise it is pending as any other arrival.
+    pub host: Option<String>,
 }
 
 /// Host views in id order, laid out as the scenario asks.
@@ -165,6 +169,7 @@ pub(super) fn vms(scenario: &Scenario, streams: &RngStreams) -> Result<Vec<VmPla
                 arrival: 0,
                 end: None,
                 tenant: tenant(scenario, t, None),
+                host: None,
             });
         }
     }
@@ -195,6 +200,7 @@ pub(super) fn vms(scenario: &Scenario, streams: &RngStreams) -> Result<Vec<VmPla
                 arrival: at,
                 end,
                 tenant: tenant(scenario, t, gen.tenant.as_deref()),
+                host: None,
             });
         }
     }

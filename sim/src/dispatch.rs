@@ -1,5 +1,6 @@
 //! What each event does when its time comes.
 
+use orrery_engine::action::Action;
 use orrery_engine::infra::Decision;
 use orrery_engine::model::{PowerState, VmState};
 use orrery_engine::view::VmId;
@@ -42,6 +43,12 @@ impl Simulator {
                 self.view.vms[v].state = VmState::Pending;
                 self.pending.push(v);
                 self.log("arrival", Some(v), None, String::new());
+                // A VM already running somewhere (a snapshot's) starts there, if it can.
+                if let Some(h) = self.vms[v].start_on.take() {
+                    if self.view.hosts[h].power == PowerState::On {
+                        let _ = self.execute(Action::Deploy { vm: v, host: h });
+                    }
+                }
             }
             Event::Deployed(v) => {
                 if self.view.vms[v].state == VmState::Deploying

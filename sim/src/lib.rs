@@ -54,6 +54,7 @@ use ha::Ha;
 use migration::Migrations;
 use record::Recorder;
 use services::state::Services;
+pub use trace::START_HOST;
 
 /// CloudSim's first update comes 0.1 s after each interval boundary (its start-up latencies).
 const CLOUDSIM_OFFSET: Millis = 100;
@@ -87,6 +88,8 @@ struct VmSim {
     deferred: Option<String>,
     /// When its boot completes (a boot a failure cut short completes nothing).
     deploy_due: Option<Millis>,
+    /// The host it already runs on when it arrives ([`VmPlan::host`]).
+    start_on: Option<orrery_engine::view::HostId>,
 }
 
 /// A simulated datacenter built from a scenario.
@@ -314,6 +317,10 @@ impl Simulator {
         self.ledger.add(accounting::account(t, &plan, self.end));
         self.ha.add_vm(id, t.crash_rate_per_day, &self.streams);
         self.queue.push(plan.arrival, Event::Arrive(id));
+        let start_on = plan
+            .host
+            .as_deref()
+            .and_then(|name| self.view.hosts.iter().position(|h| h.name == name));
         if let Some(e) = plan.end {
             self.queue.push(e, Event::Expire(id));
         }
@@ -324,6 +331,7 @@ impl Simulator {
             migration_started: None,
             deferred: None,
             deploy_due: None,
+            start_on,
         });
         id
     }

@@ -60,7 +60,7 @@ impl Simulator {
     /// far, mean utilisation, VMs running, CPU shortfall and the thermal figures.
     pub(crate) fn record_interval(&mut self) {
         let (mut active, mut power, mut util, mut joules) = (0u64, 0.0, 0.0, 0.0);
-        let (mut requested, mut busy) = (0.0, 0.0);
+        let (mut requested, mut busy, mut load_max) = (0.0, 0.0, 0.0_f64);
         for h in 0..self.view.hosts.len() {
             let w = self.hosts[h].meter.watts();
             joules += self.hosts[h].meter.joules;
@@ -75,6 +75,10 @@ impl Simulator {
                 active += 1;
                 power += w;
                 util += self.view.utilisation(h);
+                let capacity = self.view.host_type(h).total_mips();
+                if capacity > 0.0 {
+                    load_max = load_max.max(self.view.hosts[h].requested_mips / capacity);
+                }
             }
         }
         let running = (0..self.view.hosts.len())
@@ -116,6 +120,7 @@ impl Simulator {
             } else {
                 0.0
             },
+            cpu_load_max: load_max,
             vms_running: running,
             migrations: 0, // the recorder counts them
             cpu_shortfall_ratio: if requested > 0.0 {

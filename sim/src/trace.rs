@@ -20,6 +20,10 @@ use orrery_traces::{TraceReader, TraceScan, VmRecord};
 
 use super::build::VmPlan;
 
+/// The trace attribute naming the host a VM already runs on when it arrives (`orrery live
+/// snapshot` writes it): see [`VmPlan::host`].
+pub const START_HOST: &str = "orrery.host";
+
 /// Most distinct VM sizes a trace may bring as types of their own.
 const MAX_SHAPES: usize = 10_000;
 
@@ -265,6 +269,7 @@ impl TraceFeed {
             arrival,
             end: r.departure_ms.map(ms),
             tenant,
+            host: r.attributes.get(START_HOST).cloned(),
         };
         self.advance()?;
         Ok(Some(plan))

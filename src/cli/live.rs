@@ -33,6 +33,12 @@ enum Command {
     Cancel(CancelArgs),
     /// Print the journal: every action with its time, actor, reason and outcome.
     Journal(JournalArgs),
+    /// Write the simulation twin of the cluster: a scenario of its hosts and VMs as they are,
+    /// and a trace of each VM's utilisation measured now.
+    Snapshot(SnapshotArgs),
+    /// Fit the simulator's pre-copy migration model to the real migrations the journal
+    /// recorded; keep it beside the journal for the twin (and write it into a snapshot).
+    Calibrate(CalibrateArgs),
     /// Put a host into maintenance (its VMs moved off, then nothing placed on it), or take it
     /// out with --off.
     Maintenance(MaintenanceArgs),
@@ -89,8 +95,61 @@ struct PlanArgs {
     /// observation, which reads every VM as idle).
     #[arg(long, value_name = "S", default_value_t = 10.0)]
     measure: f64,
+    /// Also simulate the next H hours in the cluster's twin, as it is, with the plan, and
+    /// with the plan followed by the reallocation policy, and print what each predicts.
+    #[arg(long, value_name = "H")]
+    what_if: Option<f64>,
     #[command(flatten)]
     sets: Sets,
+}
+
+/// Arguments of `orrery live snapshot`.
+#[derive(clap::Args)]
+struct SnapshotArgs {
+    /// Live config file (TOML).
+    #[arg(long)]
+    config: PathBuf,
+    /// The directory to write (scenario.toml and trace.parquet).
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Utilisation samples to take of every VM.
+    #[arg(long, value_name = "N", default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    samples: u32,
+    /// Seconds between samples.
+    #[arg(long, value_name = "S", default_value_t = 10.0)]
+    every: f64,
+    /// How long the twin runs, in hours.
+    #[arg(long, value_name = "H", default_value_t = 24.0)]
+    hours: f64,
+    #[command(flatten)]
+    sets: Sets,
+}
+
+/// Arguments of `orrery live calibrate`.
+#[derive(clap::Args)]
+struct CalibrateArgs {
+    /// Live config file (TOML) whose journal to read.
+    #[arg(long)]
+    config: PathBuf,
+    /// A snapshot directory (`orrery live snapshot --out DIR`) whose scenario takes the fit.
+    #[arg(long, value_name = "DIR")]
+    snapshot: Option<PathBuf>,
+    #[command(flatten)]
+    sets: Sets,
+}
+
+/// A horizon in hours: above 0 and at most a year.
+#[cfg(feature = "live")]
+fn hours(flag: &str, h: f64) -> Result<f64, InputError> {
+    if h.is_finite() && h > 0.0 && h <= 8760.0 {
+        Ok(h)
+    } else {
+        Err(InputError::file(
+            flag,
+            format!("must be a number of hours above 0 and at most 8760, got {h}"),
+        )
+        .hint(format!("e.g. {flag} 2")))
+    }
 }
 
 /// Arguments of `orrery live apply`.
@@ -216,6 +275,7 @@ mod imp {
     use std::sync::Arc;
 
     use orrery_engine::InfraError;
+    use orrery_live::calibrate::{self, Calibration};
     use orrery_live::clock::{Clock as _, WallClock};
     use orrery_live::config::LiveConfig;
     use orrery_live::journal::Journal;
@@ -299,7 +359,77 @@ mod imp {
             Command::Cancel(a) => cancel(a, ui),
             Command::Journal(a) => journal(a, ui),
             Command::Maintenance(a) => maintenance(a, ui),
+            Command::Snapshot(a) => snapshot(a, ui),
+            Command::Calibrate(a) => calibrate_cmd(a, ui),
         }
+    }
+
+    fn calibrate_cmd(a: CalibrateArgs, ui: &Ui) -> Result<(), Error> {
+        let config = LiveConfig::load(&a.config, &a.sets.sets)?;
+        let path = config.journal_path();
+        let journal =
+            Journal::read_only(&path).map_err(|e| InputError::file(&e.path, e.message))?;
+        let obs = calibrate::observations(&config, journal.records());
+        let Some(fit) = calibrate::fit(&obs) else {
+            return Err(InputError::file(&path, "records no measured live migration")
+                .hint("calibration needs live migrations carried out by `orrery live --apply` or `orrery live apply`")
+                .into());
+        };
+        let mut text = format!(
+            "pre-copy model fitted to {} live migrations: link {:.1} MB/s (bandwidth_fraction \
+             {:.3}), stop at {:.2} MB, at most {} rounds; per template, dirty rate and share \
+             of memory sent: {}\n\
+             {:<12} {:>28}   {:>28}\n",
+            fit.migrations,
+            fit.rate_mbs,
+            fit.bandwidth_fraction,
+            fit.stop_threshold_mb,
+            fit.max_rounds,
+            fit.dirty_rate_mbs
+                .iter()
+                .map(|(t, d)| format!(
+                    "{t} {d:.2} MB/s, {:.0} %",
+                    fit.sent_fraction.get(t).copied().unwrap_or(1.0) * 100.0
+                ))
+                .collect::<Vec<_>>()
+                .join("; "),
+            "VM",
+            "real: s, downtime ms, MB, rounds",
+            "model: s, downtime ms, MB, rounds"
+        );
+        for r in fit.replay(&obs) {
+            text += &format!(
+                "{:<12} {:>9.1} {:>7.0} {:>7.1} {:>3}   {:>9.1} {:>7.0} {:>7.1} {:>3}   {:+.0} %\n",
+                r.vm,
+                r.real.0,
+                r.real.1 * 1000.0,
+                r.real.2,
+                r.real.3,
+                r.model.0,
+                r.model.1 * 1000.0,
+                r.model.2,
+                r.model.3,
+                (r.model.0 - r.real.0) / r.real.0 * 100.0
+            );
+        }
+        fit.save(&path)
+            .map_err(|e| InfraError::Backend(e.to_string()))?;
+        text += &format!(
+            "kept in {} (the twin's what-if and snapshots use it)\n",
+            Calibration::path(&path).display()
+        );
+        if let Some(dir) = &a.snapshot {
+            let scenario = dir.join(crate::twin::SCENARIO);
+            let old = std::fs::read_to_string(&scenario)
+                .map_err(|e| InputError::file(&scenario, e.to_string()))?;
+            let new =
+                crate::twin::calibrated(&old, &fit).map_err(|e| InputError::file(&scenario, e))?;
+            std::fs::write(&scenario, new)
+                .map_err(|e| Error::output(scenario.display().to_string(), e))?;
+            text += &format!("written into {}\n", scenario.display());
+        }
+        ui.print(text);
+        Ok(())
     }
 
     fn plan(a: PlanArgs, ui: &Ui) -> Result<(), Error> {
@@ -308,13 +438,72 @@ mod imp {
             0.0 => None,
             s => Some(seconds("--measure", s)?),
         };
+        let horizon = a.what_if.map(|h| hours("--what-if", h)).transpose()?;
         let opts = LiveOptions {
             rounds: Some(1),
-            plan_out: Some(a.out),
+            plan_out: Some(a.out.clone()),
             warmup,
             ..LiveOptions::default()
         };
-        crate::runs::live_config(config, opts, out(ui))?;
+        crate::runs::live_config(config.clone(), opts, out(ui))?;
+        if let Some(h) = horizon {
+            let plan = PlanFile::load(&a.out).map_err(plan_error)?;
+            let dir = tempfile::tempdir()
+                .map_err(|e| Error::output("the twin's scenarios".to_string(), e))?;
+            let calibration = Calibration::load(&config.journal_path())
+                .map_err(|e| InputError::file(&e.path, e.message))?;
+            let c = calibration.as_ref();
+            let predictions =
+                crate::twin::what_if(&config, &plan.observed, &plan.steps, h, c, dir.path())?;
+            ui.data(crate::twin::render(h, &predictions));
+            ui.data(crate::twin::migration_lines(&config, &plan.steps, c));
+        }
+        Ok(())
+    }
+
+    fn snapshot(a: SnapshotArgs, ui: &Ui) -> Result<(), Error> {
+        let config = LiveConfig::load(&a.config, &a.sets.sets)?;
+        let every = seconds("--every", a.every)?;
+        let h = hours("--hours", a.hours)?;
+        let opts = LiveOptions {
+            interval: Some(every),
+            ..LiveOptions::default()
+        };
+        let hv = Libvirt::for_config(&config);
+        let mut live = Live::new(
+            config.clone(),
+            hv,
+            Box::new(WallClock::new()),
+            out(ui),
+            opts,
+        )
+        .map_err(|e| InfraError::Backend(e.to_string()))?;
+        // The first observation has no CPU-time delta; each later one gives a sample.
+        live.observe();
+        for n in 1..=a.samples {
+            ui.note(
+                0,
+                "Sampling",
+                format!("{n} of {} in {} s", a.samples, a.every),
+            );
+            std::thread::sleep(every);
+            live.observe();
+        }
+        let observed = live.observed();
+        let layout = crate::twin::Layout::observed(&observed);
+        let calibration = Calibration::load(&config.journal_path())
+            .map_err(|e| InputError::file(&e.path, e.message))?;
+        let path =
+            crate::twin::write(&config, &observed, &layout, h, calibration.as_ref(), &a.out)?;
+        ui.print(format!(
+            "twin of {} ({} hosts, {} VMs, {} samples each) written to {}: `orrery run {}`\n",
+            config.name,
+            observed.hosts.len(),
+            observed.vms.len(),
+            a.samples,
+            path.display(),
+            path.display()
+        ));
         Ok(())
     }
 
@@ -508,6 +697,8 @@ mod imp {
             Command::Cancel(a) => a.plan,
             Command::Journal(a) => a.config.or(a.journal).unwrap_or_default(),
             Command::Maintenance(a) => a.config,
+            Command::Snapshot(a) => a.config,
+            Command::Calibrate(a) => a.config,
         };
         Err(not_built(&path).into())
     }

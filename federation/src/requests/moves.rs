@@ -134,6 +134,7 @@ impl Requests {
                     arrival: now,
                     end,
                     tenant,
+                    host: None,
                 };
                 Handed::Private(s.submit(plan, host))
             }

@@ -258,6 +258,7 @@ impl Saas {
                     arrival: now,
                     end: None,
                     tenant: app.name.clone(),
+                    host: None,
                 };
                 p.submit(plan, None)
                     .map(|vm| (Place::Private { vm }, 1.0, Some(now + expected)))

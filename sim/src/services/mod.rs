@@ -173,6 +173,7 @@ impl Simulator {
             arrival: now,
             end: None,
             tenant,
+            host: None,
         });
         self.services.sims[s].vms_ever.push(v);
         self.view.services[s].roles[r].vms.push(v);

@@ -117,3 +117,59 @@ fn a_broken_trace_is_refused_before_the_run_with_its_row() {
     assert!(e.contains("workload.trace_import.format"), "{e}");
     assert!(e.contains("unknown trace format `nope`"), "{e}");
 }
+
+#[test]
+fn a_vm_naming_its_host_starts_there_without_the_placement_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.parquet");
+    let mut w = TraceWriter::new(&path, "test");
+    // Two hosts of 4 × 1000 MIPS and 3000 MB: first-fit would put the first VMs on h-0.
+    // a (1000 MB) and c (1500 MB) name h-1 and start there (2500 MB); b names nothing, d a
+    // host the scenario does not have; e names h-1 but does not fit there (3500 > 3000 MB).
+    // Those three are placed by the policy as any arrival: on h-0 (3000 MB).
+    for (id, host, memory_mb) in [
+        ("a", Some("h-1"), 1000.0),
+        ("b", None, 1000.0),
+        ("c", Some("h-1"), 1500.0),
+        ("d", Some("elsewhere"), 1000.0),
+        ("e", Some("h-1"), 1000.0),
+    ] {
+        w.push(VmRecord {
+            id: id.into(),
+            vcpus: 1,
+            cpu_mips: 1000.0,
+            memory_mb,
+            sample_ms: vec![0],
+            cpu_util: vec![0.1],
+            attributes: host
+                .map(|h| [(crate::START_HOST.to_string(), h.to_string())].into())
+                .unwrap_or_default(),
+            ..VmRecord::default()
+        })
+        .unwrap();
+    }
+    w.finish().unwrap();
+    let text = format!(
+        "name = \"t\"\nduration_s = 600\n\
+         [[hosts]]\ntype = \"h\"\ncount = 2\ncores = 4\ncore_mips = 1000\nmemory_mb = 3000\n\
+         power = {LINEAR}\n\
+         [workload]\ntrace = \"{}\"\n[policies]\nplacement = \"first-fit\"\n",
+        path.display()
+    );
+    let r = run(&text, None);
+    let placed: Vec<(Option<usize>, Option<usize>)> = events(&r, "deploy")
+        .iter()
+        .map(|e| (e.vm, e.host))
+        .collect();
+    // a and c at their arrival; then the placement policy: b, d and e on h-0 (first fit).
+    assert_eq!(
+        placed,
+        [
+            (Some(0), Some(1)),
+            (Some(2), Some(1)),
+            (Some(1), Some(0)),
+            (Some(3), Some(0)),
+            (Some(4), Some(0)),
+        ]
+    );
+}
