@@ -565,3 +565,50 @@ fn a_snapshot_runs_as_a_scenario_and_a_plan_is_simulated_before_it_is_applied() 
         .unwrap();
     assert!(assert_input_error(&bad).contains("--what-if"));
 }
+
+#[test]
+fn bad_plans_journals_and_metrics_addresses_are_located_errors() {
+    let (tmp, config) = live_dir();
+    let c = config.to_str().unwrap();
+    let missing = tmp.path().join("missing.json");
+    let e = assert_input_error(
+        &live_sub("apply", &[missing.to_str().unwrap()])
+            .output()
+            .unwrap(),
+    );
+    assert!(e.contains("missing.json"), "{e}");
+    let bad = tmp.path().join("bad.json");
+    std::fs::write(&bad, "{\"format\": \"orrery-live-plan/1\",\n \"id\": 7}\n").unwrap();
+    let e = assert_input_error(
+        &live_sub("apply", &[bad.to_str().unwrap()])
+            .output()
+            .unwrap(),
+    );
+    assert!(
+        e.contains("bad.json") && e.contains("line 2") && e.contains("`id`"),
+        "{e}"
+    );
+    let journal = tmp.path().join("corrupt.journal");
+    std::fs::write(&journal, "{\"record\":\"done\",\"seq\":1}\nnot json\n").unwrap();
+    let e = assert_input_error(
+        &live_sub("journal", &["--journal", journal.to_str().unwrap()])
+            .output()
+            .unwrap(),
+    );
+    assert!(e.contains("corrupt.journal") && e.contains("line 2"), "{e}");
+    let e = assert_input_error(
+        &live(&config, &["--once", "--metrics", "not-an-address"])
+            .output()
+            .unwrap(),
+    );
+    assert!(
+        e.contains("--metrics") && e.contains("not-an-address"),
+        "{e}"
+    );
+    let e = assert_input_error(
+        &live_sub("journal", &["--config", c, "--actor", "robot"])
+            .output()
+            .unwrap(),
+    );
+    assert!(e.contains("--actor") && e.contains("robot"), "{e}");
+}
