@@ -119,6 +119,13 @@ fn man_dir_writes_every_page() {
             "federate-compare",
             "trace-import",
             "trace-inspect",
+            "live-plan",
+            "live-apply",
+            "live-cancel",
+            "live-journal",
+            "live-snapshot",
+            "live-calibrate",
+            "live-maintenance",
         ]
         .map(|n| format!("orrery-{n}.1")),
     );

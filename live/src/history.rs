@@ -89,61 +89,12 @@ pub struct Entry {
 
 /// The kind, VM, hosts and words of a journaled action.
 fn describe(a: &Planned) -> (&'static str, Option<String>, Vec<String>, String) {
-    match a {
-        Planned::Deploy { vm, host, .. } => (
-            "deploy",
-            Some(vm.clone()),
-            vec![host.clone()],
-            format!("deploy {vm} on {host}"),
-        ),
-        Planned::Migrate { vm, from, to } => (
-            "migrate",
-            Some(vm.clone()),
-            vec![from.clone(), to.clone()],
-            format!("migrate {vm} from {from} to {to}"),
-        ),
-        Planned::Suspend { vm, host } => (
-            "suspend",
-            Some(vm.clone()),
-            vec![host.clone()],
-            format!("suspend {vm} on {host}"),
-        ),
-        Planned::Resume { vm, host } => (
-            "resume",
-            Some(vm.clone()),
-            vec![host.clone()],
-            format!("resume {vm} on {host}"),
-        ),
-        Planned::Shutdown { vm, host } => (
-            "shutdown",
-            Some(vm.clone()),
-            vec![host.clone()],
-            format!("shut down {vm} on {host}"),
-        ),
-        Planned::Resize {
-            vm,
-            host,
-            vcpus,
-            memory_mb,
-        } => (
-            "resize",
-            Some(vm.clone()),
-            vec![host.clone()],
-            format!("resize {vm} on {host} to {vcpus} vCPUs, {memory_mb} MB"),
-        ),
-        Planned::PowerOn { host } => (
-            "power-on",
-            None,
-            vec![host.clone()],
-            format!("power on {host}"),
-        ),
-        Planned::PowerOff { host, .. } => (
-            "power-off",
-            None,
-            vec![host.clone()],
-            format!("power off {host}"),
-        ),
-    }
+    (
+        a.kind(),
+        a.vm().map(str::to_string),
+        a.hosts().into_iter().map(str::to_string).collect(),
+        a.to_string(),
+    )
 }
 
 /// `Some(ms)` when recorded (non-zero).

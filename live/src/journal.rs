@@ -84,7 +84,55 @@ pub enum Planned {
     },
 }
 
+impl std::fmt::Display for Planned {
+    /// The action in words, with names: `migrate web-2 from h0 to h1`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Planned::Deploy { vm, host, .. } => write!(f, "deploy {vm} on {host}"),
+            Planned::Migrate { vm, from, to } => write!(f, "migrate {vm} from {from} to {to}"),
+            Planned::Suspend { vm, host } => write!(f, "suspend {vm} on {host}"),
+            Planned::Resume { vm, host } => write!(f, "resume {vm} on {host}"),
+            Planned::Shutdown { vm, host } => write!(f, "shut down {vm} on {host}"),
+            Planned::Resize {
+                vm,
+                host,
+                vcpus,
+                memory_mb,
+            } => write!(f, "resize {vm} on {host} to {vcpus} vCPUs, {memory_mb} MB"),
+            Planned::PowerOn { host } => write!(f, "power on {host}"),
+            Planned::PowerOff { host, .. } => write!(f, "power off {host}"),
+        }
+    }
+}
+
 impl Planned {
+    /// The VM the action is on (`None` for a power action).
+    pub fn vm(&self) -> Option<&str> {
+        match self {
+            Planned::Deploy { vm, .. }
+            | Planned::Migrate { vm, .. }
+            | Planned::Suspend { vm, .. }
+            | Planned::Resume { vm, .. }
+            | Planned::Shutdown { vm, .. }
+            | Planned::Resize { vm, .. } => Some(vm),
+            Planned::PowerOn { .. } | Planned::PowerOff { .. } => None,
+        }
+    }
+
+    /// Every host the action names (both ends of a move).
+    pub fn hosts(&self) -> Vec<&str> {
+        match self {
+            Planned::Migrate { from, to, .. } => vec![from, to],
+            Planned::Deploy { host, .. }
+            | Planned::Suspend { host, .. }
+            | Planned::Resume { host, .. }
+            | Planned::Shutdown { host, .. }
+            | Planned::Resize { host, .. }
+            | Planned::PowerOn { host }
+            | Planned::PowerOff { host, .. } => vec![host],
+        }
+    }
+
     /// The action's kind in one word: `deploy`, `migrate`, `suspend`, `resume`, `shutdown`,
     /// `resize`, `power-on` or `power-off`.
     pub fn kind(&self) -> &'static str {

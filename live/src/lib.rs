@@ -956,7 +956,7 @@ impl<H: Hypervisor> Live<H> {
         let mut report = ApplyReport::default();
         let mut cancelled = false;
         for step in &plan.steps {
-            let text = describe(&step.action);
+            let text = step.action.to_string();
             if !cancelled && requests::cancelled(&requests::read(&journal_path)?, &plan.id) {
                 cancelled = true;
                 let at_ms = self.clock.unix_ms();

@@ -50,24 +50,13 @@ pub fn reconcile(
     Ok(lines)
 }
 
-/// A one-line description of a journaled action.
+/// A one-line description of a journaled action (a deploy with its template).
 pub fn describe(a: &Planned) -> String {
     match a {
         Planned::Deploy {
             vm, host, template, ..
         } => format!("deploy {vm} ({template}) on {host}"),
-        Planned::Migrate { vm, from, to } => format!("migrate {vm} from {from} to {to}"),
-        Planned::Suspend { vm, host } => format!("suspend {vm} on {host}"),
-        Planned::Resume { vm, host } => format!("resume {vm} on {host}"),
-        Planned::Shutdown { vm, host } => format!("shut down {vm} on {host}"),
-        Planned::Resize {
-            vm,
-            host,
-            vcpus,
-            memory_mb,
-        } => format!("resize {vm} on {host} to {vcpus} vCPUs, {memory_mb} MB"),
-        Planned::PowerOn { host } => format!("power on {host}"),
-        Planned::PowerOff { host, .. } => format!("power off {host}"),
+        other => other.to_string(),
     }
 }
 
