@@ -96,6 +96,14 @@ impl Layout {
     }
 }
 
+/// The most utilisation samples a twin's trace holds over all its VMs.
+const MAX_SAMPLES: f64 = 2e6;
+
+/// Seconds between a twin's samples and updates: the observations', at least 1 s.
+fn step_s(obs: &Observed) -> f64 {
+    obs.sample_interval_s.max(1.0)
+}
+
 /// The simulated name of host `h` named `name` (a scenario names hosts `<type>-<id>`, and
 /// each real host is a type of its own).
 fn sim_host(name: &str, h: usize) -> String {
@@ -170,12 +178,10 @@ fn scenario_text(
         config.spec.memory_overcommit.into(),
     );
     // The twin samples and decides as often as the loop observes.
-    let every = if obs.sample_interval_s > 0.0 {
-        obs.sample_interval_s
-    } else {
-        config.spec.interval_s
-    };
-    dc.insert("update_interval_s".into(), every.min(duration_s).into());
+    dc.insert(
+        "update_interval_s".into(),
+        step_s(obs).min(duration_s).into(),
+    );
     dc.insert(
         "history_len".into(),
         toml::Value::Integer(config.spec.history_len as i64),
@@ -287,7 +293,7 @@ fn records(config: &LiveConfig, obs: &Observed, layout: &Layout, duration_s: f64
         .enumerate()
         .map(|(h, x)| (x.name.as_str(), h))
         .collect();
-    let step_ms = (obs.sample_interval_s.max(1.0) * 1000.0) as i64;
+    let step_ms = (step_s(obs) * 1000.0) as i64;
     let end_ms = (duration_s * 1000.0) as i64;
     let mut out = Vec::new();
     for vm in &obs.vms {
@@ -351,6 +357,19 @@ pub fn write(
     dir: &Path,
 ) -> Result<PathBuf, InputError> {
     let duration_s = hours * 3600.0;
+    let samples = (duration_s / step_s(obs)).ceil() * obs.vms.len().max(1) as f64;
+    if samples > MAX_SAMPLES {
+        return Err(InputError::file(
+            dir,
+            format!(
+                "a twin of {} VMs over {hours} h, sampled every {} s, would hold {samples:.0} \
+                 samples, more than {MAX_SAMPLES:.0}",
+                obs.vms.len(),
+                step_s(obs)
+            ),
+        )
+        .hint("fewer hours (--hours, --what-if) or samples further apart (--every, interval_s)"));
+    }
     // A trace's rows are in order of arrival, ties by id: every VM arrives at 0, so by name.
     let mut vms = records(config, obs, layout, duration_s);
     vms.sort_by(|a, b| a.id.cmp(&b.id));
@@ -625,6 +644,19 @@ mod tests {
             .map(|e| (e.vm, e.host))
             .collect();
         assert_eq!(deploys, [(Some(0), Some(0)), (Some(1), Some(1))]);
+    }
+
+    #[test]
+    fn a_twin_too_long_for_its_sampling_is_a_located_error_before_anything_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let (config, mut obs, steps) = cluster(dir.path());
+        obs.sample_interval_s = 0.001;
+        // A year at one sample a second (the least spacing) for two VMs: 63 million samples.
+        let e = what_if(&config, &obs, &steps, 8760.0, None, &dir.path().join("t"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("63072000 samples, more than 2000000"), "{e}");
+        assert!(!dir.path().join("t").exists());
     }
 
     #[test]

@@ -97,6 +97,29 @@ pub enum Action {
     },
 }
 
+impl Action {
+    /// The kind in one word: `deploy`, `reject`, `defer`, `migrate`, `suspend`, `resume`,
+    /// `shutdown`, `resize`, `power-on`, `power-off`, `admit-service`, `reject-service` or
+    /// `scale-role`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Action::Deploy { .. } => "deploy",
+            Action::Reject { .. } => "reject",
+            Action::Defer { .. } => "defer",
+            Action::Migrate { .. } => "migrate",
+            Action::Suspend { .. } => "suspend",
+            Action::Resume { .. } => "resume",
+            Action::Shutdown { .. } => "shutdown",
+            Action::Resize { .. } => "resize",
+            Action::PowerOn { .. } => "power-on",
+            Action::PowerOff { .. } => "power-off",
+            Action::AdmitService { .. } => "admit-service",
+            Action::RejectService { .. } => "reject-service",
+            Action::ScaleRole { .. } => "scale-role",
+        }
+    }
+}
+
 impl fmt::Display for Action {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -250,7 +250,13 @@ impl Calibration {
             path: path.clone(),
             message,
         };
-        let text = std::fs::read_to_string(&path).map_err(|e| fail(e.to_string()))?;
+        let text = orrery_engine::input::read_text(
+            &path,
+            "migration calibration",
+            1 << 20,
+            "it is written by `orrery live calibrate`",
+        )
+        .map_err(|e| fail(e.message))?;
         serde_json::from_str(&text)
             .map(Some)
             .map_err(|e| fail(format!("{e} (write it again with `orrery live calibrate`)")))

@@ -349,17 +349,6 @@ fn utc(at_ms: u64) -> String {
     )
 }
 
-/// What a live migration measured, in words.
-fn facts(m: &MigrationFacts) -> String {
-    format!(
-        "{:.1} s, downtime {} ms, {:.1} MiB in {} rounds",
-        m.elapsed_ms as f64 / 1000.0,
-        m.downtime_ms,
-        m.data_bytes as f64 / 1_048_576.0,
-        m.rounds
-    )
-}
-
 /// One table cell: on one line (control characters become spaces), `-` when empty.
 fn cell(s: &str) -> String {
     let s: String = s
@@ -395,7 +384,11 @@ pub fn render_text(entries: &[Entry]) -> String {
         .map(|e| {
             let detail = match &e.outcome {
                 Outcome::Failed(s) | Outcome::Reconciled(s) | Outcome::Skipped(s) => s.clone(),
-                Outcome::Done => e.migration.as_ref().map(facts).unwrap_or_default(),
+                Outcome::Done => e
+                    .migration
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default(),
                 Outcome::Open => String::new(),
             };
             [

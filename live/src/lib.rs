@@ -735,8 +735,7 @@ impl<H: Hypervisor> Live<H> {
         };
         let result = exec.execute(&planned);
         let migration = exec.measured;
-        self.stale = true;
-        let at_ms = self.clock.unix_ms();
+        let at_ms = exec.clock.unix_ms();
         let record = match &result {
             Ok(()) => Some(Record::Done {
                 seq,
@@ -746,13 +745,6 @@ impl<H: Hypervisor> Live<H> {
             // What a failed action left is settled at once, so the hosts stay consistent; if
             // that fails too, the intent stays open for the next start's reconciliation.
             Err(error) => {
-                let mut exec = Executor {
-                    hv: &mut self.hv,
-                    config: &self.config,
-                    uuids: self.journal.uuids(),
-                    clock: &mut *self.clock,
-                    measured: None,
-                };
                 reconcile::settle(&mut exec, &planned)
                     .ok()
                     .map(|outcome| Record::Failed {
@@ -762,6 +754,7 @@ impl<H: Hypervisor> Live<H> {
                     })
             }
         };
+        self.stale = true;
         if let Some(record) = record {
             if let Err(e) = self.journal.append(record) {
                 return StepOutcome::Failed(e.to_string());
@@ -1019,15 +1012,9 @@ impl<H: Hypervisor> Live<H> {
 
     /// What the last step, a live migration, measured, as printed after `done:`.
     fn measured_text(&mut self) -> String {
-        self.measured.take().map_or(String::new(), |m| {
-            format!(
-                " ({:.1} s, downtime {} ms, {:.1} MiB in {} rounds)",
-                m.elapsed_ms as f64 / 1000.0,
-                m.downtime_ms,
-                m.data_bytes as f64 / 1_048_576.0,
-                m.rounds
-            )
-        })
+        self.measured
+            .take()
+            .map_or(String::new(), |m| format!(" ({m})"))
     }
 
     /// Keeps `line` for the plan file's notes (when one is written).
@@ -1414,20 +1401,17 @@ impl<H: Hypervisor> Infrastructure for Live<H> {
     }
 }
 
-/// The journal's name for the kind of `action`, for the metrics (`None`: not an action on a
-/// host).
+/// The kind of `action` for the metrics, when it acts on a host (`None`: a rejection, a
+/// deferral or a service action).
 fn kind_of(action: &Action) -> Option<&'static str> {
-    Some(match action {
-        Action::Deploy { .. } => "deploy",
-        Action::Migrate { .. } => "migrate",
-        Action::Suspend { .. } => "suspend",
-        Action::Resume { .. } => "resume",
-        Action::Shutdown { .. } => "shutdown",
-        Action::Resize { .. } => "resize",
-        Action::PowerOn { .. } => "power-on",
-        Action::PowerOff { .. } => "power-off",
-        _ => return None,
-    })
+    match action {
+        Action::Reject { .. }
+        | Action::Defer { .. }
+        | Action::AdmitService { .. }
+        | Action::RejectService { .. }
+        | Action::ScaleRole { .. } => None,
+        host_action => Some(host_action.kind()),
+    }
 }
 
 impl StepOutcome {

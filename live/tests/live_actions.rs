@@ -3,8 +3,6 @@
 
 mod live;
 
-use std::collections::BTreeMap;
-
 use live::*;
 use orrery_engine::action::Action;
 use orrery_engine::control::CloudOs;
@@ -111,36 +109,12 @@ fn deploy_suspend_resume_resize_and_shutdown_act_on_the_hosts() {
     );
 }
 
-/// Three hosts with one orrery VM each at 20 % (800 of 4000 MIPS: 5 % of a 16 000-MIPS host)
-/// and an unmanaged domain on host 0; consolidation with THR 0.8.
 fn consolidation_setup(dir: &std::path::Path) -> (orrery_live::config::LiveConfig, ManualClock) {
-    node(dir, 0, &[running("a"), foreign("legacy")]);
-    node(dir, 1, &[running("b")]);
-    node(dir, 2, &[running("c")]);
-    let log = dir.join("power.log");
-    let extra = format!(
-        "power_command = [\"sh\", \"-c\", \"echo {{action}} {{host}} >> {}\"]",
-        log.display()
-    );
-    let policies = "placement = \"pabfd\"\nreallocation = \"consolidation\"\n\
-                    reallocation_interval_s = 300\n\
-                    [policies.consolidation]\ndetector = \"thr\"\nparameter = 0.8\nselection = \"mmt\"";
-    (
-        config(dir, 3, &["a", "b", "c"], policies, &extra),
-        ManualClock::new(),
-    )
+    (consolidation(dir), ManualClock::new())
 }
 
 fn loads(clock: &ManualClock, hv: orrery_live::Libvirt) -> Loads<orrery_live::Libvirt> {
-    let demand: BTreeMap<String, f64> = ["a", "b", "c", "legacy"]
-        .iter()
-        .map(|n| (n.to_string(), 0.2))
-        .collect();
-    Loads {
-        inner: hv,
-        clock: clock.clone(),
-        demand,
-    }
+    loads_of_consolidation(clock, hv)
 }
 
 fn run_loop<H: orrery_live::hypervisor::Hypervisor>(

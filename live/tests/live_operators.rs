@@ -4,7 +4,6 @@
 
 mod live;
 
-use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,33 +24,8 @@ use orrery_live::plan::PlanFile;
 use orrery_live::{requests, ApplyReport, Live, LiveOptions};
 use orrery_policies::registry;
 
-/// Three hosts with one orrery VM each at 20 % and an unmanaged domain on host 0;
-/// consolidation with THR 0.8 (as in live_actions.rs): its plan moves b and c to h-0 and
-/// powers h-1 and h-2 off.
-fn consolidation(dir: &std::path::Path) -> LiveConfig {
-    node(dir, 0, &[running("a"), foreign("legacy")]);
-    node(dir, 1, &[running("b")]);
-    node(dir, 2, &[running("c")]);
-    let extra = format!(
-        "power_command = [\"sh\", \"-c\", \"echo {{action}} {{host}} >> {}\"]",
-        dir.join("power.log").display()
-    );
-    let policies = "placement = \"pabfd\"\nreallocation = \"consolidation\"\n\
-                    reallocation_interval_s = 300\n\
-                    [policies.consolidation]\ndetector = \"thr\"\nparameter = 0.8\nselection = \"mmt\"";
-    config(dir, 3, &["a", "b", "c"], policies, &extra)
-}
-
 fn loads<H: Hypervisor>(clock: &ManualClock, hv: H) -> Loads<H> {
-    let demand: BTreeMap<String, f64> = ["a", "b", "c", "legacy"]
-        .iter()
-        .map(|n| (n.to_string(), 0.2))
-        .collect();
-    Loads {
-        inner: hv,
-        clock: clock.clone(),
-        demand,
-    }
+    loads_of_consolidation(clock, hv)
 }
 
 fn with<H: Hypervisor>(

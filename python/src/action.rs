@@ -114,21 +114,7 @@ impl PyAction {
     /// `resize`, `power-on`, `power-off`, `admit-service`, `reject-service` or `scale-role`.
     #[getter]
     fn kind(&self) -> &'static str {
-        match self.action {
-            Action::Deploy { .. } => "deploy",
-            Action::Reject { .. } => "reject",
-            Action::Defer { .. } => "defer",
-            Action::Migrate { .. } => "migrate",
-            Action::Suspend { .. } => "suspend",
-            Action::Resume { .. } => "resume",
-            Action::Shutdown { .. } => "shutdown",
-            Action::Resize { .. } => "resize",
-            Action::PowerOn { .. } => "power-on",
-            Action::PowerOff { .. } => "power-off",
-            Action::AdmitService { .. } => "admit-service",
-            Action::RejectService { .. } => "reject-service",
-            Action::ScaleRole { .. } => "scale-role",
-        }
+        self.action.kind()
     }
 
     /// The VM acted on (`None` for host and service actions).

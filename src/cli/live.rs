@@ -585,24 +585,20 @@ mod imp {
             (None, Some(c)) => LiveConfig::load(c, &a.sets.sets)?.journal_path(),
             (None, None) => unreachable!("clap requires one"),
         };
-        let actor = a
-            .actor
-            .as_deref()
-            .map(history::parse_actor)
-            .transpose()
-            .map_err(|e| InputError::file("--actor", e))?;
-        let outcome = a
-            .outcome
-            .as_deref()
-            .map(history::parse_outcome)
-            .transpose()
-            .map_err(|e| InputError::file("--outcome", e))?;
-        let kind = a
-            .kind
-            .as_deref()
-            .map(history::parse_kind)
-            .transpose()
-            .map_err(|e| InputError::file("--kind", e))?;
+        /// A filter flag's value, checked by `parse`.
+        fn word<T>(
+            flag: &str,
+            value: Option<&str>,
+            parse: fn(&str) -> Result<T, String>,
+        ) -> Result<Option<T>, InputError> {
+            value
+                .map(parse)
+                .transpose()
+                .map_err(|e| InputError::file(flag, e))
+        }
+        let actor = word("--actor", a.actor.as_deref(), history::parse_actor)?;
+        let outcome = word("--outcome", a.outcome.as_deref(), history::parse_outcome)?;
+        let kind = word("--kind", a.kind.as_deref(), history::parse_kind)?;
         if !path.exists() {
             return Err(InputError::file(&path, "no journal here yet")
                 .hint("the journal is written by `orrery live --apply` and `orrery live apply`")

@@ -240,3 +240,34 @@ pub fn live<H: Hypervisor>(
 
 /// Five minutes.
 pub const INTERVAL: Duration = Duration::from_secs(300);
+
+/// Three hosts with one orrery VM each (a, b, c) at 20 % and an unmanaged domain `legacy` on
+/// host 0, a power command logging to `power.log`; PABFD placement and consolidation with THR
+/// 0.8 and MMT every 300 s. Its plan, once CPU times have moved: b and c to h-0, h-1 and h-2
+/// powered off.
+pub fn consolidation(dir: &Path) -> LiveConfig {
+    node(dir, 0, &[running("a"), foreign("legacy")]);
+    node(dir, 1, &[running("b")]);
+    node(dir, 2, &[running("c")]);
+    let extra = format!(
+        "power_command = [\"sh\", \"-c\", \"echo {{action}} {{host}} >> {}\"]",
+        dir.join("power.log").display()
+    );
+    let policies = "placement = \"pabfd\"\nreallocation = \"consolidation\"\n\
+                    reallocation_interval_s = 300\n\
+                    [policies.consolidation]\ndetector = \"thr\"\nparameter = 0.8\nselection = \"mmt\"";
+    config(dir, 3, &["a", "b", "c"], policies, &extra)
+}
+
+/// [`consolidation`]'s domains, each (and `legacy`) busy 20 % of its vCPUs.
+pub fn loads_of_consolidation<H: Hypervisor>(clock: &ManualClock, hv: H) -> Loads<H> {
+    let demand: BTreeMap<String, f64> = ["a", "b", "c", "legacy"]
+        .iter()
+        .map(|n| (n.to_string(), 0.2))
+        .collect();
+    Loads {
+        inner: hv,
+        clock: clock.clone(),
+        demand,
+    }
+}
