@@ -905,3 +905,68 @@ fn the_twin_predicts_what_a_consolidation_plan_leaves() {
     .unwrap();
     assert!(kept["rate_mbs"].as_f64().unwrap() > 0.0, "{kept}");
 }
+
+/// A role of real guests scales out and in under a load schedule, by OneFlow rules on the
+/// guests' measured CPU: each `web` guest is busy 90 % of its vCPU for its first 45 s, then
+/// 5 %. The first guest's busy spell (two periods of CPU > 60) scales the role out to its
+/// maximum of 2; once both guests are quiet (two periods of CPU < 30) it scales in to 1, and
+/// the newest guest is the one shut down. Each scaling is journaled with its rule, and libvirt
+/// ends with `shop-web-1` running and `shop-web-2` gone.
+#[test]
+fn a_role_of_real_guests_scales_out_and_in_under_a_load_schedule() {
+    let Some(c) = Cluster::start(1) else { return };
+    let services = format!(
+        "{}[[services]]\nname = \"shop\"\n[[services.roles]]\nname = \"web\"\n\
+         vm_type = \"wave\"\ncardinality = 1\nmin_vms = 1\nmax_vms = 2\ncooldown = 6\n\
+         elasticity_policies = [\n\
+           {{ type = \"CHANGE\", adjust = 1, expression = \"CPU > 60\", period_number = 2 }},\n\
+           {{ type = \"CHANGE\", adjust = -1, expression = \"CPU < 30\", period_number = 2 }},\n]\n",
+        c.scheduled_template("wave", 128, "90:45,5:3600", 0)
+    );
+    let config = c.config(
+        "services.toml",
+        &[],
+        "",
+        &format!("placement = \"first-fit\"\n\n{services}"),
+    );
+    let mut child = live_child(&config, &["--rounds", "60", "--interval", "6"]);
+    let (lines, reader) = follow(&mut child);
+    wait_for_line(&lines, "done: shut down shop-web-2 on h0", RUN_LIMIT);
+    let kill = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let out = wait(child, RUN_LIMIT);
+    let log = reader.join().unwrap() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "exit {:?}:\n{log}", out.status);
+    let journal = c.journal();
+    let scaled: Vec<(u64, u64, String)> = journal
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|r| r["record"] == "scaled")
+        .map(|r| {
+            (
+                r["from"].as_u64().unwrap(),
+                r["to"].as_u64().unwrap(),
+                r["reason"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(scaled.len(), 2, "{journal}");
+    assert_eq!((scaled[0].0, scaled[0].1), (1, 2), "{journal}");
+    assert_eq!((scaled[1].0, scaled[1].1), (2, 1), "{journal}");
+    // The reasons carry the mean CPU the rules saw: above 60 out, below 30 in.
+    let mean = |reason: &str| -> f64 {
+        let at = reason.find("mean CPU ").expect(reason) + "mean CPU ".len();
+        reason[at..].split(' ').next().unwrap().parse().unwrap()
+    };
+    assert!(mean(&scaled[0].2) > 60.0, "{}", scaled[0].2);
+    assert!(mean(&scaled[1].2) < 30.0, "{}", scaled[1].2);
+    assert!(open_intents(&journal).is_empty(), "{journal}");
+    let at = c.placement(&["shop-web-1", "shop-web-2"]);
+    assert_eq!(at["shop-web-1"], vec![(0, "running".to_string())], "{at:?}");
+    assert!(at["shop-web-2"].is_empty(), "{at:?}\n{log}");
+    // Deployed, then shut down: web-2 ran between the two scalings.
+    assert!(log.contains("done: deploy shop-web-2 on h0"), "{log}");
+}

@@ -1,11 +1,13 @@
 //! The interfaces policies implement. Policies are pure: they read a [`ClusterView`], draw from
 //! the seeded generator they are handed, and return actions. No clock, no I/O, no global state.
 
+use std::path::Path;
+
 use crate::action::Action;
 use crate::error::InputError;
 use crate::model::{ServiceId, VmType};
 use crate::rng::Rng;
-use crate::scenario::{PoliciesSection, Scenario};
+use crate::scenario::{PoliciesSection, Scenario, ServiceSection};
 use crate::view::{ClusterView, VmId};
 
 /// Initial placement: decides where pending VM requests go.
@@ -44,11 +46,28 @@ pub trait PolicyConfig {
     fn has_thermal(&self) -> bool;
     /// An error about `key` (a dotted path such as `policies.placement`), located in the file.
     fn error_at(&self, key: &str, message: String) -> InputError;
+    /// The file it was read from (named in errors found later, as in a rule's expression).
+    fn file(&self) -> &Path;
     /// The scenario, when the configuration is one: the service manager reads its services,
-    /// organisations and quotas from it (a live config has none).
+    /// organisations and quotas from it.
     fn scenario(&self) -> Option<&Scenario> {
         None
     }
+    /// The services of a configuration that is not a scenario (a live config's
+    /// `[[services]]`): their roles' elasticity rules, with no organisations or quotas.
+    fn live_services(&self) -> Option<LiveServices<'_>> {
+        None
+    }
+}
+
+/// A live config's services, as the service manager's elasticity reads them.
+#[derive(Debug, Clone, Copy)]
+pub struct LiveServices<'a> {
+    /// The `[[services]]` sections (their roles' `vm_type` names a template).
+    pub sections: &'a [ServiceSection],
+    /// Unix seconds at time 0 of the views the cloud OS decides on: scheduled rules'
+    /// `start_time` and `recurrence` are read against it.
+    pub epoch_unix_s: i64,
 }
 
 impl PolicyConfig for Scenario {
@@ -66,6 +85,10 @@ impl PolicyConfig for Scenario {
 
     fn error_at(&self, key: &str, message: String) -> InputError {
         Scenario::error_at(self, key, message)
+    }
+
+    fn file(&self) -> &Path {
+        Scenario::file(self)
     }
 
     fn scenario(&self) -> Option<&Scenario> {

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use orrery_engine::config::Source;
 use orrery_engine::error::{require_positive, InputError};
 use orrery_engine::model::{PowerModel, VmConstraints, VmType};
-use orrery_engine::policy::PolicyConfig;
-use orrery_engine::scenario::PoliciesSection;
+use orrery_engine::policy::{LiveServices, PolicyConfig};
+use orrery_engine::scenario::{check_roles, PoliciesSection, ServiceSection};
 use serde::Deserialize;
 
 use crate::redact::{Redactor, UriParts};
@@ -83,6 +83,10 @@ pub struct LiveFile {
     pub vms: Vec<VmSection>,
     /// The policies, with a scenario's `[policies]` keys.
     pub policies: PoliciesSection,
+    /// Services whose roles orrery deploys and scales (a scenario's `[[services]]` keys that
+    /// apply to real guests: roles, cardinalities, dependencies and elasticity rules).
+    #[serde(default)]
+    pub services: Vec<ServiceSection>,
 }
 
 /// How VMs move between hosts.
@@ -265,6 +269,9 @@ pub struct LiveConfig {
     pub spec: LiveFile,
     /// The file as read: locates later errors and resolves relative paths.
     pub source: Source,
+    /// When it was loaded, Unix seconds: time 0 of the views its cloud OS decides on, against
+    /// which the services' scheduled rules are read.
+    pub loaded_unix_s: i64,
 }
 
 impl LiveConfig {
@@ -292,7 +299,15 @@ impl LiveConfig {
         };
         let spec: LiveFile = source.parse(&[], HINT).map_err(hide)?;
         let name = spec.name.clone().unwrap_or_else(|| source.stem());
-        let config = LiveConfig { name, spec, source };
+        let loaded_unix_s = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        let config = LiveConfig {
+            name,
+            spec,
+            source,
+            loaded_unix_s,
+        };
         config.validate().map_err(hide)?;
         Ok(config)
     }
@@ -461,7 +476,102 @@ impl LiveConfig {
                     .hint(format!("templates: {}", known.join(", "))));
             }
         }
+        self.validate_services()
+    }
+
+    /// Services: unique, safe names; the roles checked as a scenario's are (templates as
+    /// their VM types); no key that only the simulator models; role VM names that no other
+    /// role or listed VM can take.
+    fn validate_services(&self) -> Result<(), InputError> {
+        let s = &self.spec;
+        self.unique_names("services", s.services.iter().map(|v| v.name.as_str()))?;
+        let mut prefixes = BTreeMap::new();
+        for (i, svc) in s.services.iter().enumerate() {
+            let at = |k: &str| format!("services.{i}.{k}");
+            let simulated = [
+                ("tenant", svc.tenant.is_some()),
+                ("vdc", svc.vdc.is_some()),
+                ("submit_s", svc.submit_s != 0.0),
+                ("runtime_lease_s", svc.runtime_lease_s.is_some()),
+                ("lifetime_s", svc.lifetime_s.is_some()),
+                ("anti_affinity", svc.anti_affinity),
+                ("requests", svc.requests.is_some()),
+                ("max_backlog", svc.max_backlog.is_some()),
+                ("monitoring", svc.monitoring != Default::default()),
+            ];
+            if let Some((key, _)) = simulated.iter().find(|(_, set)| *set) {
+                return Err(self
+                    .error_at(&at(key), format!("`{key}` is simulation only"))
+                    .hint(SIMULATION_ONLY));
+            }
+            self.unique_names(
+                &format!("services.{i}.roles"),
+                svc.roles.iter().map(|r| r.name.as_str()),
+            )?;
+            check_roles(
+                i,
+                svc,
+                "templates",
+                |t| self.template_index(t).is_some(),
+                |k, m| self.error_at(k, m),
+            )?;
+            for (r, role) in svc.roles.iter().enumerate() {
+                let at = |k: &str| format!("services.{i}.roles.{r}.{k}");
+                if role.request_mi != 0.0 || role.vertical.is_some() {
+                    let key = if role.vertical.is_some() {
+                        "vertical"
+                    } else {
+                        "request_mi"
+                    };
+                    return Err(self
+                        .error_at(&at(key), format!("`{key}` is simulation only"))
+                        .hint(SIMULATION_ONLY));
+                }
+                let prefix = role_prefix(&svc.name, &role.name);
+                if let Some(other) = prefixes.insert(prefix.clone(), (i, r)) {
+                    return Err(self
+                        .error_at(
+                            &at("name"),
+                            format!(
+                                "its VMs would be named `{prefix}N`, as those of services.{}.roles.{}",
+                                other.0, other.1
+                            ),
+                        )
+                        .hint("rename the service or the role"));
+                }
+            }
+        }
+        for (i, v) in s.vms.iter().enumerate() {
+            if let Some(role) = self.role_of(&v.name) {
+                return Err(self
+                    .error_at(
+                        &format!("vms.{i}.name"),
+                        format!(
+                            "`{}` is the name of a VM of role `{}` of service `{}`",
+                            v.name, role.role_name, role.service_name
+                        ),
+                    )
+                    .hint("rename the VM: role VMs are named SERVICE-ROLE-N"));
+            }
+        }
         Ok(())
+    }
+
+    /// The service role VM `name` belongs to (named `SERVICE-ROLE-N`, N ≥ 1), if any.
+    pub fn role_of(&self, name: &str) -> Option<RoleMember<'_>> {
+        self.spec.services.iter().enumerate().find_map(|(s, svc)| {
+            svc.roles.iter().enumerate().find_map(|(r, role)| {
+                let rest = name.strip_prefix(&role_prefix(&svc.name, &role.name))?;
+                let index: u32 = rest.parse().ok().filter(|&n| n >= 1)?;
+                (index.to_string() == rest).then_some(RoleMember {
+                    service: s,
+                    role: r,
+                    index,
+                    service_name: &svc.name,
+                    role_name: &role.name,
+                })
+            })
+        })
     }
 
     /// Host `i`'s libvirt URI: present, a URI (`driver[+transport]://[host]/path`), and for the
@@ -528,6 +638,30 @@ impl LiveConfig {
     }
 }
 
+const SIMULATION_ONLY: &str = "live services take their load from the guests' real CPU use, have \
+     no organisations and run until the config drops them: remove the key (docs/live.md, \
+     \"Services\")";
+
+/// What VMs of role `role` of service `service` are named before their number.
+pub fn role_prefix(service: &str, role: &str) -> String {
+    format!("{service}-{role}-")
+}
+
+/// A VM of a service role: which, and its number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RoleMember<'a> {
+    /// Index of the service in the config.
+    pub service: usize,
+    /// Index of the role in the service.
+    pub role: usize,
+    /// Its number N in `SERVICE-ROLE-N` (the newest has the greatest).
+    pub index: u32,
+    /// The service's name.
+    pub service_name: &'a str,
+    /// The role's name.
+    pub role_name: &'a str,
+}
+
 /// The `uri = "…"` values in a live config's text (read before it parses, so that a message
 /// about a malformed file hides their credentials too).
 fn uris_in(text: &str) -> Vec<String> {
@@ -577,5 +711,16 @@ impl PolicyConfig for LiveConfig {
 
     fn error_at(&self, key: &str, message: String) -> InputError {
         LiveConfig::error_at(self, key, message)
+    }
+
+    fn file(&self) -> &Path {
+        self.source.path()
+    }
+
+    fn live_services(&self) -> Option<LiveServices<'_>> {
+        (!self.spec.services.is_empty()).then_some(LiveServices {
+            sections: &self.spec.services,
+            epoch_unix_s: self.loaded_unix_s,
+        })
     }
 }

@@ -54,6 +54,7 @@ pub const KINDS: &[&str] = &[
     "adopt",
     "plan-applied",
     "plan-cancelled",
+    "scale",
 ];
 
 /// One line of history.
@@ -229,6 +230,32 @@ pub fn entries(records: &[Record]) -> Vec<Entry> {
                     text: format!("{} plan {plan}", if applied { "apply" } else { "cancel" }),
                 }
             }
+            Record::Scaled {
+                seq,
+                service,
+                role,
+                from,
+                to,
+                cooldown_s,
+                at_ms,
+                reason,
+            } => Entry {
+                seq: *seq,
+                at_ms: *at_ms,
+                ended_ms: recorded(*at_ms),
+                actor: Actor::Policy,
+                reason: reason.clone(),
+                plan: None,
+                kind: "scale".into(),
+                action: None,
+                vm: None,
+                hosts: Vec::new(),
+                outcome: Outcome::Done,
+                migration: None,
+                text: format!(
+                    "scale {service}/{role} from {from} to {to} VMs (cooldown {cooldown_s} s)"
+                ),
+            },
             Record::Done { .. } | Record::Failed { .. } | Record::Reconciled { .. } => continue,
         };
         out.push(entry);

@@ -295,6 +295,26 @@ pub enum Record {
         /// When.
         at_ms: u64,
     },
+    /// Role `role` of service `service` was set to run `to` VMs (new ones are deployed by the
+    /// placement policy, the newest shut down), then to cool down for `cooldown_s`.
+    Scaled {
+        /// Sequence number.
+        seq: u64,
+        /// The service.
+        service: String,
+        /// The role.
+        role: String,
+        /// Its cardinality before.
+        from: u32,
+        /// Its cardinality now.
+        to: u32,
+        /// Seconds no rule of the service fires once scaling has finished.
+        cooldown_s: u64,
+        /// When.
+        at_ms: u64,
+        /// Why: the rule that fired.
+        reason: String,
+    },
 }
 
 impl Record {
@@ -308,7 +328,8 @@ impl Record {
             | Record::Adopted { seq, .. }
             | Record::Skipped { seq, .. }
             | Record::PlanApplied { seq, .. }
-            | Record::PlanCancelled { seq, .. } => *seq,
+            | Record::PlanCancelled { seq, .. }
+            | Record::Scaled { seq, .. } => *seq,
         }
     }
 
@@ -330,7 +351,8 @@ impl Record {
             | Record::Adopted { at_ms, .. }
             | Record::Skipped { at_ms, .. }
             | Record::PlanApplied { at_ms, .. }
-            | Record::PlanCancelled { at_ms, .. } => *at_ms,
+            | Record::PlanCancelled { at_ms, .. }
+            | Record::Scaled { at_ms, .. } => *at_ms,
         }
     }
 }
@@ -653,6 +675,19 @@ impl Journal {
             }
         }
         arrived
+    }
+
+    /// The cardinality each service role was last scaled to, by service and role name.
+    pub fn cardinalities(&self) -> BTreeMap<(String, String), u32> {
+        self.records
+            .iter()
+            .filter_map(|r| match r {
+                Record::Scaled {
+                    service, role, to, ..
+                } => Some(((service.clone(), role.clone()), *to)),
+                _ => None,
+            })
+            .collect()
     }
 
     /// Hosts whose last completed power action was a power-off (they are off, not lost), with

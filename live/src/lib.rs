@@ -22,6 +22,7 @@ pub mod reconcile;
 pub mod redact;
 pub mod requests;
 pub mod retry;
+pub mod services;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::io::Write;
@@ -46,6 +47,7 @@ use observe::{observe, Context, Memory};
 use plan::{Observed, ObservedHost, ObservedVm, PlanFile, Step};
 use reconcile::describe;
 use redact::Redactor;
+use services::Services;
 
 pub use connection::Libvirt;
 
@@ -137,6 +139,8 @@ pub struct Live<H: Hypervisor> {
     redactor: Redactor,
     /// What the last action, a live migration, measured.
     measured: Option<hypervisor::MigrationFacts>,
+    /// The services' roles: cardinalities and phases.
+    services: Services,
 }
 
 impl<H: Hypervisor> Live<H> {
@@ -171,9 +175,11 @@ impl<H: Hypervisor> Live<H> {
             }
             powered_off.insert(host);
         }
+        let services = Services::new(&config, &journal.cardinalities());
         let mut live = Live {
             redactor,
             measured: None,
+            services,
             memory,
             view: ClusterView::new(Default::default(), Vec::new(), Vec::new()),
             free_mb: Vec::new(),
@@ -278,6 +284,7 @@ impl<H: Hypervisor> Live<H> {
         };
         let o = observe(&mut self.hv, &cx, &mut self.memory, &mut *self.clock);
         self.view = o.view;
+        self.services.complete(&self.config, &mut self.view);
         self.free_mb = o.free_mb;
         self.stale = false;
         for w in o.warnings {
@@ -450,13 +457,27 @@ impl<H: Hypervisor> Live<H> {
         if !pending.is_empty() {
             lines.push(format!("  pending: {}", pending.join(", ")));
         }
+        for svc in &v.services {
+            for role in &svc.roles {
+                let running = role
+                    .vms
+                    .iter()
+                    .filter(|&&i| v.vms[i].state == VmState::Running)
+                    .count();
+                lines.push(format!(
+                    "  service {}/{}: {running} of {} VMs running, {:?}",
+                    svc.name, role.name, role.cardinality, role.phase
+                ));
+            }
+        }
         for l in lines {
             self.say(&l);
         }
     }
 
-    /// Starts a round: observes, prints, and queues the decisions due: placement of pending
-    /// VMs, reallocation when its interval has passed, and the drain of hosts in maintenance.
+    /// Starts a round: observes, prints, and queues the decisions due: elasticity of the
+    /// services' roles, placement of pending VMs, reallocation when its interval has passed,
+    /// and the drain of hosts in maintenance.
     fn start_round(&mut self) {
         self.rounds += 1;
         self.round_actions = 0;
@@ -483,22 +504,12 @@ impl<H: Hypervisor> Live<H> {
         if self.observed.is_none() {
             self.observed = Some(self.observed());
         }
-        let pending: Vec<usize> = (0..self.view.vms.len())
-            .filter(|&v| self.view.vms[v].state == VmState::Pending)
-            .collect();
-        if !pending.is_empty() {
-            if unreachable.is_empty() {
-                self.decisions
-                    .push_back((Decision::Place(pending), "placement"));
-            } else {
-                // A VM not seen anywhere may run on a host that does not answer.
-                self.say(&format!(
-                    "holding {} pending VMs: {} did not answer",
-                    pending.len(),
-                    unreachable.join(", ")
-                ));
-            }
+        if !self.services.is_empty() {
+            self.decisions.push_back((Decision::Scale, "elasticity"));
         }
+        // The VMs are listed when the decision comes up: elasticity may add some.
+        self.decisions
+            .push_back((Decision::Place(Vec::new()), "placement"));
         self.unreachable = unreachable;
         let p = &self.config.spec.policies;
         if p.reallocation != "none" {
@@ -515,6 +526,24 @@ impl<H: Hypervisor> Live<H> {
             self.decisions
                 .push_back((Decision::Place(Vec::new()), "drain"));
         }
+    }
+
+    /// The pending VMs, unless a host did not answer this round (a VM not seen anywhere may
+    /// run there): then they are held, and said so.
+    fn pending(&mut self) -> Vec<usize> {
+        let pending: Vec<usize> = (0..self.view.vms.len())
+            .filter(|&v| self.view.vms[v].state == VmState::Pending)
+            .collect();
+        if pending.is_empty() || self.unreachable.is_empty() {
+            return pending;
+        }
+        let line = format!(
+            "holding {} pending VMs: {} did not answer",
+            pending.len(),
+            self.unreachable.join(", ")
+        );
+        self.say(&line);
+        Vec::new()
     }
 
     /// VMs on hosts in maintenance, to be moved off.
@@ -1028,10 +1057,27 @@ impl<H: Hypervisor> Live<H> {
     /// carried out as a plan file's step is; a dry run shows it in the view instead.
     fn loop_step(&mut self, action: &Action) -> StepOutcome {
         match action {
+            Action::ScaleRole {
+                service,
+                role,
+                cardinality,
+                cooldown_s,
+            } => return self.scale_role(*service, *role, *cardinality, *cooldown_s),
             Action::Reject { vm, reason } => {
                 let Some(name) = self.view.vms.get(*vm).map(|x| x.name.clone()) else {
                     return StepOutcome::Skipped("no such VM".into());
                 };
+                if self.config.role_of(&name).is_some() {
+                    // A role keeps its cardinality: its VM waits for room, as a deferral.
+                    self.note(format!(
+                        "defer {name}: {reason} (a role's VM is offered again)"
+                    ));
+                    return if self.opts.apply {
+                        StepOutcome::Done
+                    } else {
+                        StepOutcome::Skipped("dry run: not applied".into())
+                    };
+                }
                 self.note(format!("reject {name}: {reason}"));
                 if self.opts.apply {
                     self.rejected.insert(name);
@@ -1082,6 +1128,61 @@ impl<H: Hypervisor> Live<H> {
         self.run_step(&step, &stamp)
     }
 
+    /// Sets a role's cardinality (journaled, so a restart keeps it): the next decision sees
+    /// the VMs it lacks as pending, and the newest above it are shut down after this plan.
+    fn scale_role(&mut self, service: usize, role: usize, to: u32, cooldown_s: u64) -> StepOutcome {
+        let Some(r) = self
+            .view
+            .services
+            .get(service)
+            .and_then(|s| s.roles.get(role))
+        else {
+            return StepOutcome::Skipped("no such service role".into());
+        };
+        let (name, role_name, from) = (
+            self.view.services[service].name.clone(),
+            r.name.clone(),
+            r.cardinality,
+        );
+        let cpu: Vec<f64> = r
+            .vms
+            .iter()
+            .filter_map(|&v| self.view.vms[v].metrics.get("CPU").copied())
+            .collect();
+        let reason = if cpu.is_empty() {
+            format!("elasticity rules of {name}/{role_name}")
+        } else {
+            format!(
+                "elasticity rules of {name}/{role_name} (mean CPU {:.0} % over {} running VMs)",
+                cpu.iter().sum::<f64>() / cpu.len() as f64,
+                cpu.len()
+            )
+        };
+        self.note(format!(
+            "scale {name}/{role_name} from {from} to {to} VMs: {reason}"
+        ));
+        if !self.opts.apply {
+            return StepOutcome::Skipped("dry run: not applied".into());
+        }
+        let at_ms = self.clock.unix_ms();
+        if let Err(e) = self.journal.numbered(|seq| Record::Scaled {
+            seq,
+            service: name,
+            role: role_name,
+            from,
+            to,
+            cooldown_s,
+            at_ms,
+            reason,
+        }) {
+            return StepOutcome::Failed(e.to_string());
+        }
+        self.services
+            .scale(service, role, to, cooldown_s, self.view.now);
+        self.stale = true;
+        StepOutcome::Done
+    }
+
     /// The journaled form of `action` on the current view, or why it is refused here. With
     /// `wakeable`, a host orrery powered off counts as a destination (the step powers it on
     /// first).
@@ -1113,10 +1214,11 @@ impl<H: Hypervisor> Live<H> {
             }
         };
         Ok(match *action {
-            Action::AdmitService { .. }
-            | Action::RejectService { .. }
-            | Action::ScaleRole { .. } => {
-                return Err("services are not managed in live mode (simulation only)".into())
+            Action::AdmitService { .. } | Action::RejectService { .. } => {
+                return Err("live services are deployed as configured: no admission".into())
+            }
+            Action::ScaleRole { .. } => {
+                return Err("a role is scaled by the loop, not as an action on a host".into())
             }
             Action::Deploy { vm, host } => {
                 if v.vms.get(vm).map(|x| x.state) != Some(VmState::Pending) {
@@ -1245,6 +1347,42 @@ impl<H: Hypervisor> Live<H> {
         }
     }
 
+    /// Carries out one action of a plan the loop made: prints and counts its outcome.
+    fn carry_out(&mut self, a: &Action) -> ActionResult {
+        let rendered = self.render(a);
+        let outcome = self.loop_step(a);
+        if let Some(kind) = kind_of(a) {
+            if self.opts.apply {
+                let word = match &outcome {
+                    // In the loop a step whose precondition fails is the policy's plan
+                    // refused, not a reviewed plan's step skipped.
+                    StepOutcome::Skipped(_) => "refused",
+                    o => o.word(),
+                };
+                self.count(kind, word);
+            }
+        }
+        match &outcome {
+            StepOutcome::Done if self.opts.apply => {
+                let measured = self.measured_text();
+                self.say(&format!("  done: {rendered}{measured}"))
+            }
+            StepOutcome::Done => {}
+            StepOutcome::Skipped(e) | StepOutcome::Failed(e) if self.opts.apply => {
+                self.say(&format!("  refused: {rendered}: {e}"))
+            }
+            StepOutcome::Skipped(e) | StepOutcome::Failed(e) => {
+                if !e.starts_with("dry run") {
+                    self.say(&format!("  not planned: {rendered}: {e}"));
+                }
+            }
+        }
+        match outcome {
+            StepOutcome::Done => Ok(()),
+            StepOutcome::Skipped(e) | StepOutcome::Failed(e) => Err(e),
+        }
+    }
+
     /// How an action reads in the log: with names, not ids.
     fn render(&self, action: &Action) -> String {
         let v = &self.view;
@@ -1277,9 +1415,20 @@ impl<H: Hypervisor> Live<H> {
             }
             Action::PowerOn { host: h } => format!("power on {}", host(*h)),
             Action::PowerOff { host: h } => format!("power off {}", host(*h)),
-            Action::AdmitService { .. }
-            | Action::RejectService { .. }
-            | Action::ScaleRole { .. } => action.to_string(),
+            Action::ScaleRole {
+                service,
+                role,
+                cardinality,
+                ..
+            } => match v.services.get(*service) {
+                Some(svc) => format!(
+                    "scale {}/{} to {cardinality} VMs",
+                    svc.name,
+                    svc.roles.get(*role).map_or("?", |r| r.name.as_str())
+                ),
+                None => action.to_string(),
+            },
+            Action::AdmitService { .. } | Action::RejectService { .. } => action.to_string(),
         }
     }
 }
@@ -1301,6 +1450,13 @@ impl<H: Hypervisor> Infrastructure for Live<H> {
                 }
                 self.deciding = deciding;
                 let d = match (d, deciding) {
+                    (_, "placement") => {
+                        let pending = self.pending();
+                        if pending.is_empty() {
+                            continue;
+                        }
+                        Decision::Place(pending)
+                    }
                     (_, "drain") => {
                         let vms = self.begin_drain();
                         if vms.is_empty() {
@@ -1353,64 +1509,45 @@ impl<H: Hypervisor> Infrastructure for Live<H> {
             None => plan,
         };
         let mode = if self.opts.apply { "" } else { ", dry run" };
-        let mut lines = vec![format!(
-            "{} plan ({} actions{mode}):",
-            self.deciding,
-            plan.len()
-        )];
-        lines.extend(plan.iter().map(|a| format!("  {}", self.render(a))));
-        for l in lines {
-            self.say(&l);
+        // Elasticity decides every round: only a plan that does something is worth a line.
+        if !(plan.is_empty() && self.deciding == "elasticity") {
+            let mut lines = vec![format!(
+                "{} plan ({} actions{mode}):",
+                self.deciding,
+                plan.len()
+            )];
+            lines.extend(plan.iter().map(|a| format!("  {}", self.render(a))));
+            for l in lines {
+                self.say(&l);
+            }
         }
-        let mut results = Vec::with_capacity(plan.len());
-        for a in &plan {
-            let rendered = self.render(a);
-            let outcome = self.loop_step(a);
-            if let Some(kind) = kind_of(a) {
-                if self.opts.apply {
-                    let word = match &outcome {
-                        // In the loop a step whose precondition fails is the policy's plan
-                        // refused, not a reviewed plan's step skipped.
-                        StepOutcome::Skipped(_) => "refused",
-                        o => o.word(),
-                    };
-                    self.count(kind, word);
-                }
+        let mut results: Vec<ActionResult> = plan.iter().map(|a| self.carry_out(a)).collect();
+        // A role scaled in sheds its newest VMs (and any a failed shutdown left).
+        if self.deciding == "elasticity" && self.opts.apply {
+            let surplus = self.services.surplus(&self.view);
+            if !surplus.is_empty() {
+                self.say(&format!("scale-in ({} shutdowns):", surplus.len()));
             }
-            match &outcome {
-                StepOutcome::Done if self.opts.apply => {
-                    let measured = self.measured_text();
-                    self.say(&format!("  done: {rendered}{measured}"))
-                }
-                StepOutcome::Done => {}
-                StepOutcome::Skipped(e) | StepOutcome::Failed(e) if self.opts.apply => {
-                    self.say(&format!("  refused: {rendered}: {e}"))
-                }
-                StepOutcome::Skipped(e) | StepOutcome::Failed(e) => {
-                    if !e.starts_with("dry run") {
-                        self.say(&format!("  not planned: {rendered}: {e}"));
-                    }
-                }
+            for vm in surplus {
+                let shutdown = Action::Shutdown { vm };
+                self.say(&format!("  {}", self.render(&shutdown)));
+                results.push(self.carry_out(&shutdown));
             }
-            results.push(match outcome {
-                StepOutcome::Done => Ok(()),
-                StepOutcome::Skipped(e) | StepOutcome::Failed(e) => Err(e),
-            });
+            results.truncate(plan.len());
         }
         results
     }
 }
 
-/// The kind of `action` for the metrics, when it acts on a host (`None`: a rejection, a
-/// deferral or a service action).
+/// The kind of `action` for the metrics, when it acts on a host or scales a role (`None`: a
+/// rejection, a deferral or an admission).
 fn kind_of(action: &Action) -> Option<&'static str> {
     match action {
         Action::Reject { .. }
         | Action::Defer { .. }
         | Action::AdmitService { .. }
-        | Action::RejectService { .. }
-        | Action::ScaleRole { .. } => None,
-        host_action => Some(host_action.kind()),
+        | Action::RejectService { .. } => None,
+        counted => Some(counted.kind()),
     }
 }
 

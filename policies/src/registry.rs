@@ -261,7 +261,17 @@ fn service_policies(
             crate::elasticity::manager::epoch(scenario)?;
             service_manager(scenario)?
         }
-        None => (None, None),
+        // A live config's services are deployed as configured (no admission) and scale by
+        // their roles' rules.
+        None => match config.live_services() {
+            Some(services) => {
+                let elasticity = ServiceElasticity::from_live(config, services)?;
+                let elasticity: Option<Box<dyn Elasticity>> =
+                    elasticity.has_rules().then(|| Box::new(elasticity) as _);
+                (None, elasticity)
+            }
+            None => (None, None),
+        },
     };
     let p = config.policies();
     if let Some(name) = p.admission.as_deref().filter(|&n| n != "tenancy") {

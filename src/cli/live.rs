@@ -345,7 +345,7 @@ mod imp {
         let stats = crate::runs::live_config(loaded, opts, out(ui))?;
         ui.print(format!(
             "{} decisions, {} actions planned, {} not carried out (dry run or refused)\n",
-            stats.placements + stats.reallocations,
+            stats.placements + stats.reallocations + stats.scalings,
             stats.actions,
             stats.refused
         ));

@@ -248,11 +248,23 @@ impl Cluster {
     /// kernel, busy `load` percent of one vCPU and rewriting `dirty_mibps` MiB of its memory
     /// every second.
     pub fn template(&self, name: &str, memory_mib: u64, load: u32, dirty_mibps: u64) -> String {
+        self.scheduled_template(name, memory_mib, &format!("{load}:3600"), dirty_mibps)
+    }
+
+    /// A `[[templates]]` entry as [`Cluster::template`]'s, busy as `schedule` says
+    /// (`P1:S1,P2:S2,…`: P percent of one vCPU for S seconds, in turn, from the guest's boot).
+    pub fn scheduled_template(
+        &self,
+        name: &str,
+        memory_mib: u64,
+        schedule: &str,
+        dirty_mibps: u64,
+    ) -> String {
         format!(
             "[[templates]]\nname = \"{name}\"\nvcpus = 1\nmips = 1000\n\
              memory_mb = {memory_mib}\ndomain_type = \"{accel}\"\n\
              kernel = \"{BASE}/guest/vmlinuz\"\ninitrd = \"{BASE}/guest/initrd.gz\"\n\
-             cmdline = \"quiet orrery.load={load}:3600 orrery.dirty={dirty_mibps}\"\n\n",
+             cmdline = \"quiet orrery.load={schedule} orrery.dirty={dirty_mibps}\"\n\n",
             accel = self.accel
         )
     }

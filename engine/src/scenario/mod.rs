@@ -4,6 +4,7 @@ mod failures;
 pub mod limits;
 mod schema;
 mod services;
+pub use services::check_roles;
 pub mod sweep;
 
 use std::collections::BTreeSet;

@@ -25,9 +25,9 @@
 use std::collections::BTreeMap;
 
 use orrery_engine::model::{RolePhase, RoleView, ServiceView, VmState};
-use orrery_engine::policy::Elasticity;
+use orrery_engine::policy::{Elasticity, LiveServices, PolicyConfig};
 use orrery_engine::rng::Rng;
-use orrery_engine::scenario::{Scenario, ServiceRoleSection};
+use orrery_engine::scenario::{Scenario, ServiceRoleSection, ServiceSection};
 use orrery_engine::time::{Millis, SECOND};
 use orrery_engine::{Action, ClusterView, InputError};
 use serde::de::DeserializeOwned;
@@ -89,20 +89,46 @@ impl ServiceElasticity {
     /// The rules of every role of `scenario`'s services, parsed; errors name the key
     /// (`services[0].roles[1].elasticity_policies[0].expression`).
     pub fn from_scenario(scenario: &Scenario) -> Result<ServiceElasticity, InputError> {
-        let epoch = epoch(scenario)?;
+        Self::new(
+            scenario,
+            &scenario.spec.services,
+            Tenants::from_scenario(scenario)?,
+            epoch(scenario)?,
+        )
+    }
+
+    /// The rules of every role of a live config's services (no organisations: scale-outs
+    /// are bounded by the roles' `max_vms` alone).
+    pub fn from_live(
+        config: &dyn PolicyConfig,
+        services: LiveServices<'_>,
+    ) -> Result<ServiceElasticity, InputError> {
+        Self::new(
+            config,
+            services.sections,
+            Tenants::none(),
+            Epoch {
+                unix_at_zero: services.epoch_unix_s,
+            },
+        )
+    }
+
+    fn new(
+        config: &dyn PolicyConfig,
+        services: &[ServiceSection],
+        tenants: Tenants,
+        epoch: Epoch,
+    ) -> Result<ServiceElasticity, InputError> {
         let mut rules = BTreeMap::new();
-        for (s, svc) in scenario.spec.services.iter().enumerate() {
+        for (s, svc) in services.iter().enumerate() {
             let mut roles = BTreeMap::new();
             for (r, role) in svc.roles.iter().enumerate() {
                 let at = format!("services[{s}].roles[{r}]");
-                roles.insert(role.name.clone(), role_rules(scenario, &at, role, epoch)?);
+                roles.insert(role.name.clone(), role_rules(config, &at, role, epoch)?);
             }
             rules.insert(svc.name.clone(), roles);
         }
-        Ok(ServiceElasticity {
-            tenants: Tenants::from_scenario(scenario)?,
-            rules,
-        })
+        Ok(ServiceElasticity { tenants, rules })
     }
 
     /// Whether any role has a rule (without one, elasticity has nothing to do).
@@ -116,7 +142,7 @@ impl ServiceElasticity {
 
 /// `value` as a `T`, with errors located under `key`.
 fn parse_json<T: DeserializeOwned>(
-    scenario: &Scenario,
+    config: &dyn PolicyConfig,
     key: &str,
     value: &serde_json::Value,
 ) -> Result<T, InputError> {
@@ -127,7 +153,7 @@ fn parse_json<T: DeserializeOwned>(
         } else {
             format!("{key}.{path}")
         };
-        scenario
+        config
             .error_at(&key, e.inner().to_string())
             .hint("see scenarios/README.md for the rule keys")
     })
@@ -135,12 +161,12 @@ fn parse_json<T: DeserializeOwned>(
 
 /// Moves an error from `OneFlowScaler` or `TargetTracking` (keyed within the role) to the
 /// role's place in the scenario.
-fn relocate(scenario: &Scenario, at: &str, e: InputError) -> InputError {
+fn relocate(config: &dyn PolicyConfig, at: &str, e: InputError) -> InputError {
     let key = match &e.key {
         Some(k) => format!("{at}.{k}"),
         None => at.to_owned(),
     };
-    let mut located = scenario.error_at(&key, e.message);
+    let mut located = config.error_at(&key, e.message);
     if e.hint.is_some() {
         located.hint = e.hint;
     }
@@ -148,17 +174,17 @@ fn relocate(scenario: &Scenario, at: &str, e: InputError) -> InputError {
 }
 
 fn role_rules(
-    scenario: &Scenario,
+    config: &dyn PolicyConfig,
     at: &str,
     role: &ServiceRoleSection,
     epoch: Epoch,
 ) -> Result<RoleRules, InputError> {
     let oneflow = !(role.elasticity_policies.is_empty() && role.scheduled_policies.is_empty());
     if oneflow && role.target_tracking.is_some() {
-        return Err(scenario
+        return Err(config
             .error_at(
                 &format!("{at}.target_tracking"),
-                "a role scales by OneFlow rules or by target tracking, not both",
+                "a role scales by OneFlow rules or by target tracking, not both".into(),
             )
             .hint("pick one: remove `target_tracking` or the OneFlow policies"));
     }
@@ -172,15 +198,15 @@ fn role_rules(
         for (i, p) in role.elasticity_policies.iter().enumerate() {
             let key = format!("{at}.elasticity_policies[{i}]");
             spec.elasticity_policies
-                .push(parse_json::<ElasticityPolicy>(scenario, &key, p)?);
+                .push(parse_json::<ElasticityPolicy>(config, &key, p)?);
         }
         for (i, p) in role.scheduled_policies.iter().enumerate() {
             let key = format!("{at}.scheduled_policies[{i}]");
             spec.scheduled_policies
-                .push(parse_json::<ScheduledPolicy>(scenario, &key, p)?);
+                .push(parse_json::<ScheduledPolicy>(config, &key, p)?);
         }
-        let scaler = OneFlowScaler::new(spec, epoch, scenario.file())
-            .map_err(|e| relocate(scenario, at, e))?;
+        let scaler =
+            OneFlowScaler::new(spec, epoch, config.file()).map_err(|e| relocate(config, at, e))?;
         Some(Horizontal::OneFlow(scaler))
     } else if let Some(tt) = &role.target_tracking {
         let key = format!("{at}.target_tracking");
@@ -188,8 +214,8 @@ fn role_rules(
         if let Some(obj) = tt.as_object_mut() {
             for bound in ["min_vms", "max_vms"] {
                 if obj.contains_key(bound) {
-                    return Err(scenario
-                        .error_at(&format!("{key}.{bound}"), "the role's bounds apply")
+                    return Err(config
+                        .error_at(&format!("{key}.{bound}"), "the role's bounds apply".into())
                         .hint(format!(
                             "set `{bound}` on the role, not in `target_tracking`"
                         )));
@@ -198,11 +224,11 @@ fn role_rules(
             obj.insert("min_vms".into(), role.min().into());
             obj.insert("max_vms".into(), role.max().into());
         }
-        let rule: TargetTracking = parse_json(scenario, &key, &tt)?;
-        rule.validate(scenario.file()).map_err(|e| {
+        let rule: TargetTracking = parse_json(config, &key, &tt)?;
+        rule.validate(config.file()).map_err(|e| {
             // The bounds are the role's own keys.
             let on_role = matches!(e.key.as_deref(), Some("min_vms" | "max_vms"));
-            relocate(scenario, if on_role { at } else { &key }, e)
+            relocate(config, if on_role { at } else { &key }, e)
         })?;
         Some(Horizontal::TargetTracking(HpaScaler::new(rule)))
     } else {
@@ -211,8 +237,8 @@ fn role_rules(
     let vertical = match &role.vertical {
         Some(v) => {
             let key = format!("{at}.vertical");
-            let rule: VerticalRule = parse_json(scenario, &key, v)?;
-            check_vertical(scenario, &key, role, &rule)?;
+            let rule: VerticalRule = parse_json(config, &key, v)?;
+            check_vertical(config, &key, role, &rule)?;
             Some(rule)
         }
         None => None,
@@ -226,7 +252,7 @@ fn role_rules(
 }
 
 fn check_vertical(
-    scenario: &Scenario,
+    config: &dyn PolicyConfig,
     key: &str,
     role: &ServiceRoleSection,
     rule: &VerticalRule,
@@ -236,7 +262,7 @@ fn check_vertical(
         ("target_memory", rule.target_memory),
     ] {
         if !(target.is_finite() && target > 0.0) {
-            return Err(scenario
+            return Err(config
                 .error_at(
                     &format!("{key}.{name}"),
                     format!("{target} is not a positive percentage"),
@@ -245,21 +271,21 @@ fn check_vertical(
         }
     }
     if !(0.0..1.0).contains(&rule.tolerance) {
-        return Err(scenario
+        return Err(config
             .error_at(
                 &format!("{key}.tolerance"),
                 format!("{} is not in [0, 1)", rule.tolerance),
             )
             .hint("0.1 ignores deviations of up to 10 %"));
     }
-    let types = scenario.vm_types();
-    let ty = scenario.vm_type_index(&role.vm_type).map(|t| &types[t]);
+    let types = config.vm_types();
+    let ty = types.iter().find(|t| t.name == role.vm_type);
     if let Some(ty) = ty {
         if rule.min.vcpus == 0
             || rule.min.vcpus > ty.max_vcpus
             || rule.min.memory_mb as f64 > ty.max_memory_mb
         {
-            return Err(scenario
+            return Err(config
                 .error_at(
                     &format!("{key}.min"),
                     format!(

@@ -89,6 +89,13 @@ impl Tenants {
         Ok(Tenants { tenants })
     }
 
+    /// No organisations: every service is the default tenant's, unlimited (a live config).
+    pub fn none() -> Tenants {
+        Tenants {
+            tenants: BTreeMap::new(),
+        }
+    }
+
     /// Every tenant with its usage in `view` (see the module docs).
     pub fn ledger(&self, view: &ClusterView) -> Ledger {
         let mut ledger = Ledger {
