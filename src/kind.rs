@@ -25,6 +25,8 @@ pub enum FileKind {
     Live,
     /// A bench suite (`orrery bench`): `[[scenario]]` entries and `[metrics]`.
     BenchSuite,
+    /// A state file (`orrery decide`): `format = "orrery-decide/…"`, TOML or JSON.
+    DecideState,
 }
 
 impl fmt::Display for FileKind {
@@ -35,13 +37,14 @@ impl fmt::Display for FileKind {
             FileKind::Federation => "federation file",
             FileKind::Live => "live config",
             FileKind::BenchSuite => "bench suite",
+            FileKind::DecideState => "state file",
         })
     }
 }
 
 impl FileKind {
     /// The kind's name in `orrery validate --json`: `scenario`, `sweep`, `federation`, `live`
-    /// or `bench-suite`.
+    /// `bench-suite` or `decide-state`.
     pub fn id(&self) -> &'static str {
         match self {
             FileKind::Scenario => "scenario",
@@ -49,6 +52,7 @@ impl FileKind {
             FileKind::Federation => "federation",
             FileKind::Live => "live",
             FileKind::BenchSuite => "bench-suite",
+            FileKind::DecideState => "decide-state",
         }
     }
 
@@ -61,12 +65,21 @@ impl FileKind {
     /// The kind of the TOML file `source`, from its top-level keys (a TOML syntax error is a
     /// located input error).
     pub fn of(source: &Source) -> Result<FileKind, InputError> {
+        if source.path().extension().is_some_and(|e| e == "json") {
+            return Ok(FileKind::DecideState);
+        }
         let table: toml::Table = source
             .text()
             .parse()
             .map_err(|e: toml::de::Error| InputError::toml(source.path(), source.text(), &e))?;
         let has = |key: &str| table.contains_key(key);
-        Ok(if has("sites") || has("architecture") {
+        let decide_format = table
+            .get("format")
+            .and_then(|f| f.as_str())
+            .is_some_and(|f| f.starts_with("orrery-decide"));
+        Ok(if decide_format {
+            FileKind::DecideState
+        } else if has("sites") || has("architecture") {
             FileKind::Federation
         } else if has("journal") || has("templates") {
             FileKind::Live
@@ -130,6 +143,16 @@ pub fn validate(path: &Path, sets: &[String]) -> Result<Checked, Error> {
             (fed.name, Some(detail))
         }
         FileKind::Live => live(path, sets)?,
+        FileKind::DecideState => {
+            let state = orrery_engine::state_file::State::load(path, sets)?;
+            orrery_policies::registry::cloud_os(&state, state.spec.seed)?;
+            let detail = format!(
+                "state of {} hosts and {} VMs",
+                state.spec.hosts.len(),
+                state.spec.vms.len()
+            );
+            (state.source.stem(), Some(detail))
+        }
         FileKind::BenchSuite => {
             let suite = bench::Suite::load(path, sets)?;
             for scenario in suite.scenarios()? {

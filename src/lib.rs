@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod cli;
+pub mod decide;
 pub mod error;
 pub mod extend;
 pub mod kind;

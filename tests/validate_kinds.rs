@@ -43,6 +43,7 @@ fn every_shipped_file_of_every_kind_validates() {
     assert!(line("federation/saas.toml").ends_with("(saas, federation of 3 sites)"));
     assert!(line("federation/sites/tiny.toml").ends_with("(tiny)"));
     assert!(line("policies/suite.toml").ends_with("(policies, bench suite of 3 scenarios)"));
+    assert!(line("decide/balance.toml").ends_with("(balance, state of 2 hosts and 4 VMs)"));
     if cfg!(feature = "live") {
         assert!(line("live/test-driver.toml").ends_with("(test-driver, live config of 3 hosts)"));
     }
@@ -115,6 +116,17 @@ fn a_broken_live_config_names_its_line_and_key() {
     } else {
         assert!(err.contains("built without live mode"), "{err}");
     }
+}
+
+#[test]
+fn a_broken_decide_state_names_its_line_and_key() {
+    let text = shipped("scenarios/decide/balance.toml").replace("cores = 3", "cores = 0");
+    let err = broken("state.toml", &text, &[]);
+    assert!(
+        err.contains("line 11") && err.contains("hosts.0.cores"),
+        "{err}"
+    );
+    assert!(err.contains("must be at least 1"), "{err}");
 }
 
 #[test]

@@ -17,6 +17,7 @@ pub mod policy;
 pub mod queue;
 pub mod rng;
 pub mod scenario;
+pub mod state_file;
 pub mod tables;
 pub mod time;
 pub mod view;

@@ -53,17 +53,19 @@ pub trait PolicyConfig {
     fn scenario(&self) -> Option<&Scenario> {
         None
     }
-    /// The services of a configuration that is not a scenario (a live config's
-    /// `[[services]]`): their roles' elasticity rules, with no organisations or quotas.
-    fn live_services(&self) -> Option<LiveServices<'_>> {
+    /// The services of a configuration that is not a scenario (a live config's or a decide
+    /// state's `[[services]]`): their roles' elasticity rules, with no organisations or
+    /// quotas.
+    fn standalone_services(&self) -> Option<StandaloneServices<'_>> {
         None
     }
 }
 
-/// A live config's services, as the service manager's elasticity reads them.
+/// Services described without a scenario (a live config's, a decide state's), as the service
+/// manager's elasticity reads them.
 #[derive(Debug, Clone, Copy)]
-pub struct LiveServices<'a> {
-    /// The `[[services]]` sections (their roles' `vm_type` names a template).
+pub struct StandaloneServices<'a> {
+    /// The `[[services]]` sections (a live config's roles name templates as `vm_type`).
     pub sections: &'a [ServiceSection],
     /// Unix seconds at time 0 of the views the cloud OS decides on: scheduled rules'
     /// `start_time` and `recurrence` are read against it.

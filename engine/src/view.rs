@@ -168,6 +168,9 @@ pub struct VmView {
     pub history: VecDeque<f64>,
     /// When the VM request arrived.
     pub arrival: Millis,
+    /// When its last boot completed and it began running (`None`: it has not yet, or the
+    /// infrastructure does not say). A migration or a resume does not change it.
+    pub running_since: Option<Millis>,
     /// Its size after a resize (`None`: its type's vCPUs and memory).
     pub resized: Option<VmSize>,
     /// The service role it belongs to, if any.
@@ -221,6 +224,7 @@ impl VmView {
             demand: 0.0,
             history: VecDeque::new(),
             arrival,
+            running_since: None,
             resized: None,
             service: None,
             metrics: BTreeMap::new(),

@@ -1,9 +1,10 @@
-//! Requirement and rank expressions (OpenNebula's SCHED_REQUIREMENTS / SCHED_RANK), parsed and
-//! evaluated against a host with numbers, strings, lists and missing attributes.
+//! Requirement and rank expressions (OpenNebula's SCHED_REQUIREMENTS / SCHED_RANK), parsed in
+//! both dialects (orrery's and OpenNebula's own) and evaluated against a host with numbers,
+//! strings, lists and missing attributes.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use orrery_policies::expr::{Attributes, Rank, Requirement, Value};
+use orrery_policies::expr::{Attributes, Dialect, Rank, Requirement, Value};
 
 struct Host;
 
@@ -24,10 +25,12 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    if let Ok(r) = Requirement::parse(text) {
-        let _ = r.eval(&Host);
-    }
-    if let Ok(r) = Rank::parse(text) {
-        let _ = r.eval(&Host);
+    for dialect in [Dialect::Orrery, Dialect::OpenNebula] {
+        if let Ok(r) = Requirement::parse_in(text, dialect) {
+            let _ = r.eval(&Host);
+        }
+        if let Ok(r) = Rank::parse_in(text, dialect) {
+            let _ = r.eval(&Host);
+        }
     }
 });

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use orrery_engine::config::Source;
 use orrery_engine::error::{require_positive, InputError};
 use orrery_engine::model::{PowerModel, VmConstraints, VmType};
-use orrery_engine::policy::{LiveServices, PolicyConfig};
+use orrery_engine::policy::{PolicyConfig, StandaloneServices};
 use orrery_engine::scenario::{check_roles, PoliciesSection, ServiceSection};
 use serde::Deserialize;
 
@@ -717,8 +717,8 @@ impl PolicyConfig for LiveConfig {
         self.source.path()
     }
 
-    fn live_services(&self) -> Option<LiveServices<'_>> {
-        (!self.spec.services.is_empty()).then_some(LiveServices {
+    fn standalone_services(&self) -> Option<StandaloneServices<'_>> {
+        (!self.spec.services.is_empty()).then_some(StandaloneServices {
             sections: &self.spec.services,
             epoch_unix_s: self.loaded_unix_s,
         })

@@ -12,7 +12,7 @@ use std::fmt;
 use orrery_engine::model::{PowerState, RolePolicy, VmType};
 use orrery_engine::view::{ClusterView, HostId, VmId};
 
-use crate::expr::{Attributes, ParseError, Requirement, Value};
+use crate::expr::{Attributes, Dialect, ParseError, Requirement, Value};
 
 /// Requirement expressions parsed once per run: each VM type's own and a policy-wide one.
 #[derive(Debug, Clone, Default)]
@@ -22,12 +22,14 @@ pub struct Requirements {
 }
 
 impl Requirements {
-    /// Parses each VM type's `requirements` and the policy-wide `global` expression. The error
-    /// names the VM type index (`None`: the global expression).
+    /// Parses each VM type's `requirements` and the policy-wide `global` expression, in
+    /// `dialect`. The error names the VM type index (`None`: the global expression).
     pub fn parse(
         vm_types: &[VmType],
         global: Option<&str>,
+        dialect: Dialect,
     ) -> Result<Self, (Option<usize>, ParseError)> {
+        let parse = |src: &str| Requirement::parse_in(src, dialect);
         let per_type = vm_types
             .iter()
             .enumerate()
@@ -35,22 +37,20 @@ impl Requirements {
                 t.constraints
                     .requirements
                     .as_deref()
-                    .map(Requirement::parse)
+                    .map(parse)
                     .transpose()
                     .map_err(|e| (Some(i), e))
             })
             .collect::<Result<_, _>>()?;
-        let global = global
-            .map(Requirement::parse)
-            .transpose()
-            .map_err(|e| (None, e))?;
+        let global = global.map(parse).transpose().map_err(|e| (None, e))?;
         Ok(Requirements { per_type, global })
     }
 
-    /// Requirements of a view's VM types, for policies built without a scenario (tests,
-    /// benchmarks). Panics on a malformed expression.
+    /// Requirements of a view's VM types in orrery's dialect, for policies built without a
+    /// scenario (tests, benchmarks). Panics on a malformed expression.
     pub fn of(view: &ClusterView) -> Self {
-        Self::parse(&view.vm_types, None).unwrap_or_else(|(i, e)| panic!("VM type {i:?}: {e}"))
+        Self::parse(&view.vm_types, None, Dialect::Orrery)
+            .unwrap_or_else(|(i, e)| panic!("VM type {i:?}: {e}"))
     }
 }
 

@@ -12,7 +12,7 @@ use crate::balance::{Balance, BalanceKind};
 use crate::consolidation::{CarbonAware, Consolidation, Detector, Selection};
 use crate::constraints::Requirements;
 use crate::elasticity::manager::ServiceElasticity;
-use crate::expr::{Rank, Weigher};
+use crate::expr::{Dialect, Rank, Weigher};
 use crate::governor::Governor;
 use crate::placement::index::Order;
 use crate::placement::rank::Ranked;
@@ -21,6 +21,8 @@ use crate::tenancy::admission::TenancyAdmission;
 
 mod catalogue;
 pub mod extension;
+#[cfg(test)]
+mod tests;
 
 pub use catalogue::Kind;
 
@@ -114,16 +116,25 @@ fn needs_thermal(config: &dyn PolicyConfig, key: &str, name: &str) -> Result<(),
 
 /// The `rank` placement of a scenario (`[policies.rank]`).
 fn ranked(config: &dyn PolicyConfig) -> Result<Ranked, InputError> {
+    let dialect = config.policies().expressions;
     let r = &config.policies().rank;
     let rank = r
         .rank
         .as_deref()
-        .map(Rank::parse)
+        .map(|src| Rank::parse_in(src, dialect))
         .transpose()
         .map_err(|e| {
             config
                 .error_at("policies.rank.rank", format!("bad rank expression: {e}"))
-                .hint("OpenNebula SCHED_RANK syntax, e.g. FREE_CPU - 10 * RUNNING_VMS")
+                .hint(match dialect {
+                    Dialect::Orrery => {
+                        "OpenNebula SCHED_RANK syntax, e.g. FREE_CPU - 10 * RUNNING_VMS"
+                    }
+                    Dialect::OpenNebula => {
+                        "OpenNebula's expr_arith.y (expressions = \"opennebula\"), e.g. \
+                         FREE_CPU - 10 * RUNNING_VMS"
+                    }
+                })
         })?;
     let weighers = r
         .weighers
@@ -200,18 +211,22 @@ pub fn consolidation(config: &dyn PolicyConfig) -> Result<Consolidation, InputEr
     Ok(policy)
 }
 
-/// The requirement expressions of a scenario's VM types and of `[policies.rank]`, parsed;
-/// a syntax error names the key and the column.
+/// The requirement expressions of a scenario's VM types and of `[policies.rank]`, parsed in
+/// the dialect `[policies] expressions` names; a syntax error names the key and the column.
 pub fn requirements(config: &dyn PolicyConfig) -> Result<Requirements, InputError> {
-    let global = config.policies().rank.requirements.as_deref();
-    Requirements::parse(&config.vm_types(), global).map_err(|(i, e)| {
+    let p = config.policies();
+    let global = p.rank.requirements.as_deref();
+    Requirements::parse(&config.vm_types(), global, p.expressions).map_err(|(i, e)| {
         let key = match i {
             Some(i) => format!("vm_types.{i}.requirements"),
             None => "policies.rank.requirements".into(),
         };
         config
             .error_at(&key, format!("bad requirements expression: {e}"))
-            .hint("OpenNebula syntax, e.g. HYPERVISOR = \"kvm\" & FREE_CPU > 2000 (strings in double quotes)")
+            .hint(match p.expressions {
+                Dialect::Orrery => "OpenNebula syntax, e.g. HYPERVISOR = \"kvm\" & FREE_CPU > 2000 (strings in double quotes)",
+                Dialect::OpenNebula => "OpenNebula's expr_bool.y (expressions = \"opennebula\"), e.g. HYPERVISOR = kvm & FREE_CPU > 2000",
+            })
     })
 }
 
@@ -261,11 +276,11 @@ fn service_policies(
             crate::elasticity::manager::epoch(scenario)?;
             service_manager(scenario)?
         }
-        // A live config's services are deployed as configured (no admission) and scale by
-        // their roles' rules.
-        None => match config.live_services() {
+        // Services without a scenario (a live config's, a decide state's) have no admission
+        // control; they scale by their roles' rules.
+        None => match config.standalone_services() {
             Some(services) => {
-                let elasticity = ServiceElasticity::from_live(config, services)?;
+                let elasticity = ServiceElasticity::from_standalone(config, services)?;
                 let elasticity: Option<Box<dyn Elasticity>> =
                     elasticity.has_rules().then(|| Box::new(elasticity) as _);
                 (None, elasticity)

@@ -143,6 +143,7 @@ impl Simulator {
             Event::Detect(v) => self.detect(v),
             Event::ServiceSubmit(s) => self.submit_service(s),
             Event::ServiceTick(s) => self.service_tick(s),
+            Event::AutoscalerTick => self.autoscaler_tick(),
             Event::ServiceLease(s) => self.lease_expired(s),
             Event::ServiceEnd(s) => self.undeploy(s),
             Event::CooldownOver {

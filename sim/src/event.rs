@@ -47,6 +47,8 @@ pub(crate) enum Event {
     ServiceLease(ServiceId),
     /// A service's lifetime is over.
     ServiceEnd(ServiceId),
+    /// A tick of the autoscaler's own loop (`autoscaler = "oneflow"`).
+    AutoscalerTick,
     /// A role's cooldown ends; stale unless the role still cools down until `until`.
     CooldownOver {
         service: ServiceId,

@@ -20,9 +20,11 @@ use super::Simulator;
 const VM_MANAGER: &str = "vm-manager";
 
 impl Simulator {
-    /// VM `v` starts running on host `h`: its usage is metered and its next crash drawn.
+    /// VM `v` starts running on host `h`: the view records since when, its usage is metered
+    /// and its next crash drawn.
     pub(super) fn vm_up(&mut self, v: VmId, h: HostId) {
         let now = self.view.now;
+        self.view.vms[v].running_since = Some(now);
         self.ledger.up(v, h, now);
         let ha = &mut self.ha.vms[v];
         if let Some(crash) = ha.crash.as_mut() {

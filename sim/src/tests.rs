@@ -19,6 +19,7 @@ use super::Simulator;
 
 mod carbon;
 mod ha;
+mod oneflow;
 mod props;
 mod services;
 mod trace;

@@ -6,6 +6,7 @@ mod bench;
 mod cloudsim;
 mod compare;
 mod completions;
+mod decide;
 mod federate;
 pub(crate) mod live;
 mod man;
@@ -68,8 +69,11 @@ enum Command {
     /// PlanetLab) into orrery's trace format, or inspect a trace.
     Trace(trace::Args),
     /// Check configuration files of any kind (scenario, sweep, federation file, live config,
-    /// bench suite) without running them.
+    /// bench suite, decide state) without running them.
     Validate(validate::Args),
+    /// Make one decision of the configured policies (placement, reallocation, elasticity) on
+    /// a cluster described by a state file, and print it as JSON (docs/decide.md).
+    Decide(decide::Args),
     /// List every placement and reallocation policy, elasticity mode and admission control,
     /// with its parameters (key, type, default, range, meaning) and the section that sets them.
     Policies(policies::Args),
@@ -112,6 +116,7 @@ pub fn main() -> ExitCode {
         Command::Federate(args) => federate::run(args, &ui),
         Command::Trace(args) => trace::run(args, &ui),
         Command::Validate(args) => validate::run(args, &ui),
+        Command::Decide(args) => decide::run(args, &ui),
         Command::Policies(args) => policies::run(args, &ui),
         Command::Completions(args) => completions::run(args, &ui, Cli::command()),
         Command::Man(args) => man::run(args, &ui, Cli::command()),

@@ -11,8 +11,8 @@ use crate::kind::FileKind;
 /// Arguments of `orrery validate`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Files: scenarios, sweeps, federation files, live configs or bench suites (the kind is
-    /// told from the file's keys).
+    /// Files: scenarios, sweeps, federation files, live configs, bench suites or decide states
+    /// (the kind is told from the file's keys; a .json file is a decide state).
     #[arg(required = true)]
     files: Vec<PathBuf>,
     /// Overrides applied to each file before checking (repeatable; a relative path resolves

@@ -2,9 +2,10 @@
 
 mod failures;
 pub mod limits;
+mod roles;
 mod schema;
 mod services;
-pub use services::check_roles;
+pub use roles::check_roles;
 pub mod sweep;
 
 use std::collections::BTreeSet;

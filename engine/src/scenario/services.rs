@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::roles::check_roles;
 use super::schema::{OrganisationSection, ServiceSection};
 use super::Scenario;
 use crate::error::{require_non_negative, InputError};
@@ -118,115 +119,11 @@ impl Scenario {
     }
 }
 
-/// Checks the roles of service `s` (`services[s]` in the file): unique names, a known VM type
-/// (`known_type`; the file calls them `types`: `vm_types`, or a live config's `templates`),
-/// `min ≤ cardinality ≤ max`, request work where requests arrive, dependencies that exist and
-/// form no cycle. Errors are located by `error_at`.
-pub fn check_roles(
-    s: usize,
-    svc: &ServiceSection,
-    types: &str,
-    known_type: impl Fn(&str) -> bool,
-    error_at: impl Fn(&str, String) -> InputError,
-) -> Result<(), InputError> {
-    let mut roles = BTreeMap::new();
-    for (r, role) in svc.roles.iter().enumerate() {
-        let at = |k: &str| format!("services[{s}].roles[{r}].{k}");
-        if roles.insert(role.name.as_str(), r).is_some() {
-            return Err(error_at(&at("name"), format!("role `{}` twice", role.name))
-                .hint("give each role of a service its own name"));
-        }
-        if !known_type(&role.vm_type) {
-            return Err(
-                error_at(&at("vm_type"), format!("no VM type `{}`", role.vm_type))
-                    .hint(format!("name one of the [[{types}]]")),
-            );
-        }
-        if !(role.min() <= role.cardinality && role.cardinality <= role.max()) {
-            return Err(error_at(
-                &at("cardinality"),
-                format!(
-                    "cardinality {} is outside min_vms..=max_vms ({}..={})",
-                    role.cardinality,
-                    role.min(),
-                    role.max()
-                ),
-            )
-            .hint("start the role within its bounds"));
-        }
-        let positive = role.request_mi > 0.0 && role.request_mi.is_finite();
-        if svc.requests.is_some() && !positive {
-            return Err(error_at(
-                &at("request_mi"),
-                "must be a finite number > 0 with `requests`".into(),
-            )
-            .hint("the CPU work of one request in this tier, in million instructions"));
-        }
-    }
-    // Dependencies exist and form no cycle (visited in file order, so errors are stable).
-    for (r, role) in svc.roles.iter().enumerate() {
-        for d in &role.depends_on {
-            if !roles.contains_key(d.as_str()) {
-                return Err(error_at(
-                    &format!("services[{s}].roles[{r}].depends_on"),
-                    format!("no role `{d}` in service `{}`", svc.name),
-                )
-                .hint("name another role of the same service"));
-            }
-        }
-    }
-    if let Some(r) = dependency_cycle(svc, &roles) {
-        return Err(error_at(
-            &format!("services[{s}].roles[{r}].depends_on"),
-            format!(
-                "the dependencies of role `{}` form a cycle",
-                svc.roles[r].name
-            ),
-        )
-        .hint("dependencies must form no cycle"));
-    }
-    Ok(())
-}
-
-/// A role on a dependency cycle, if there is one.
-fn dependency_cycle(svc: &ServiceSection, index: &BTreeMap<&str, usize>) -> Option<usize> {
-    // 0 unvisited, 1 on the stack, 2 done.
-    fn visit(
-        r: usize,
-        svc: &ServiceSection,
-        index: &BTreeMap<&str, usize>,
-        mark: &mut [u8],
-    ) -> bool {
-        match mark[r] {
-            1 => return true,
-            2 => return false,
-            _ => {}
-        }
-        mark[r] = 1;
-        for d in &svc.roles[r].depends_on {
-            if visit(index[d.as_str()], svc, index, mark) {
-                return true;
-            }
-        }
-        mark[r] = 2;
-        false
-    }
-    let mut mark = vec![0u8; svc.roles.len()];
-    (0..svc.roles.len()).find(|&r| {
-        let mut m = mark.clone();
-        let cyclic = visit(r, svc, index, &mut m);
-        if !cyclic {
-            mark = m;
-        }
-        cyclic
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use std::path::Path;
 
-    use crate::scenario::Scenario;
+    use crate::scenario::{Autoscaler, Scenario};
 
     const BASE: &str = r#"
 duration_s = 60
@@ -362,5 +259,34 @@ depends_on = ["a"]
             "[[services]]\nname = \"s\"\nrequests = { kind = \"poisson\", rate_per_s = 1 }\n[[services.roles]]\nname = \"a\"\nvm_type = \"v\"\n",
         );
         assert_eq!(key, "services[0].roles[0].request_mi");
+    }
+
+    #[test]
+    fn the_autoscaler_is_orrery_oneflow_or_a_located_error() {
+        let service = |line: &str| {
+            format!("[[services]]\nname = \"s\"\n{line}\n[[services.roles]]\nname = \"a\"\nvm_type = \"v\"\n")
+        };
+        let parse = |text: &str| {
+            Scenario::parse(
+                &format!("{BASE}{text}"),
+                Path::new("s.toml"),
+                Path::new("."),
+                &[],
+            )
+        };
+        let autoscaler = |line: &str| parse(&service(line)).unwrap().spec.services[0].autoscaler;
+        assert_eq!(autoscaler(""), Autoscaler::Orrery);
+        assert_eq!(autoscaler("autoscaler = \"orrery\""), Autoscaler::Orrery);
+        assert_eq!(autoscaler("autoscaler = \"oneflow\""), Autoscaler::OneFlow);
+        assert_eq!(Autoscaler::OneFlow.tick_interval(), Some(90_000));
+        assert_eq!(Autoscaler::Orrery.tick_interval(), None);
+        let services = service("autoscaler = \"OneFlow\"");
+        let (key, line, message) = error(&services);
+        assert_eq!(key, "services.0.autoscaler");
+        assert_eq!(line, line_of(&services, "autoscaler ="));
+        assert_eq!(
+            message,
+            "unknown variant `OneFlow`, expected `orrery` or `oneflow`"
+        );
     }
 }

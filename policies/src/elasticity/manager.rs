@@ -3,8 +3,9 @@
 //!
 //! A role scales horizontally by OneFlow rules ([`OneFlowScaler`]: `elasticity_policies`,
 //! `scheduled_policies`, with the role's `min_vms`, `max_vms` and `cooldown`) or by target
-//! tracking ([`HpaScaler`]: `target_tracking`, bounded by the role's `min_vms` and `max_vms`),
-//! not both; and optionally vertically (`vertical`, a [`VerticalRule`]).
+//! tracking (`target_tracking`, bounded by the role's `min_vms` and `max_vms`: [`RatioScaler`],
+//! or [`HpaScaler`] with `mode = "hpa"`), not both; and optionally vertically (`vertical`, a
+//! [`VerticalRule`]).
 //!
 //! At each delivery ([`Elasticity::scale`]), for every live service and every role with rules:
 //!
@@ -14,6 +15,11 @@
 //! * rules are evaluated only while the role is [`RolePhase::Running`] (OneFlow evaluates
 //!   nothing while a role deploys, scales or cools down), on the delivered metrics of the
 //!   role's running VMs; each scaler keeps its own period bookkeeping;
+//! * with `autoscaler = "oneflow"` ([`Autoscaler::OneFlow`]) a service's OneFlow rules are
+//!   evaluated only at the ticks of OneFlow's loop and only while the whole service is
+//!   [`ServiceState::Running`]; once one of its roles scales, the others' rules are evaluated
+//!   but refused at that tick ([`ServiceGate`]); OneFlow has neither target tracking nor
+//!   vertical rules, so such a service may not use them;
 //! * a decision that differs from the role's cardinality becomes [`Action::ScaleRole`], with
 //!   the cooldown of the rule that fired (else the role's, else OneFlow's 300 s; 0 for target
 //!   tracking, which stabilises through its windows). A scale-out is clamped to what the
@@ -23,20 +29,22 @@
 //!   (growth within the quota), at most once per role cooldown.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
-use orrery_engine::model::{RolePhase, RoleView, ServiceView, VmState};
-use orrery_engine::policy::{Elasticity, LiveServices, PolicyConfig};
+use orrery_engine::model::{RolePhase, RoleView, ServiceState, ServiceView, VmState};
+use orrery_engine::policy::{Elasticity, PolicyConfig, StandaloneServices};
 use orrery_engine::rng::Rng;
-use orrery_engine::scenario::{Scenario, ServiceRoleSection, ServiceSection};
+use orrery_engine::scenario::{Autoscaler, Scenario, ServiceRoleSection, ServiceSection};
 use orrery_engine::time::{Millis, SECOND};
 use orrery_engine::{Action, ClusterView, InputError};
 use serde::de::DeserializeOwned;
 
-use super::hpa::{HpaScaler, TargetTracking};
+use super::hpa::{HpaHistory, HpaRule, HpaScaler, Mode, RatioScaler, RoleSample, TargetTracking};
 use super::oneflow::{
-    ElasticityPolicy, OneFlowScaler, Outcome, Phase, RoleElasticity, ScheduledPolicy,
+    ElasticityPolicy, OneFlowScaler, Outcome, Phase, RoleElasticity, ScheduledPolicy, ServiceGate,
     DEFAULT_COOLDOWN_S,
 };
+use super::oneflow_state::OneFlowState;
 use super::schedule::{parse_start_time, Epoch};
 use super::vertical::{resize, VerticalRule, VmSize};
 use super::RoleMetrics;
@@ -46,7 +54,8 @@ use crate::tenancy::Resources;
 /// How a role scales horizontally.
 enum Horizontal {
     OneFlow(OneFlowScaler),
-    TargetTracking(HpaScaler),
+    TargetTracking(RatioScaler),
+    Hpa(Box<HpaScaler>),
 }
 
 /// One role's rules and what the manager remembers about it.
@@ -58,11 +67,17 @@ struct RoleRules {
     last_resize: Option<Millis>,
 }
 
+/// One service's autoscaler and its roles' rules, by role name.
+struct ServiceRules {
+    autoscaler: Autoscaler,
+    roles: BTreeMap<String, RoleRules>,
+}
+
 /// Elasticity for a scenario's services (see the module docs).
 pub struct ServiceElasticity {
     tenants: Tenants,
-    /// By service name, then role name.
-    rules: BTreeMap<String, BTreeMap<String, RoleRules>>,
+    /// By service name.
+    rules: BTreeMap<String, ServiceRules>,
 }
 
 /// The scenario's `epoch`: Unix seconds or a UTC date and time; 0 when absent.
@@ -97,11 +112,12 @@ impl ServiceElasticity {
         )
     }
 
-    /// The rules of every role of a live config's services (no organisations: scale-outs
-    /// are bounded by the roles' `max_vms` alone).
-    pub fn from_live(
+    /// The rules of every role of services described without a scenario (a live config's, a
+    /// decide state's: no organisations, so scale-outs are bounded by the roles' `max_vms`
+    /// alone).
+    pub fn from_standalone(
         config: &dyn PolicyConfig,
-        services: LiveServices<'_>,
+        services: StandaloneServices<'_>,
     ) -> Result<ServiceElasticity, InputError> {
         Self::new(
             config,
@@ -124,9 +140,11 @@ impl ServiceElasticity {
             let mut roles = BTreeMap::new();
             for (r, role) in svc.roles.iter().enumerate() {
                 let at = format!("services[{s}].roles[{r}]");
-                roles.insert(role.name.clone(), role_rules(config, &at, role, epoch)?);
+                let rules = role_rules(config, &at, role, epoch, svc.autoscaler)?;
+                roles.insert(role.name.clone(), rules);
             }
-            rules.insert(svc.name.clone(), roles);
+            let autoscaler = svc.autoscaler;
+            rules.insert(svc.name.clone(), ServiceRules { autoscaler, roles });
         }
         Ok(ServiceElasticity { tenants, rules })
     }
@@ -135,7 +153,7 @@ impl ServiceElasticity {
     pub fn has_rules(&self) -> bool {
         self.rules
             .values()
-            .flat_map(BTreeMap::values)
+            .flat_map(|s| s.roles.values())
             .any(|r| r.horizontal.is_some() || r.vertical.is_some())
     }
 }
@@ -178,7 +196,22 @@ fn role_rules(
     at: &str,
     role: &ServiceRoleSection,
     epoch: Epoch,
+    autoscaler: Autoscaler,
 ) -> Result<RoleRules, InputError> {
+    if autoscaler == Autoscaler::OneFlow {
+        let orrery_only = [
+            ("target_tracking", role.target_tracking.is_some()),
+            ("vertical", role.vertical.is_some()),
+        ];
+        if let Some((key, _)) = orrery_only.iter().find(|(_, set)| *set) {
+            return Err(config
+                .error_at(
+                    &format!("{at}.{key}"),
+                    format!("OneFlow's autoscaler has no `{key}`"),
+                )
+                .hint("use OneFlow rules, or orrery's autoscaler (`autoscaler = \"orrery\"`)"));
+        }
+    }
     let oneflow = !(role.elasticity_policies.is_empty() && role.scheduled_policies.is_empty());
     if oneflow && role.target_tracking.is_some() {
         return Err(config
@@ -205,8 +238,8 @@ fn role_rules(
             spec.scheduled_policies
                 .push(parse_json::<ScheduledPolicy>(config, &key, p)?);
         }
-        let scaler =
-            OneFlowScaler::new(spec, epoch, config.file()).map_err(|e| relocate(config, at, e))?;
+        let scaler = OneFlowScaler::new(spec, epoch, autoscaler, config.file())
+            .map_err(|e| relocate(config, at, e))?;
         Some(Horizontal::OneFlow(scaler))
     } else if let Some(tt) = &role.target_tracking {
         let key = format!("{at}.target_tracking");
@@ -224,13 +257,28 @@ fn role_rules(
             obj.insert("min_vms".into(), role.min().into());
             obj.insert("max_vms".into(), role.max().into());
         }
-        let rule: TargetTracking = parse_json(config, &key, &tt)?;
-        rule.validate(config.file()).map_err(|e| {
+        let mode = Mode::take(&mut tt).map_err(|message| {
+            config
+                .error_at(&format!("{key}.mode"), message)
+                .hint("`ratio` (the default) or `hpa` (the Kubernetes controller)")
+        })?;
+        let located = |e: InputError| {
             // The bounds are the role's own keys.
             let on_role = matches!(e.key.as_deref(), Some("min_vms" | "max_vms"));
             relocate(config, if on_role { at } else { &key }, e)
-        })?;
-        Some(Horizontal::TargetTracking(HpaScaler::new(rule)))
+        };
+        Some(match mode {
+            Mode::Ratio => {
+                let rule: TargetTracking = parse_json(config, &key, &tt)?;
+                rule.validate(config.file()).map_err(located)?;
+                Horizontal::TargetTracking(RatioScaler::new(rule))
+            }
+            Mode::Hpa => {
+                let rule: HpaRule = parse_json(config, &key, &tt)?;
+                rule.validate(config.file()).map_err(located)?;
+                Horizontal::Hpa(Box::new(HpaScaler::new(rule)))
+            }
+        })
     } else {
         None
     };
@@ -327,23 +375,71 @@ impl Horizontal {
         }
     }
 
-    /// The cardinality and cooldown (seconds) the rules ask for, if they change it.
+    /// The cardinality and cooldown (seconds) the rules ask for, if they change it, in a
+    /// service that allows what `service` says, and why.
     fn decide(
         &mut self,
-        now: Millis,
+        view: &ClusterView,
+        svc: &ServiceView,
         role: &RoleView,
         metrics: &RoleMetrics,
-    ) -> Option<(u32, u64)> {
+        service: ServiceGate,
+    ) -> Option<(u32, u64, String)> {
         let decision = match self {
-            Horizontal::OneFlow(scaler) => match scaler.evaluate(now, role.cardinality, metrics) {
-                Outcome::Scale(d) => d,
-                _ => return None,
-            },
+            Horizontal::OneFlow(scaler) => {
+                match scaler.evaluate(view.now, role.cardinality, metrics, service) {
+                    Outcome::Scale(d) => d,
+                    _ => return None,
+                }
+            }
             Horizontal::TargetTracking(scaler) => {
-                scaler.evaluate(now, role.cardinality, metrics)?
+                scaler.evaluate(view.now, role.cardinality, metrics)?
+            }
+            Horizontal::Hpa(scaler) => {
+                scaler.evaluate(view.now, &RoleSample::from_view(view, svc, role))?
             }
         };
-        (decision.to != role.cardinality).then_some((decision.to, decision.cooldown / SECOND))
+        (decision.to != role.cardinality).then(|| {
+            let reason = format!("{} ({})", decision.reason, decision.rule);
+            (decision.to, decision.cooldown / SECOND, reason)
+        })
+    }
+
+    /// What the scaler carries to its next evaluation, as JSON (`None`: a ratio scaler's,
+    /// which is not resumable).
+    fn history(&self) -> Option<serde_json::Value> {
+        let value = match self {
+            Horizontal::OneFlow(scaler) => serde_json::to_value(scaler.state()),
+            Horizontal::Hpa(scaler) => serde_json::to_value(scaler.history()),
+            Horizontal::TargetTracking(_) => return None,
+        };
+        // Both are plain structures of numbers and lists.
+        Some(value.expect("a scaler's state serialises"))
+    }
+
+    /// Resumes the scaler from `history` ([`Horizontal::history`]'s form); errors say what
+    /// is wrong in words.
+    fn resume(&mut self, history: &serde_json::Value, file: &Path) -> Result<(), String> {
+        match self {
+            Horizontal::OneFlow(scaler) => {
+                let state: OneFlowState =
+                    serde_path_to_error::deserialize(history).map_err(|e| e.to_string())?;
+                scaler.restore(state, file).map_err(|e| {
+                    let key = e.key.map(|k| format!("{k}: ")).unwrap_or_default();
+                    format!("{key}{}", e.message)
+                })
+            }
+            Horizontal::Hpa(scaler) => {
+                let past: HpaHistory =
+                    serde_path_to_error::deserialize(history).map_err(|e| e.to_string())?;
+                **scaler = HpaScaler::resume(scaler.rule().clone(), past);
+                Ok(())
+            }
+            Horizontal::TargetTracking(_) => Err(
+                "target tracking in ratio mode keeps no resumable history (mode = \"hpa\" does)"
+                    .into(),
+            ),
+        }
     }
 }
 
@@ -407,16 +503,23 @@ impl RoleRules {
     }
 }
 
-impl Elasticity for ServiceElasticity {
-    fn scale(&mut self, view: &ClusterView, _rng: &mut Rng) -> Vec<Action> {
+impl ServiceElasticity {
+    /// The actions the rules ask for on `view`, each with why (the rule that fired and what
+    /// it saw; `None` for a resize).
+    pub fn decide(&mut self, view: &ClusterView) -> Vec<(Action, Option<String>)> {
         let mut ledger = self.tenants.ledger(view);
         let mut plan = Vec::new();
         for (service, svc) in view.services.iter().enumerate() {
-            if !svc.state.is_live() {
+            let Some(ServiceRules { autoscaler, roles }) = self.rules.get_mut(&svc.name) else {
                 continue;
-            }
-            let Some(roles) = self.rules.get_mut(&svc.name) else {
-                continue;
+            };
+            // OneFlow's loop passes its ticks by every service, evaluating RUNNING ones only.
+            let oneflow = *autoscaler == Autoscaler::OneFlow;
+            let mut gate = match svc.state {
+                ServiceState::Running => ServiceGate::Open,
+                _ if oneflow => ServiceGate::Closed,
+                state if state.is_live() => ServiceGate::Open,
+                _ => continue,
             };
             for (r, role) in svc.roles.iter().enumerate() {
                 let Some(rules) = roles.get_mut(&role.name) else {
@@ -425,35 +528,87 @@ impl Elasticity for ServiceElasticity {
                 if let Some(h) = rules.horizontal.as_mut() {
                     h.observe(role);
                 }
-                if role.phase != RolePhase::Running {
+                if !oneflow && role.phase != RolePhase::Running {
                     continue;
                 }
                 let metrics = role_metrics(view, role);
                 let decided = rules
                     .horizontal
                     .as_mut()
-                    .and_then(|h| h.decide(view.now, role, &metrics));
-                if let Some((mut to, cooldown_s)) = decided {
+                    .and_then(|h| h.decide(view, svc, role, &metrics, gate));
+                if let Some((mut to, cooldown_s, mut reason)) = decided {
                     if to > role.cardinality {
                         let unit = vm_type_size(view, role.vm_type);
                         let room = ledger.headroom(svc, unit, to - role.cardinality);
                         ledger.charge(svc, unit.times(room));
+                        if room < to - role.cardinality {
+                            reason += &format!(
+                                "; {} of {} more VMs within the tenant's quota",
+                                room,
+                                to - role.cardinality
+                            );
+                        }
                         to = role.cardinality + room;
                     }
                     if to != role.cardinality {
-                        plan.push(Action::ScaleRole {
+                        let action = Action::ScaleRole {
                             service,
                             role: r,
                             cardinality: to,
                             cooldown_s,
-                        });
+                        };
+                        plan.push((action, Some(reason)));
+                        if oneflow {
+                            gate = ServiceGate::Scaling;
+                        }
                     }
                     continue;
                 }
-                plan.extend(rules.resizes(view, svc, role, &metrics, &mut ledger));
+                let resizes = rules.resizes(view, svc, role, &metrics, &mut ledger);
+                plan.extend(resizes.into_iter().map(|a| (a, None)));
             }
         }
         plan
+    }
+
+    /// What role `role` of service `service` carries to its next evaluation, as JSON: a
+    /// OneFlow scaler's `OneFlowState`, an `hpa` scaler's `HpaHistory` (`None`: no such role,
+    /// no horizontal rule, or ratio target tracking, which is not resumable).
+    pub fn history(&self, service: &str, role: &str) -> Option<serde_json::Value> {
+        self.rules
+            .get(service)?
+            .roles
+            .get(role)?
+            .horizontal
+            .as_ref()?
+            .history()
+    }
+
+    /// Resumes role `role` of service `service` from `history` (the form
+    /// [`ServiceElasticity::history`] gives), as if its scaler had lived through it; `file`
+    /// names the source in errors. The error says what is wrong in words.
+    pub fn resume(
+        &mut self,
+        service: &str,
+        role: &str,
+        history: &serde_json::Value,
+        file: &Path,
+    ) -> Result<(), String> {
+        let rules = self
+            .rules
+            .get_mut(service)
+            .and_then(|s| s.roles.get_mut(role))
+            .ok_or_else(|| format!("no role `{role}` in a service `{service}`"))?;
+        match rules.horizontal.as_mut() {
+            Some(h) => h.resume(history, file),
+            None => Err("the role has no horizontal rule to resume".into()),
+        }
+    }
+}
+
+impl Elasticity for ServiceElasticity {
+    fn scale(&mut self, view: &ClusterView, _rng: &mut Rng) -> Vec<Action> {
+        self.decide(view).into_iter().map(|(a, _)| a).collect()
     }
 }
 

@@ -7,14 +7,20 @@
 //!   `scheduled_policies`, `min_vms`, `max_vms`, `cooldown`), its cardinality arithmetic
 //!   (CHANGE, CARDINALITY, PERCENTAGE_CHANGE with `min_adjust_step`, clamping) and
 //!   [`oneflow::OneFlowScaler`], the per-role state machine (period, `period_number`,
-//!   cooldown) that turns delivered metrics into scaling decisions.
+//!   cooldown) that turns delivered metrics into scaling decisions, at every delivery
+//!   (orrery's autoscaler) or at the ticks of OneFlow's own loop (`autoscaler = "oneflow"`).
+//! * [`oneflow_state`]: what a OneFlow scaler carries between evaluations, to record and
+//!   resume it.
 //! * [`schedule`]: the 5-field cron `recurrence` and `start_time` of scheduled rules.
-//! * [`hpa`]: target tracking as the Kubernetes HorizontalPodAutoscaler does it (ratio,
-//!   tolerance, stabilisation windows, min/max) and [`hpa::HpaScaler`], its state machine, with
-//!   conversion to and from an `autoscaling/v2` HorizontalPodAutoscaler object.
+//! * [`hpa`]: target tracking as the Kubernetes HorizontalPodAutoscaler does it: the `ratio`
+//!   mode ([`hpa::RatioScaler`]: ratio, tolerance, stabilisation windows, min/max, with
+//!   conversion to and from an `autoscaling/v2` object) and the `hpa` mode
+//!   ([`hpa::HpaScaler`]: the v1.34 controller, `behavior` and all, resumable from an
+//!   [`hpa::HpaHistory`]).
 //! * [`vertical`]: resizing the vCPUs and memory of a role's VMs within their maximum.
 //! * [`manager`]: [`manager::ServiceElasticity`], the service manager's elasticity policy:
-//!   every role's rules from a scenario, applied at each monitoring delivery.
+//!   every role's rules from a scenario, applied at each monitoring delivery or, for a
+//!   service with `autoscaler = "oneflow"`, at each tick of OneFlow's loop.
 //!
 //! Times are [`Millis`] of simulated time: nothing here reads a clock. Inputs are the metric
 //! values a monitoring layer has *delivered* ([`RoleMetrics`]); outputs are [`Decision`]s: the
@@ -33,6 +39,9 @@ pub mod expr;
 pub mod hpa;
 pub mod manager;
 pub mod oneflow;
+#[cfg(test)]
+mod oneflow_mode_tests;
+pub mod oneflow_state;
 pub mod schedule;
 pub mod vertical;
 
@@ -100,6 +109,16 @@ pub enum RuleRef {
     MinVms,
     /// Target tracking (HPA) on the named metric.
     TargetTracking(String),
+    /// The Kubernetes HPA controller (`target_tracking` with `mode = "hpa"`).
+    Hpa {
+        /// The controller's description of the metric whose proposal won (empty when the
+        /// count was outside its bounds).
+        metric: String,
+        /// The reason of the condition that bounded the result, as the controller names it:
+        /// `ScaleUpLimit`, `ScaleDownLimit`, `TooManyReplicas`, `TooFewReplicas`,
+        /// `ScaleUpStabilized`, `ScaleDownStabilized` or `DesiredWithinRange`.
+        limit: &'static str,
+    },
 }
 
 impl fmt::Display for RuleRef {
@@ -109,6 +128,8 @@ impl fmt::Display for RuleRef {
             RuleRef::Scheduled(i) => write!(f, "scheduled_policies[{i}]"),
             RuleRef::MinVms => write!(f, "min_vms"),
             RuleRef::TargetTracking(m) => write!(f, "target tracking on {m}"),
+            RuleRef::Hpa { metric, limit } if metric.is_empty() => write!(f, "HPA ({limit})"),
+            RuleRef::Hpa { metric, limit } => write!(f, "HPA on {metric} ({limit})"),
         }
     }
 }

@@ -10,8 +10,9 @@
 //!   ones after it are not evaluated (their period counters do not move). If none fires and
 //!   the role is below `min_vms`, it scales up to `min_vms` with no cooldown.
 //! * **Period.** An elasticity policy is evaluated at most once per `period` seconds: an
-//!   evaluation earlier than `last_eval + period` is skipped. The caller evaluates at its own
-//!   interval (OneFlow's `autoscaler_interval`), so the real cadence is the coarser of both.
+//!   evaluation earlier than `last_eval + period` is skipped. Evaluations happen at the calls
+//!   (orrery's mode) or at the ticks of OneFlow's loop (oneflow mode, below), so the real
+//!   cadence is the coarser of both.
 //! * **period_number.** Each true evaluation adds one to a counter (capped at
 //!   `period_number`), a false one resets it to 0; the policy fires when the counter reaches
 //!   `period_number`, i.e. after `period_number` consecutive true evaluations (0 or absent
@@ -19,8 +20,7 @@
 //!   scaling.
 //! * **Cooldown.** While a role scales, and for `cooldown` seconds after the scaling has
 //!   finished, no rule is evaluated. The cooldown is the firing policy's `cooldown`, else the
-//!   role's, else OneFlow's default of 300 s. (OneFlow also writes a policy's cooldown back
-//!   into the role's; that side effect is not reproduced.)
+//!   role's, else OneFlow's default of 300 s.
 //! * **Arithmetic** ([`new_cardinality`]): CHANGE adds `adjust`; CARDINALITY sets it;
 //!   PERCENTAGE_CHANGE adds `cardinality × adjust / 100` truncated toward zero, at least 1 in
 //!   magnitude and at least `min_adjust_step`, with the sign of the product (a zero product
@@ -34,14 +34,36 @@
 //!   the past are not run at start-up). Later, a `start_time` fires when it lies in
 //!   `(previous evaluation, now]`, a `recurrence` when its next occurrence after the previous
 //!   evaluation is at or before now. The new cardinality uses the same arithmetic.
+//!
+//! Two modes ([`Autoscaler`], a service's `autoscaler` key) share all of the above and differ
+//! in what OneFlow's loop adds around it:
+//!
+//! * **orrery** evaluates at every call (each monitoring delivery) at the call's time; a role
+//!   is held back by its own scaling and cooldown only.
+//! * **oneflow** is `ServiceAutoScaler#start`: the rules are evaluated only at the ticks of a
+//!   loop that runs every [`Autoscaler::ONEFLOW_INTERVAL`] (`:autoscaler_interval`, 90 s)
+//!   from time 0, at the tick's time, on the latest delivered metrics. A call between two
+//!   ticks does nothing ([`Outcome::Skipped`]); so `period` is quantised to ticks (a policy
+//!   is evaluated at the first tick at or after `last_eval + period`, and `last_eval`
+//!   becomes that tick) and `period_number` counts evaluated ticks. The caller says what the
+//!   role's service allows ([`ServiceGate`]): a service that is not RUNNING is skipped
+//!   whole, and once one role of it scales the others' firings are refused at that tick
+//!   (`LifeCycleManager#scale_action` finds the service SCALING). The cooldown of every rule
+//!   that fires, refused or not, becomes the role's cooldown (`update_role_policies`), which
+//!   later rules without their own then use; the implicit `min_vms` rule sets it to 0.
+//!
+//! [`OneFlowScaler::state`] and [`OneFlowScaler::resume`] record and restore all of it
+//! ([`OneFlowState`]).
 
 use std::path::Path;
 
+pub use orrery_engine::scenario::Autoscaler;
 use orrery_engine::time::{Millis, SECOND};
 use orrery_engine::InputError;
 use serde::{Deserialize, Serialize};
 
 use super::expr::Expression;
+pub use super::oneflow_state::{OneFlowState, Phase, PolicyState};
 use super::schedule::{civil_from_days, parse_start_time, Cron, Epoch};
 use super::{Decision, RoleMetrics, RuleRef};
 use crate::expr::ParseError;
@@ -216,12 +238,16 @@ pub fn new_cardinality(
 pub enum Outcome {
     /// Rules were evaluated (or skipped for their period) and none changes the cardinality.
     Idle,
+    /// Nothing was evaluated: no tick of OneFlow's loop is due, or the service is not
+    /// RUNNING ([`ServiceGate::Closed`]).
+    Skipped,
     /// The role is scaling or cooling down: nothing was evaluated.
     Busy(Phase),
     /// Scale to `decision.to`; the role is now [`Phase::Scaling`].
     Scale(Decision),
     /// A rule fired but OneFlow would refuse the cardinality it asks for (outside
-    /// `[min_vms, max_vms]`); the role stays as it was.
+    /// `[min_vms, max_vms]`, or the service is already scaling); the role stays as it was and
+    /// the rule fires again at its next evaluation.
     Rejected {
         /// The refused decision.
         decision: Decision,
@@ -230,30 +256,17 @@ pub enum Outcome {
     },
 }
 
-/// Where a role is in OneFlow's scaling cycle.
+/// What the role's service allows at an evaluation (OneFlow's autoscaler looks at the
+/// service's state, and its scale action checks it again).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Phase {
-    /// Rules are evaluated.
-    Running,
-    /// VMs are being added or removed; the cooldown that follows is held here.
-    Scaling {
-        /// Cooldown to start once the scaling has finished.
-        cooldown: Millis,
-    },
-    /// No evaluation before `until`.
-    Cooldown {
-        /// End of the cooldown.
-        until: Millis,
-    },
-}
-
-/// The run-time state OneFlow keeps in each elasticity policy.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct PolicyState {
-    /// Time of the last evaluation, `None` before the first.
-    pub last_eval: Option<Millis>,
-    /// Consecutive true evaluations, capped at `period_number`.
-    pub true_evals: u32,
+pub enum ServiceGate {
+    /// The service is RUNNING: a rule that fires scales the role.
+    Open,
+    /// The service was RUNNING at this tick but another of its roles has just started
+    /// scaling: the rules are evaluated and a rule that fires is refused.
+    Scaling,
+    /// The service is not RUNNING: nothing is evaluated (the tick still passes).
+    Closed,
 }
 
 enum When {
@@ -267,15 +280,25 @@ pub struct OneFlowScaler {
     expressions: Vec<Expression>,
     schedules: Vec<When>,
     epoch: Epoch,
+    mode: Autoscaler,
     policies: Vec<PolicyState>,
     scheduled_last: Vec<Option<Millis>>,
     phase: Phase,
+    last_tick: Option<Millis>,
+    /// The cooldown of rules without their own (the role's, rewritten in oneflow mode).
+    role_cooldown: Millis,
 }
 
 impl OneFlowScaler {
     /// Parses the rules (expressions, cron lines, start times); `epoch` maps simulated time
-    /// to the calendar for scheduled policies; `file` names the source in errors.
-    pub fn new(spec: RoleElasticity, epoch: Epoch, file: &Path) -> Result<Self, InputError> {
+    /// to the calendar for scheduled policies; `mode` is the autoscaler that applies them;
+    /// `file` names the source in errors.
+    pub fn new(
+        spec: RoleElasticity,
+        epoch: Epoch,
+        mode: Autoscaler,
+        file: &Path,
+    ) -> Result<Self, InputError> {
         let located = |key: String, e: ParseError| InputError {
             key: Some(key),
             hint: e.hint.or_else(|| {
@@ -321,12 +344,79 @@ impl OneFlowScaler {
         Ok(OneFlowScaler {
             policies: vec![PolicyState::default(); spec.elasticity_policies.len()],
             scheduled_last: vec![None; spec.scheduled_policies.len()],
+            role_cooldown: spec.cooldown.unwrap_or(DEFAULT_COOLDOWN_S) * SECOND,
             spec,
             expressions,
             schedules,
             epoch,
+            mode,
             phase: Phase::Running,
+            last_tick: None,
         })
+    }
+
+    /// A scaler of these rules that continues from `state` (recorded by [`Self::state`] or
+    /// written by hand): it evaluates as the scaler that recorded it would. An error names
+    /// the list whose length does not match the rules.
+    pub fn resume(
+        spec: RoleElasticity,
+        epoch: Epoch,
+        mode: Autoscaler,
+        state: OneFlowState,
+        file: &Path,
+    ) -> Result<Self, InputError> {
+        let mut scaler = Self::new(spec, epoch, mode, file)?;
+        let fits = |key: &str, given: usize, rules: usize| {
+            if given == 0 || given == rules {
+                Ok(())
+            } else {
+                Err(InputError::file(
+                    file,
+                    format!("{given} in the state for {rules} in the rules"),
+                )
+                .key(key.to_owned())
+                .hint("one entry per policy, in the rules' order (or none)"))
+            }
+        };
+        fits(
+            "elasticity_policies",
+            state.elasticity_policies.len(),
+            scaler.policies.len(),
+        )?;
+        fits(
+            "scheduled_policies",
+            state.scheduled_policies.len(),
+            scaler.scheduled_last.len(),
+        )?;
+        if !state.elasticity_policies.is_empty() {
+            scaler.policies = state.elasticity_policies;
+        }
+        if !state.scheduled_policies.is_empty() {
+            scaler.scheduled_last = state.scheduled_policies;
+        }
+        scaler.phase = state.phase;
+        scaler.last_tick = state.last_tick_ms;
+        if let Some(cooldown) = state.role_cooldown_ms {
+            scaler.role_cooldown = cooldown;
+        }
+        Ok(scaler)
+    }
+
+    /// This scaler as one that lived through `state` (see [`OneFlowScaler::resume`]).
+    pub fn restore(&mut self, state: OneFlowState, file: &Path) -> Result<(), InputError> {
+        *self = Self::resume(self.spec.clone(), self.epoch, self.mode, state, file)?;
+        Ok(())
+    }
+
+    /// Everything the scaler carries to its next evaluation.
+    pub fn state(&self) -> OneFlowState {
+        OneFlowState {
+            phase: self.phase,
+            last_tick_ms: self.last_tick,
+            role_cooldown_ms: Some(self.role_cooldown),
+            elasticity_policies: self.policies.clone(),
+            scheduled_policies: self.scheduled_last.clone(),
+        }
     }
 
     /// The rules as given.
@@ -353,9 +443,22 @@ impl OneFlowScaler {
         }
     }
 
-    /// Evaluates the rules at `now` for a role of `cardinality` VMs whose running VMs
-    /// delivered `metrics` (see the module docs for the order and timing).
-    pub fn evaluate(&mut self, now: Millis, cardinality: u32, metrics: &RoleMetrics) -> Outcome {
+    /// Evaluates the rules for a call at `now` (at the tick due, in oneflow mode) for a role
+    /// of `cardinality` VMs whose running VMs delivered `metrics`, in a service that allows
+    /// what `service` says (see the module docs for the order and timing).
+    pub fn evaluate(
+        &mut self,
+        now: Millis,
+        cardinality: u32,
+        metrics: &RoleMetrics,
+        service: ServiceGate,
+    ) -> Outcome {
+        let Some(now) = self.instant(now) else {
+            return Outcome::Skipped;
+        };
+        if service == ServiceGate::Closed {
+            return Outcome::Skipped;
+        }
         match self.phase {
             Phase::Scaling { .. } => return Outcome::Busy(self.phase),
             Phase::Cooldown { until } if now < until => return Outcome::Busy(self.phase),
@@ -374,6 +477,10 @@ impl OneFlowScaler {
         let Some((to, rule, reason, cooldown)) = decided else {
             return Outcome::Idle;
         };
+        if self.mode == Autoscaler::OneFlow {
+            // `update_role_policies`: the cooldown of the rule that fired becomes the role's.
+            self.role_cooldown = cooldown;
+        }
         let decision = Decision {
             at: now,
             from: cardinality,
@@ -382,7 +489,11 @@ impl OneFlowScaler {
             reason,
             cooldown,
         };
+        // `scale_action`: the service's state first, then `set_cardinality`'s bounds.
         let refused = match (self.spec.min_vms, self.spec.max_vms) {
+            _ if service == ServiceGate::Scaling => {
+                Some("Service cannot be scaled in state: SCALING".to_owned())
+            }
             (Some(min), _) if to < i64::from(min) => Some(format!("Minimum cardinality is {min}")),
             (None, _) if to < 0 => Some("Minimum cardinality is 0".to_owned()),
             (_, Some(max)) if to > i64::from(max) => Some(format!("Maximum cardinality is {max}")),
@@ -396,8 +507,22 @@ impl OneFlowScaler {
         Outcome::Scale(decision)
     }
 
+    /// The instant a call at `now` evaluates at: `now`, or in a loop of ticks the latest tick
+    /// at or before `now` when this scaler has not seen it yet (then recorded as seen).
+    fn instant(&mut self, now: Millis) -> Option<Millis> {
+        let Some(every) = self.mode.tick_interval() else {
+            return Some(now);
+        };
+        let tick = now / every * every;
+        if self.last_tick.is_some_and(|seen| seen >= tick) {
+            return None;
+        }
+        self.last_tick = Some(tick);
+        Some(tick)
+    }
+
     fn cooldown(&self, own: Option<u64>) -> Millis {
-        own.or(self.spec.cooldown).unwrap_or(DEFAULT_COOLDOWN_S) * SECOND
+        own.map_or(self.role_cooldown, |s| s * SECOND)
     }
 
     /// `scale_time?` over the scheduled policies: the first that changes the cardinality.
@@ -497,6 +622,7 @@ fn utc(unix_s: i64) -> String {
 mod tests {
     use super::*;
     use AdjustmentType::*;
+    use ServiceGate::Open;
 
     fn nc(
         kind: AdjustmentType,
@@ -564,7 +690,7 @@ mod tests {
         let epoch = Epoch {
             unix_at_zero: 1_704_067_200, // 2024-01-01 00:00 UTC, a Monday
         };
-        OneFlowScaler::new(spec, epoch, Path::new("role.json")).unwrap()
+        OneFlowScaler::new(spec, epoch, Autoscaler::Orrery, Path::new("role.json")).unwrap()
     }
 
     fn up_rule() -> ElasticityPolicy {
@@ -591,19 +717,19 @@ mod tests {
         });
         let hot = cpu(90.0);
         // Evaluated every 30 s; the period of 60 s skips every other evaluation.
-        assert_eq!(s.evaluate(0, 2, &hot), Outcome::Idle);
+        assert_eq!(s.evaluate(0, 2, &hot, Open), Outcome::Idle);
         assert_eq!(s.policy_state(0).true_evals, 1);
-        assert_eq!(s.evaluate(30 * S, 2, &hot), Outcome::Idle);
+        assert_eq!(s.evaluate(30 * S, 2, &hot, Open), Outcome::Idle);
         assert_eq!(s.policy_state(0).last_eval, Some(0));
-        assert_eq!(s.evaluate(60 * S, 2, &hot), Outcome::Idle);
+        assert_eq!(s.evaluate(60 * S, 2, &hot, Open), Outcome::Idle);
         assert_eq!(s.policy_state(0).true_evals, 2);
         // A false evaluation resets the count.
-        assert_eq!(s.evaluate(120 * S, 2, &cpu(70.0)), Outcome::Idle);
+        assert_eq!(s.evaluate(120 * S, 2, &cpu(70.0), Open), Outcome::Idle);
         assert_eq!(s.policy_state(0).true_evals, 0);
         for t in [180, 240] {
-            assert_eq!(s.evaluate(t * S, 2, &hot), Outcome::Idle);
+            assert_eq!(s.evaluate(t * S, 2, &hot, Open), Outcome::Idle);
         }
-        let Outcome::Scale(d) = s.evaluate(300 * S, 2, &hot) else {
+        let Outcome::Scale(d) = s.evaluate(300 * S, 2, &hot, Open) else {
             panic!("third consecutive true period must fire");
         };
         assert_eq!((d.at, d.from, d.to, d.cooldown), (300 * S, 2, 3, 120 * S));
@@ -612,17 +738,17 @@ mod tests {
         assert_eq!(s.policy_state(0).true_evals, 0);
         // Scaling: nothing is evaluated until it finishes (at 330 s), then 120 s of cooldown.
         assert_eq!(
-            s.evaluate(320 * S, 3, &hot),
+            s.evaluate(320 * S, 3, &hot, Open),
             Outcome::Busy(Phase::Scaling { cooldown: 120 * S })
         );
         s.scaling_finished(330 * S);
         assert_eq!(
-            s.evaluate(449 * S, 3, &hot),
+            s.evaluate(449 * S, 3, &hot, Open),
             Outcome::Busy(Phase::Cooldown { until: 450 * S })
         );
         assert_eq!(s.policy_state(0).last_eval, Some(300 * S));
         // From 450 s the rule counts again from zero.
-        assert_eq!(s.evaluate(450 * S, 3, &hot), Outcome::Idle);
+        assert_eq!(s.evaluate(450 * S, 3, &hot, Open), Outcome::Idle);
         assert_eq!(s.policy_state(0).true_evals, 1);
         assert_eq!(s.phase(), Phase::Running);
     }
@@ -647,7 +773,7 @@ mod tests {
             elasticity_policies: vec![first, down],
             ..Default::default()
         });
-        let Outcome::Scale(d) = s.evaluate(0, 4, &cpu(90.0)) else {
+        let Outcome::Scale(d) = s.evaluate(0, 4, &cpu(90.0), Open) else {
             panic!()
         };
         // The first policy fires but is clamped to max 4: no change, so the second one runs:
@@ -658,7 +784,7 @@ mod tests {
         );
         s.scaling_finished(10 * S);
         // At 60 s the first policy fires (+1) and the second is not evaluated.
-        let Outcome::Scale(d) = s.evaluate(60 * S, 2, &cpu(90.0)) else {
+        let Outcome::Scale(d) = s.evaluate(60 * S, 2, &cpu(90.0), Open) else {
             panic!()
         };
         assert_eq!((d.to, d.rule), (3, RuleRef::Elasticity(0)));
@@ -682,7 +808,7 @@ mod tests {
             elasticity_policies: vec![rule],
             ..Default::default()
         });
-        let Outcome::Rejected { decision, reason } = s.evaluate(0, 3, &cpu(5.0)) else {
+        let Outcome::Rejected { decision, reason } = s.evaluate(0, 3, &cpu(5.0), Open) else {
             panic!()
         };
         assert_eq!(
@@ -691,7 +817,7 @@ mod tests {
         );
         assert_eq!(s.phase(), Phase::Running);
         // Below min_vms with no rule firing: the implicit rule, without cooldown.
-        let Outcome::Scale(d) = s.evaluate(10 * S, 0, &RoleMetrics::default()) else {
+        let Outcome::Scale(d) = s.evaluate(10 * S, 0, &RoleMetrics::default(), Open) else {
             panic!()
         };
         assert_eq!((d.to, d.rule, d.cooldown), (2, RuleRef::MinVms, 0));
@@ -706,7 +832,7 @@ mod tests {
             }],
             ..Default::default()
         });
-        let Outcome::Rejected { decision, reason } = s.evaluate(0, 12, &cpu(90.0)) else {
+        let Outcome::Rejected { decision, reason } = s.evaluate(0, 12, &cpu(90.0), Open) else {
             panic!()
         };
         assert_eq!(
@@ -744,9 +870,9 @@ mod tests {
         let none = RoleMetrics::default();
         let h = 3600 * S;
         // The first evaluation only records the time.
-        assert_eq!(s.evaluate(0, 2, &none), Outcome::Idle);
-        assert_eq!(s.evaluate(9 * h - 60 * S, 2, &none), Outcome::Idle);
-        let Outcome::Scale(d) = s.evaluate(9 * h + 30 * S, 2, &none) else {
+        assert_eq!(s.evaluate(0, 2, &none, Open), Outcome::Idle);
+        assert_eq!(s.evaluate(9 * h - 60 * S, 2, &none, Open), Outcome::Idle);
+        let Outcome::Scale(d) = s.evaluate(9 * h + 30 * S, 2, &none, Open) else {
             panic!()
         };
         assert_eq!(
@@ -756,9 +882,12 @@ mod tests {
         assert_eq!(d.reason, "recurrence due at 2024-01-01 09:00 UTC");
         s.scaling_finished(9 * h + 60 * S);
         // Evaluations the same day do not fire again.
-        assert_eq!(s.evaluate(10 * h, 6, &none), Outcome::Idle);
-        assert_eq!(s.evaluate(17 * h + 59 * 60 * S, 6, &none), Outcome::Idle);
-        let Outcome::Scale(d) = s.evaluate(18 * h + 90 * S, 6, &none) else {
+        assert_eq!(s.evaluate(10 * h, 6, &none, Open), Outcome::Idle);
+        assert_eq!(
+            s.evaluate(17 * h + 59 * 60 * S, 6, &none, Open),
+            Outcome::Idle
+        );
+        let Outcome::Scale(d) = s.evaluate(18 * h + 90 * S, 6, &none, Open) else {
             panic!()
         };
         assert_eq!(
@@ -767,8 +896,8 @@ mod tests {
         );
         s.scaling_finished(18 * h + 90 * S);
         // Tuesday 09:00 fires again (after the cooldown).
-        assert_eq!(s.evaluate(24 * h, 2, &none), Outcome::Idle);
-        let Outcome::Scale(d) = s.evaluate(33 * h, 2, &none) else {
+        assert_eq!(s.evaluate(24 * h, 2, &none, Open), Outcome::Idle);
+        let Outcome::Scale(d) = s.evaluate(33 * h, 2, &none, Open) else {
             panic!()
         };
         assert_eq!(d.to, 6);
@@ -846,7 +975,7 @@ mod tests {
             ..Default::default()
         };
         let epoch = Epoch { unix_at_zero: 0 };
-        let e = OneFlowScaler::new(spec, epoch, Path::new("svc.json"))
+        let e = OneFlowScaler::new(spec, epoch, Autoscaler::Orrery, Path::new("svc.json"))
             .err()
             .unwrap();
         assert_eq!(
@@ -866,7 +995,7 @@ mod tests {
             }],
             ..Default::default()
         };
-        let e = OneFlowScaler::new(spec, epoch, Path::new("svc.json"))
+        let e = OneFlowScaler::new(spec, epoch, Autoscaler::Orrery, Path::new("svc.json"))
             .err()
             .unwrap();
         assert_eq!(e.key.as_deref(), Some("scheduled_policies[0]"));
@@ -875,6 +1004,6 @@ mod tests {
             max_vms: Some(2),
             ..Default::default()
         };
-        assert!(OneFlowScaler::new(spec, epoch, Path::new("x")).is_err());
+        assert!(OneFlowScaler::new(spec, epoch, Autoscaler::Orrery, Path::new("x")).is_err());
     }
 }

@@ -1,6 +1,12 @@
 //! Rank: `SCHED_RANK`, an arithmetic score over host attributes, higher is better.
 
-use super::syntax::ParseError;
+use std::ops::{Add, Mul, Neg, Sub};
+
+use orrery_engine::scenario::ExpressionDialect as Dialect;
+
+use super::cnum::float_to_int;
+use super::error::ParseError;
+use super::opennebula::{rank_value, Number as Literal};
 use super::syntax::{Parser, Tok};
 use super::value::{numeric, Attributes};
 
@@ -8,6 +14,7 @@ use super::value::{numeric, Attributes};
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rank {
     expr: Arith,
+    dialect: Dialect,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,7 +28,7 @@ enum ArithOp {
 #[derive(Debug, Clone, PartialEq)]
 enum Arith {
     Num(f64),
-    /// Upper-cased attribute name.
+    /// An attribute name: upper-cased in orrery's dialect, as written in OpenNebula's.
     Attr(String),
     Neg(Box<Arith>),
     /// A left-associative chain: `first op1 e1 op2 e2 …`.
@@ -29,22 +36,36 @@ enum Arith {
 }
 
 impl Rank {
-    /// Parses a rank expression; an empty expression ranks every host 0.
+    /// Parses a rank expression in orrery's dialect; an empty expression ranks every host 0.
     pub fn parse(src: &str) -> Result<Self, ParseError> {
-        let mut p = Parser::new(src)?;
-        if p.cur.kind == Tok::End {
-            return Ok(Rank {
-                expr: Arith::Num(0.0),
-            });
-        }
-        let expr = p.sum()?;
-        p.finish("an operator (`+`, `-`, `*`, `/`) or end of input")?;
-        Ok(Rank { expr })
+        Self::parse_in(src, Dialect::Orrery)
     }
 
-    /// The score of `host`: missing or non-numeric attributes read 0, `x / 0` is 0.
+    /// Parses a rank expression in `dialect`; an empty expression ranks every host 0.
+    pub fn parse_in(src: &str, dialect: Dialect) -> Result<Self, ParseError> {
+        let mut p = Parser::with_lexing(src, dialect.into())?;
+        let expr = match p.cur.kind {
+            Tok::End => Arith::Num(0.0),
+            _ => p.sum(dialect)?,
+        };
+        p.finish("an operator (`+`, `-`, `*`, `/`) or end of input")
+            .map_err(|e| match p.cur.kind {
+                Tok::Num if p.text(p.cur).starts_with('-') => e.hint(
+                    "OpenNebula reads `-1` as one number: put a space after a `-` that subtracts",
+                ),
+                _ => e,
+            })?;
+        Ok(Rank { expr, dialect })
+    }
+
+    /// The score of `host`. orrery's: an `f64`, where missing or non-numeric attributes read
+    /// 0 and `x / 0` is 0. OpenNebula's: `expr_arith.y`'s `int`, computed in `float` (see
+    /// [`super`]).
     pub fn eval(&self, host: &dyn Attributes) -> f64 {
-        self.expr.eval(host)
+        match self.dialect {
+            Dialect::Orrery => self.expr.eval::<f64>(host),
+            Dialect::OpenNebula => f64::from(float_to_int(self.expr.eval::<f32>(host))),
+        }
     }
 
     /// The attribute names (upper-cased) the expression reads, sorted, without duplicates.
@@ -59,32 +80,28 @@ impl Rank {
 }
 
 impl Parser<'_> {
-    fn sum(&mut self) -> Result<Arith, ParseError> {
-        self.chain(Parser::product, |k| match k {
-            Tok::Plus => Some(ArithOp::Add),
-            Tok::Minus => Some(ArithOp::Sub),
-            _ => None,
-        })
+    /// `product (('+' | '-') product)*`, left-associative (`expr_arith.y`: `%left '+' '-'`
+    /// below `%left '*' '/'`).
+    fn sum(&mut self, dialect: Dialect) -> Result<Arith, ParseError> {
+        self.chain(dialect, Parser::product, additive)
     }
 
-    fn product(&mut self) -> Result<Arith, ParseError> {
-        self.chain(Parser::unary_arith, |k| match k {
-            Tok::Star => Some(ArithOp::Mul),
-            Tok::Slash => Some(ArithOp::Div),
-            _ => None,
-        })
+    /// `factor (('*' | '/') factor)*`, left-associative.
+    fn product(&mut self, dialect: Dialect) -> Result<Arith, ParseError> {
+        self.chain(dialect, Parser::factor, multiplicative)
     }
 
     fn chain(
         &mut self,
-        operand: fn(&mut Self) -> Result<Arith, ParseError>,
+        dialect: Dialect,
+        operand: fn(&mut Self, Dialect) -> Result<Arith, ParseError>,
         op: fn(Tok) -> Option<ArithOp>,
     ) -> Result<Arith, ParseError> {
-        let first = operand(self)?;
+        let first = operand(self, dialect)?;
         let mut rest = Vec::new();
         while let Some(o) = op(self.cur.kind) {
             self.bump()?;
-            rest.push((o, operand(self)?));
+            rest.push((o, operand(self, dialect)?));
         }
         Ok(if rest.is_empty() {
             first
@@ -93,50 +110,121 @@ impl Parser<'_> {
         })
     }
 
-    fn unary_arith(&mut self) -> Result<Arith, ParseError> {
-        match self.cur.kind {
-            Tok::Minus => {
-                self.enter()?;
-                self.bump()?;
-                let inner = self.unary_arith()?;
-                self.depth -= 1;
+    /// A number, an attribute, `(` sum `)`, or `-` and what it negates: in orrery's dialect
+    /// the factor after it; in `expr_arith.y`, whose `'-' expr` has the precedence of binary
+    /// `-` and so reduces only before `+`, `-` or the end, the whole product after it
+    /// (`A / - B * C` is `A / -(B * C)`).
+    fn factor(&mut self, dialect: Dialect) -> Result<Arith, ParseError> {
+        let what = "a number, an attribute name or `(`";
+        match (self.cur.kind, dialect) {
+            (Tok::Minus, _) => {
+                let negated = match dialect {
+                    Dialect::Orrery => Parser::factor,
+                    Dialect::OpenNebula => Parser::product,
+                };
+                let inner = self.prefixed(|p| negated(p, dialect))?;
                 Ok(Arith::Neg(Box::new(inner)))
             }
-            Tok::LParen => {
-                self.enter()?;
-                let open = self.bump()?;
-                let inner = self.sum()?;
-                self.close(open)?;
-                self.depth -= 1;
-                Ok(inner)
-            }
-            Tok::Num => {
+            (Tok::LParen, _) => self.parenthesised(|p| p.sum(dialect)),
+            (Tok::Num, Dialect::Orrery) => {
                 let t = self.bump()?;
                 Ok(Arith::Num(self.number(t)?))
             }
-            Tok::Name => {
+            (Tok::Num, Dialect::OpenNebula) => {
+                let t = self.bump()?;
+                Ok(Arith::Num(match self.opennebula_number(t) {
+                    Literal::Int(i) => f64::from(i as f32),
+                    Literal::Float(x) => f64::from(x),
+                }))
+            }
+            (Tok::Name, Dialect::Orrery) => {
                 let t = self.bump()?;
                 Ok(Arith::Attr(self.text(t).to_ascii_uppercase()))
             }
-            _ => Err(self.expected("a number, an attribute name or `(`")),
+            (Tok::Name | Tok::Str, Dialect::OpenNebula) => {
+                Ok(Arith::Attr(self.attribute_name(what)?))
+            }
+            _ => Err(self.expected(what)),
         }
     }
 }
 
+fn additive(k: Tok) -> Option<ArithOp> {
+    match k {
+        Tok::Plus => Some(ArithOp::Add),
+        Tok::Minus => Some(ArithOp::Sub),
+        _ => None,
+    }
+}
+
+fn multiplicative(k: Tok) -> Option<ArithOp> {
+    match k {
+        Tok::Star => Some(ArithOp::Mul),
+        Tok::Slash => Some(ArithOp::Div),
+        _ => None,
+    }
+}
+
+/// The arithmetic a dialect's rank computes in.
+trait Number:
+    Copy + Add<Output = Self> + Sub<Output = Self> + Mul<Output = Self> + Neg<Output = Self>
+{
+    /// A literal of the expression (stored as the `f64` it is exactly).
+    fn literal(x: f64) -> Self;
+    /// Attribute `name` of `host`.
+    fn attribute(host: &dyn Attributes, name: &str) -> Self;
+    /// `self / d`.
+    fn divide(self, d: Self) -> Self;
+}
+
+/// orrery's: a missing or non-numeric attribute reads 0, and `x / 0` is 0.
+impl Number for f64 {
+    fn literal(x: f64) -> Self {
+        x
+    }
+
+    fn attribute(host: &dyn Attributes, name: &str) -> Self {
+        host.get(name).as_ref().and_then(numeric).unwrap_or(0.0)
+    }
+
+    fn divide(self, d: Self) -> Self {
+        if d == 0.0 {
+            0.0
+        } else {
+            self / d
+        }
+    }
+}
+
+/// OpenNebula's `float`: an attribute as its search reads it (0 when it finds none), and IEEE
+/// division (`x / 0` is infinite).
+impl Number for f32 {
+    fn literal(x: f64) -> Self {
+        x as f32
+    }
+
+    fn attribute(host: &dyn Attributes, name: &str) -> Self {
+        rank_value(host, name)
+    }
+
+    fn divide(self, d: Self) -> Self {
+        self / d
+    }
+}
+
 impl Arith {
-    fn eval(&self, host: &dyn Attributes) -> f64 {
+    fn eval<N: Number>(&self, host: &dyn Attributes) -> N {
         match self {
-            Arith::Num(x) => *x,
-            Arith::Attr(name) => host.get(name).as_ref().and_then(numeric).unwrap_or(0.0),
-            Arith::Neg(e) => -e.eval(host),
+            Arith::Num(x) => N::literal(*x),
+            Arith::Attr(name) => N::attribute(host, name),
+            Arith::Neg(e) => -e.eval::<N>(host),
             Arith::Chain(first, rest) => rest.iter().fold(first.eval(host), |acc, (op, e)| {
                 let v = e.eval(host);
                 match op {
                     ArithOp::Add => acc + v,
                     ArithOp::Sub => acc - v,
                     ArithOp::Mul => acc * v,
-                    ArithOp::Div if v == 0.0 => 0.0,
-                    ArithOp::Div => acc / v,
+                    ArithOp::Div => acc.divide(v),
                 }
             }),
         }

@@ -2,7 +2,11 @@
 
 use std::borrow::Cow;
 
-use super::syntax::ParseError;
+use orrery_engine::scenario::ExpressionDialect as Dialect;
+
+use super::error::ParseError;
+use super::glob::{wildcard, Glob};
+use super::opennebula::Test;
 use super::syntax::{Parser, Tok};
 use super::value::{parse_num, Attributes, Value};
 
@@ -17,8 +21,18 @@ enum Cond {
     True,
     Any(Vec<Cond>),
     All(Vec<Cond>),
+    /// `&` and `|` of one precedence, from left to right (OpenNebula's): `first op1 c1 …`.
+    Chain(Box<Cond>, Vec<(Junction, Cond)>),
     Not(Box<Cond>),
     Cmp(Box<Cmp>),
+    /// An OpenNebula comparison.
+    Test(Box<Test>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Junction {
+    And,
+    Or,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,13 +69,19 @@ struct Lit {
 }
 
 impl Requirement {
-    /// Parses a requirement expression; an empty expression accepts every host.
+    /// Parses a requirement expression in orrery's dialect; an empty expression accepts every
+    /// host.
     pub fn parse(src: &str) -> Result<Self, ParseError> {
-        let mut p = Parser::new(src)?;
+        Self::parse_in(src, Dialect::Orrery)
+    }
+
+    /// Parses a requirement expression in `dialect`; an empty expression accepts every host.
+    pub fn parse_in(src: &str, dialect: Dialect) -> Result<Self, ParseError> {
+        let mut p = Parser::with_lexing(src, dialect.into())?;
         if p.cur.kind == Tok::End {
             return Ok(Requirement { cond: Cond::True });
         }
-        let cond = p.or_expr()?;
+        let cond = p.condition(dialect)?;
         p.finish("`&`, `|` or end of input")?;
         Ok(Requirement { cond })
     }
@@ -83,6 +103,35 @@ impl Requirement {
 }
 
 impl Parser<'_> {
+    /// A whole condition, or one in parentheses.
+    fn condition(&mut self, dialect: Dialect) -> Result<Cond, ParseError> {
+        match dialect {
+            Dialect::Orrery => self.or_expr(),
+            Dialect::OpenNebula => self.opennebula_chain(),
+        }
+    }
+
+    /// `unary (('&' | '|') unary)*` from left to right: `expr_bool.y` declares `&`, `|` and
+    /// `!` `%left` at one precedence, so `A | B & C` is `(A | B) & C`.
+    fn opennebula_chain(&mut self) -> Result<Cond, ParseError> {
+        let first = self.unary_cond(Dialect::OpenNebula)?;
+        let mut rest = Vec::new();
+        loop {
+            let junction = match self.cur.kind {
+                Tok::And => Junction::And,
+                Tok::Or => Junction::Or,
+                _ => break,
+            };
+            self.bump()?;
+            rest.push((junction, self.unary_cond(Dialect::OpenNebula)?));
+        }
+        Ok(if rest.is_empty() {
+            first
+        } else {
+            Cond::Chain(Box::new(first), rest)
+        })
+    }
+
     fn or_expr(&mut self) -> Result<Cond, ParseError> {
         let first = self.and_expr()?;
         if self.cur.kind != Tok::Or {
@@ -97,56 +146,53 @@ impl Parser<'_> {
     }
 
     fn and_expr(&mut self) -> Result<Cond, ParseError> {
-        let first = self.unary_cond()?;
+        let first = self.unary_cond(Dialect::Orrery)?;
         if self.cur.kind != Tok::And {
             return Ok(first);
         }
         let mut all = vec![first];
         while self.cur.kind == Tok::And {
             self.bump()?;
-            all.push(self.unary_cond()?);
+            all.push(self.unary_cond(Dialect::Orrery)?);
         }
         Ok(Cond::All(all))
     }
 
-    fn unary_cond(&mut self) -> Result<Cond, ParseError> {
+    /// `'!' unary | '(' condition ')' | comparison`. In both dialects a `!` negates the one
+    /// term after it (in `expr_bool.y` it reduces before any `&` or `|`).
+    fn unary_cond(&mut self, dialect: Dialect) -> Result<Cond, ParseError> {
         match self.cur.kind {
             Tok::Not => {
-                self.enter()?;
-                self.bump()?;
-                let inner = self.unary_cond()?;
-                self.depth -= 1;
+                let inner = self.prefixed(|p| p.unary_cond(dialect))?;
                 Ok(Cond::Not(Box::new(inner)))
             }
-            Tok::LParen => {
-                self.enter()?;
-                let open = self.bump()?;
-                let inner = self.or_expr()?;
-                self.close(open)?;
-                self.depth -= 1;
-                Ok(inner)
-            }
-            _ => {
-                let lhs = self.operand("a comparison, `!` or `(`")?;
-                let op = match self.cur.kind {
-                    Tok::Eq => CmpOp::Eq,
-                    Tok::Ne => CmpOp::Ne,
-                    Tok::Lt => CmpOp::Lt,
-                    Tok::Le => CmpOp::Le,
-                    Tok::Gt => CmpOp::Gt,
-                    Tok::Ge => CmpOp::Ge,
-                    Tok::Contains => CmpOp::Contains,
-                    _ => {
-                        return Err(self.expected(
-                            "a comparison operator (`=`, `!=`, `<`, `<=`, `>`, `>=` or `@>`)",
-                        ))
-                    }
-                };
-                self.bump()?;
-                let rhs = self.operand("a value")?;
-                Ok(Cond::Cmp(Box::new(Cmp { lhs, op, rhs })))
-            }
+            Tok::LParen => self.parenthesised(|p| p.condition(dialect)),
+            _ => match dialect {
+                Dialect::Orrery => self.comparison(),
+                Dialect::OpenNebula => Ok(Cond::Test(Box::new(self.opennebula_test()?))),
+            },
         }
+    }
+
+    /// `operand cmp operand`.
+    fn comparison(&mut self) -> Result<Cond, ParseError> {
+        let lhs = self.operand("a comparison, `!` or `(`")?;
+        let op = match self.cur.kind {
+            Tok::Eq => CmpOp::Eq,
+            Tok::Ne => CmpOp::Ne,
+            Tok::Lt => CmpOp::Lt,
+            Tok::Le => CmpOp::Le,
+            Tok::Gt => CmpOp::Gt,
+            Tok::Ge => CmpOp::Ge,
+            Tok::Contains => CmpOp::Contains,
+            _ => {
+                return Err(self
+                    .expected("a comparison operator (`=`, `!=`, `<`, `<=`, `>`, `>=` or `@>`)"))
+            }
+        };
+        self.bump()?;
+        let rhs = self.operand("a value")?;
+        Ok(Cond::Cmp(Box::new(Cmp { lhs, op, rhs })))
     }
 
     fn operand(&mut self, what: &str) -> Result<Operand, ParseError> {
@@ -184,7 +230,7 @@ impl Parser<'_> {
             }
             Tok::Str => {
                 let t = self.bump()?;
-                let text = &self.src[t.start + 1..t.end - 1];
+                let text = self.unquoted(t);
                 Ok(Operand::Lit(Lit {
                     text: text.to_owned(),
                     num: parse_num(text),
@@ -202,8 +248,16 @@ impl Cond {
             Cond::True => true,
             Cond::Any(v) => v.iter().any(|c| c.eval(host)),
             Cond::All(v) => v.iter().all(|c| c.eval(host)),
+            Cond::Chain(first, rest) => {
+                rest.iter()
+                    .fold(first.eval(host), |acc, (junction, c)| match junction {
+                        Junction::And => acc && c.eval(host),
+                        Junction::Or => acc || c.eval(host),
+                    })
+            }
             Cond::Not(c) => !c.eval(host),
             Cond::Cmp(c) => c.eval(host),
+            Cond::Test(t) => t.eval(host),
         }
     }
 
@@ -212,7 +266,12 @@ impl Cond {
         match self {
             Cond::True => {}
             Cond::Any(v) | Cond::All(v) => v.iter().for_each(|c| c.collect(names)),
+            Cond::Chain(first, rest) => {
+                first.collect(names);
+                rest.iter().for_each(|(_, c)| c.collect(names));
+            }
             Cond::Not(c) => c.collect(names),
+            Cond::Test(t) => names.push(t.name().to_owned()),
             Cond::Cmp(c) => {
                 for o in [&c.lhs, &c.rhs] {
                     if let Operand::Attr(n) = o {
@@ -329,7 +388,13 @@ fn compare(op: CmpOp, l: Item<'_>, r: Item<'_>) -> bool {
     }
     let glob = matches!(r, Item::Text { glob: true, .. });
     let (a, b) = (l.text(), r.text());
-    let equal = || if glob { wildcard(&b, &a) } else { a == b };
+    let equal = || {
+        if glob {
+            wildcard(Glob::Orrery, &b, &a)
+        } else {
+            a == b
+        }
+    };
     match op {
         CmpOp::Eq | CmpOp::Contains => equal(),
         CmpOp::Ne => !equal(),
@@ -337,56 +402,5 @@ fn compare(op: CmpOp, l: Item<'_>, r: Item<'_>) -> bool {
         CmpOp::Le => a <= b,
         CmpOp::Gt => a > b,
         CmpOp::Ge => a >= b,
-    }
-}
-
-/// Shell wildcard match of the whole `text` (as `fnmatch(3)` without flags, minus
-/// bracket classes): `*` any run, `?` one character, `\x` a literal `x`.
-pub(super) fn wildcard(pattern: &str, text: &str) -> bool {
-    enum Elem {
-        Star,
-        Any,
-        Char(char),
-        End,
-    }
-    fn next(p: &mut std::str::Chars<'_>) -> Elem {
-        match p.next() {
-            None => Elem::End,
-            Some('*') => Elem::Star,
-            Some('?') => Elem::Any,
-            Some('\\') => Elem::Char(p.next().unwrap_or('\\')),
-            Some(c) => Elem::Char(c),
-        }
-    }
-    let (mut p, mut t) = (pattern.chars(), text.chars());
-    // Where to resume after the last `*`: the pattern after it, the text it has swallowed.
-    let mut star = None;
-    loop {
-        let elem = next(&mut p);
-        if let Elem::Star = elem {
-            star = Some((p.clone(), t.clone()));
-            continue;
-        }
-        let mut peek = t.clone();
-        let ok = match (elem, peek.next()) {
-            (Elem::End, None) => return true,
-            (Elem::Any, Some(_)) => true,
-            (Elem::Char(c), Some(d)) => c == d,
-            _ => false,
-        };
-        if ok {
-            t = peek;
-            continue;
-        }
-        match &mut star {
-            Some((sp, st)) => {
-                if st.next().is_none() {
-                    return false;
-                }
-                p = sp.clone();
-                t = st.clone();
-            }
-            None => return false,
-        }
     }
 }

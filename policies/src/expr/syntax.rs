@@ -1,217 +1,12 @@
-//! The lexer and parser plumbing shared by the expression languages: OpenNebula's
+//! The parser plumbing shared by the expression languages: orrery's and OpenNebula's
 //! requirement and rank expressions ([`super`]) and OneFlow's elasticity expressions
 //! ([`crate::elasticity::expr`]). Each grammar adds its own `impl Parser` rules.
 
-use std::fmt;
-
+use super::error::ParseError;
+use super::lexer::{Lexer, Lexing, Token};
 use super::value::MAX_DEPTH;
 
-/// A syntax error in an expression (requirement, rank or elasticity), located by column.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParseError {
-    /// Byte offset into the expression where the error was found.
-    pub offset: usize,
-    /// 1-based character column of `offset`.
-    pub column: usize,
-    /// What was expected and what was found.
-    pub message: String,
-    /// The expression that failed to parse (for the excerpt of the `{:#}` format).
-    pub input: String,
-    /// How to fix it, when there is something useful to say.
-    pub hint: Option<String>,
-}
-
-impl ParseError {
-    pub(crate) fn new(src: &str, offset: usize, message: String) -> Self {
-        ParseError {
-            offset,
-            column: src[..offset].chars().count() + 1,
-            message,
-            input: src.to_owned(),
-            hint: None,
-        }
-    }
-
-    /// Adds a hint on how to fix the error.
-    pub(crate) fn hint(mut self, hint: impl Into<String>) -> Self {
-        self.hint = Some(hint.into());
-        self
-    }
-}
-
-impl fmt::Display for ParseError {
-    /// `column 14: expected …[; hint]`; the alternate form `{:#}` adds the expression and a
-    /// caret.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "column {}: {}", self.column, self.message)?;
-        if let Some(hint) = &self.hint {
-            write!(f, "; {hint}")?;
-        }
-        if f.alternate() {
-            let line: String = self
-                .input
-                .chars()
-                .map(|c| if c.is_whitespace() { ' ' } else { c })
-                .collect();
-            write!(f, "\n  {line}\n  {:>width$}", "^", width = self.column)?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for ParseError {}
-
-// ---------------------------------------------------------------------------------------
-// Lexer
-
-/// Token kinds. Two-character operators are lexed whole (`==` is one token, not two `=`), so
-/// each grammar accepts exactly the spellings it knows and rejects the others at their column.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Tok {
-    Name,
-    Num,
-    /// A string in double or single quotes (the token text includes the quotes).
-    Str,
-    LParen,
-    RParen,
-    Eq,
-    Ne,
-    Lt,
-    Le,
-    Gt,
-    Ge,
-    Contains,
-    /// `==` (OneFlow's equality).
-    EqEq,
-    /// `<>` (OneFlow's spelling of `!=`).
-    LtGt,
-    And,
-    /// `&&`.
-    AndAnd,
-    Or,
-    /// `||`.
-    OrOr,
-    Not,
-    Plus,
-    Minus,
-    Star,
-    Slash,
-    End,
-}
-
-/// One token: its kind and byte range in the source.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Token {
-    pub(crate) kind: Tok,
-    pub(crate) start: usize,
-    pub(crate) end: usize,
-}
-
-/// Splits an expression into tokens, skipping ASCII whitespace.
-pub(crate) struct Lexer<'a> {
-    src: &'a str,
-    pos: usize,
-}
-
-impl Lexer<'_> {
-    fn next_token(&mut self) -> Result<Token, ParseError> {
-        let b = self.src.as_bytes();
-        while b.get(self.pos).is_some_and(u8::is_ascii_whitespace) {
-            self.pos += 1;
-        }
-        let start = self.pos;
-        let Some(&c) = b.get(start) else {
-            return Ok(Token {
-                kind: Tok::End,
-                start,
-                end: start,
-            });
-        };
-        let next = b.get(start + 1).copied();
-        let followed_by_eq = next == Some(b'=');
-        let (kind, len) = match c {
-            b'(' => (Tok::LParen, 1),
-            b')' => (Tok::RParen, 1),
-            b'&' if next == Some(b'&') => (Tok::AndAnd, 2),
-            b'&' => (Tok::And, 1),
-            b'|' if next == Some(b'|') => (Tok::OrOr, 2),
-            b'|' => (Tok::Or, 1),
-            b'+' => (Tok::Plus, 1),
-            b'-' => (Tok::Minus, 1),
-            b'*' => (Tok::Star, 1),
-            b'/' => (Tok::Slash, 1),
-            b'=' if followed_by_eq => (Tok::EqEq, 2),
-            b'=' => (Tok::Eq, 1),
-            b'!' if followed_by_eq => (Tok::Ne, 2),
-            b'!' => (Tok::Not, 1),
-            b'<' if followed_by_eq => (Tok::Le, 2),
-            b'<' if next == Some(b'>') => (Tok::LtGt, 2),
-            b'<' => (Tok::Lt, 1),
-            b'>' if followed_by_eq => (Tok::Ge, 2),
-            b'>' => (Tok::Gt, 1),
-            b'@' if next == Some(b'>') => (Tok::Contains, 2),
-            b'@' => {
-                let msg = "unexpected character `@` (the contains operator is `@>`)";
-                return Err(ParseError::new(self.src, start, msg.to_owned()));
-            }
-            b'"' | b'\'' => match self.src[start + 1..].find(c as char) {
-                Some(i) => (Tok::Str, i + 2),
-                None => {
-                    let q = c as char;
-                    let msg = format!("unterminated string: no closing `{q}`");
-                    return Err(ParseError::new(self.src, start, msg));
-                }
-            },
-            b'0'..=b'9' => (Tok::Num, self.number_len(start)?),
-            c if c.is_ascii_alphabetic() || c == b'_' => {
-                let len = b[start..]
-                    .iter()
-                    .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
-                    .count();
-                (Tok::Name, len)
-            }
-            _ => {
-                let ch = self.src[start..].chars().next().unwrap_or('?');
-                let msg = format!("unexpected character `{ch}`");
-                return Err(ParseError::new(self.src, start, msg));
-            }
-        };
-        self.pos = start + len;
-        Ok(Token {
-            kind,
-            start,
-            end: self.pos,
-        })
-    }
-
-    /// Length of the number at `start`: `digits ('.' digits)? ([eE] [+-]? digits)?`.
-    fn number_len(&self, start: usize) -> Result<usize, ParseError> {
-        let b = self.src.as_bytes();
-        let digits = |from: usize| {
-            b[from.min(b.len())..]
-                .iter()
-                .take_while(|c| c.is_ascii_digit())
-                .count()
-        };
-        let mut i = start + digits(start);
-        if b.get(i) == Some(&b'.') {
-            let frac = digits(i + 1);
-            if frac == 0 {
-                let msg = "expected a digit after `.`".to_owned();
-                return Err(ParseError::new(self.src, i + 1, msg));
-            }
-            i += 1 + frac;
-        }
-        if matches!(b.get(i), Some(b'e' | b'E')) {
-            let sign = usize::from(matches!(b.get(i + 1), Some(b'+' | b'-')));
-            let exp = digits(i + 1 + sign);
-            if exp > 0 {
-                i += 1 + sign + exp;
-            }
-        }
-        Ok(i - start)
-    }
-}
+pub(crate) use super::lexer::Tok;
 
 /// A recursive-descent parser's cursor: the current token, the one before it (for messages)
 /// and the nesting depth (bounded by [`MAX_DEPTH`]).
@@ -224,8 +19,13 @@ pub(crate) struct Parser<'a> {
 }
 
 impl<'a> Parser<'a> {
+    /// A parser of `src` in orrery's lexing.
     pub(crate) fn new(src: &'a str) -> Result<Self, ParseError> {
-        let mut lexer = Lexer { src, pos: 0 };
+        Self::with_lexing(src, Lexing::Orrery)
+    }
+
+    pub(crate) fn with_lexing(src: &'a str, lexing: Lexing) -> Result<Self, ParseError> {
+        let mut lexer = Lexer::new(src, lexing);
         let cur = lexer.next_token()?;
         Ok(Parser {
             src,
@@ -245,6 +45,11 @@ impl<'a> Parser<'a> {
 
     pub(crate) fn text(&self, t: Token) -> &'a str {
         &self.src[t.start..t.end]
+    }
+
+    /// The text of the string token `t` without its quotes.
+    pub(crate) fn unquoted(&self, t: Token) -> &'a str {
+        &self.src[t.start + 1..t.end - 1]
     }
 
     pub(crate) fn describe(&self, t: Token) -> String {
@@ -272,6 +77,31 @@ impl<'a> Parser<'a> {
             return Err(ParseError::new(self.src, self.cur.start, msg));
         }
         Ok(())
+    }
+
+    /// Consumes a prefix (`!`, `-`) and parses what it applies to, one level deeper.
+    pub(crate) fn prefixed<T>(
+        &mut self,
+        inner: impl FnOnce(&mut Self) -> Result<T, ParseError>,
+    ) -> Result<T, ParseError> {
+        self.enter()?;
+        self.bump()?;
+        let t = inner(self)?;
+        self.depth -= 1;
+        Ok(t)
+    }
+
+    /// `(`, `inner`, `)`, one level deeper.
+    pub(crate) fn parenthesised<T>(
+        &mut self,
+        inner: impl FnOnce(&mut Self) -> Result<T, ParseError>,
+    ) -> Result<T, ParseError> {
+        self.enter()?;
+        let open = self.bump()?;
+        let t = inner(self)?;
+        self.close(open)?;
+        self.depth -= 1;
+        Ok(t)
     }
 
     /// Consumes the `)` matching the `(` at `open`.

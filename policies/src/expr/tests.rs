@@ -1,7 +1,9 @@
-use super::requirement::wildcard;
+use super::glob::{wildcard, Glob};
 use super::value::parse_num;
 use super::*;
 use std::collections::BTreeMap;
+
+mod opennebula;
 
 struct Host(BTreeMap<String, Value>);
 
@@ -118,11 +120,15 @@ fn wildcards() {
     assert!(!ok(r#"NAME = "a\*""#, &host(&[("NAME", s("ab"))])));
     // Wildcards only in the right-hand quoted string.
     assert!(!ok("\"node*\" = HOSTNAME", &h));
+    let wildcard = |p, t| wildcard(Glob::Orrery, p, t);
     assert!(wildcard("", ""));
     assert!(!wildcard("", "a"));
     assert!(wildcard("**", ""));
     assert!(wildcard("ü?", "üß"));
     assert!(!wildcard("a*b", "a"));
+    // Brackets are ordinary characters, a trailing `\` is itself.
+    assert!(wildcard("[ab]", "[ab]") && !wildcard("[ab]", "a"));
+    assert!(wildcard("a\\", "a\\"));
 }
 
 #[test]

@@ -240,14 +240,14 @@ pub const RANK: Section = Section {
             "requirements",
             "expression",
             "none",
-            "OpenNebula requirements syntax",
+            "OpenNebula requirements syntax, in the dialect `expressions` names",
             "a filter every VM must pass, on top of its VM type's own requirements",
         ),
         param(
             "rank",
             "expression",
             "none (every host scores 0)",
-            "OpenNebula SCHED_RANK syntax",
+            "OpenNebula SCHED_RANK syntax, in the dialect `expressions` names",
             "score of a host; the highest wins",
         ),
         param(
@@ -342,13 +342,23 @@ pub const REALLOCATIONS: &[Policy] = &[
 /// Keys of `[policies]` every policy shares.
 pub const SHARED: Section = Section {
     section: "[policies]",
-    params: &[param(
-        "power_off_idle",
-        "boolean",
-        "false",
-        "true | false",
-        "power hosts off as soon as they are empty, and let placement wake them",
-    )],
+    params: &[
+        param(
+            "power_off_idle",
+            "boolean",
+            "false",
+            "true | false",
+            "power hosts off as soon as they are empty, and let placement wake them",
+        ),
+        param(
+            "expressions",
+            "string",
+            "\"orrery\"",
+            "\"orrery\" | \"opennebula\"",
+            "the dialect of every requirement and rank expression: orrery's own, or exactly \
+             OpenNebula's scheduler (expr_bool.y, expr_arith.y)",
+        ),
+    ],
 };
 
 /// The cardinality bounds every horizontal mode of a role respects.
@@ -377,69 +387,82 @@ pub const ELASTICITY: &[Policy] = &[
         "OpenNebula OneFlow elasticity rules: when an expression over the role's metrics holds \
          period_number times in a row, change the cardinality",
         Some("a [[services]] role"),
-        &[Section {
-            section: "[[services.roles]]",
-            params: &[
-                ROLE_BOUNDS[0],
-                ROLE_BOUNDS[1],
-                param(
-                    "cooldown",
-                    "integer",
-                    "300",
-                    "≥ 0 s",
-                    "seconds without evaluation after a scaling (rules without their own)",
-                ),
-                param(
-                    "elasticity_policies[].type",
+        &[
+            Section {
+                section: "[[services.roles]]",
+                params: &[
+                    ROLE_BOUNDS[0],
+                    ROLE_BOUNDS[1],
+                    param(
+                        "cooldown",
+                        "integer",
+                        "300",
+                        "≥ 0 s",
+                        "seconds without evaluation after a scaling (rules without their own)",
+                    ),
+                    param(
+                        "elasticity_policies[].type",
+                        "string",
+                        "required",
+                        "CHANGE | CARDINALITY | PERCENTAGE_CHANGE",
+                        "how adjust is read: added, set, or a percentage of the cardinality",
+                    ),
+                    param(
+                        "elasticity_policies[].adjust",
+                        "integer",
+                        "required",
+                        "any",
+                        "the adjustment",
+                    ),
+                    param(
+                        "elasticity_policies[].min_adjust_step",
+                        "integer",
+                        "none",
+                        "≥ 0",
+                        "PERCENTAGE_CHANGE: the least number of VMs to add or remove",
+                    ),
+                    param(
+                        "elasticity_policies[].expression",
+                        "expression",
+                        "required",
+                        "OneFlow syntax: == != > >= < <=, && || !, metric names",
+                        "the condition, over role means of the VMs' metrics",
+                    ),
+                    param(
+                        "elasticity_policies[].period",
+                        "integer",
+                        "0",
+                        "≥ 0 s",
+                        "seconds between two evaluations",
+                    ),
+                    param(
+                        "elasticity_policies[].period_number",
+                        "integer",
+                        "0",
+                        "≥ 0",
+                        "consecutive true evaluations that fire the rule",
+                    ),
+                    param(
+                        "elasticity_policies[].cooldown",
+                        "integer",
+                        "the role's cooldown",
+                        "≥ 0 s",
+                        "seconds without evaluation after this rule scales",
+                    ),
+                ],
+            },
+            Section {
+                section: "[[services]]",
+                params: &[param(
+                    "autoscaler",
                     "string",
-                    "required",
-                    "CHANGE | CARDINALITY | PERCENTAGE_CHANGE",
-                    "how adjust is read: added, set, or a percentage of the cardinality",
-                ),
-                param(
-                    "elasticity_policies[].adjust",
-                    "integer",
-                    "required",
-                    "any",
-                    "the adjustment",
-                ),
-                param(
-                    "elasticity_policies[].min_adjust_step",
-                    "integer",
-                    "none",
-                    "≥ 0",
-                    "PERCENTAGE_CHANGE: the least number of VMs to add or remove",
-                ),
-                param(
-                    "elasticity_policies[].expression",
-                    "expression",
-                    "required",
-                    "OneFlow syntax: == != > >= < <=, && || !, metric names",
-                    "the condition, over role means of the VMs' metrics",
-                ),
-                param(
-                    "elasticity_policies[].period",
-                    "integer",
-                    "0",
-                    "≥ 0 s",
-                    "seconds between two evaluations",
-                ),
-                param(
-                    "elasticity_policies[].period_number",
-                    "integer",
-                    "0",
-                    "≥ 0",
-                    "consecutive true evaluations that fire the rule",
-                ),
-                param(
-                    "elasticity_policies[].cooldown",
-                    "integer",
-                    "the role's cooldown",
-                    "≥ 0 s",
-                    "seconds without evaluation after this rule scales",
-                ),
-            ],
-        }],
+                    "\"orrery\"",
+                    "\"orrery\" | \"oneflow\"",
+                    "who applies the rules: orrery, at every monitoring delivery and role by role, \
+                     or OneFlow's own loop, every 90 s and service by service",
+                )],
+            },
+        ],
     ),
     policy(
         "scheduled",
@@ -530,6 +553,71 @@ pub const ELASTICITY: &[Policy] = &[
                     "0",
                     "≥ 0 s",
                     "scale-up takes the lowest recommendation of this window",
+                ),
+                param(
+                    "target_tracking.mode",
+                    "string",
+                    "\"ratio\"",
+                    "\"ratio\" | \"hpa\"",
+                    "`hpa` reads the table as the Kubernetes controller does \
+                     (target-tracking-hpa)",
+                ),
+            ],
+        }],
+    ),
+    policy(
+        "target-tracking-hpa",
+        "the Kubernetes v1.34 HPA controller (`target_tracking.mode = \"hpa\"`): \
+         autoscaling/v2 metrics and behavior, whole-percent utilisation, missing and \
+         initialising VMs, rate policies and stabilisation over the recorded past",
+        Some("a [[services]] role"),
+        &[Section {
+            section: "[[services.roles]]",
+            params: &[
+                ROLE_BOUNDS[0],
+                ROLE_BOUNDS[1],
+                param(
+                    "target_tracking.metrics",
+                    "array",
+                    "cpu at 80 % utilisation",
+                    "autoscaling/v2 MetricSpec tables: type Resource (cpu | memory; \
+                     Utilization | AverageValue), Pods (AverageValue), Object or External \
+                     (Value | AverageValue)",
+                    "Resource and Pods read the VMs' delivered metrics, Object and External \
+                     the service's KPIs; the largest proposal wins",
+                ),
+                param(
+                    "target_tracking.behavior",
+                    "table",
+                    "none (at most max(2 × VMs, 4) per evaluation)",
+                    "scaleUp, scaleDown: stabilizationWindowSeconds, selectPolicy (Max | \
+                     Min | Disabled), policies [{ type = Pods | Percent, value, \
+                     periodSeconds }], tolerance",
+                    "autoscaling/v2 behavior, with the API server's defaults",
+                ),
+                param(
+                    "target_tracking.tolerance",
+                    "float",
+                    "0.1",
+                    "≥ 0",
+                    "--horizontal-pod-autoscaler-tolerance: no change while the usage ratio \
+                     is within [1 − tolerance, 1 + tolerance]",
+                ),
+                param(
+                    "target_tracking.downscale_stabilization_s",
+                    "integer",
+                    "300",
+                    "≥ 0 s",
+                    "--horizontal-pod-autoscaler-downscale-stabilization: the scale-down \
+                     window",
+                ),
+                param(
+                    "target_tracking.cpu_initialization_period_s",
+                    "integer",
+                    "300",
+                    "≥ 0 s",
+                    "--horizontal-pod-autoscaler-cpu-initialization-period: a VM running \
+                     for less is not ready for cpu metrics",
                 ),
             ],
         }],
@@ -814,6 +902,20 @@ mod tests {
         assert_eq!(
             find("target-tracking", "target_tracking.scale_up_window_s"),
             tt.scale_up_window_s.to_string()
+        );
+        let h: hpa::HpaRule = serde_json::from_str(r#"{"max_vms": 3}"#).unwrap();
+        let hpa_default = |key: &str| find("target-tracking-hpa", key);
+        assert_eq!(
+            hpa_default("target_tracking.tolerance"),
+            h.tolerance.to_string()
+        );
+        assert_eq!(
+            hpa_default("target_tracking.downscale_stabilization_s"),
+            h.downscale_stabilization_s.to_string()
+        );
+        assert_eq!(
+            hpa_default("target_tracking.cpu_initialization_period_s"),
+            h.cpu_initialization_period_s.to_string()
         );
         let v: crate::elasticity::vertical::VerticalRule = serde_json::from_str(
             r#"{"target_cpu": 60, "target_memory": 70, "min": {"vcpus": 1, "memory_mb": 512}}"#,

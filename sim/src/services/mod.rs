@@ -24,10 +24,14 @@
 //!   aggregation); what it delivers goes into the view (`VmView::metrics`, with the service's
 //!   KPIs copied into each of its VMs, and `ServiceView::kpis`) and raises
 //!   [`Decision::Scale`](orrery_engine::infra::Decision::Scale). Policies never see undelivered values.
+//! * **Autoscaler loop.** When a service has `autoscaler = "oneflow"`, a loop also raises
+//!   `Decision::Scale` every 90 s from time 0 (OneFlow's `:autoscaler_interval`), after every
+//!   other event of its instant; the elasticity policy evaluates such services only then.
 //! * **Availability.** A service is up while every role has a running VM; its availability is
 //!   the fraction of time from admission to undeployment (or the end) it was up.
 
 use orrery_engine::action::ActionResult;
+use orrery_engine::infra::Decision;
 use orrery_engine::model::{RolePhase, ServiceId, ServiceSlot, ServiceState, VmState};
 use orrery_engine::time::{from_secs, Millis};
 use orrery_engine::view::{VmId, VmView};
@@ -324,6 +328,24 @@ impl Simulator {
             self.log_service(s, "role-running", name);
             self.refresh_service(s);
         }
+    }
+
+    /// A tick of the autoscaler's own loop: elasticity decides once every other event of this
+    /// instant has happened (so it reads a delivery made now), and the next tick is set.
+    pub(super) fn autoscaler_tick(&mut self) {
+        let now = self.view.now;
+        if self.queue.peek_time() == Some(now) {
+            self.queue.push(now, Event::AutoscalerTick);
+            return;
+        }
+        let every = self
+            .services
+            .autoscaler_interval
+            .expect("ticks only with a loop");
+        if now + every <= self.end {
+            self.queue.push(now + every, Event::AutoscalerTick);
+        }
+        self.decisions.push(Decision::Scale);
     }
 
     /// Service `s`'s runtime lease expired: its VMs are suspended.

@@ -54,6 +54,8 @@ pub(super) struct ServiceSim {
 pub(crate) struct Services {
     pub(super) sims: Vec<ServiceSim>,
     pub(crate) pending: Vec<ServiceId>,
+    /// The period of an autoscaler loop with ticks of its own (`autoscaler = "oneflow"`).
+    pub(super) autoscaler_interval: Option<Millis>,
     pub(super) rows: Vec<ServiceRow>,
     pub(super) role_rows: Vec<RoleRow>,
     pub(super) scaling_actions: u64,
@@ -166,9 +168,19 @@ impl Services {
                 rejection: None,
             });
         }
+        // One loop for every service that asks for it, ticking from time 0.
+        let autoscaler_interval = spec
+            .services
+            .iter()
+            .filter_map(|svc| svc.autoscaler.tick_interval())
+            .min();
+        if autoscaler_interval.is_some() {
+            queue.push(0, Event::AutoscalerTick);
+        }
         let services = Services {
             sims,
             pending: Vec::new(),
+            autoscaler_interval,
             rows: Vec::new(),
             role_rows: Vec::new(),
             scaling_actions: 0,

@@ -235,6 +235,46 @@ max_vms = 4
 }
 
 #[test]
+fn a_vm_records_when_its_boot_completed() {
+    let roles = r#"
+[[services.roles]]
+name = "web"
+vm_type = "v"
+min_vms = 1
+max_vms = 2
+"#;
+    // web.0 deploys at 0 and boots 30 s: running since 30 s. At 600 s the role scales to 2:
+    // web.1 is pending, then boots until 630 s. Monitoring delivers every 60 s.
+    let mut seen = Vec::new();
+    let mut script = |view: &ClusterView, d: &Decision| {
+        let now = view.now / 1000;
+        let since = |v: usize| view.vms[v].running_since;
+        let role = &view.services[0].roles[0];
+        if matches!(d, Decision::Scale) && [60, 600, 660].contains(&now) {
+            seen.push((now, role.vms.iter().map(|&v| since(v)).collect::<Vec<_>>()));
+        }
+        match (d, now) {
+            (Decision::Scale, 600) => vec![Action::ScaleRole {
+                service: 0,
+                role: 0,
+                cardinality: 2,
+                cooldown_s: 0,
+            }],
+            _ => Vec::new(),
+        }
+    };
+    drive(&svc(1, "", roles, ""), &mut script);
+    assert_eq!(
+        seen,
+        [
+            (60, vec![Some(30_000)]),
+            (600, vec![Some(30_000)]),
+            (660, vec![Some(30_000), Some(630_000)]),
+        ]
+    );
+}
+
+#[test]
 fn request_kpis_follow_the_mm1_model() {
     // One VM of 1000 MIPS, 50 MI per request: μ = 20 req/s. Poisson arrivals at 10/s. Each
     // interval's measured rate λ = arrivals/60 gives mean response 1/(μ − λ), p95

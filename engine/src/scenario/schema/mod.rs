@@ -7,7 +7,7 @@ mod services;
 pub use failures::FailuresSection;
 pub use limits::LimitsSection;
 pub use services::{
-    AllocationKind, MemberRole, OrganisationSection, QuotaSection, ServiceRoleSection,
+    AllocationKind, Autoscaler, MemberRole, OrganisationSection, QuotaSection, ServiceRoleSection,
     ServiceSection, VdcSection,
 };
 
@@ -574,6 +574,11 @@ pub struct PoliciesSection {
     /// The `rank` placement: requirements, rank expression and weighers.
     #[serde(default)]
     pub rank: RankSection,
+    /// The dialect of every requirement and rank expression (the VM types' `requirements` and
+    /// `[policies.rank]`): `"orrery"` (the default) or `"opennebula"`, OpenNebula's own
+    /// scheduler parsers reproduced exactly.
+    #[serde(default)]
+    pub expressions: ExpressionDialect,
     /// The services' admission policy: an extension's name (absent: the built-in `tenancy`).
     #[serde(default)]
     pub admission: Option<String>,
@@ -584,6 +589,19 @@ pub struct PoliciesSection {
     /// extension declares and validates its own keys.
     #[serde(default)]
     pub params: BTreeMap<String, toml::Table>,
+}
+
+/// The language requirement and rank expressions are written in (`[policies] expressions`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+pub enum ExpressionDialect {
+    /// orrery's own: `>=` and `<=`, `&` binding tighter than `|`, bare words as attribute
+    /// names, `f64` arithmetic (docs/policies.md).
+    #[default]
+    #[serde(rename = "orrery")]
+    Orrery,
+    /// OpenNebula's scheduler: `expr_bool.y`, `expr_arith.y` and their lexer `expr_parser.l`.
+    #[serde(rename = "opennebula")]
+    OpenNebula,
 }
 
 /// Triggers and targets of the balance reallocations. Each acts above its trigger and moves VMs

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use crate::monitoring::MonitorSpec;
+use crate::time::{Millis, SECOND};
 use crate::workload::RequestSpec;
 
 /// One service (vApp): roles deployed in dependency order, fed by a request workload.
@@ -44,8 +45,40 @@ pub struct ServiceSection {
     /// Most requests one VM holds (queued and in service); more are dropped. No limit when
     /// absent.
     pub max_backlog: Option<u32>,
+    /// Which autoscaler applies its roles' OneFlow rules: `orrery` (at every monitoring
+    /// delivery, role by role) or `oneflow` (OpenNebula OneFlow's, at its loop's ticks, service
+    /// by service).
+    #[serde(default)]
+    pub autoscaler: Autoscaler,
     /// Roles (tiers), in the order a request visits them.
     pub roles: Vec<ServiceRoleSection>,
+}
+
+/// The autoscaler that applies a service's OneFlow rules (`autoscaler` of `[[services]]`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Autoscaler {
+    /// orrery's: every role's rules at each monitoring delivery, a role blocked only by its own
+    /// scaling and cooldown.
+    #[default]
+    Orrery,
+    /// OpenNebula OneFlow's: every [`Autoscaler::ONEFLOW_INTERVAL`] from time 0, the rules of
+    /// the roles of RUNNING services only, at most one role of a service scaling at a time.
+    OneFlow,
+}
+
+impl Autoscaler {
+    /// OneFlow's `:autoscaler_interval` (`oneflow-server.conf`, 90 s).
+    pub const ONEFLOW_INTERVAL: Millis = 90 * SECOND;
+
+    /// Time between two ticks of the autoscaler's loop; `None`: it evaluates at every
+    /// elasticity decision instead.
+    pub fn tick_interval(self) -> Option<Millis> {
+        match self {
+            Autoscaler::Orrery => None,
+            Autoscaler::OneFlow => Some(Self::ONEFLOW_INTERVAL),
+        }
+    }
 }
 
 fn default_user() -> String {
