@@ -9,8 +9,7 @@ use std::path::Path;
 use crate::config::Source;
 use crate::error::InputError;
 use crate::model::{
-    HostType, Overcommit, PowerModel, PowerState, RolePhase, ServiceSlot, VmConstraints, VmState,
-    VmType,
+    HostType, Overcommit, PowerModel, PowerState, RolePhase, ServiceSlot, VmState, VmType,
 };
 use crate::policy::{PolicyConfig, StandaloneServices};
 use crate::scenario::{
@@ -500,20 +499,7 @@ impl State {
             vm.metrics = v.metrics.clone();
             view.vms.push(vm);
         }
-        for v in 0..view.vms.len() {
-            let Some(h) = view.vms[v].host else { continue };
-            let (mips, mb, busy) = (
-                view.vm_mips(v),
-                view.vm_memory_mb(v),
-                view.requested_mips(v),
-            );
-            let host = &mut view.hosts[h];
-            host.vms.push(v);
-            host.reserved_mips += mips;
-            host.reserved_memory_mb += mb;
-            host.busy_mips += busy;
-            host.requested_mips += busy;
-        }
+        view.attach_placed_vms();
         view.services = self.services(&mut view);
         view
     }
@@ -564,16 +550,7 @@ impl State {
                     cooldown_until: record.map_or(0, |r| ms(r.cooldown_until_s)),
                 });
             }
-            let any = |p: RolePhase| roles.iter().any(|r| r.phase == p);
-            let state = if any(RolePhase::Waiting) || any(RolePhase::Deploying) {
-                ServiceState::Deploying
-            } else if any(RolePhase::Scaling) {
-                ServiceState::Scaling
-            } else if any(RolePhase::Cooldown) {
-                ServiceState::Cooldown
-            } else {
-                ServiceState::Running
-            };
+            let state = ServiceState::of_phases(roles.iter().map(|r| r.phase));
             out.push(ServiceView {
                 name: svc.name.clone(),
                 tenant: DEFAULT_TENANT.into(),
@@ -596,25 +573,8 @@ impl PolicyConfig for State {
     }
 
     fn vm_types(&self) -> Vec<VmType> {
-        self.spec
-            .vm_types
-            .iter()
-            .map(|t| VmType {
-                max_vcpus: t.max_vcpus.unwrap_or(t.vcpus),
-                max_memory_mb: t.max_memory_mb.unwrap_or(t.memory_mb),
-                disk_gb: t.disk_gb,
-                image: t.image.clone(),
-                owner: t.tenant.clone().unwrap_or_else(|| DEFAULT_TENANT.into()),
-                constraints: VmConstraints {
-                    requirements: t.requirements.clone(),
-                    guaranteed: t.guaranteed,
-                    high_reliability: t.high_reliability,
-                    ..VmConstraints::default()
-                },
-                dirty_rate_mbs: t.dirty_rate_mbs,
-                ..VmType::new(t.name.clone(), t.vcpus, t.mips, t.memory_mb)
-            })
-            .collect()
+        // Validated without VM groups.
+        self.spec.vm_types.iter().map(|t| t.vm_type(None)).collect()
     }
 
     fn has_thermal(&self) -> bool {

@@ -254,6 +254,28 @@ impl ClusterView {
         }
     }
 
+    /// Adds every placed VM to its host's list, reservations and CPU asked (for a view built
+    /// from outside the simulator, whose hosts start with none).
+    pub fn attach_placed_vms(&mut self) {
+        for v in 0..self.vms.len() {
+            let vm = &self.vms[v];
+            let Some(h) = vm.host.filter(|_| vm.state.is_placed()) else {
+                continue;
+            };
+            let (mips, mb, busy) = (
+                self.vm_mips(v),
+                self.vm_memory_mb(v),
+                self.requested_mips(v),
+            );
+            let host = &mut self.hosts[h];
+            host.vms.push(v);
+            host.reserved_mips += mips;
+            host.reserved_memory_mb += mb;
+            host.busy_mips += busy;
+            host.requested_mips += busy;
+        }
+    }
+
     /// The type of host `h`.
     pub fn host_type(&self, h: HostId) -> &HostType {
         &self.host_types[self.hosts[h].host_type]

@@ -561,7 +561,12 @@ impl LiveConfig {
     pub fn role_of(&self, name: &str) -> Option<RoleMember<'_>> {
         self.spec.services.iter().enumerate().find_map(|(s, svc)| {
             svc.roles.iter().enumerate().find_map(|(r, role)| {
-                let rest = name.strip_prefix(&role_prefix(&svc.name, &role.name))?;
+                // `role_prefix` without building it: this runs for every VM every round.
+                let rest = name
+                    .strip_prefix(svc.name.as_str())?
+                    .strip_prefix('-')?
+                    .strip_prefix(role.name.as_str())?
+                    .strip_prefix('-')?;
                 let index: u32 = rest.parse().ok().filter(|&n| n >= 1)?;
                 (index.to_string() == rest).then_some(RoleMember {
                     service: s,

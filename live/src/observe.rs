@@ -309,23 +309,7 @@ pub fn observe(
         vms,
         ..ClusterView::new(Compat::None, host_types, cx.vm_types.to_vec())
     };
-    for v in 0..view.vms.len() {
-        let vm = &view.vms[v];
-        let Some(h) = vm.host.filter(|_| vm.state.is_placed()) else {
-            continue;
-        };
-        let (mips, mb, busy) = (
-            view.vm_mips(v),
-            view.vm_memory_mb(v),
-            view.requested_mips(v),
-        );
-        let host = &mut view.hosts[h];
-        host.vms.push(v);
-        host.reserved_mips += mips;
-        host.reserved_memory_mb += mb;
-        host.busy_mips += busy;
-        host.requested_mips += busy;
-    }
+    view.attach_placed_vms();
     for (host, b) in view.hosts.iter_mut().zip(background) {
         host.busy_mips += b;
         host.requested_mips += b;

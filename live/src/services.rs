@@ -165,7 +165,7 @@ impl Services {
                 tenant: DEFAULT_TENANT.into(),
                 user: svc.user.clone(),
                 vdc: None,
-                state: service_state(&self.roles[s]),
+                state: ServiceState::of_phases(self.roles[s].iter().map(|r| r.phase)),
                 submitted: 0,
                 roles: svc
                     .roles
@@ -250,19 +250,4 @@ impl RoleState {
 /// Whether `vm` holds its role's place: pending, running or suspended (not stopped or failed).
 fn holds(vm: &VmView) -> bool {
     !matches!(vm.state, VmState::Stopped | VmState::Failed)
-}
-
-/// A service's state from its roles' phases (OneFlow's: deploying until every role runs, then
-/// scaling or cooling down while a role does).
-fn service_state(roles: &[RoleState]) -> ServiceState {
-    let any = |p: RolePhase| roles.iter().any(|r| r.phase == p);
-    if any(RolePhase::Waiting) || any(RolePhase::Deploying) {
-        ServiceState::Deploying
-    } else if any(RolePhase::Scaling) {
-        ServiceState::Scaling
-    } else if any(RolePhase::Cooldown) {
-        ServiceState::Cooldown
-    } else {
-        ServiceState::Running
-    }
 }

@@ -86,6 +86,23 @@ impl ServiceState {
     }
 }
 
+impl ServiceState {
+    /// A running service's state from its roles' phases, as OneFlow derives it: deploying
+    /// while a role waits or deploys, then scaling or cooling down while a role does.
+    pub fn of_phases(phases: impl IntoIterator<Item = RolePhase> + Clone) -> ServiceState {
+        let any = |p: RolePhase| phases.clone().into_iter().any(|x| x == p);
+        if any(RolePhase::Waiting) || any(RolePhase::Deploying) {
+            ServiceState::Deploying
+        } else if any(RolePhase::Scaling) {
+            ServiceState::Scaling
+        } else if any(RolePhase::Cooldown) {
+            ServiceState::Cooldown
+        } else {
+            ServiceState::Running
+        }
+    }
+}
+
 /// A role's own phase in the scaling cycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]

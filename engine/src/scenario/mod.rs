@@ -135,26 +135,12 @@ impl Scenario {
         self.spec
             .vm_types
             .iter()
-            .map(|t| VmType {
-                name: t.name.clone(),
-                vcpus: t.vcpus,
-                mips: t.mips,
-                memory_mb: t.memory_mb,
-                max_vcpus: t.max_vcpus.unwrap_or(t.vcpus),
-                max_memory_mb: t.max_memory_mb.unwrap_or(t.memory_mb),
-                disk_gb: t.disk_gb,
-                image: t.image.clone(),
-                owner: t.tenant.clone().unwrap_or_else(|| DEFAULT_TENANT.into()),
-                constraints: VmConstraints {
-                    requirements: t.requirements.clone(),
-                    group: t
-                        .vm_group
-                        .as_deref()
-                        .map(|g| self.group_role(g, t.role.as_deref())),
-                    guaranteed: t.guaranteed,
-                    high_reliability: t.high_reliability,
-                },
-                dirty_rate_mbs: t.dirty_rate_mbs,
+            .map(|t| {
+                let group = t
+                    .vm_group
+                    .as_deref()
+                    .map(|g| self.group_role(g, t.role.as_deref()));
+                t.vm_type(group)
             })
             .collect()
     }
@@ -571,3 +557,28 @@ impl Scenario {
 
 /// The tenant of VMs whose type and generator name none.
 pub const DEFAULT_TENANT: &str = "default";
+
+impl VmTypeSection {
+    /// The VM type it describes, in VM group `group` (indices of a validated `vm_group` and
+    /// `role`).
+    pub fn vm_type(&self, group: Option<GroupRole>) -> VmType {
+        VmType {
+            name: self.name.clone(),
+            vcpus: self.vcpus,
+            mips: self.mips,
+            memory_mb: self.memory_mb,
+            max_vcpus: self.max_vcpus.unwrap_or(self.vcpus),
+            max_memory_mb: self.max_memory_mb.unwrap_or(self.memory_mb),
+            disk_gb: self.disk_gb,
+            image: self.image.clone(),
+            owner: self.tenant.clone().unwrap_or_else(|| DEFAULT_TENANT.into()),
+            constraints: VmConstraints {
+                requirements: self.requirements.clone(),
+                group,
+                guaranteed: self.guaranteed,
+                high_reliability: self.high_reliability,
+            },
+            dirty_rate_mbs: self.dirty_rate_mbs,
+        }
+    }
+}
