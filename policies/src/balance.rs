@@ -76,6 +76,8 @@ struct Tentative<'a> {
     movable: Vec<Vec<VmId>>,
     constraints: Constraints<'a>,
     moves: Vec<(VmId, HostId)>,
+    /// Every host type's power curve is valid, hence never decreases with utilisation.
+    power_never_decreases: bool,
 }
 
 impl<'a> Tentative<'a> {
@@ -103,6 +105,7 @@ impl<'a> Tentative<'a> {
             movable,
             constraints: Constraints::new(view, requirements),
             moves: Vec::new(),
+            power_never_decreases: view.host_types.iter().all(|ty| ty.power.validate().is_ok()),
         }
     }
 
@@ -175,6 +178,11 @@ impl Balance {
 
     /// The best destination for VM `v` off `from`: the lowest-metric allowed host whose metric
     /// after the move stays at or below `limit`.
+    ///
+    /// A host's metric only grows when it takes a VM (utilisation, and temperature through a
+    /// power curve that never decreases — checked, since the walk relies on it), so the walk
+    /// stops at the first host whose metric is already past `limit` (by more than rounding),
+    /// instead of visiting every host when no host can take the VM.
     fn destination(
         &self,
         t: &Tentative,
@@ -183,8 +191,13 @@ impl Balance {
         limit: f64,
     ) -> Option<HostId> {
         let d = t.view.requested_mips(v);
+        let stop = if self.kind != BalanceKind::Thermal || t.power_never_decreases {
+            (key(limit + 1e-9 * limit.abs()), HostId::MAX)
+        } else {
+            (u64::MAX, HostId::MAX)
+        };
         order
-            .iter()
+            .range(..=stop)
             .map(|&(_, h)| h)
             .filter(|&h| {
                 let after = (t.load[h] + d) / t.view.capacity_mips(h);

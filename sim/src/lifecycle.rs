@@ -36,9 +36,13 @@ impl Simulator {
     /// caller); returns those hosts, its own first.
     pub(crate) fn unplace(&mut self, v: VmId) -> Vec<HostId> {
         let mut hosts: Vec<HostId> = self.view.vms[v].host.into_iter().collect();
-        hosts.extend(
-            (0..self.view.hosts.len()).filter(|&h| self.view.hosts[h].incoming.contains(&v)),
-        );
+        // Only a VM in migration is incoming anywhere, except under CloudSim's quirk that
+        // keeps a VM incoming on every destination it was sent to after the first arrives.
+        if self.view.vms[v].in_migration || self.quirks().underload_keeps_destinations {
+            hosts.extend(
+                (0..self.view.hosts.len()).filter(|&h| self.view.hosts[h].incoming.contains(&v)),
+            );
+        }
         self.pending.retain(|&p| p != v);
         for &h in &hosts {
             self.detach(v, h);

@@ -167,23 +167,40 @@ fn uniformised_tail(mu: f64, servers: u32, phases: &[f64], t: f64) -> f64 {
     let m_max = (x + 12.0 * x.sqrt() + 40.0).ceil() as usize;
     let (mut total, mut g, mut beyond) = (0.0, 0.0, 1.0);
     let ln_x = x.ln();
-    let mut ln_fact = 0.0;
-    for m in 0..=m_max {
-        if m > 0 {
-            ln_fact += (m as f64).ln();
+    LN_FACTORIALS.with_borrow_mut(|ln_fact| {
+        extend_ln_factorials(ln_fact, m_max);
+        for (m, &ln_fact) in ln_fact[..=m_max].iter().enumerate() {
+            // g(m) = β·g(m−1) + P(J = m); beyond = P(J > m).
+            let p = phases.get(m).copied().unwrap_or(0.0);
+            g = beta * g + p;
+            beyond -= p;
+            let h = if m >= last { g } else { beyond.max(0.0) + g };
+            // Terms below e^{−40} (all together < 1e-14) are skipped.
+            let ln_p = -x + m as f64 * ln_x - ln_fact;
+            if ln_p > -40.0 {
+                total += ln_p.exp() * h;
+            }
         }
-        // g(m) = β·g(m−1) + P(J = m); beyond = P(J > m).
-        let p = phases.get(m).copied().unwrap_or(0.0);
-        g = beta * g + p;
-        beyond -= p;
-        let h = if m >= last { g } else { beyond.max(0.0) + g };
-        // Terms below e^{−40} (all together < 1e-14) are skipped.
-        let ln_p = -x + m as f64 * ln_x - ln_fact;
-        if ln_p > -40.0 {
-            total += ln_p.exp() * h;
-        }
-    }
+    });
     total.clamp(0.0, 1.0)
+}
+
+thread_local! {
+    /// `ln m!` for m = 0, 1, …, summed term by term (`ln (m−1)! + ln m`), grown on demand:
+    /// the tails above ask for the same prefix thousands of times per measurement interval.
+    static LN_FACTORIALS: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Extends `table` (`ln m!` from m = 0) to hold m = 0..=`m_max`.
+fn extend_ln_factorials(table: &mut Vec<f64>, m_max: usize) {
+    if table.is_empty() {
+        table.push(0.0);
+    }
+    while table.len() <= m_max {
+        let m = table.len();
+        let next = table[m - 1] + (m as f64).ln();
+        table.push(next);
+    }
 }
 
 /// The smallest `t` with `tail(t) ≤ 1 − p`, by doubling from `scale` then bisection to a
@@ -207,28 +224,53 @@ fn quantile(tail: impl Fn(f64) -> f64, p: f64, scale: f64) -> f64 {
 }
 
 /// A role's response time: its VMs' sojourns weighted by the requests each serves.
+///
+/// VMs of a role usually share one sojourn distribution (same size, same share of the host):
+/// each distinct one is kept once and its tail evaluated once per `t`, so a role of many alike
+/// VMs costs what one VM does.
+#[derive(Default)]
 struct RoleSojourn {
-    parts: Vec<(f64, Sojourn)>,
+    /// Per VM, in order: its weight and its sojourn's index in `distinct`.
+    parts: Vec<(f64, usize)>,
+    distinct: Vec<Sojourn>,
 }
 
 impl RoleSojourn {
+    /// Adds a VM serving `weight` of the role's requests with `sojourn`.
+    fn push(&mut self, weight: f64, sojourn: Sojourn) {
+        let i = match self.distinct.iter().position(|s| *s == sojourn) {
+            Some(i) => i,
+            None => {
+                self.distinct.push(sojourn);
+                self.distinct.len() - 1
+            }
+        };
+        self.parts.push((weight, i));
+    }
+
     fn bounded(&self) -> bool {
         !self.parts.is_empty()
             && self
-                .parts
+                .distinct
                 .iter()
-                .all(|(_, s)| !matches!(s, Sojourn::Unbounded))
+                .all(|s| !matches!(s, Sojourn::Unbounded))
+    }
+
+    /// `Σ w·f(sojourn)` over the VMs in order, `f` evaluated once per distinct sojourn.
+    fn weighted(&self, f: impl Fn(&Sojourn) -> f64) -> f64 {
+        let values: Vec<f64> = self.distinct.iter().map(f).collect();
+        self.parts.iter().map(|&(w, i)| w * values[i]).sum()
     }
 
     fn tail(&self, t: f64) -> f64 {
-        self.parts.iter().map(|(w, s)| w * s.tail(t)).sum()
+        self.weighted(|s| s.tail(t))
     }
 
     fn mean(&self) -> f64 {
         if !self.bounded() {
             return f64::INFINITY;
         }
-        self.parts.iter().map(|(w, s)| w * s.mean()).sum()
+        self.weighted(Sojourn::mean)
     }
 
     fn quantile(&self, p: f64) -> f64 {
@@ -311,8 +353,10 @@ fn role_load(lambda: f64, role: &RoleDemand, backlog: Option<u32>) -> (RoleLoad,
         vms.push(load);
     }
     let weight: f64 = parts.iter().map(|(w, _)| w).sum();
-    parts.iter_mut().for_each(|(w, _)| *w /= weight);
-    let sojourn = RoleSojourn { parts };
+    let mut sojourn = RoleSojourn::default();
+    for (w, s) in parts {
+        sojourn.push(w / weight, s);
+    }
     let load = RoleLoad {
         arrival_rate: lambda,
         served_rate: served,

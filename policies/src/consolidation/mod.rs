@@ -159,22 +159,22 @@ impl Ctx<'_> {
         self.detector.overloaded(s, h, extra, self.fit)
     }
 
-    /// PABFD: the host whose power rises least when it takes VM `v`, among the `candidates`
-    /// (ascending ids) that are suitable and that the detector would not call overloaded
-    /// afterwards. Ties go to the lowest host id. Like CloudSim, it leaves behind the side
+    /// PABFD: the host whose power rises least when it takes VM `v`, among the hosts not
+    /// `excluded` (in ascending id order) that are suitable and that the detector would not call
+    /// overloaded afterwards. Ties go to the lowest host id. Like CloudSim, it leaves behind the side
     /// effects of an overload check on every suitable host in use ([`Scratch::check_overload`]).
     fn find_host(
         &self,
         s: &mut Scratch,
         c: &Constraints,
         v: VmId,
-        candidates: &[HostId],
+        excluded: &[bool],
     ) -> Option<HostId> {
         let ask = s.ask(v);
         let mut best: Option<(f64, HostId)> = None;
         let mut class_seen = vec![false; self.classes];
         let trivial = c.trivial(v);
-        for &h in candidates {
+        for h in (0..excluded.len()).filter(|&h| !excluded[h]) {
             let facts = &self.hosts[h];
             let host = &s.hosts[h];
             if !trivial && c.check(h, v).is_err() {
@@ -216,11 +216,6 @@ impl Ctx<'_> {
     }
 }
 
-/// The hosts not marked in `skip`, in id order.
-fn unmarked(skip: &[bool]) -> Vec<HostId> {
-    (0..skip.len()).filter(|&h| !skip[h]).collect()
-}
-
 /// Stable sort of VMs by current demand in MIPS, highest first.
 fn sort_by_demand(s: &Scratch, vms: &mut [VmId]) {
     vms.sort_by(|&a, &b| s.requested(b).total_cmp(&s.requested(a)));
@@ -232,11 +227,11 @@ impl Placement for Consolidation {
         let mut s = Scratch::new(view, !ctx.quirks.memory_at_creation_only)
             .with_tables(std::mem::take(&mut self.tables));
         let mut c = Constraints::new(view, &self.requirements);
-        let all: Vec<HostId> = (0..view.hosts.len()).collect();
+        let none = vec![false; view.hosts.len()];
         let mut plan = Vec::with_capacity(pending.len());
         for &v in pending {
             s.mark_new(v);
-            match ctx.find_host(&mut s, &c, v, &all) {
+            match ctx.find_host(&mut s, &c, v, &none) {
                 Some(h) => {
                     s.commit_new(h, v);
                     c.place(v, h);
@@ -284,12 +279,11 @@ impl Reallocation for Consolidation {
         // 3. Place them (PABFD over the hosts that are not overloaded), highest demand first.
         sort_by_demand(&s, &mut chosen);
         let mut migrations: Vec<(VmId, HostId)> = Vec::new();
-        let not_over = unmarked(&is_over);
         for v in chosen {
             if !self.governor.has_budget(migrations.len()) {
                 break; // the most demanding VMs go first; the rest wait for the next round
             }
-            if let Some(h) = ctx.find_host(&mut s, &c, v, &not_over) {
+            if let Some(h) = ctx.find_host(&mut s, &c, v, &is_over) {
                 s.create(h, v);
                 let from = view.vms[v].host.expect("selected VMs run on a host");
                 c.unplace(v, from);
@@ -301,9 +295,9 @@ impl Reallocation for Consolidation {
         // 4. Underload phase: drain the least-used hosts while all of their VMs find room.
         let switched_off: Vec<bool> = (0..n).map(|h| view.utilisation(h) == 0.0).collect();
         let mut skip_search: Vec<bool> = (0..n).map(|h| is_over[h] || switched_off[h]).collect();
-        // Hosts the underload phase may place on: neither overloaded nor switched off, and
-        // not a host it has already searched.
-        let mut destinations = unmarked(&skip_search);
+        // Hosts the underload phase may not place on: overloaded, switched off, or a host it
+        // has already searched.
+        let mut not_destination = skip_search.clone();
         if !ctx.quirks.underload_keeps_destinations {
             // CloudSim passes an empty map here, so its overload destinations stay candidates.
             for &(_, h) in &migrations {
@@ -317,9 +311,7 @@ impl Reallocation for Consolidation {
                 break;
             };
             skip_search[u] = true;
-            if let Ok(i) = destinations.binary_search(&u) {
-                destinations.remove(i);
-            }
+            not_destination[u] = true;
             searched += 1;
             let mut vms: Vec<VmId> = s.hosts[u]
                 .vms
@@ -337,7 +329,7 @@ impl Reallocation for Consolidation {
             sort_by_demand(&s, &mut vms);
             let mut placed: Vec<(VmId, HostId)> = Vec::with_capacity(vms.len());
             for &v in &vms {
-                match ctx.find_host(&mut s, &c, v, &destinations) {
+                match ctx.find_host(&mut s, &c, v, &not_destination) {
                     Some(h) => {
                         s.create(h, v);
                         c.unplace(v, u);
