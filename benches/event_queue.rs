@@ -1,14 +1,21 @@
-//! Event-queue throughput: the classic "hold" model.
+//! Event-queue throughput: the classic "hold" model, and the simulator's batch pattern.
 //!
-//! The queue is pre-filled with `N` events at random times; one *hold* pops the earliest event
-//! and pushes a new one at the popped time plus a random increment, so the queue size stays at
-//! `N` — the steady state of a discrete-event simulation. Each iteration performs `HOLDS` holds,
-//! and throughput is reported in elements, so criterion prints events (holds) per second.
+//! *Hold* (`event_queue/hold/N`): the queue is pre-filled with `N` events at random times; one
+//! *hold* pops the earliest event and pushes a new one at the popped time plus a random
+//! increment, so the queue size stays at `N` — the steady state of a discrete-event simulation.
+//! Each iteration performs `HOLDS` holds, and throughput is reported in elements, so criterion
+//! prints events (holds) per second.
 //!
 //! Increments are exponential with mean `MEAN_MS`, rounded to whole milliseconds (ties are
 //! frequent and are broken by insertion order, as in the engine). They are drawn once from the
 //! seeded ChaCha stream (`RngStreams::new(SEED).stream("bench-event-queue", n)`) into a table so
 //! that the timed loop measures the queue and not the random generator.
+//!
+//! *Batch* (`event_queue/batch/K`): what the simulator does when it boots K hosts at once. It
+//! peeks at the next event (one of `BACKGROUND` events far ahead), then schedules K events at
+//! one time before it (each boot's completion, `BOOT_MS` later), then handles them: K pushes at
+//! the same time below a peeked event, then K pops. Throughput is reported per event pushed and
+//! popped.
 //!
 //! Run: `cargo bench -p orrery-engine --bench event_queue`
 
@@ -105,5 +112,50 @@ fn hold(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, hold);
+/// Events far in the future behind every batch (the periodic updates, the VMs' expiries).
+const BACKGROUND: u64 = 1_000;
+/// The background's earliest time: far beyond every batch of the run.
+const FAR: u64 = 1 << 40;
+/// A host's boot delay: each batch is this much later than the previous one.
+const BOOT_MS: u64 = 60_000;
+
+fn batch(c: &mut Criterion) {
+    let mut group = c.benchmark_group("event_queue/batch");
+    group.sample_size(10);
+    group.warm_up_time(Duration::from_secs(1));
+    group.measurement_time(Duration::from_secs(5));
+
+    for &k in &[1_000u64, 100_000] {
+        group.throughput(Throughput::Elements(k));
+        let mut q = EventQueue::new();
+        for i in 0..BACKGROUND {
+            q.push(FAR + i * 300_000, payload(i as u32));
+        }
+        let mut now = 0;
+        // One round: peek at the next event, schedule a batch of k at one time before it, drain
+        // the batch. Checked once outside the timed loop: the batch comes out in push order.
+        let mut round = |q: &mut EventQueue<Payload>, check: bool| {
+            assert_eq!(q.peek_time(), Some(FAR));
+            now += BOOT_MS;
+            for i in 0..k as u32 {
+                q.push(now, payload(i));
+            }
+            for i in 0..k as u32 {
+                let popped = q.pop();
+                if check {
+                    assert_eq!(popped, Some((now, payload(i))));
+                }
+                black_box(popped);
+            }
+        };
+        round(&mut q, true);
+        group.bench_function(BenchmarkId::from_parameter(k), |b| {
+            b.iter(|| round(&mut q, false))
+        });
+        assert_eq!(q.len(), BACKGROUND as usize);
+    }
+    group.finish();
+}
+
+criterion_group!(benches, hold, batch);
 criterion_main!(benches);

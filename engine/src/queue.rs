@@ -1,41 +1,115 @@
-//! The event queue: events ordered by (integer time, insertion sequence).
+//! The event queue: events ordered by integer time, ties in insertion order.
 //!
-//! A radix heap over the keys (time << 64 | sequence). Relative to a base key, a key above it
-//! lives in bucket b = position of the highest bit where it differs from the base, so every key
-//! in a lower bucket is smaller than every key in a higher one; bucket 0 holds the keys at or
-//! below the base, sorted from largest to smallest: normally just the next event, but also the
-//! events scheduled after a `peek` moved the base forward (a reallocation peeks at the next
-//! update, then schedules its migrations before it). Popping refills bucket 0 from the lowest
-//! non-empty bucket, rebasing on its smallest key: since simulated time only moves forward, each
-//! key moves down a few times in its life — amortised constant time, with sequential memory
-//! access instead of a binary heap's cache-missing sift-downs.
+//! A radix heap with 64-way digits (a hierarchical timing wheel), relative to a base `last`: the
+//! time of the event popped last. Times are split into 6-bit digits; an event later than `last`
+//! goes to level d, the highest digit where its time differs from `last`, into that level's
+//! slot numbered by its own digit d. Every time in a lower level is smaller than every time in a
+//! higher one, and within a level the slots are in time order, so the earliest event is in the
+//! first non-empty slot. A level-0 slot holds a single time (the digits above agree with `last`)
+//! and is a FIFO: popping is taking its front. When level 0 is empty, a pop empties the first
+//! non-empty slot, rebases on its smallest time and files its events again, each into a lower
+//! level. An event moves down at most once per level, and with 64-way digits about once in its
+//! life (times a few seconds ahead are at level 1) — amortised constant time, with sequential
+//! memory access instead of a binary heap's cache-missing sift-downs.
+//!
+//! Ties need no sequence number: equal times always share a slot (rebasing never moves the
+//! events of other slots), every slot is appended to in insertion order, and a slot is refiled
+//! front to back into lower levels, which are empty then, so equal times keep insertion order.
+//!
+//! Only a pop moves the base. A peek finds the earliest event without rebasing (and remembers
+//! where it is for the next pop), so events the caller then schedules before the peeked one (a
+//! reallocation peeks at the next update, then schedules its migrations) are filed as usual. An
+//! event scheduled before `last`, in the past, goes to a binary heap ordered by (time, insertion
+//! sequence); it is earlier than everything else, so it is popped first.
+
+use std::collections::{BinaryHeap, VecDeque};
 
 use crate::time::Millis;
 
-/// Buckets: 0 holds keys at or below the base (largest first), b in 1..=128 keys whose highest
-/// bit differing from the base is bit b − 1.
-const BUCKETS: usize = 129;
+/// Bits per digit.
+const DIGIT: u32 = 6;
+/// Slots per level.
+const SLOTS: usize = 1 << DIGIT;
+/// Levels: enough digits for every bit of a time.
+const LEVELS: usize = (Millis::BITS as usize).div_ceil(DIGIT as usize);
+/// No hint: above every slot's index in `upper` (`(level − 1) · SLOTS + digit`).
+const NO_HINT: usize = usize::MAX;
+/// Slots keep their allocation when emptied up to this many entries (bounds idle memory).
+const KEEP: usize = 4096;
 
 /// A priority queue of events: earliest time first, ties in insertion order.
 pub struct EventQueue<E> {
-    buckets: Vec<Vec<(u128, E)>>,
-    /// Bit b − 1 set when bucket b (1..=128) is non-empty.
-    occupied: u128,
-    last: u128,
+    /// Level 0: slot v holds the events at time `last` with its last digit replaced by v, in
+    /// insertion order.
+    due: Box<[VecDeque<E>]>,
+    /// Levels 1 and up, level by level.
+    upper: Box<[Vec<(Millis, E)>]>,
+    /// Bit v of word d set when slot v of level d is non-empty.
+    occupied: [u64; LEVELS],
+    /// The base: the time of the last event popped (0 before any).
+    last: Millis,
+    /// Where a peek found the earliest event when level 0 was empty: (index in `upper`, index in
+    /// that slot); `NO_HINT` when unknown.
+    hint: (usize, usize),
+    /// Events scheduled before `last`.
+    past: BinaryHeap<Past<E>>,
+    /// Insertion sequence of the events in `past`.
+    past_seq: u64,
     len: usize,
+}
+
+/// An event scheduled before the base, ordered so that the max-heap pops the earliest first.
+struct Past<E> {
+    time: Millis,
     seq: u64,
+    event: E,
+}
+
+impl<E> Past<E> {
+    fn key(&self) -> (Millis, u64) {
+        (self.time, self.seq)
+    }
+}
+
+impl<E> PartialEq for Past<E> {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+
+impl<E> Eq for Past<E> {}
+
+impl<E> PartialOrd for Past<E> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl<E> Ord for Past<E> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        other.key().cmp(&self.key())
+    }
 }
 
 impl<E> Default for EventQueue<E> {
     fn default() -> Self {
         EventQueue {
-            buckets: (0..BUCKETS).map(|_| Vec::new()).collect(),
-            occupied: 0,
+            due: (0..SLOTS).map(|_| VecDeque::new()).collect(),
+            upper: (0..(LEVELS - 1) * SLOTS).map(|_| Vec::new()).collect(),
+            occupied: [0; LEVELS],
             last: 0,
+            hint: (NO_HINT, 0),
+            past: BinaryHeap::new(),
+            past_seq: 0,
             len: 0,
-            seq: 0,
         }
     }
+}
+
+/// The digit of `time` at `level`.
+#[inline(always)]
+fn digit(time: Millis, level: usize) -> usize {
+    (time >> (level as u32 * DIGIT)) as usize & (SLOTS - 1)
 }
 
 impl<E> EventQueue<E> {
@@ -44,81 +118,128 @@ impl<E> EventQueue<E> {
         Self::default()
     }
 
-    fn bucket(&self, key: u128) -> usize {
-        (128 - (key ^ self.last).leading_zeros()) as usize
-    }
-
-    #[inline(always)]
-    fn put(&mut self, key: u128, event: E) {
-        let b = if key <= self.last {
-            0
+    /// Schedules `event` at `time`.
+    #[inline]
+    pub fn push(&mut self, time: Millis, event: E) {
+        self.len += 1;
+        if time >= self.last {
+            self.file(time, event, self.last);
         } else {
-            self.bucket(key)
-        };
-        if b > 0 {
-            self.occupied |= 1 << (b - 1);
-        } else if self.buckets[0].last().is_some_and(|e| e.0 < key) {
-            return self.insert_below_base(key, event);
+            self.push_past(time, event);
         }
-        self.buckets[b].push((key, event));
     }
 
-    /// Files a key below the base that is not the smallest one there (scheduled after a peek).
+    /// Files an event at `time` ≥ `base` (the base, or the one being set) into its slot.
+    #[inline(always)]
+    fn file(&mut self, time: Millis, event: E, base: Millis) {
+        let differ = time ^ base;
+        if differ < SLOTS as Millis {
+            let v = digit(time, 0);
+            self.due[v].push_back(event);
+            self.occupied[0] |= 1 << v;
+        } else {
+            let level = (Millis::BITS - 1 - differ.leading_zeros()) / DIGIT;
+            let (level, v) = (level as usize, digit(time, level as usize));
+            let at = (level - 1) * SLOTS + v;
+            self.upper[at].push((time, event));
+            self.occupied[level] |= 1 << v;
+            if at < self.hint.0 {
+                self.hint.0 = NO_HINT; // a new first slot, or one being refiled
+            } else if at == self.hint.0 && time < self.upper[at][self.hint.1].0 {
+                self.hint.1 = self.upper[at].len() - 1;
+            }
+        }
+    }
+
+    /// Keeps an event scheduled before the base in the past heap.
     #[cold]
     #[inline(never)]
-    fn insert_below_base(&mut self, key: u128, event: E) {
-        let at = self.buckets[0].partition_point(|e| e.0 > key);
-        self.buckets[0].insert(at, (key, event));
+    fn push_past(&mut self, time: Millis, event: E) {
+        let seq = self.past_seq;
+        self.past_seq += 1;
+        self.past.push(Past { time, seq, event });
     }
 
-    /// Schedules `event` at `time`.
-    pub fn push(&mut self, time: Millis, event: E) {
-        let key = ((time as u128) << 64) | self.seq as u128;
-        self.seq += 1;
-        self.len += 1;
-        self.put(key, event);
-    }
-
-    /// Makes bucket 0 hold the smallest key, if there is any key at all.
-    fn settle(&mut self) -> bool {
-        if !self.buckets[0].is_empty() {
-            return true;
+    /// When level 0 is empty: the first non-empty slot and the index of its earliest event (the
+    /// first inserted among equals), if any.
+    fn find_earliest(&mut self) -> Option<(usize, usize)> {
+        if self.hint.0 == NO_HINT {
+            let level = self.occupied[1..].iter().position(|&w| w != 0)? + 1;
+            let at = (level - 1) * SLOTS + self.occupied[level].trailing_zeros() as usize;
+            let slot = &self.upper[at];
+            let mut min = slot[0].0;
+            let mut index = 0;
+            for (i, e) in slot.iter().enumerate().skip(1) {
+                if e.0 < min {
+                    min = e.0;
+                    index = i;
+                }
+            }
+            self.hint = (at, index);
         }
-        if self.occupied == 0 {
-            return false;
-        }
-        let b = self.occupied.trailing_zeros() as usize + 1;
-        self.occupied &= !(1 << (b - 1));
-        let mut moving = std::mem::take(&mut self.buckets[b]);
-        self.last = moving
-            .iter()
-            .map(|e| e.0)
-            .min()
-            .expect("occupied buckets are not empty");
-        for (key, event) in moving.drain(..) {
-            self.put(key, event);
-        }
-        self.buckets[b] = moving; // keep its allocation
-        true
+        Some(self.hint)
     }
 
     /// Removes and returns the earliest event.
+    #[inline]
     pub fn pop(&mut self) -> Option<(Millis, E)> {
-        if !self.settle() {
-            return None;
+        if self.occupied[0] != 0 && self.past.is_empty() {
+            let v = self.occupied[0].trailing_zeros() as usize;
+            let slot = &mut self.due[v];
+            let e = slot.pop_front().expect("occupied slots are not empty");
+            if slot.is_empty() {
+                self.occupied[0] &= !(1 << v);
+                if slot.capacity() > KEEP {
+                    *slot = VecDeque::new();
+                }
+            }
+            self.len -= 1;
+            self.last = (self.last & !(SLOTS as Millis - 1)) | v as Millis;
+            return Some((self.last, e));
         }
-        let (key, e) = self.buckets[0].pop()?;
-        self.len -= 1;
-        Some(((key >> 64) as Millis, e))
+        self.pop_slow()
+    }
+
+    /// Pops from the past, or else refills the empty level 0 from the first non-empty slot.
+    #[inline(never)]
+    fn pop_slow(&mut self) -> Option<(Millis, E)> {
+        if let Some(p) = self.past.pop() {
+            self.len -= 1;
+            return Some((p.time, p.event));
+        }
+        let (at, index) = self.find_earliest()?;
+        self.hint.0 = NO_HINT;
+        self.occupied[at / SLOTS + 1] &= !(1 << (at % SLOTS));
+        let base = self.upper[at][index].0;
+        self.last = base;
+        let mut moving = std::mem::take(&mut self.upper[at]);
+        for (time, event) in moving.drain(..) {
+            self.file(time, event, base);
+        }
+        if moving.capacity() <= KEEP {
+            self.upper[at] = moving;
+        }
+        self.pop()
     }
 
     /// The earliest event and its time, without removing it.
     pub fn peek(&mut self) -> Option<(Millis, &E)> {
-        if !self.settle() {
-            return None;
+        let earliest = if self.past.is_empty() && self.occupied[0] == 0 {
+            self.find_earliest()
+        } else {
+            None
+        };
+        if let Some(p) = self.past.peek() {
+            Some((p.time, &p.event))
+        } else if self.occupied[0] != 0 {
+            let v = self.occupied[0].trailing_zeros() as usize;
+            let time = (self.last & !(SLOTS as Millis - 1)) | v as Millis;
+            Some((time, self.due[v].front()?))
+        } else {
+            let (at, index) = earliest?;
+            let (time, e) = &self.upper[at][index];
+            Some((*time, e))
         }
-        let (key, e) = self.buckets[0].last()?;
-        Some(((key >> 64) as Millis, e))
     }
 
     /// Time of the earliest event.
@@ -200,5 +321,113 @@ mod tests {
         assert_eq!(q.pop(), Some((150, 'd')));
         assert_eq!(q.pop(), Some((400, 'b')));
         assert_eq!(q.pop(), None);
+    }
+
+    /// A small deterministic generator (64-bit LCG, high bits out).
+    struct Lcg(u64);
+
+    impl Lcg {
+        fn next(&mut self) -> u64 {
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            self.0 >> 16
+        }
+
+        fn below(&mut self, n: u64) -> u64 {
+            self.next() % n
+        }
+    }
+
+    #[test]
+    fn a_large_batch_below_a_peeked_event_pops_in_exact_order() {
+        // The simulator's pattern at scale, in an adversarial order: after a peek at an event
+        // far ahead, 200 000 events before it, their times descending in runs with many ties,
+        // interleaved with a few at the peeked time itself and after it.
+        const N: u64 = 200_000;
+        let mut q = EventQueue::new();
+        q.push(5, u64::MAX);
+        q.push(1_000_000, u64::MAX - 1);
+        assert_eq!(q.pop(), Some((5, u64::MAX)));
+        assert_eq!(q.peek_time(), Some(1_000_000));
+        let mut reference = vec![(1_000_000, u64::MAX - 1)];
+        for id in 0..N {
+            let t = match id % 7 {
+                0 => 1_000_000,
+                1 => 1_000_000 + id,
+                2 => 5,
+                _ => 5 + (N - id) / 3 * 4, // descending, three at each time
+            };
+            q.push(t, id);
+            reference.push((t, id));
+            if id % 50_000 == 2 {
+                assert_eq!(q.peek_time(), Some(5));
+            }
+        }
+        // The reference is (time, id) sorted; ids grow with insertion, except the first entry.
+        reference.sort_by_key(|&(t, id)| (t, id != u64::MAX - 1, id));
+        assert_eq!(q.len(), reference.len());
+        for expected in reference {
+            assert_eq!(q.pop(), Some(expected));
+        }
+        assert_eq!(q.pop(), None);
+        assert!(q.is_empty());
+    }
+
+    #[test]
+    fn random_peeks_pushes_and_pops_match_a_reference() {
+        // Property-style: many seeded runs of random operations against a BTreeMap keyed by
+        // (time, insertion number). Pushes land before the last popped time (the past), at it,
+        // between it and a peeked event, at the peeked time, and after it.
+        use std::collections::BTreeMap;
+        for seed in 0..200u64 {
+            let mut rng = Lcg(seed);
+            let mut q = EventQueue::new();
+            let mut reference: BTreeMap<(Millis, u64), u64> = BTreeMap::new();
+            let mut now: Millis = 0; // the last popped time
+            let mut id = 0u64;
+            let spread = 1 << rng.below(40);
+            let ops = 200 + rng.below(2_000);
+            for _ in 0..ops {
+                match rng.below(10) {
+                    0..=4 => {
+                        let peeked = q.peek_time();
+                        let t = match rng.below(6) {
+                            0 => now.saturating_sub(rng.below(spread) + 1),
+                            1 => now,
+                            2 => match peeked {
+                                Some(p) if p > now => now + rng.below(p - now),
+                                _ => now,
+                            },
+                            3 => peeked.unwrap_or(now),
+                            _ => now + rng.below(spread),
+                        };
+                        let copies = 1 + rng.below(3) * rng.below(3);
+                        for _ in 0..copies {
+                            q.push(t, id);
+                            reference.insert((t, id), id);
+                            id += 1;
+                        }
+                    }
+                    5..=6 => {
+                        let expected = reference.first_key_value().map(|(k, &v)| (k.0, v));
+                        assert_eq!(q.peek().map(|(t, &e)| (t, e)), expected, "seed {seed}");
+                    }
+                    _ => {
+                        let expected = reference.pop_first().map(|(k, v)| (k.0, v));
+                        assert_eq!(q.pop(), expected, "seed {seed}");
+                        if let Some((t, _)) = expected {
+                            now = t;
+                        }
+                    }
+                }
+                assert_eq!(q.len(), reference.len(), "seed {seed}");
+            }
+            while let Some((k, v)) = reference.pop_first() {
+                assert_eq!(q.pop(), Some((k.0, v)), "seed {seed}");
+            }
+            assert_eq!(q.pop(), None, "seed {seed}");
+        }
     }
 }
