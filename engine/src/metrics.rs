@@ -248,7 +248,7 @@ crate::table! {
         pub vm_migrations: u64 = "migrations",
         /// VM requests that arrived.
         pub vms_total: u64 = "VMs",
-        /// VM requests rejected by placement.
+        /// VM requests rejected: by placement, or at arrival by their tenant's quota.
         pub vms_rejected: u64 = "VMs",
         /// VM requests still pending at the end (deferred by placement: no host satisfies them).
         pub vms_pending: u64 = "VMs",

@@ -43,6 +43,9 @@ impl Simulator {
                 self.view.vms[v].state = VmState::Pending;
                 self.pending.push(v);
                 self.log("arrival", Some(v), None, String::new());
+                if !self.admit_arrival(v) {
+                    return;
+                }
                 // A VM already running somewhere (a snapshot's) starts there, if it can.
                 if let Some(h) = self.vms[v].start_on.take() {
                     if self.view.hosts[h].power == PowerState::On {

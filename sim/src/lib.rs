@@ -25,6 +25,7 @@ mod ha;
 mod lifecycle;
 mod migration;
 mod power;
+mod quota;
 mod record;
 mod results;
 mod services;
@@ -46,6 +47,7 @@ use orrery_engine::scenario::{EnergyAccounting, MigrationKind, Scenario, VmTypeS
 use orrery_engine::time::{from_secs, to_secs, Millis};
 use orrery_engine::view::{ClusterView, Quirks, VmId};
 use orrery_engine::workload::Demand;
+use orrery_policies::tenancy::ledger::Tenants;
 
 use accounting::Actors;
 pub use build::VmPlan;
@@ -90,6 +92,8 @@ struct VmSim {
     deploy_due: Option<Millis>,
     /// The host it already runs on when it arrives ([`VmPlan::host`]).
     start_on: Option<orrery_engine::view::HostId>,
+    /// Its tenant ([`VmPlan::tenant`]), whose quota it is admitted against.
+    tenant: String,
 }
 
 /// A simulated datacenter built from a scenario.
@@ -133,6 +137,8 @@ pub struct Simulator {
     ha: Ha,
     /// Usage, billing and availability.
     ledger: Ledger,
+    /// The organisations and their quotas, which plain VMs are admitted against at arrival.
+    tenants: Tenants,
     actors: Actors,
     streams: RngStreams,
     /// The scenario's VM types (for the books and crash rates of VMs submitted later).
@@ -285,6 +291,7 @@ impl Simulator {
             done: false,
             ha,
             ledger: Ledger::new(Vec::new()),
+            tenants: Tenants::from_scenario(scenario)?,
             actors: Actors::new(scenario),
             streams,
             vm_type_specs: spec.vm_types.clone(),
@@ -332,6 +339,7 @@ impl Simulator {
             deferred: None,
             deploy_due: None,
             start_on,
+            tenant: plan.tenant,
         });
         id
     }

@@ -21,6 +21,7 @@ mod carbon;
 mod ha;
 mod oneflow;
 mod props;
+mod quota;
 mod services;
 mod trace;
 

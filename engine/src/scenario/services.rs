@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::roles::check_roles;
 use super::schema::{OrganisationSection, ServiceSection};
-use super::Scenario;
+use super::{Scenario, DEFAULT_TENANT};
 use crate::error::{require_non_negative, InputError};
 
 impl Scenario {
@@ -29,6 +29,14 @@ impl Scenario {
                         .error_at(&at("name"), format!("vDC `{}` twice", vdc.name))
                         .hint("give each vDC of an organisation its own name"));
                 }
+                if vdc.allocation.disk_gb.is_some() {
+                    return Err(self
+                        .error_at(
+                            &at("allocation.disk_gb"),
+                            "a vDC allocates VMs, vCPUs and memory, not disk",
+                        )
+                        .hint("put the disk limit in the organisation's `quota`"));
+                }
                 if !(0.0..=1.0).contains(&vdc.guaranteed) {
                     return Err(self
                         .error_at(&at("guaranteed"), "must be a fraction in [0, 1]")
@@ -41,6 +49,7 @@ impl Scenario {
                 }
             }
         }
+        self.validate_vm_tenants(&orgs)?;
         let mut names = BTreeSet::new();
         for (s, svc) in spec.services.iter().enumerate() {
             let at = |k: &str| format!("services[{s}].{k}");
@@ -99,6 +108,33 @@ impl Scenario {
                     .hint("add a [[services.roles]] table"));
             }
             self.validate_roles(s, svc)?;
+        }
+        Ok(())
+    }
+
+    /// With organisations declared, the tenant a VM type or a generator names must be one of
+    /// them (or the default tenant): its quota binds the VMs. Without organisations, tenants
+    /// only label usage and bills.
+    fn validate_vm_tenants(
+        &self,
+        orgs: &BTreeMap<&str, &OrganisationSection>,
+    ) -> Result<(), InputError> {
+        if orgs.is_empty() {
+            return Ok(());
+        }
+        let types = self.spec.vm_types.iter().map(|t| &t.tenant);
+        let keys = (0..).map(|i| format!("vm_types[{i}].tenant"));
+        let generators = self.spec.workload.generators.iter().map(|g| &g.tenant);
+        let gen_keys = (0..).map(|g| format!("workload.generators[{g}].tenant"));
+        for (key, tenant) in keys.zip(types).chain(gen_keys.zip(generators)) {
+            match tenant {
+                Some(t) if t != DEFAULT_TENANT && !orgs.contains_key(t.as_str()) => {
+                    return Err(self
+                        .error_at(&key, format!("no organisation `{t}`"))
+                        .hint("declare it in an [[organisations]] table, or drop `tenant`"));
+                }
+                _ => {}
+            }
         }
         Ok(())
     }
@@ -206,6 +242,64 @@ depends_on = ["a"]
         assert_eq!(key, "services[0].roles[0].depends_on");
         assert_eq!(line, line_of(services, "depends_on = [\"b\"]"));
         assert_eq!(message, "the dependencies of role `a` form a cycle");
+    }
+
+    #[test]
+    fn vm_tenants_and_quota_values_are_located() {
+        let gen = "[[workload.generators]]\nvm_type = \"v\"\ncount = 1\n\
+                   arrival = { process = \"batch\" }\nutilisation = { pattern = \"constant\", level = 0.5 }\n";
+        let cases = [
+            (
+                BASE.replace(
+                    "memory_mb = 100\n",
+                    "memory_mb = 100\ntenant = \"nobody\"\n",
+                ) + gen,
+                "vm_types[0].tenant",
+                "no organisation `nobody`",
+            ),
+            (
+                format!("{BASE}{gen}tenant = \"shop\"\n"),
+                "workload.generators[0].tenant",
+                "no organisation `shop`",
+            ),
+            (
+                BASE.replace("{ vcpus = 4 }", "{ vcpus = 4, disk_gb = 10 }") + gen,
+                "organisations[0].vdcs[0].allocation.disk_gb",
+                "a vDC allocates VMs, vCPUs and memory, not disk",
+            ),
+        ];
+        for (text, key, message) in cases {
+            let e =
+                Scenario::parse(&text, Path::new("s.toml"), Path::new("."), &[]).expect_err(key);
+            assert_eq!(e.file, Path::new("s.toml"), "{key}");
+            assert_eq!(e.key.as_deref(), Some(key));
+            assert_eq!(e.message, message);
+        }
+        // A VM type of the default tenant, or of a declared organisation, is fine.
+        for tenant in ["default", "acme"] {
+            let text = BASE.replace(
+                "memory_mb = 100\n",
+                &format!("memory_mb = 100\ntenant = \"{tenant}\"\n"),
+            ) + gen;
+            Scenario::parse(&text, Path::new("s.toml"), Path::new("."), &[]).unwrap();
+        }
+        // Quota values are counts: negative, fractional or beyond the type's range is an error
+        // at the key.
+        for (value, key) in [
+            ("vms = -1", "organisations.0.quota.vms"),
+            ("vcpus = 1e12", "organisations.0.quota.vcpus"),
+            ("vms = 5000000000", "organisations.0.quota.vms"),
+            ("disk_gb = -5", "organisations.0.quota.disk_gb"),
+            ("memory_mb = 2.5", "organisations.0.quota.memory_mb"),
+        ] {
+            let text = BASE.replace(
+                "users = { ann = \"admin\" }",
+                &format!("users = {{ ann = \"admin\" }}\nquota = {{ {value} }}"),
+            );
+            let e =
+                Scenario::parse(&text, Path::new("s.toml"), Path::new("."), &[]).expect_err(value);
+            assert_eq!(e.key.as_deref(), Some(key), "{value}: {}", e.message);
+        }
     }
 
     #[test]

@@ -9,8 +9,13 @@
 //!   for (roles waiting on their dependencies, scale-outs not yet requested) at its VM type's
 //!   size. A live service thus holds what it was admitted for from the moment it is admitted;
 //! * every VM outside services whose VM type the organisation owns (the type's `tenant`) and
-//!   that is pending, deploying, running, migrating or suspended; it draws from the
-//!   organisation's first vDC.
+//!   that is pending, deploying, running, migrating or suspended ([`holds_quota`]); it draws
+//!   from the organisation's first vDC. [`Tenants::ledger_with`] lets the caller say which
+//!   plain VMs hold and for whom (the simulator knows each VM's own tenant).
+//!
+//! Disk (the VM types' `disk_gb`, whole GB rounded up) counts against the organisation's
+//! `disk_gb` quota only, for both kinds of VM. [`Ledger::admit_vm`] admits one plain VM against
+//! the quota, disk included, with [`super::Organisation::check`] and [`super::check_limit`].
 //!
 //! A service without a tenant, and a VM type without one, belong to the default tenant
 //! ([`DEFAULT_TENANT`]), unlimited unless the scenario declares an organisation of that name.
@@ -23,9 +28,12 @@ use orrery_engine::model::{PowerState, ServiceView, VmState};
 use orrery_engine::scenario::{
     AllocationKind, MemberRole, OrganisationSection, QuotaSection, Scenario, DEFAULT_TENANT,
 };
+use orrery_engine::view::VmId;
 use orrery_engine::{ClusterView, InputError};
 
-use super::{AllocationModel, Organisation, Provider, Quota, Resources, TenantRole, Vdc};
+use super::{
+    check_limit, AllocationModel, Organisation, Provider, Quota, Resources, TenantRole, Vdc,
+};
 
 /// One organisation's limits and vDCs, with a usage.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,6 +43,10 @@ struct Tenant {
     closed: bool,
     /// Its vDCs, never empty: the first is its default.
     vdcs: Vec<Vdc>,
+    /// Most disk, GB (`None`: unlimited).
+    disk_quota_gb: Option<u64>,
+    /// Disk its VMs hold, GB.
+    disk_gb: u64,
 }
 
 impl Tenant {
@@ -49,6 +61,8 @@ impl Tenant {
             },
             closed: false,
             vdcs: vec![unlimited_vdc(name)],
+            disk_quota_gb: None,
+            disk_gb: 0,
         }
     }
 
@@ -96,13 +110,36 @@ impl Tenants {
         }
     }
 
-    /// Every tenant with its usage in `view` (see the module docs).
+    /// Whether organisation `tenant` has a quota on anything (a VM of a tenant without one is
+    /// never refused by [`Ledger::admit_vm`]).
+    pub fn has_quota(&self, tenant: &str) -> bool {
+        self.tenants
+            .get(tenant_name(tenant))
+            .is_some_and(|t| t.org.quota != Quota::default() || t.disk_quota_gb.is_some())
+    }
+
+    /// Every tenant with its usage in `view` (see the module docs), plain VMs charged to their
+    /// type's owner while they [hold](holds_quota).
     pub fn ledger(&self, view: &ClusterView) -> Ledger {
+        self.ledger_with(view, |v| {
+            let vm = &view.vms[v];
+            holds_quota(vm.state).then(|| view.vm_types[vm.vm_type].owner.as_str())
+        })
+    }
+
+    /// Every tenant with its usage in `view`, services' VMs as in [`Tenants::ledger`] and each
+    /// plain VM `v` charged to `plain_owner(v)` (`None`: it holds nothing).
+    pub fn ledger_with<'a>(
+        &self,
+        view: &ClusterView,
+        plain_owner: impl Fn(VmId) -> Option<&'a str>,
+    ) -> Ledger {
         let mut ledger = Ledger {
             tenants: self.tenants.clone(),
         };
         for svc in view.services.iter().filter(|s| s.state.is_live()) {
             let mut used = Resources::default();
+            let mut disk = 0;
             for role in &svc.roles {
                 let mut held = 0;
                 for &v in &role.vms {
@@ -113,25 +150,40 @@ impl Tenants {
                 }
                 let asked = role.cardinality.saturating_sub(held);
                 used = used.plus(vm_type_size(view, role.vm_type).times(asked));
+                disk += disk_gb(view, role.vm_type) * u64::from(held + asked);
             }
             ledger.charge(svc, used);
+            ledger.tenant_mut(&svc.tenant).disk_gb += disk;
         }
         for (v, vm) in view.vms.iter().enumerate() {
-            let holds = matches!(
-                vm.state,
-                VmState::Pending
-                    | VmState::Deploying
-                    | VmState::Running
-                    | VmState::Migrating
-                    | VmState::Suspended
-            );
-            if vm.service.is_none() && holds {
-                let owner = view.vm_types[vm.vm_type].owner.as_str();
+            if vm.service.is_some() {
+                continue;
+            }
+            if let Some(owner) = plain_owner(v) {
                 ledger.charge_to(owner, None, size_of(view, v));
+                ledger.tenant_mut(owner).disk_gb += disk_gb(view, vm.vm_type);
             }
         }
         ledger
     }
+}
+
+/// Whether a plain VM in `state` holds its tenant's quota: from its admission (pending) until
+/// it stops or fails.
+pub fn holds_quota(state: VmState) -> bool {
+    matches!(
+        state,
+        VmState::Pending
+            | VmState::Deploying
+            | VmState::Running
+            | VmState::Migrating
+            | VmState::Suspended
+    )
+}
+
+/// The disk of one VM of type `t`, whole GB rounded up.
+pub fn disk_gb(view: &ClusterView, t: usize) -> u64 {
+    view.vm_types[t].disk_gb.max(0.0).ceil() as u64
 }
 
 /// `VmType::owner` of a type with no tenant, and `ServiceView::tenant` of a service with none.
@@ -211,6 +263,8 @@ fn tenant(scenario: &Scenario, o: usize, org: &OrganisationSection) -> Result<Te
         },
         closed: !org.users.is_empty(),
         vdcs,
+        disk_quota_gb: org.quota.disk_gb,
+        disk_gb: 0,
     })
 }
 
@@ -264,6 +318,18 @@ impl Ledger {
         let d = t.vdc_index(vdc);
         t.org.usage = t.org.usage.plus(used);
         t.vdcs[d].usage = t.vdcs[d].usage.plus(used);
+    }
+
+    /// Admits one plain VM of `tenant` needing `size` and `disk_gb` against the organisation's
+    /// quota (VMs, vCPUs, memory, then disk) and charges it; the reason names the first limit
+    /// exceeded, with the usage.
+    pub fn admit_vm(&mut self, tenant: &str, size: Resources, disk_gb: u64) -> Result<(), String> {
+        let t = self.tenant_mut(tenant);
+        t.org.check(size)?;
+        check_limit(&t.org.name, "disk GB", t.disk_gb, disk_gb, t.disk_quota_gb)?;
+        t.disk_gb += disk_gb;
+        self.charge_to(tenant, None, size);
+        Ok(())
     }
 
     /// Adds `used` to the usage of `svc`'s organisation and vDC.

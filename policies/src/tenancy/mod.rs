@@ -3,7 +3,8 @@
 //! Pure bookkeeping, no clock. What it models:
 //!
 //! * An [`Organisation`] has users with a [`TenantRole`] and a [`Quota`] on VMs, vCPUs and
-//!   memory; [`Organisation::check`] says whether a request fits what is left, and why not.
+//!   memory; [`Organisation::check`] says whether a request fits what is left, and why not
+//!   ([`check_limit`] for one key, disk included: [`ledger`] holds the disk quota).
 //! * A [`Vdc`] (virtual datacenter, as in vCloud Director) gives an organisation a slice of
 //!   the provider under an [`AllocationModel`]:
 //!   - *pay-as-you-go*: nothing is set aside up front; each VM reserves its `guaranteed`
@@ -101,13 +102,7 @@ impl Organisation {
     /// Whether `req` fits the quota on top of the usage; the reason names the first limit
     /// exceeded, with the numbers.
     pub fn check(&self, req: Resources) -> Result<(), String> {
-        let over = |what: &str, used: u64, want: u64, limit: Option<u64>| match limit {
-            Some(l) if used + want > l => Err(format!(
-                "quota of {}: {what} {used} used + {want} requested > {l}",
-                self.name
-            )),
-            _ => Ok(()),
-        };
+        let over = |what, used, want, limit| check_limit(&self.name, what, used, want, limit);
         over(
             "VMs",
             self.usage.vms.into(),
@@ -126,6 +121,24 @@ impl Organisation {
             req.memory_mb,
             self.quota.memory_mb,
         )
+    }
+}
+
+/// Whether `want` more of `what` fits `org`'s `limit` (`None`: unlimited) on top of `used`;
+/// the reason names the organisation, the resource, the usage, the request and the limit.
+/// [`Organisation::check`] applies it to each of its quota's keys, the ledger to disk.
+pub fn check_limit(
+    org: &str,
+    what: &str,
+    used: u64,
+    want: u64,
+    limit: Option<u64>,
+) -> Result<(), String> {
+    match limit {
+        Some(l) if used.saturating_add(want) > l => Err(format!(
+            "quota of {org}: {what} {used} used + {want} requested > {l}"
+        )),
+        _ => Ok(()),
     }
 }
 

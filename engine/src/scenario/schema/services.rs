@@ -175,6 +175,9 @@ pub struct QuotaSection {
     pub vcpus: Option<u32>,
     /// Most memory, MB.
     pub memory_mb: Option<u64>,
+    /// Most disk, GB: the VM types' `disk_gb` summed (an organisation's `quota` only, not a
+    /// vDC's `allocation`).
+    pub disk_gb: Option<u64>,
 }
 
 /// How a vDC takes capacity from the provider.
