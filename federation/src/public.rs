@@ -2,8 +2,9 @@
 //! started period, and an idle instance kept (for reuse) until just before its period ends or
 //! stopped at once. Nobody outside sees its hosts.
 
-use crate::policy::broker::{stop_time, CloudOffer, StopStrategy};
+use crate::policy::broker::{CloudOffer, StopStrategy};
 use orrery_engine::time::{from_secs, Millis};
+use orrery_policies::bursting::billed_periods;
 
 use crate::coupling::FederationError;
 use crate::ids::{RequestId, WorkerId};
@@ -173,12 +174,7 @@ impl PublicCloud {
         let period = self.period(self.instances[k].itype);
         let i = &mut self.instances[k];
         let idle = now.max(i.ready);
-        let stop = match self.strategy {
-            StopStrategy::Immediate => idle,
-            StopStrategy::BeforePeriodEnd { margin } => {
-                stop_time(i.requested, idle, period, margin)
-            }
-        };
+        let stop = self.strategy.stop_at(i.requested, idle, period);
         i.vm = None;
         i.stop_at = Some(stop);
         stop
@@ -203,13 +199,13 @@ impl PublicCloud {
     }
 
     /// When instance `k`, idle since `idle_since`, should stop if nothing takes it, judged at
-    /// `now`: at once, or just before its billing period ends ([`stop_time`]).
+    /// `now`: at once, or just before its billing period ends ([`crate::policy::broker::stop_time`]).
     pub fn idle_stop(&self, k: usize, idle_since: Millis, now: Millis) -> Millis {
         match self.strategy {
             StopStrategy::Immediate => now,
-            StopStrategy::BeforePeriodEnd { margin } => {
+            strategy => {
                 let i = &self.instances[k];
-                stop_time(i.requested, idle_since, self.period(i.itype), margin)
+                strategy.stop_at(i.requested, idle_since, self.period(i.itype))
             }
         }
     }
@@ -218,9 +214,7 @@ impl PublicCloud {
     pub fn periods(&self, k: usize, end: Millis) -> u64 {
         let i = &self.instances[k];
         let stop = i.stop_at.unwrap_or(end).min(end);
-        stop.saturating_sub(i.requested)
-            .div_ceil(self.period(i.itype))
-            .max(1)
+        billed_periods(i.requested, stop, self.period(i.itype))
     }
 
     /// What instance `k` is charged up to `end`: its started periods at its type's price.

@@ -12,6 +12,7 @@ use orrery_engine::policy::{PolicyConfig, StandaloneServices};
 use orrery_engine::scenario::{check_roles, PoliciesSection, ServiceSection};
 use serde::Deserialize;
 
+use crate::burst::config::BurstSection;
 use crate::redact::{Redactor, UriParts};
 
 const HINT: &str = "see docs/live.md for every key of a live config, its type and its range";
@@ -87,6 +88,8 @@ pub struct LiveFile {
     /// apply to real guests: roles, cardinalities, dependencies and elasticity rules).
     #[serde(default)]
     pub services: Vec<ServiceSection>,
+    /// The public cloud VMs burst to when no home host has room (see [`crate::burst`]).
+    pub burst: Option<BurstSection>,
 }
 
 /// How VMs move between hosts.
@@ -373,6 +376,10 @@ impl LiveConfig {
         let s = &self.spec;
         let positive = |key: &str, v: f64| require_positive(v).map_err(|m| self.error_at(key, m));
         positive("interval_s", s.interval_s)?;
+        if let Some(b) = &s.burst {
+            let templates: Vec<&str> = s.templates.iter().map(|t| t.name.as_str()).collect();
+            b.validate(&templates, |key, m| self.error_at(key, m))?;
+        }
         positive("shutdown_timeout_s", s.shutdown_timeout_s)?;
         positive("power_on_timeout_s", s.power_on_timeout_s)?;
         if !(s.min_residence_s.is_finite() && (0.0..=1e9).contains(&s.min_residence_s)) {

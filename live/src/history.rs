@@ -55,6 +55,7 @@ pub const KINDS: &[&str] = &[
     "plan-applied",
     "plan-cancelled",
     "scale",
+    "burst",
 ];
 
 /// One line of history.
@@ -255,6 +256,31 @@ pub fn entries(records: &[Record]) -> Vec<Entry> {
                 text: format!(
                     "scale {service}/{role} from {from} to {to} VMs (cooldown {cooldown_s} s)"
                 ),
+            },
+            Record::Burst {
+                seq,
+                vm,
+                cloud,
+                instance,
+                event,
+                at_ms,
+                stop_at_ms,
+                cost,
+                ..
+            } => Entry {
+                seq: *seq,
+                at_ms: *at_ms,
+                ended_ms: recorded(*at_ms),
+                actor: Actor::Policy,
+                reason: String::new(),
+                plan: None,
+                kind: "burst".into(),
+                action: None,
+                vm: Some(vm.clone()),
+                hosts: Vec::new(),
+                outcome: Outcome::Done,
+                migration: None,
+                text: crate::burst::describe(vm, cloud, instance, *event, *stop_at_ms, *cost),
             },
             Record::Done { .. } | Record::Failed { .. } | Record::Reconciled { .. } => continue,
         };

@@ -315,6 +315,47 @@ pub enum Record {
         /// Why: the rule that fired.
         reason: String,
     },
+    /// VM `vm`'s burst instance `instance` at public cloud `cloud` (see [`crate::burst`]).
+    Burst {
+        /// Sequence number.
+        seq: u64,
+        /// The VM it runs for.
+        vm: String,
+        /// The cloud (the `[burst]` section's `cloud`).
+        cloud: String,
+        /// The instance id the cloud gave.
+        instance: String,
+        /// What happened.
+        event: BurstEvent,
+        /// When.
+        at_ms: u64,
+        /// `idle`: when the stop rule terminates it, ms since the Unix epoch.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        stop_at_ms: Option<u64>,
+        /// `terminated`: billing periods charged.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        periods: Option<u64>,
+        /// `terminated`: their price.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cost: Option<f64>,
+    },
+}
+
+/// What happened to a burst instance ([`Record::Burst`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BurstEvent {
+    /// Launched for a VM no home host had room for.
+    Launched,
+    /// Seen running by the cloud.
+    Running,
+    /// Its VM's demand ended (it runs at home, or is no longer wanted): it is stopped at the
+    /// time the stop rule gives, unless the VM needs it again before.
+    Idle,
+    /// Its VM needed it again before it was stopped.
+    Resumed,
+    /// Terminated (by orrery, or found gone from the cloud).
+    Terminated,
 }
 
 impl Record {
@@ -329,7 +370,8 @@ impl Record {
             | Record::Skipped { seq, .. }
             | Record::PlanApplied { seq, .. }
             | Record::PlanCancelled { seq, .. }
-            | Record::Scaled { seq, .. } => *seq,
+            | Record::Scaled { seq, .. }
+            | Record::Burst { seq, .. } => *seq,
         }
     }
 
@@ -352,7 +394,8 @@ impl Record {
             | Record::Skipped { at_ms, .. }
             | Record::PlanApplied { at_ms, .. }
             | Record::PlanCancelled { at_ms, .. }
-            | Record::Scaled { at_ms, .. } => *at_ms,
+            | Record::Scaled { at_ms, .. }
+            | Record::Burst { at_ms, .. } => *at_ms,
         }
     }
 }

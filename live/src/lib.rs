@@ -7,6 +7,7 @@
 //! docs/live.md describes the config file and how to run it against a real cluster.
 
 pub mod apply;
+pub mod burst;
 pub mod calibrate;
 pub mod clock;
 pub mod config;
@@ -38,6 +39,7 @@ use orrery_engine::policy::PolicyConfig;
 use orrery_engine::view::ClusterView;
 
 use apply::Executor;
+use burst::{Bursting, Home};
 use clock::Clock;
 use config::LiveConfig;
 use hypervisor::{Calls, Hypervisor};
@@ -141,6 +143,10 @@ pub struct Live<H: Hypervisor> {
     measured: Option<hypervisor::MigrationFacts>,
     /// The services' roles: cardinalities and phases.
     services: Services,
+    /// The public cloud VMs burst to, when the config has one (and the run applies).
+    bursting: Option<Bursting>,
+    /// VMs placement deferred this round (the burst rule's candidates).
+    deferred: BTreeSet<String>,
 }
 
 impl<H: Hypervisor> Live<H> {
@@ -164,7 +170,10 @@ impl<H: Hypervisor> Live<H> {
             Journal::read_only(&path)?
         };
         let vm_types = PolicyConfig::vm_types(&config);
-        let redactor = Redactor::new(&config.uris());
+        // Credentials in a host URI or in the burst endpoint's URL are never printed.
+        let mut uris = config.uris();
+        uris.extend(config.spec.burst.iter().map(|b| b.endpoint.clone()));
+        let redactor = Redactor::new(&uris);
         // Hosts orrery powered off: off, not lost, and their size known from before.
         let mut memory = Memory::new(config.spec.history_len);
         let mut powered_off = BTreeSet::new();
@@ -208,9 +217,15 @@ impl<H: Hypervisor> Live<H> {
             steps: Vec::new(),
             notes: Vec::new(),
             observed: None,
+            bursting: None,
+            deferred: BTreeSet::new(),
         };
         live.arrivals = live.journal.arrivals();
         if live.opts.apply {
+            match Bursting::new(&live.config, live.journal.records()) {
+                Ok(b) => live.bursting = b,
+                Err(e) => live.say(&format!("warning: bursting is off: {e}")),
+            }
             live.reconcile_open()?;
         } else {
             let lines: Vec<String> = live
@@ -867,8 +882,67 @@ impl<H: Hypervisor> Live<H> {
         }
     }
 
-    /// Ends a round: its figures to the metrics.
+    /// Whether VM `vm` bursts when no home host has room: the config has a `[burst]` section
+    /// that maps its template to an instance type.
+    fn bursts(&self, vm: usize) -> bool {
+        let template = &self.view.vm_types[self.view.vms[vm].vm_type].name;
+        self.config
+            .spec
+            .burst
+            .as_ref()
+            .is_some_and(|b| b.instance_types.contains_key(template))
+    }
+
+    /// The burst rule's round: VMs deferred this round burst, bursts whose VM runs at home
+    /// or is no longer managed (or is stopped or failed) end (see [`burst`]).
+    fn burst_round(&mut self) {
+        let deferred = std::mem::take(&mut self.deferred);
+        let Some(mut b) = self.bursting.take() else {
+            if let (Some(section), false) = (&self.config.spec.burst, deferred.is_empty()) {
+                let vms: Vec<&str> = deferred.iter().map(String::as_str).collect();
+                let line = format!(
+                    "burst to {} (dry run, or bursting is off): {}",
+                    section.cloud,
+                    vms.join(", ")
+                );
+                self.say(&line);
+            }
+            return;
+        };
+        if self.stale {
+            self.observe();
+        }
+        let at_home: BTreeSet<String> = self
+            .view
+            .vms
+            .iter()
+            .filter(|v| v.host.is_some())
+            .map(|v| v.name.clone())
+            .collect();
+        // The VMs the loop manages now (the config's and its services'), but those stopped
+        // or failed.
+        let wanted: BTreeMap<String, String> = self
+            .view
+            .vms
+            .iter()
+            .filter(|v| !matches!(v.state, VmState::Stopped | VmState::Failed))
+            .map(|v| (v.name.clone(), self.view.vm_types[v.vm_type].name.clone()))
+            .collect();
+        let home = Home {
+            deferred: &deferred,
+            at_home: &at_home,
+            wanted: &wanted,
+        };
+        let lines = b.round(self.clock.unix_ms(), home, &mut self.journal);
+        self.bursting = Some(b);
+        for l in lines {
+            self.say(&l);
+        }
+    }
+
+    /// Ends a round: the burst rule's round, then its figures to the metrics.
     fn end_round(&mut self) {
+        self.burst_round();
         let Some(m) = &self.opts.metrics else {
             return;
         };
@@ -1067,11 +1141,17 @@ impl<H: Hypervisor> Live<H> {
                 let Some(name) = self.view.vms.get(*vm).map(|x| x.name.clone()) else {
                     return StepOutcome::Skipped("no such VM".into());
                 };
-                if self.config.role_of(&name).is_some() {
-                    // A role keeps its cardinality: its VM waits for room, as a deferral.
-                    self.note(format!(
-                        "defer {name}: {reason} (a role's VM is offered again)"
-                    ));
+                let why = if self.config.role_of(&name).is_some() {
+                    Some("a role's VM is offered again")
+                } else if self.bursts(*vm) {
+                    Some("it bursts to the cloud, and is offered again")
+                } else {
+                    None
+                };
+                if let Some(why) = why {
+                    // A role keeps its cardinality, and a site that bursts keeps its VMs: the
+                    // VM waits for room, as a deferral.
+                    self.note(format!("defer {name}: {reason} ({why})"));
                     return if self.opts.apply {
                         StepOutcome::Done
                     } else {
@@ -1519,6 +1599,15 @@ impl<H: Hypervisor> Infrastructure for Live<H> {
             lines.extend(plan.iter().map(|a| format!("  {}", self.render(a))));
             for l in lines {
                 self.say(&l);
+            }
+        }
+        if self.deciding == "placement" {
+            for a in &plan {
+                if let Action::Defer { vm, .. } | Action::Reject { vm, .. } = a {
+                    if let Some(v) = self.view.vms.get(*vm) {
+                        self.deferred.insert(v.name.clone());
+                    }
+                }
             }
         }
         let mut results: Vec<ActionResult> = plan.iter().map(|a| self.carry_out(a)).collect();

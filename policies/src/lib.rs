@@ -4,6 +4,7 @@
 //! handed, and returns actions. [`registry`] builds policies by the names scenarios use.
 
 pub mod balance;
+pub mod bursting;
 pub mod consolidation;
 pub mod constraints;
 pub mod elasticity;

@@ -71,9 +71,32 @@ pub fn iso8601(millis: i64) -> String {
     )
 }
 
+/// `millis` (since the epoch) as a SigV4 time, to the second: `20260102T030405Z` (what a
+/// client signing a request sends in `X-Amz-Date`).
+pub fn amz_date(millis: i64) -> String {
+    let secs = millis.div_euclid(1000);
+    let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
+    let s = secs.rem_euclid(86_400);
+    format!(
+        "{y:04}{m:02}{d:02}T{:02}{:02}{:02}Z",
+        s / 3600,
+        s / 60 % 60,
+        s % 60
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn amz_dates_format_and_parse_back() {
+        assert_eq!(amz_date(1_440_938_160_999), "20150830T123600Z");
+        assert_eq!(
+            parse_amz_date(&amz_date(951_782_400_000)),
+            Some(951_782_400)
+        );
+    }
 
     #[test]
     fn amz_dates_parse_to_epoch_seconds() {

@@ -14,6 +14,7 @@ mod output;
 mod policies;
 mod report;
 mod run;
+mod serve;
 mod sweep;
 mod trace;
 mod validate;
@@ -65,6 +66,9 @@ enum Command {
     Live(live::Args),
     /// Run a federation file (docs/federation.md), or compare several on the same demand.
     Federate(federate::Args),
+    /// Serve an EC2-compatible API (SigV4, awscli and boto3) in front of a running simulation
+    /// of a scenario (docs/serve.md).
+    Serve(serve::Args),
     /// Import public datasets (OpenDC, Google, Azure, Alibaba, Huawei, Bitbrains, SWF,
     /// PlanetLab) into orrery's trace format, or inspect a trace.
     Trace(trace::Args),
@@ -114,6 +118,7 @@ pub fn main() -> ExitCode {
         Command::Bench(args) => bench::run(args, &ui),
         Command::Live(args) => live::run(args, &ui),
         Command::Federate(args) => federate::run(args, &ui),
+        Command::Serve(args) => serve::run(args, &ui),
         Command::Trace(args) => trace::run(args, &ui),
         Command::Validate(args) => validate::run(args, &ui),
         Command::Decide(args) => decide::run(args, &ui),

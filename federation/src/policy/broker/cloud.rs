@@ -13,12 +13,15 @@
 //!
 //! **Stopping.** A cloud bills started periods, so an idle VM is kept until just before the
 //! end of the billing period it is in (`margin` before it, to allow for shutdown) and stopped
-//! then unless new calls arrived: [`stop_time`]. [`charge`] prices a VM's bursts of work under
+//! then unless new calls arrived: [`stop_time`] (shared with live mode's cloud driver in
+//! [`orrery_policies::bursting`], and re-exported here). [`charge`] prices a VM's bursts of work under
 //! either strategy.
 
 use std::collections::{BTreeMap, VecDeque};
 
 use orrery_engine::time::Millis;
+use orrery_policies::bursting::billed_periods;
+pub use orrery_policies::bursting::{stop_time, StopStrategy};
 
 /// One appliance's queue and VMs, as the broker sees them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,28 +114,6 @@ pub fn queue_wait(q: &QueueState, start: u32, idle: u32) -> Millis {
     }
 }
 
-/// When to stop a VM started at `started` that went idle at `idle_since`, billed in periods of
-/// `period`: `margin` before the end of the period it is in, or at once if that moment has
-/// passed (stopping before the period ends still avoids the next one).
-pub fn stop_time(started: Millis, idle_since: Millis, period: Millis, margin: Millis) -> Millis {
-    let period = period.max(1);
-    let used = idle_since.saturating_sub(started);
-    let end = started + used.div_ceil(period).max(1) * period;
-    end.saturating_sub(margin).max(idle_since)
-}
-
-/// When the broker stops an idle VM.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StopStrategy {
-    /// As soon as it is idle.
-    Immediate,
-    /// `margin` ms before its billing period ends ([`stop_time`]).
-    BeforePeriodEnd {
-        /// Safety margin for shutdown, ms.
-        margin: Millis,
-    },
-}
-
 /// A burst of work for one VM slot: it arrives at `at` and keeps a VM busy for `busy` ms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Burst {
@@ -166,7 +147,7 @@ pub fn charge(
     strategy: StopStrategy,
 ) -> Charge {
     let period = period.max(1);
-    let billed = |start: Millis, stop: Millis| stop.saturating_sub(start).div_ceil(period).max(1);
+    let billed = |start: Millis, stop: Millis| billed_periods(start, stop, period);
     let mut c = Charge {
         periods: 0,
         cost: 0.0,
@@ -188,10 +169,7 @@ pub fn charge(
             }
         };
         let idle = free.max(b.at) + b.busy;
-        let stop = match strategy {
-            StopStrategy::Immediate => idle,
-            StopStrategy::BeforePeriodEnd { margin } => stop_time(started, idle, period, margin),
-        };
+        let stop = strategy.stop_at(started, idle, period);
         up = Some((started, idle, stop));
     }
     if let Some((started, _, stop)) = up {

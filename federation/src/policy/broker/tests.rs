@@ -82,19 +82,6 @@ fn budget_and_quota_exclude_clouds_and_an_infeasible_request_says_why() {
 }
 
 #[test]
-fn stop_time_is_just_before_the_billing_period_ends() {
-    let margin = 120 * SECOND;
-    // Started at 0, idle at 11 min: stop at 58 min.
-    assert_eq!(stop_time(0, 660 * SECOND, HOUR, margin), 3_480 * SECOND);
-    // Idle at 1 h 30 min: in the second period, stop at 1 h 58 min.
-    assert_eq!(stop_time(0, 5_400 * SECOND, HOUR, margin), 7_080 * SECOND);
-    // Idle at 59 min, already inside the margin: stop at once (still one period).
-    assert_eq!(stop_time(0, 3_540 * SECOND, HOUR, margin), 3_540 * SECOND);
-    // Idle exactly at the period end: stop at once.
-    assert_eq!(stop_time(0, HOUR, HOUR, margin), HOUR);
-}
-
-#[test]
 fn billing_aware_stop_costs_fewer_periods_than_stop_and_restart_under_bursts() {
     let bursts = [0, 1_200, 2_400, 5_000].map(|at| Burst {
         at: at * SECOND,
