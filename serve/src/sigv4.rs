@@ -210,6 +210,37 @@ mod tests {
             .collect()
     }
 
+    /// A GET of `/` with `query`, `header_list` and `signed` headers at the test suite's date
+    /// (2015-08-30 12:36:00 UTC), signed for `service` in us-east-1: its canonical request and
+    /// signature.
+    fn signed_get(
+        header_list: &[(&str, &str)],
+        signed: &[&str],
+        query: &str,
+        service: &str,
+    ) -> (String, String) {
+        let hs = headers(header_list);
+        let signed: Vec<String> = signed.iter().map(|h| h.to_string()).collect();
+        let empty = sha256_hex(b"");
+        let req = Request {
+            method: "GET",
+            raw_path: "/",
+            raw_query: query,
+            headers: &hs,
+            signed_headers: &signed,
+            payload_hash: &empty,
+        };
+        let canonical = req.canonical();
+        let sts = string_to_sign(
+            "20150830T123600Z",
+            &scope("20150830", "us-east-1", service),
+            &canonical,
+        );
+        let key = signing_key(SECRET, "20150830", "us-east-1", service);
+        let sig = signature(&key, &sts);
+        (canonical, sig)
+    }
+
     /// AWS's signature test suite, `get-vanilla`: the canonical request, string to sign and
     /// signature as published.
     #[test]
@@ -287,30 +318,18 @@ mod tests {
     /// The test suite's `get-vanilla-query-order-key-case`: parameters are sorted by name.
     #[test]
     fn query_parameters_are_sorted() {
-        let hs = headers(&[
-            ("Host", "example.amazonaws.com"),
-            ("X-Amz-Date", "20150830T123600Z"),
-        ]);
-        let signed = vec!["host".to_string(), "x-amz-date".to_string()];
-        let empty = sha256_hex(b"");
-        let req = Request {
-            method: "GET",
-            raw_path: "/",
-            raw_query: "Param2=value2&Param1=value1",
-            headers: &hs,
-            signed_headers: &signed,
-            payload_hash: &empty,
-        };
-        let canonical = req.canonical();
-        assert!(canonical.starts_with("GET\n/\nParam1=value1&Param2=value2\n"));
-        let sts = string_to_sign(
-            "20150830T123600Z",
-            &scope("20150830", "us-east-1", "service"),
-            &canonical,
+        let (canonical, sig) = signed_get(
+            &[
+                ("Host", "example.amazonaws.com"),
+                ("X-Amz-Date", "20150830T123600Z"),
+            ],
+            &["host", "x-amz-date"],
+            "Param2=value2&Param1=value1",
+            "service",
         );
-        let key = signing_key(SECRET, "20150830", "us-east-1", "service");
+        assert!(canonical.starts_with("GET\n/\nParam1=value1&Param2=value2\n"));
         assert_eq!(
-            signature(&key, &sts),
+            sig,
             "b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500"
         );
     }
@@ -319,39 +338,25 @@ mod tests {
     /// a parameter, a query with two parameters).
     #[test]
     fn iam_list_users_example_matches_the_documentation() {
-        let hs = headers(&[
-            (
-                "Content-Type",
-                "application/x-www-form-urlencoded; charset=utf-8",
-            ),
-            ("Host", "iam.amazonaws.com"),
-            ("X-Amz-Date", "20150830T123600Z"),
-        ]);
-        let signed: Vec<String> = ["content-type", "host", "x-amz-date"]
-            .map(String::from)
-            .to_vec();
-        let empty = sha256_hex(b"");
-        let req = Request {
-            method: "GET",
-            raw_path: "/",
-            raw_query: "Action=ListUsers&Version=2010-05-08",
-            headers: &hs,
-            signed_headers: &signed,
-            payload_hash: &empty,
-        };
-        let canonical = req.canonical();
+        let (canonical, sig) = signed_get(
+            &[
+                (
+                    "Content-Type",
+                    "application/x-www-form-urlencoded; charset=utf-8",
+                ),
+                ("Host", "iam.amazonaws.com"),
+                ("X-Amz-Date", "20150830T123600Z"),
+            ],
+            &["content-type", "host", "x-amz-date"],
+            "Action=ListUsers&Version=2010-05-08",
+            "iam",
+        );
         assert_eq!(
             sha256_hex(canonical.as_bytes()),
             "f536975d06c0309214f805bb90ccff089219ecd68b2577efef23edd43b7e1a59"
         );
-        let sts = string_to_sign(
-            "20150830T123600Z",
-            &scope("20150830", "us-east-1", "iam"),
-            &canonical,
-        );
-        let key = signing_key(SECRET, "20150830", "us-east-1", "iam");
         assert_eq!(
-            signature(&key, &sts),
+            sig,
             "5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7"
         );
     }
