@@ -56,6 +56,9 @@ pub struct BurstSection {
     pub backoff_ms: u64,
 }
 
+/// A year in seconds: the longest billing period or stop margin a section may give.
+const YEAR_S: f64 = 365.0 * 86_400.0;
+
 /// What one template runs as in the cloud.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -157,6 +160,20 @@ impl BurstSection {
         }
         if !(self.stop_margin_s.is_finite() && self.stop_margin_s >= 0.0) {
             return Err(error_at(&at("stop_margin_s"), "must be 0 or more".into()));
+        }
+        // Bounded so that no wait is endless and no duration overflows.
+        for (key, v, max) in [
+            ("billing_period_s", self.billing_period_s, YEAR_S),
+            ("stop_margin_s", self.stop_margin_s, YEAR_S),
+            ("timeout_s", self.timeout_s, 3_600.0),
+            ("backoff_ms", self.backoff_ms as f64, 60_000.0),
+        ] {
+            if v > max {
+                return Err(error_at(
+                    &at(key),
+                    format!("must be at most {max}, got {v}"),
+                ));
+            }
         }
         if !(1..=10).contains(&self.attempts) {
             return Err(error_at(&at("attempts"), "must be from 1 to 10".into()));

@@ -498,6 +498,17 @@ mod tests {
                 format!("billing_period_s = 0\n{ok}"),
                 "burst.billing_period_s",
             ),
+            (
+                format!("billing_period_s = 1e300\n{ok}"),
+                "burst.billing_period_s",
+            ),
+            (format!("stop_margin_s = 1e30\n{ok}"), "burst.stop_margin_s"),
+            (format!("timeout_s = 1e300\n{ok}"), "burst.timeout_s"),
+            (format!("timeout_s = nan\n{ok}"), "burst.timeout_s"),
+            (
+                format!("backoff_ms = 9223372036854775807\n{ok}"),
+                "burst.backoff_ms",
+            ),
         ];
         for (text, key) in bad {
             let e = parse(dir.path(), &text).unwrap_err();
