@@ -60,10 +60,18 @@ pub struct Keys {
 impl Keys {
     /// Reads a keys file; `organisations` are the names keys may map to. The error names the
     /// file and the key at fault, never a secret.
-    pub fn load(path: &Path, organisations: &[String]) -> Result<Keys, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read keys file {}: {e}", path.display()))?;
-        Keys::parse(&text, organisations).map_err(|e| format!("keys file {}: {e}", path.display()))
+    pub fn load(
+        path: &Path,
+        organisations: &[String],
+    ) -> Result<Keys, orrery_engine::error::InputError> {
+        let text = orrery_engine::input::read_text(
+            path,
+            "keys file",
+            orrery_engine::input::MAX_CONFIG_BYTES,
+            "--keys names a TOML file of [keys.ACCESS_KEY_ID] tables (docs/serve.md)",
+        )?;
+        Keys::parse(&text, organisations)
+            .map_err(|e| orrery_engine::error::InputError::file(path, e))
     }
 
     /// Parses the text of a keys file (see [`Keys::load`]).

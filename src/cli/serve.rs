@@ -5,7 +5,6 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use orrery_engine::error::InputError;
 use orrery_engine::InfraError;
 use orrery_serve::cloud::Cloud;
 use orrery_serve::keys::Keys;
@@ -68,8 +67,7 @@ fn fraction(s: &str) -> Result<f64, String> {
 pub fn run(args: Args, ui: &Ui) -> Result<(), Error> {
     ui.note_path(1, "Loading", "scenario ", &args.scenario);
     let scenario = crate::runs::load_scenario(Some(&args.scenario), &args.sets)?;
-    let keys = Keys::load(&args.keys, &tenants::organisations(&scenario))
-        .map_err(|e| InputError::file(&args.keys, e))?;
+    let keys = Keys::load(&args.keys, &tenants::organisations(&scenario))?;
     let backend = SimBackend::new(&scenario, args.seed, args.utilisation)?;
     let epoch_ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -199,12 +199,13 @@ impl BurstSection {
             })?,
             (None, Some(file)) => {
                 let path = resolve(file);
-                std::fs::read_to_string(&path).map_err(|e| {
-                    format!(
-                        "burst: cannot read the secret access key from {}: {e}",
-                        path.display()
-                    )
-                })?
+                orrery_engine::input::read_text(
+                    &path,
+                    "secret access key file",
+                    orrery_engine::input::MAX_CONFIG_BYTES,
+                    "secret_file names a file holding the key alone",
+                )
+                .map_err(|e| format!("burst: {e}"))?
             }
             (None, None) => return Err("burst: no secret_env or secret_file".into()),
         };
